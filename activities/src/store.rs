@@ -1,0 +1,596 @@
+//! Postgres store: the one place that reads and writes campaign data.
+//!
+//! Activities and (later) HTTP handlers are thin over these functions. Every multi-row change is a
+//! single statement or a transaction, and each rule that protects customers is written in SQL too:
+//! the unique (campaign, contact, type) key makes a second Message 2 impossible, conditional
+//! updates make message status forward-only and final journey states final, and the daily ledger
+//! is consumed with one atomic conditional upsert.
+
+use campaign_domain::{JourneyState, MessageType};
+use chrono::{DateTime, Utc};
+use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::{Postgres, Row, Transaction};
+use std::time::Duration;
+
+/// Embedded migrations from `migrations/`, applied by every binary at start-up.
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
+
+/// Connections per process: enough for a worker's concurrent activities without starving the
+/// small local Postgres that tests create one database per test on.
+const DEFAULT_MAX_CONNECTIONS: u32 = 20;
+
+/// Why a failed send reads "daily limit reached" in the database and the journey.
+pub const DAILY_LIMIT_REASON: &str = "daily message limit reached";
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration failed: {0}")]
+    Migration(#[from] sqlx::migrate::MigrateError),
+    #[error("{0} not found")]
+    NotFound(&'static str),
+}
+
+/// A handle on the database, cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Store {
+    pool: PgPool,
+}
+
+/// What a send attempt should do, decided atomically before talking to the provider.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SendPreparation {
+    /// Send this text; the ledger unit for it is already consumed.
+    Send(PreparedSend),
+    /// The database already shows the message accepted: an earlier attempt got through.
+    AlreadySent(AcceptedSend),
+    /// The message already failed for good.
+    AlreadyFailed { reason: String },
+    /// The daily ledger is full (R10): the message is now failed and nothing is sent.
+    DailyLimitReached,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PreparedSend {
+    pub message_id: i64,
+    pub phone: String,
+    pub content: String,
+    /// Attempts made so far, this one included.
+    pub attempts: i32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AcceptedSend {
+    pub message_id: i64,
+    pub provider_message_id: String,
+    pub sent_at: DateTime<Utc>,
+}
+
+/// A contact interaction to record (R6).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewInteraction {
+    pub campaign_id: Option<i64>,
+    pub contact_id: Option<i64>,
+    pub phone: String,
+    pub interaction_type: String,
+    pub provider_message_id: String,
+    pub content: Option<String>,
+    pub received_at: DateTime<Utc>,
+    pub within_window: bool,
+}
+
+/// One row of `messages`, as tests and the API read it.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct MessageRow {
+    pub id: i64,
+    pub campaign_id: i64,
+    pub contact_id: i64,
+    pub message_type: String,
+    pub content: String,
+    pub status: String,
+    pub provider_message_id: Option<String>,
+    pub attempts: i32,
+    pub error: Option<String>,
+    pub sent_at: Option<DateTime<Utc>>,
+}
+
+/// A journey's row, as tests and the API read it.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct JourneyRow {
+    pub campaign_id: i64,
+    pub contact_id: i64,
+    pub state: String,
+    pub failure_reason: Option<String>,
+    pub message_1_sent_at: Option<DateTime<Utc>>,
+    pub first_interaction_at: Option<DateTime<Utc>>,
+}
+
+/// The counter column of `campaigns` that counts journeys ending in `state`, if any.
+fn outcome_counter(state: JourneyState) -> Option<&'static str> {
+    match state {
+        JourneyState::Message2Sent => Some("message_2_sent"),
+        JourneyState::NoInteraction => Some("no_interaction"),
+        JourneyState::LateInteraction => Some("late_interaction"),
+        JourneyState::Failed => Some("failed"),
+        JourneyState::Cancelled => Some("cancelled"),
+        _ => None,
+    }
+}
+
+impl Store {
+    pub async fn connect(database_url: &str) -> Result<Store, StoreError> {
+        let pool = PgPoolOptions::new()
+            .max_connections(DEFAULT_MAX_CONNECTIONS)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect(database_url)
+            .await?;
+        Ok(Store { pool })
+    }
+
+    pub fn from_pool(pool: PgPool) -> Store {
+        Store { pool }
+    }
+
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    /// A round trip to the database, for health checks.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        MIGRATOR.run(&self.pool).await?;
+        Ok(())
+    }
+
+    pub async fn create_contact(
+        &self,
+        phone: &campaign_domain::PhoneNumber,
+        first_name: Option<&str>,
+        last_name: Option<&str>,
+    ) -> Result<i64, StoreError> {
+        let id = sqlx::query_scalar(
+            "INSERT INTO contacts (phone, first_name, last_name) VALUES ($1, $2, $3) RETURNING id",
+        )
+        .bind(phone.as_str())
+        .bind(first_name)
+        .bind(last_name)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(id)
+    }
+
+    /// Creates a campaign directly in `running` state with its settings snapshot (R16). The
+    /// launch operation of the campaign issue builds on this.
+    pub async fn create_running_campaign(
+        &self,
+        name: &str,
+        message_1: &campaign_domain::Template,
+        message_2: &campaign_domain::Template,
+        settings: &serde_json::Value,
+    ) -> Result<i64, StoreError> {
+        let id = sqlx::query_scalar(
+            "INSERT INTO campaigns (name, message_1, message_2, settings, status, started_at) \
+             VALUES ($1, $2, $3, $4, 'running', now()) RETURNING id",
+        )
+        .bind(name)
+        .bind(message_1.as_str())
+        .bind(message_2.as_str())
+        .bind(settings)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(id)
+    }
+
+    /// Adds contacts to a campaign's audience as `queued` journeys; already enrolled contacts are
+    /// left as they are. Returns how many were added.
+    pub async fn enroll_contacts(&self, campaign_id: i64, contact_ids: &[i64]) -> Result<u64, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let added = sqlx::query(
+            "INSERT INTO journeys (campaign_id, contact_id) SELECT $1, unnest($2::bigint[]) \
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(campaign_id)
+        .bind(contact_ids)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        sqlx::query("UPDATE campaigns SET total_contacts = total_contacts + $2, updated_at = now() WHERE id = $1")
+            .bind(campaign_id)
+            .bind(added as i32)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(added)
+    }
+
+    /// Decides, in one transaction, what a send attempt must do: creates the message row on the
+    /// first attempt (the unique key makes a second Message 2 row impossible), returns an earlier
+    /// acceptance instead of sending again, consumes the day's ledger unit exactly once per
+    /// message, and counts the attempt.
+    pub async fn prepare_send(
+        &self,
+        campaign_id: i64,
+        contact_id: i64,
+        message_type: MessageType,
+        daily_limit: i32,
+    ) -> Result<SendPreparation, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let target = sqlx::query(
+            "SELECT c.message_1, c.message_2, k.phone, k.first_name, k.last_name \
+             FROM campaigns c, contacts k WHERE c.id = $1 AND k.id = $2",
+        )
+        .bind(campaign_id)
+        .bind(contact_id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(StoreError::NotFound("campaign or contact"))?;
+        let text: String = target.get(match message_type {
+            MessageType::Message1 => "message_1",
+            MessageType::Message2 => "message_2",
+        });
+        let phone: String = target.get("phone");
+        let first_name: Option<String> = target.get("first_name");
+        let last_name: Option<String> = target.get("last_name");
+        let content = campaign_domain::Template::parse(&text)
+            .map(|template| {
+                template.render(&campaign_domain::template::Recipient {
+                    first_name: first_name.as_deref(),
+                    last_name: last_name.as_deref(),
+                    phone: &phone,
+                })
+            })
+            .unwrap_or(text);
+
+        sqlx::query(
+            "INSERT INTO messages (campaign_id, contact_id, message_type, content) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT ON CONSTRAINT messages_campaign_contact_type_key DO NOTHING",
+        )
+        .bind(campaign_id)
+        .bind(contact_id)
+        .bind(message_type.as_str())
+        .bind(&content)
+        .execute(&mut *tx)
+        .await?;
+        let message = sqlx::query(
+            "SELECT id, status, provider_message_id, sent_at, error, ledger_day IS NOT NULL AS ledger_consumed \
+             FROM messages WHERE campaign_id = $1 AND contact_id = $2 AND message_type = $3 FOR UPDATE",
+        )
+        .bind(campaign_id)
+        .bind(contact_id)
+        .bind(message_type.as_str())
+        .fetch_one(&mut *tx)
+        .await?;
+        let message_id: i64 = message.get("id");
+        let status: String = message.get("status");
+        match status.as_str() {
+            "sent" | "delivered" | "read" => {
+                return Ok(SendPreparation::AlreadySent(AcceptedSend {
+                    message_id,
+                    provider_message_id: message.get::<Option<String>, _>("provider_message_id").unwrap_or_default(),
+                    sent_at: message.get::<Option<DateTime<Utc>>, _>("sent_at").unwrap_or_else(Utc::now),
+                }));
+            }
+            "failed" => {
+                return Ok(SendPreparation::AlreadyFailed {
+                    reason: message.get::<Option<String>, _>("error").unwrap_or_default(),
+                });
+            }
+            _ => {}
+        }
+
+        if !message.get::<bool, _>("ledger_consumed") {
+            let consumed = sqlx::query(&format!(
+                "INSERT INTO daily_send_ledger AS l (day, sent, {column}) \
+                 VALUES ((now() AT TIME ZONE 'UTC')::date, 1, 1) \
+                 ON CONFLICT (day) DO UPDATE SET sent = l.sent + 1, {column} = l.{column} + 1, updated_at = now() \
+                 WHERE l.sent < $1 RETURNING day",
+                column = message_type.as_str()
+            ))
+            .bind(daily_limit)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let allowed = daily_limit > 0 && consumed.is_some();
+            if !allowed {
+                tx.rollback().await?;
+                self.fail_message(message_id, DAILY_LIMIT_REASON).await?;
+                return Ok(SendPreparation::DailyLimitReached);
+            }
+            sqlx::query("UPDATE messages SET ledger_day = (now() AT TIME ZONE 'UTC')::date WHERE id = $1")
+                .bind(message_id)
+                .execute(&mut *tx)
+                .await?;
+        }
+
+        let attempts: i32 =
+            sqlx::query_scalar("UPDATE messages SET attempts = attempts + 1 WHERE id = $1 RETURNING attempts")
+                .bind(message_id)
+                .fetch_one(&mut *tx)
+                .await?;
+        let sending_state = match message_type {
+            MessageType::Message1 => JourneyState::SendingMessage1,
+            MessageType::Message2 => JourneyState::SendingMessage2,
+        };
+        sqlx::query(
+            "INSERT INTO journeys (campaign_id, contact_id, state) VALUES ($1, $2, $3) \
+             ON CONFLICT (campaign_id, contact_id) DO UPDATE SET state = EXCLUDED.state, updated_at = now() \
+             WHERE NOT journey_state_is_final(journeys.state)",
+        )
+        .bind(campaign_id)
+        .bind(contact_id)
+        .bind(sending_state.as_str())
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(SendPreparation::Send(PreparedSend {
+            message_id,
+            phone,
+            content,
+            attempts,
+        }))
+    }
+
+    /// Records the provider's acceptance (R2: `sent_at` is now) and moves the journey on:
+    /// Message 1 opens the window, Message 2 ends the journey. Idempotent: a message already
+    /// accepted keeps its first `sent_at`.
+    pub async fn mark_sent(&self, message_id: i64, provider_message_id: &str) -> Result<AcceptedSend, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let updated = sqlx::query(
+            "UPDATE messages SET status = 'sent', provider_message_id = $2, sent_at = now(), error = NULL \
+             WHERE id = $1 AND message_status_can_advance(status, 'sent') \
+             RETURNING campaign_id, contact_id, message_type, sent_at",
+        )
+        .bind(message_id)
+        .bind(provider_message_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(row) = updated else {
+            tx.rollback().await?;
+            let row = sqlx::query("SELECT provider_message_id, sent_at FROM messages WHERE id = $1")
+                .bind(message_id)
+                .fetch_one(&self.pool)
+                .await?;
+            return Ok(AcceptedSend {
+                message_id,
+                provider_message_id: row.get::<Option<String>, _>("provider_message_id").unwrap_or_default(),
+                sent_at: row.get::<Option<DateTime<Utc>>, _>("sent_at").unwrap_or_else(Utc::now),
+            });
+        };
+        let campaign_id: i64 = row.get("campaign_id");
+        let contact_id: i64 = row.get("contact_id");
+        let sent_at: DateTime<Utc> = row.get("sent_at");
+        let is_message_2 = row.get::<String, _>("message_type") == MessageType::Message2.as_str();
+        if is_message_2 {
+            self.finish_journey_in(&mut tx, campaign_id, contact_id, JourneyState::Message2Sent, None)
+                .await?;
+        } else {
+            sqlx::query(
+                "UPDATE journeys SET state = 'awaiting_interaction', message_1_sent_at = $3, updated_at = now() \
+                 WHERE campaign_id = $1 AND contact_id = $2 AND NOT journey_state_is_final(state)",
+            )
+            .bind(campaign_id)
+            .bind(contact_id)
+            .bind(sent_at)
+            .execute(&mut *tx)
+            .await?;
+        }
+        sqlx::query("UPDATE campaigns SET messages_sent = messages_sent + 1, updated_at = now() WHERE id = $1")
+            .bind(campaign_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(AcceptedSend {
+            message_id,
+            provider_message_id: provider_message_id.to_owned(),
+            sent_at,
+        })
+    }
+
+    /// Notes a failed attempt that will be retried: the error is kept for operators and counted
+    /// in today's ledger errors.
+    pub async fn note_send_error(&self, message_id: i64, error: &str) -> Result<(), StoreError> {
+        sqlx::query(
+            "WITH m AS (UPDATE messages SET error = $2 WHERE id = $1 AND status = 'pending' RETURNING id) \
+             INSERT INTO daily_send_ledger AS l (day, errors) VALUES ((now() AT TIME ZONE 'UTC')::date, 1) \
+             ON CONFLICT (day) DO UPDATE SET errors = l.errors + 1, updated_at = now()",
+        )
+        .bind(message_id)
+        .bind(error)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Fails a message for good with `reason`; the journey is failed with the same reason.
+    pub async fn fail_message(&self, message_id: i64, reason: &str) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let failed = sqlx::query(
+            "UPDATE messages SET status = 'failed', error = $2, failed_at = now() \
+             WHERE id = $1 AND message_status_can_advance(status, 'failed') RETURNING campaign_id, contact_id",
+        )
+        .bind(message_id)
+        .bind(reason)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some(row) = failed {
+            let campaign_id: i64 = row.get("campaign_id");
+            sqlx::query("UPDATE campaigns SET messages_failed = messages_failed + 1, updated_at = now() WHERE id = $1")
+                .bind(campaign_id)
+                .execute(&mut *tx)
+                .await?;
+            self.finish_journey_in(&mut tx, campaign_id, row.get("contact_id"), JourneyState::Failed, Some(reason))
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Records interactions, deduplicated by provider message id (R6). Returns the provider ids
+    /// that were new.
+    pub async fn record_interactions(&self, interactions: &[NewInteraction]) -> Result<Vec<String>, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let mut inserted = Vec::new();
+        for interaction in interactions {
+            let new = sqlx::query_scalar::<_, String>(
+                "INSERT INTO interactions (campaign_id, contact_id, phone, interaction_type, provider_message_id, \
+                 content, received_at, within_window) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+                 ON CONFLICT ON CONSTRAINT interactions_provider_message_id_key DO NOTHING \
+                 RETURNING provider_message_id",
+            )
+            .bind(interaction.campaign_id)
+            .bind(interaction.contact_id)
+            .bind(&interaction.phone)
+            .bind(&interaction.interaction_type)
+            .bind(&interaction.provider_message_id)
+            .bind(&interaction.content)
+            .bind(interaction.received_at)
+            .bind(interaction.within_window)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some(provider_message_id) = new else { continue };
+            if let (Some(campaign_id), Some(contact_id)) = (interaction.campaign_id, interaction.contact_id) {
+                sqlx::query("UPDATE campaigns SET interactions = interactions + 1, updated_at = now() WHERE id = $1")
+                    .bind(campaign_id)
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query(
+                    "UPDATE journeys SET first_interaction_at = LEAST(coalesce(first_interaction_at, $3), $3), \
+                     updated_at = now() WHERE campaign_id = $1 AND contact_id = $2",
+                )
+                .bind(campaign_id)
+                .bind(contact_id)
+                .bind(interaction.received_at)
+                .execute(&mut *tx)
+                .await?;
+            }
+            inserted.push(provider_message_id);
+        }
+        tx.commit().await?;
+        Ok(inserted)
+    }
+
+    /// Ends a journey in a final state and counts it on its campaign, once: a journey already
+    /// final is left alone (except the late-reply refinement R4 allows).
+    pub async fn finish_journey(
+        &self,
+        campaign_id: i64,
+        contact_id: i64,
+        state: JourneyState,
+        reason: Option<&str>,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let changed = self.finish_journey_in(&mut tx, campaign_id, contact_id, state, reason).await?;
+        tx.commit().await?;
+        Ok(changed)
+    }
+
+    async fn finish_journey_in(
+        &self,
+        tx: &mut Transaction<'_, Postgres>,
+        campaign_id: i64,
+        contact_id: i64,
+        state: JourneyState,
+        reason: Option<&str>,
+    ) -> Result<bool, StoreError> {
+        let Some(counter) = outcome_counter(state) else {
+            return Err(StoreError::NotFound("final journey state"));
+        };
+        let previous: Option<String> = sqlx::query_scalar(
+            "UPDATE journeys j SET state = $3, failure_reason = coalesce($4, j.failure_reason), updated_at = now() \
+             FROM (SELECT state FROM journeys WHERE campaign_id = $1 AND contact_id = $2 FOR UPDATE) AS old \
+             WHERE j.campaign_id = $1 AND j.contact_id = $2 \
+               AND (NOT journey_state_is_final(j.state) OR (j.state = 'no_interaction' AND $3 = 'late_interaction')) \
+             RETURNING old.state",
+        )
+        .bind(campaign_id)
+        .bind(contact_id)
+        .bind(state.as_str())
+        .bind(reason)
+        .fetch_optional(&mut **tx)
+        .await?;
+        let Some(previous) = previous else {
+            return Ok(false);
+        };
+        let previous_counter = previous.parse().ok().and_then(outcome_counter);
+        let decrement = previous_counter.map(|c| format!(", {c} = {c} - 1")).unwrap_or_default();
+        sqlx::query(&format!(
+            "UPDATE campaigns SET {counter} = {counter} + 1{decrement}, updated_at = now() WHERE id = $1"
+        ))
+        .bind(campaign_id)
+        .execute(&mut **tx)
+        .await?;
+        Ok(true)
+    }
+
+    pub async fn journey(&self, campaign_id: i64, contact_id: i64) -> Result<Option<JourneyRow>, StoreError> {
+        Ok(sqlx::query_as::<_, JourneyRow>(
+            "SELECT campaign_id, contact_id, state, failure_reason, message_1_sent_at, first_interaction_at \
+             FROM journeys WHERE campaign_id = $1 AND contact_id = $2",
+        )
+        .bind(campaign_id)
+        .bind(contact_id)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    pub async fn messages_for(&self, campaign_id: i64, contact_id: i64) -> Result<Vec<MessageRow>, StoreError> {
+        Ok(sqlx::query_as::<_, MessageRow>(
+            "SELECT id, campaign_id, contact_id, message_type, content, status, provider_message_id, attempts, \
+             error, sent_at FROM messages WHERE campaign_id = $1 AND contact_id = $2 ORDER BY message_type",
+        )
+        .bind(campaign_id)
+        .bind(contact_id)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Moves a message's status forward from a provider acknowledgement (R7); an out-of-order or
+    /// repeated acknowledgement changes nothing. Returns whether the status moved.
+    pub async fn advance_message_status(
+        &self,
+        provider_message_id: &str,
+        status: campaign_domain::MessageStatus,
+    ) -> Result<bool, StoreError> {
+        let timestamp_column = match status {
+            campaign_domain::MessageStatus::Delivered => "delivered_at",
+            campaign_domain::MessageStatus::Read => "read_at",
+            campaign_domain::MessageStatus::Failed => "failed_at",
+            _ => "sent_at",
+        };
+        let moved = sqlx::query(&format!(
+            "UPDATE messages SET status = $2, {timestamp_column} = coalesce({timestamp_column}, now()) \
+             WHERE provider_message_id = $1 AND message_status_can_advance(status, $2)"
+        ))
+        .bind(provider_message_id)
+        .bind(status.as_str())
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        Ok(moved > 0)
+    }
+
+    /// Today's (UTC) provider sends.
+    pub async fn sent_today(&self) -> Result<i32, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT coalesce((SELECT sent FROM daily_send_ledger WHERE day = (now() AT TIME ZONE 'UTC')::date), 0)",
+        )
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
+    /// Sets today's ledger to `sent` (operators' correction; tests fill the day with it).
+    pub async fn set_sent_today(&self, sent: i32) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO daily_send_ledger (day, sent) VALUES ((now() AT TIME ZONE 'UTC')::date, $1) \
+             ON CONFLICT (day) DO UPDATE SET sent = EXCLUDED.sent, updated_at = now()",
+        )
+        .bind(sent)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,356 @@
+//! `ContactJourney`: one contact's path through a campaign.
+//!
+//! Sends Message 1, then races the `interaction` signal against the window timer. The first
+//! interaction decides: inside the window it sends Message 2 (once: the journey state machine
+//! cannot enter `sending_message_2` twice, and the database's unique key backs it up), after the
+//! window it ends `late_interaction`; no interaction ends `no_interaction`. Every interaction is
+//! recorded, duplicates (same provider message id) are dropped at the signal handler.
+
+use campaign_activities::{
+    InteractionRecord, JourneyActivities, JourneyOutcomeInput, RecordInteractionsInput,
+    SendMessageInput, SendPolicy, SentMessage,
+};
+use campaign_domain::{
+    InteractionType, JourneyEvent, JourneyState, MessageType, WindowDecision, classify_interaction,
+};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+use std::time::{Duration, UNIX_EPOCH};
+use temporalio_common::RetryPolicy;
+use temporalio_macros::{workflow, workflow_methods};
+use temporalio_sdk::{
+    ActivityExecutionError, ActivityOptions, SyncWorkflowContext, WorkflowContext,
+    WorkflowContextView, WorkflowResult,
+};
+
+use crate::{CAMPAIGN_ID, JOURNEY_STATE};
+
+/// Failure type of permanent send errors, never retried (R12).
+const PERMANENT_SEND_FAILURE: &str = "PermanentSendFailure";
+/// Provider calls time out well before this; the margin covers the database writes around them.
+const SEND_START_TO_CLOSE: Duration = Duration::from_secs(60);
+/// Bookkeeping activities only touch Postgres.
+const RECORD_START_TO_CLOSE: Duration = Duration::from_secs(30);
+
+/// Task queues of a journey's sends: Message 2 has a queue of its own so that it is never
+/// queued behind bulk Message 1 traffic (R11).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TaskQueues {
+    pub message_1: String,
+    pub message_2: String,
+}
+
+/// Everything a journey needs, fixed at launch (R16).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JourneyInput {
+    pub campaign_id: i64,
+    pub contact_id: i64,
+    /// The interaction window, 24 h in production.
+    pub interaction_window_ms: u64,
+    pub send_policy: SendPolicy,
+    pub task_queues: TaskQueues,
+}
+
+/// The `interaction` signal: a contact replied, reacted or sent media.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Interaction {
+    /// The provider's id of the inbound message; deduplicates redelivered webhooks.
+    pub provider_message_id: String,
+    pub interaction_type: InteractionType,
+    pub phone: String,
+    pub content: Option<String>,
+    /// When the provider received it, Unix milliseconds; decides the window (R3).
+    pub received_at_ms: i64,
+}
+
+/// Answer of the `state` query.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JourneyStatus {
+    pub state: JourneyState,
+    pub message_1_sent_at_ms: Option<i64>,
+    pub interactions: u32,
+    pub failure_reason: Option<String>,
+}
+
+/// The result of a finished journey.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JourneyOutcome {
+    pub state: JourneyState,
+    pub failure_reason: Option<String>,
+}
+
+#[workflow]
+pub struct ContactJourney {
+    input: JourneyInput,
+    state: JourneyState,
+    /// Provider ids already taken in, so a redelivered interaction is dropped on arrival.
+    seen_interactions: BTreeSet<String>,
+    /// Interactions received but not yet recorded, in arrival order.
+    pending: Vec<Interaction>,
+    message_1_sent_at_ms: Option<i64>,
+    failure_reason: Option<String>,
+}
+
+#[workflow_methods]
+impl ContactJourney {
+    #[init]
+    pub fn new(_ctx: &WorkflowContextView, input: JourneyInput) -> Self {
+        ContactJourney {
+            input,
+            state: JourneyState::Queued,
+            seen_interactions: BTreeSet::new(),
+            pending: Vec::new(),
+            message_1_sent_at_ms: None,
+            failure_reason: None,
+        }
+    }
+
+    #[run]
+    pub async fn run(ctx: &mut WorkflowContext<Self>) -> WorkflowResult<JourneyOutcome> {
+        let input = ctx.state(|s| s.input.clone());
+        ctx.upsert_search_attributes([CAMPAIGN_ID.value_set(input.campaign_id.to_string())]);
+        advance(ctx, JourneyEvent::Release);
+
+        let message_1 = ctx
+            .execute_activity(
+                JourneyActivities::send_message,
+                send_input(&input, MessageType::Message1),
+                send_options(&input.send_policy, &input.task_queues.message_1),
+            )
+            .await;
+        let sent_at_ms = match message_1 {
+            Ok(SentMessage { sent_at_ms, .. }) => sent_at_ms,
+            Err(err) => return fail(ctx, &input, &err).await,
+        };
+        ctx.state_mut(|s| s.message_1_sent_at_ms = Some(sent_at_ms));
+        advance(ctx, JourneyEvent::Message1Sent);
+
+        let deadline_ms = sent_at_ms.saturating_add(input.interaction_window_ms as i64);
+        loop {
+            let arrived = ctx.state_mut(|s| std::mem::take(&mut s.pending));
+            if !arrived.is_empty() {
+                let decision = record(ctx, &input, sent_at_ms, arrived).await?;
+                return match decision {
+                    WindowDecision::WithinWindow => send_message_2(ctx, &input, sent_at_ms).await,
+                    WindowDecision::Late => finish(ctx, &input, JourneyEvent::Interaction(WindowDecision::Late)).await,
+                };
+            }
+            let remaining_ms = deadline_ms.saturating_sub(now_ms(ctx));
+            if remaining_ms <= 0 {
+                return finish(ctx, &input, JourneyEvent::WindowExpired).await;
+            }
+            temporalio_sdk::workflows::select! {
+                _ = ctx.timer(Duration::from_millis(remaining_ms as u64)) => {},
+                _ = ctx.wait_condition(|s| !s.pending.is_empty()) => {},
+            };
+        }
+    }
+
+    /// A contact interacted. Redelivered interactions (same provider id) are ignored here and,
+    /// should one slip through, by the database's unique key.
+    #[signal]
+    pub fn interaction(&mut self, _ctx: &mut SyncWorkflowContext<Self>, interaction: Interaction) {
+        if self.seen_interactions.insert(interaction.provider_message_id.clone()) {
+            self.pending.push(interaction);
+        }
+    }
+
+    #[query]
+    pub fn state(&self, _ctx: &WorkflowContextView) -> JourneyStatus {
+        JourneyStatus {
+            state: self.state,
+            message_1_sent_at_ms: self.message_1_sent_at_ms,
+            interactions: self.seen_interactions.len() as u32,
+            failure_reason: self.failure_reason.clone(),
+        }
+    }
+}
+
+/// Moves the journey by `event` and publishes the new state to the Temporal UI. An event the
+/// machine refuses leaves the state unchanged.
+fn advance(ctx: &WorkflowContext<ContactJourney>, event: JourneyEvent) -> JourneyState {
+    let (before, after) = ctx.state_mut(|s| {
+        let before = s.state;
+        s.state = before.apply(event).unwrap_or(before);
+        (before, s.state)
+    });
+    if before != after {
+        ctx.upsert_search_attributes([JOURNEY_STATE.value_set(after.as_str().to_owned())]);
+    }
+    after
+}
+
+fn now_ms(ctx: &WorkflowContext<ContactJourney>) -> i64 {
+    ctx.workflow_time()
+        .and_then(|now| now.duration_since(UNIX_EPOCH).ok())
+        .map_or(0, |since_epoch| since_epoch.as_millis() as i64)
+}
+
+fn send_input(input: &JourneyInput, message_type: MessageType) -> SendMessageInput {
+    SendMessageInput {
+        campaign_id: input.campaign_id,
+        contact_id: input.contact_id,
+        message_type,
+        policy: input.send_policy,
+    }
+}
+
+/// R12 as a Temporal retry policy. The activity also sets each delay explicitly from the same
+/// formula (and at least the rate-limit minimum after a 429); this policy bounds the attempts.
+fn send_options(policy: &SendPolicy, task_queue: &str) -> ActivityOptions {
+    ActivityOptions::with_start_to_close_timeout(SEND_START_TO_CLOSE)
+        .task_queue(task_queue.to_owned())
+        .retry_policy(
+            RetryPolicy::builder()
+                .initial_interval(policy.retry_base_delay())
+                .backoff_coefficient(2.0)
+                .maximum_attempts(policy.max_attempts)
+                .non_retryable_error_types([PERMANENT_SEND_FAILURE])
+                .build(),
+        )
+        .build()
+}
+
+/// Bookkeeping retries until Postgres answers: an outage delays the journey, it never loses an
+/// interaction or an outcome.
+fn record_options() -> ActivityOptions {
+    ActivityOptions::with_start_to_close_timeout(RECORD_START_TO_CLOSE)
+        .retry_policy(
+            RetryPolicy::builder()
+                .initial_interval(Duration::from_millis(500))
+                .maximum_interval(Duration::from_secs(30))
+                .build(),
+        )
+        .build()
+}
+
+/// Records a batch of interactions and returns what the first one decides: any interaction
+/// inside the window triggers Message 2, otherwise the batch is late.
+async fn record(
+    ctx: &mut WorkflowContext<ContactJourney>,
+    input: &JourneyInput,
+    sent_at_ms: i64,
+    arrived: Vec<Interaction>,
+) -> WorkflowResult<WindowDecision> {
+    let interactions: Vec<InteractionRecord> = arrived
+        .into_iter()
+        .map(|interaction| {
+            let decision = classify_interaction(sent_at_ms, interaction.received_at_ms, input.interaction_window_ms);
+            InteractionRecord {
+                provider_message_id: interaction.provider_message_id,
+                interaction_type: interaction.interaction_type,
+                phone: interaction.phone,
+                content: interaction.content,
+                received_at_ms: interaction.received_at_ms,
+                within_window: decision == WindowDecision::WithinWindow,
+            }
+        })
+        .collect();
+    let decision = if interactions.iter().any(|i| i.within_window) {
+        WindowDecision::WithinWindow
+    } else {
+        WindowDecision::Late
+    };
+    ctx.execute_activity(
+        JourneyActivities::record_interactions,
+        RecordInteractionsInput {
+            campaign_id: input.campaign_id,
+            contact_id: input.contact_id,
+            interactions,
+        },
+        record_options(),
+    )
+    .await?;
+    Ok(decision)
+}
+
+async fn send_message_2(
+    ctx: &mut WorkflowContext<ContactJourney>,
+    input: &JourneyInput,
+    sent_at_ms: i64,
+) -> WorkflowResult<JourneyOutcome> {
+    if advance(ctx, JourneyEvent::Interaction(WindowDecision::WithinWindow)) != JourneyState::SendingMessage2 {
+        return Ok(outcome(ctx));
+    }
+    let message_2 = ctx
+        .execute_activity(
+            JourneyActivities::send_message,
+            send_input(input, MessageType::Message2),
+            send_options(&input.send_policy, &input.task_queues.message_2),
+        )
+        .await;
+    if let Err(err) = message_2 {
+        return fail(ctx, input, &err).await;
+    }
+    advance(ctx, JourneyEvent::Message2Sent);
+    // Interactions that arrived while Message 2 was on its way are still recorded (R6).
+    let arrived = ctx.state_mut(|s| std::mem::take(&mut s.pending));
+    if !arrived.is_empty() {
+        record(ctx, input, sent_at_ms, arrived).await?;
+    }
+    Ok(outcome(ctx))
+}
+
+/// Ends the journey with the final state `event` leads to, recorded in the database.
+async fn finish(
+    ctx: &mut WorkflowContext<ContactJourney>,
+    input: &JourneyInput,
+    event: JourneyEvent,
+) -> WorkflowResult<JourneyOutcome> {
+    let state = advance(ctx, event);
+    record_outcome(ctx, input, state).await?;
+    Ok(outcome(ctx))
+}
+
+async fn fail(
+    ctx: &mut WorkflowContext<ContactJourney>,
+    input: &JourneyInput,
+    err: &ActivityExecutionError,
+) -> WorkflowResult<JourneyOutcome> {
+    let reason = failure_reason(err);
+    ctx.state_mut(|s| s.failure_reason = Some(reason));
+    let state = advance(ctx, JourneyEvent::SendFailed);
+    record_outcome(ctx, input, state).await?;
+    Ok(outcome(ctx))
+}
+
+async fn record_outcome(
+    ctx: &mut WorkflowContext<ContactJourney>,
+    input: &JourneyInput,
+    state: JourneyState,
+) -> WorkflowResult<()> {
+    let reason = ctx.state(|s| s.failure_reason.clone());
+    ctx.execute_activity(
+        JourneyActivities::record_outcome,
+        JourneyOutcomeInput {
+            campaign_id: input.campaign_id,
+            contact_id: input.contact_id,
+            state,
+            reason,
+        },
+        record_options(),
+    )
+    .await?;
+    Ok(())
+}
+
+fn outcome(ctx: &WorkflowContext<ContactJourney>) -> JourneyOutcome {
+    ctx.state(|s| JourneyOutcome {
+        state: s.state,
+        failure_reason: s.failure_reason.clone(),
+    })
+}
+
+/// The innermost failure message: the activity's own reason rather than Temporal's wrapper
+/// ("Activity task failed").
+fn failure_reason(err: &ActivityExecutionError) -> String {
+    let mut reason = err.to_string();
+    let mut failure = err.failure();
+    while let Some(current) = failure {
+        if !current.message.is_empty() {
+            reason = current.message.clone();
+        }
+        failure = current.cause.as_deref();
+    }
+    reason
+}
