@@ -16,9 +16,12 @@ use crate::window::WindowDecision;
 #[serde(rename_all = "snake_case")]
 pub enum JourneyState {
     Queued,
+    #[serde(rename = "sending_message_1")]
     SendingMessage1,
     AwaitingInteraction,
+    #[serde(rename = "sending_message_2")]
     SendingMessage2,
+    #[serde(rename = "message_2_sent")]
     Message2Sent,
     NoInteraction,
     LateInteraction,

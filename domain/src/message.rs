@@ -13,7 +13,9 @@ use std::str::FromStr;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MessageType {
+    #[serde(rename = "message_1")]
     Message1,
+    #[serde(rename = "message_2")]
     Message2,
 }
 
@@ -111,6 +113,14 @@ mod tests {
 
     fn any_status() -> impl Strategy<Value = MessageStatus> {
         proptest::sample::select(MessageStatus::ALL.to_vec())
+    }
+
+    #[test]
+    fn names_match_the_database() {
+        assert_eq!(serde_json::to_value(MessageType::Message2).unwrap(), MessageType::Message2.as_str());
+        for status in MessageStatus::ALL {
+            assert_eq!(status.as_str().parse::<MessageStatus>(), Ok(status));
+        }
     }
 
     #[test]

@@ -1,0 +1,65 @@
+# Campaign engine -- developer entry points. See scripts/README-setup.md.
+#
+#   make run      build and run sandbox + API + worker locally (foreground)
+#   make test     run every test against a real Temporal and a real Postgres
+#   make bench    run the journey benchmark (campaign-tests/bench-journeys)
+#   make lint     rustfmt --check + clippy -D warnings
+#   make dev-env  only set up / start Postgres + Temporal, write .dev/env
+#   make status   show the background services and .dev/env
+#   make stop     stop the background Temporal dev server and local Postgres
+#   make clean-dev  stop them and delete .dev (all local dev/test data)
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# Toolchains installed by rustup / the Go tarball are often not on PATH in
+# non-login shells (CI, cron); append them when present.
+empty :=
+space := $(empty) $(empty)
+EXTRA_PATH := $(wildcard $(HOME)/.cargo/bin /usr/local/go/bin)
+ifneq ($(EXTRA_PATH),)
+export PATH := $(PATH):$(subst $(space),:,$(EXTRA_PATH))
+endif
+
+CARGO ?= cargo
+WITH_ENV := scripts/with-dev-env.sh
+
+# Extra arguments, e.g. `make test TEST_ARGS='-p campaign-workflows -- --nocapture'`.
+TEST_ARGS ?=
+BENCH_ARGS ?=
+
+.PHONY: help run test bench lint fmt dev-env status stop clean-dev
+
+help:
+	@sed -n '2,11p' Makefile | sed 's/^# \{0,1\}//'
+
+run:
+	@scripts/run.sh
+
+test:
+	@$(WITH_ENV) $(CARGO) test --workspace --locked $(TEST_ARGS)
+
+bench:
+	@$(WITH_ENV) $(CARGO) run --release --locked -p campaign-tests --bin bench-journeys -- $(BENCH_ARGS)
+
+lint:
+	@scripts/dev-env.sh apt
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
+
+fmt:
+	$(CARGO) fmt --all
+
+dev-env:
+	@scripts/dev-env.sh setup
+
+status:
+	@scripts/dev-env.sh status
+
+stop:
+	@scripts/dev-env.sh stop
+
+# Stops the background services and deletes all local state (.dev: Postgres
+# cluster, Temporal history). Keeps .tools (the built Temporal CLI).
+clean-dev:
+	@scripts/dev-env.sh clean
