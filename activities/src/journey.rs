@@ -27,11 +27,18 @@ pub struct SendPolicy {
     pub retry_base_delay_ms: u64,
     /// The least a provider rate-limit answer waits.
     pub rate_limit_delay_ms: u64,
+    /// How long one attempt may take before Temporal gives it to another worker (a worker that
+    /// died mid-send is detected after this).
+    pub attempt_timeout_ms: u64,
 }
 
 impl SendPolicy {
     pub fn retry_base_delay(&self) -> Duration {
         Duration::from_millis(self.retry_base_delay_ms)
+    }
+
+    pub fn attempt_timeout(&self) -> Duration {
+        Duration::from_millis(self.attempt_timeout_ms)
     }
 }
 
@@ -41,6 +48,7 @@ impl Default for SendPolicy {
             max_attempts: 3,
             retry_base_delay_ms: 60_000,
             rate_limit_delay_ms: 60_000,
+            attempt_timeout_ms: 60_000,
         }
     }
 }

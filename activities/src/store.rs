@@ -473,6 +473,35 @@ impl Store {
         Ok(inserted)
     }
 
+    /// Records a reply that reached a journey after it closed (its window had expired): kept with
+    /// `within_window = false`, and a `no_interaction` journey becomes `late_interaction` (R4).
+    /// Returns whether the interaction was new.
+    pub async fn record_late_interaction(&self, interaction: &NewInteraction) -> Result<bool, StoreError> {
+        let late = NewInteraction {
+            within_window: false,
+            ..interaction.clone()
+        };
+        let inserted = self.record_interactions(std::slice::from_ref(&late)).await?;
+        if let (Some(campaign_id), Some(contact_id), false) =
+            (late.campaign_id, late.contact_id, inserted.is_empty())
+        {
+            let mut tx = self.pool.begin().await?;
+            let state: Option<String> = sqlx::query_scalar(
+                "SELECT state FROM journeys WHERE campaign_id = $1 AND contact_id = $2 FOR UPDATE",
+            )
+            .bind(campaign_id)
+            .bind(contact_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            if state.as_deref() == Some(JourneyState::NoInteraction.as_str()) {
+                self.finish_journey_in(&mut tx, campaign_id, contact_id, JourneyState::LateInteraction, None)
+                    .await?;
+            }
+            tx.commit().await?;
+        }
+        Ok(!inserted.is_empty())
+    }
+
     /// Ends a journey in a final state and counts it on its campaign, once: a journey already
     /// final is left alone (except the late-reply refinement R4 allows).
     pub async fn finish_journey(

@@ -67,12 +67,10 @@ impl MessageStatus {
     /// Whether a message in `self` may move to `next`. Staying put is not a move.
     pub fn can_advance_to(self, next: MessageStatus) -> bool {
         use MessageStatus::*;
-        match (self, next) {
-            (Pending, Sent | Delivered | Read | Failed) => true,
-            (Sent, Delivered | Read | Failed) => true,
-            (Delivered, Read) => true,
-            _ => false,
-        }
+        matches!(
+            (self, next),
+            (Pending, Sent | Delivered | Read | Failed) | (Sent, Delivered | Read | Failed) | (Delivered, Read)
+        )
     }
 
     /// Whether the provider has accepted the message (R2), whatever happened after.

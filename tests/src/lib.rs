@@ -1,0 +1,261 @@
+//! Harness for end-to-end tests and benchmarks against the real Temporal dev server, real
+//! Postgres and the sandbox provider (the only simulated boundary).
+//!
+//! Each [`TestEnv`] is isolated: a fresh database, its own sandbox, its own task queues and its
+//! own worker process (the real worker code, run as a child process so a test can SIGKILL it).
+//! Only the Temporal server is shared, so workflow ids are kept unique by starting each fresh
+//! database's id sequences at a random offset.
+
+use anyhow::{Context, bail};
+use campaign_activities::{SendPolicy, Store};
+use campaign_domain::{PhoneNumber, Template};
+use campaign_workflows::{ContactJourney, Interaction, JourneyInput, JourneyOutcome, JourneyStatus, TaskQueues};
+use rand::Rng;
+use sqlx::Connection;
+use std::time::{Duration, Instant};
+use temporalio_client::{
+    Client, WorkflowGetResultOptions, WorkflowHandle, WorkflowQueryOptions, WorkflowSignalOptions,
+    WorkflowStartOptions,
+};
+use tokio::process::{Child, Command};
+use wa_sandbox::{SandboxConfig, SandboxHandle};
+
+/// The worker binary of this package (the real worker, see `src/bin/test_worker.rs`), found
+/// beside the running test or bench executable (`target/<profile>/` or its `deps/`).
+pub fn worker_binary() -> anyhow::Result<std::path::PathBuf> {
+    let exe = std::env::current_exe()?;
+    exe.ancestors()
+        .skip(1)
+        .take(2)
+        .map(|dir| dir.join("test-worker"))
+        .find(|candidate| candidate.is_file())
+        .with_context(|| format!("no test-worker binary next to {}: build with `cargo build -p campaign-tests --bins`", exe.display()))
+}
+
+/// How long a test waits for a journey that should finish within seconds.
+pub const OUTCOME_TIMEOUT: Duration = Duration::from_secs(90);
+
+/// Retries fast enough for tests: the R12 formula with a 200 ms base instead of 60 s.
+pub const FAST_RETRIES: SendPolicy = SendPolicy {
+    max_attempts: 3,
+    retry_base_delay_ms: 200,
+    rate_limit_delay_ms: 500,
+    attempt_timeout_ms: 5_000,
+};
+
+pub const MESSAGE_1_TEXT: &str = "Bonjour {first_name}, découvrez notre offre !";
+pub const MESSAGE_2_TEXT: &str = "Merci {first_name} ! Voici votre code : MERCI10";
+
+pub fn temporal_address() -> String {
+    std::env::var("TEMPORAL_ADDRESS").unwrap_or_else(|_| "127.0.0.1:7233".to_owned())
+}
+
+pub fn temporal_namespace() -> String {
+    std::env::var("TEMPORAL_NAMESPACE").unwrap_or_else(|_| "default".to_owned())
+}
+
+/// The database server the tests create their databases on (`make test` sets it).
+pub fn server_database_url() -> anyhow::Result<String> {
+    std::env::var("DATABASE_URL").context("DATABASE_URL is not set: run the tests with `make test`")
+}
+
+/// Creates an empty database with the schema applied and returns its URL. Identity sequences
+/// start at a random offset so workflow ids never collide with another test's.
+pub async fn fresh_database() -> anyhow::Result<String> {
+    let server_url = server_database_url()?;
+    let name = format!("test_{}", uuid::Uuid::new_v4().simple());
+    let mut admin = sqlx::PgConnection::connect(&server_url).await?;
+    sqlx::query(&format!(r#"CREATE DATABASE "{name}""#)).execute(&mut admin).await?;
+    let mut url = url::Url::parse(&server_url)?;
+    url.set_path(&name);
+    let database_url = url.to_string();
+    let store = Store::connect(&database_url).await?;
+    store.migrate().await?;
+    let offset: i64 = rand::rng().random_range(1..1_000_000_000) * 1_000;
+    for table in ["campaigns", "contacts"] {
+        sqlx::query(&format!("ALTER TABLE {table} ALTER COLUMN id RESTART WITH {offset}"))
+            .execute(store.pool())
+            .await?;
+    }
+    store.pool().close().await;
+    Ok(database_url)
+}
+
+/// One isolated engine: database, sandbox, task queues, worker process and a Temporal client.
+pub struct TestEnv {
+    pub store: Store,
+    pub sandbox: SandboxHandle,
+    pub client: Client,
+    pub task_queues: TaskQueues,
+    pub database_url: String,
+    pub daily_limit: i32,
+    worker: Option<Child>,
+}
+
+impl TestEnv {
+    /// An engine with the default daily limit and a worker running.
+    pub async fn start() -> anyhow::Result<TestEnv> {
+        Self::start_with_limit(1_000).await
+    }
+
+    pub async fn start_with_limit(daily_limit: i32) -> anyhow::Result<TestEnv> {
+        let database_url = fresh_database().await?;
+        let store = Store::connect(&database_url).await?;
+        let sandbox = wa_sandbox::spawn(
+            SandboxConfig {
+                reply_probability: 0.0,
+                ..SandboxConfig::default()
+            },
+            "127.0.0.1:0".parse()?,
+        )
+        .await?;
+        let client = campaign_worker::connect_temporal(&temporal_address(), &temporal_namespace(), "campaign-tests")
+            .await
+            .context("connecting to Temporal: is the dev server running? (`make test` starts it)")?;
+        let queue = format!("test-{}", uuid::Uuid::new_v4().simple());
+        let mut env = TestEnv {
+            store,
+            sandbox,
+            client,
+            task_queues: TaskQueues {
+                message_1: queue.clone(),
+                message_2: format!("{queue}-message-2"),
+            },
+            database_url,
+            daily_limit,
+            worker: None,
+        };
+        env.spawn_worker()?;
+        Ok(env)
+    }
+
+    /// Starts a worker process polling this engine's task queues.
+    pub fn spawn_worker(&mut self) -> anyhow::Result<()> {
+        let worker_binary = worker_binary()?;
+        let child = Command::new(&worker_binary)
+            .env("DATABASE_URL", &self.database_url)
+            .env("TEMPORAL_ADDRESS", temporal_address())
+            .env("TEMPORAL_NAMESPACE", temporal_namespace())
+            .env("TASK_QUEUE", &self.task_queues.message_1)
+            .env("MESSAGE_2_TASK_QUEUE", &self.task_queues.message_2)
+            .env("WHATSAPP_PROVIDER", "sandbox")
+            .env("WASSENGER_BASE_URL", &self.sandbox.base_url)
+            .env("WASSENGER_TOKEN", wa_sandbox::DEFAULT_TOKEN)
+            .env("DAILY_MESSAGE_LIMIT", self.daily_limit.to_string())
+            .env("GRACEFUL_SHUTDOWN_SECS", "1")
+            .env("RUST_LOG", std::env::var("TEST_WORKER_LOG").unwrap_or_else(|_| "warn".to_owned()))
+            .kill_on_drop(true)
+            .spawn()
+            .with_context(|| format!("starting {}", worker_binary.display()))?;
+        self.worker = Some(child);
+        Ok(())
+    }
+
+    /// Kills the worker process with SIGKILL: no graceful shutdown, in-flight tasks are lost.
+    pub async fn kill_worker(&mut self) -> anyhow::Result<()> {
+        if let Some(mut child) = self.worker.take() {
+            child.kill().await?;
+        }
+        Ok(())
+    }
+
+    /// A contact with a random phone number.
+    pub async fn contact(&self, first_name: &str) -> anyhow::Result<(i64, PhoneNumber)> {
+        let digits: u64 = rand::rng().random_range(100_000_000..999_999_999);
+        let phone = PhoneNumber::parse(&format!("+336{digits}"))?;
+        let id = self.store.create_contact(&phone, Some(first_name), None).await?;
+        Ok((id, phone))
+    }
+
+    /// A running campaign with the standard texts and the given contacts enrolled.
+    pub async fn campaign(&self, contact_ids: &[i64]) -> anyhow::Result<i64> {
+        let id = self
+            .store
+            .create_running_campaign(
+                "Test campaign",
+                &Template::parse(MESSAGE_1_TEXT)?,
+                &Template::parse(MESSAGE_2_TEXT)?,
+                &serde_json::json!({}),
+            )
+            .await?;
+        self.store.enroll_contacts(id, contact_ids).await?;
+        Ok(id)
+    }
+
+    pub async fn start_journey(
+        &self,
+        campaign_id: i64,
+        contact_id: i64,
+        window: Duration,
+        policy: SendPolicy,
+    ) -> anyhow::Result<WorkflowHandle<Client, ContactJourney>> {
+        let input = JourneyInput {
+            campaign_id,
+            contact_id,
+            interaction_window_ms: window.as_millis() as u64,
+            send_policy: policy,
+            task_queues: self.task_queues.clone(),
+        };
+        let workflow_id = campaign_workflows::journey_workflow_id(campaign_id, contact_id);
+        self.client
+            .start_workflow(
+                ContactJourney::run,
+                input,
+                WorkflowStartOptions::new(self.task_queues.message_1.clone(), workflow_id.clone()).build(),
+            )
+            .await?;
+        Ok(self.client.get_workflow_handle::<ContactJourney>(workflow_id))
+    }
+}
+
+/// An interaction as the webhook bridge would signal it.
+pub fn interaction(provider_message_id: &str, phone: &PhoneNumber, received_at_ms: i64) -> Interaction {
+    Interaction {
+        provider_message_id: provider_message_id.to_owned(),
+        interaction_type: campaign_domain::InteractionType::Text,
+        phone: phone.as_str().to_owned(),
+        content: Some("Oui, ça m'intéresse".to_owned()),
+        received_at_ms,
+    }
+}
+
+pub fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+pub async fn signal(handle: &WorkflowHandle<Client, ContactJourney>, interaction: Interaction) -> anyhow::Result<()> {
+    handle
+        .signal(ContactJourney::interaction, interaction, WorkflowSignalOptions::default())
+        .await?;
+    Ok(())
+}
+
+pub async fn query_state(handle: &WorkflowHandle<Client, ContactJourney>) -> anyhow::Result<JourneyStatus> {
+    Ok(handle.query(ContactJourney::state, (), WorkflowQueryOptions::default()).await?)
+}
+
+/// Polls the `state` query until `done` holds for the journey's status.
+pub async fn wait_for_state(
+    handle: &WorkflowHandle<Client, ContactJourney>,
+    done: impl Fn(&JourneyStatus) -> bool,
+) -> anyhow::Result<JourneyStatus> {
+    let deadline = Instant::now() + OUTCOME_TIMEOUT;
+    loop {
+        if let Ok(status) = query_state(handle).await
+            && done(&status)
+        {
+            return Ok(status);
+        }
+        if Instant::now() > deadline {
+            bail!("journey did not reach the expected state in {OUTCOME_TIMEOUT:?}");
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+pub async fn outcome(handle: &WorkflowHandle<Client, ContactJourney>) -> anyhow::Result<JourneyOutcome> {
+    let result = tokio::time::timeout(OUTCOME_TIMEOUT, handle.get_result(WorkflowGetResultOptions::default()))
+        .await
+        .context("journey did not finish in time")??;
+    Ok(result)
+}

@@ -14,6 +14,7 @@ use std::future::Future;
 use std::sync::Arc;
 use temporalio_client::{Client, ClientOptions, Connection, ConnectionOptions};
 use temporalio_sdk::{Runtime, Worker, WorkerOptions};
+use tracing_subscriber::EnvFilter;
 
 pub use config::{ConfigError, ProviderKind, WorkerConfig};
 
@@ -22,6 +23,36 @@ pub async fn connect_temporal(address: &str, namespace: &str, identity: &str) ->
     let url = url::Url::parse(&format!("http://{address}"))?;
     let connection = Connection::connect(ConnectionOptions::new(url).identity(identity.to_owned()).build()).await?;
     Ok(Client::new(connection, ClientOptions::new(namespace.to_owned()).build())?)
+}
+
+/// The worker binary: configuration from the environment, logs to stdout, graceful stop on
+/// Ctrl-C or SIGTERM.
+pub async fn run_from_env() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
+        .init();
+    let config = WorkerConfig::from_env()?;
+    run(config, shutdown_signal()).await
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                terminate.recv().await;
+            }
+            Err(err) => {
+                tracing::error!(%err, "cannot listen for SIGTERM; only Ctrl-C stops the worker");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    tokio::select! {
+        _ = ctrl_c => {},
+        () = terminate => {},
+    }
 }
 
 /// Runs the worker until `shutdown` resolves, then lets in-flight tasks finish (graceful

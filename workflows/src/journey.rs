@@ -27,8 +27,6 @@ use crate::{CAMPAIGN_ID, JOURNEY_STATE};
 
 /// Failure type of permanent send errors, never retried (R12).
 const PERMANENT_SEND_FAILURE: &str = "PermanentSendFailure";
-/// Provider calls time out well before this; the margin covers the database writes around them.
-const SEND_START_TO_CLOSE: Duration = Duration::from_secs(60);
 /// Bookkeeping activities only touch Postgres.
 const RECORD_START_TO_CLOSE: Duration = Duration::from_secs(30);
 
@@ -198,7 +196,7 @@ fn send_input(input: &JourneyInput, message_type: MessageType) -> SendMessageInp
 /// R12 as a Temporal retry policy. The activity also sets each delay explicitly from the same
 /// formula (and at least the rate-limit minimum after a 429); this policy bounds the attempts.
 fn send_options(policy: &SendPolicy, task_queue: &str) -> ActivityOptions {
-    ActivityOptions::with_start_to_close_timeout(SEND_START_TO_CLOSE)
+    ActivityOptions::with_start_to_close_timeout(policy.attempt_timeout())
         .task_queue(task_queue.to_owned())
         .retry_policy(
             RetryPolicy::builder()
