@@ -40,7 +40,8 @@ test:
 	@$(WITH_ENV) $(CARGO) test --workspace --locked $(TEST_ARGS)
 
 bench:
-	@$(WITH_ENV) $(CARGO) run --release --locked -p campaign-tests --bin bench-journeys -- $(BENCH_ARGS)
+	$(CARGO) build --release --locked -p campaign-tests --bins
+	@$(WITH_ENV) target/release/bench-journeys $(BENCH_ARGS)
 
 lint:
 	@scripts/dev-env.sh apt

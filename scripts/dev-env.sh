@@ -462,7 +462,8 @@ ensure_temporal_server() {
         bash -c 'echo $$ >"$0"; exec "$@"' "$TEMPORAL_PID_FILE" \
         "$TEMPORAL_BIN" server start-dev \
         --db-filename "$TEMPORAL_DB" --ip 127.0.0.1 --port "$port" --ui-port "$ui_port" \
-        --namespace "$TEMPORAL_NAMESPACE" "${sa_flags[@]}" --color never
+        --namespace "$TEMPORAL_NAMESPACE" "${sa_flags[@]}" --color never \
+        --sqlite-pragma journal_mode=wal --sqlite-pragma synchronous=normal
     ) </dev/null >>"$TEMPORAL_LOG" 2>&1 || die "could not launch the Temporal dev server"
     echo "$port" >"$TEMPORAL_PORT_FILE"
     echo "$ui_port" >"$TEMPORAL_UI_PORT_FILE"

@@ -198,7 +198,9 @@ impl JourneyActivities {
                         .note_send_error(prepared.message_id, &err.to_string())
                         .await
                         .map_err(database)?;
-                    return Err(self.retry_or_give_up(prepared.message_id, attempt, &policy, err).await);
+                    return Err(self
+                        .retry_or_give_up(prepared.message_id, attempt, &policy, err)
+                        .await);
                 }
             }
         }
@@ -228,7 +230,9 @@ impl JourneyActivities {
                     .note_send_error(prepared.message_id, &err.to_string())
                     .await
                     .map_err(database)?;
-                Err(self.retry_or_give_up(prepared.message_id, attempt, &policy, err).await)
+                Err(self
+                    .retry_or_give_up(prepared.message_id, attempt, &policy, err)
+                    .await)
             }
         }
     }
@@ -250,14 +254,23 @@ impl JourneyActivities {
                 interaction_type: interaction.interaction_type.as_str().to_owned(),
                 provider_message_id: interaction.provider_message_id.clone(),
                 content: interaction.content.clone(),
-                received_at: DateTime::from_timestamp_millis(interaction.received_at_ms).unwrap_or_else(Utc::now),
+                received_at: DateTime::from_timestamp_millis(interaction.received_at_ms)
+                    .unwrap_or_else(Utc::now),
                 within_window: interaction.within_window,
             })
             .collect();
-        let inserted = self.store.record_interactions(&rows).await.map_err(database)?;
+        let inserted = self
+            .store
+            .record_interactions(&rows)
+            .await
+            .map_err(database)?;
         if inserted.len() < rows.len() {
-            tracing::info!(campaign_id = input.campaign_id, contact_id = input.contact_id,
-                duplicates = rows.len() - inserted.len(), "duplicate interactions ignored");
+            tracing::info!(
+                campaign_id = input.campaign_id,
+                contact_id = input.contact_id,
+                duplicates = rows.len() - inserted.len(),
+                "duplicate interactions ignored"
+            );
         }
         Ok(inserted.len() as u32)
     }
@@ -270,7 +283,12 @@ impl JourneyActivities {
         input: JourneyOutcomeInput,
     ) -> Result<(), ActivityError> {
         self.store
-            .finish_journey(input.campaign_id, input.contact_id, input.state, input.reason.as_deref())
+            .finish_journey(
+                input.campaign_id,
+                input.contact_id,
+                input.state,
+                input.reason.as_deref(),
+            )
             .await
             .map_err(database)?;
         Ok(())

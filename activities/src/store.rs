@@ -188,7 +188,11 @@ impl Store {
 
     /// Adds contacts to a campaign's audience as `queued` journeys; already enrolled contacts are
     /// left as they are. Returns how many were added.
-    pub async fn enroll_contacts(&self, campaign_id: i64, contact_ids: &[i64]) -> Result<u64, StoreError> {
+    pub async fn enroll_contacts(
+        &self,
+        campaign_id: i64,
+        contact_ids: &[i64],
+    ) -> Result<u64, StoreError> {
         let mut tx = self.pool.begin().await?;
         let added = sqlx::query(
             "INSERT INTO journeys (campaign_id, contact_id) SELECT $1, unnest($2::bigint[]) \
@@ -271,13 +275,19 @@ impl Store {
             "sent" | "delivered" | "read" => {
                 return Ok(SendPreparation::AlreadySent(AcceptedSend {
                     message_id,
-                    provider_message_id: message.get::<Option<String>, _>("provider_message_id").unwrap_or_default(),
-                    sent_at: message.get::<Option<DateTime<Utc>>, _>("sent_at").unwrap_or_else(Utc::now),
+                    provider_message_id: message
+                        .get::<Option<String>, _>("provider_message_id")
+                        .unwrap_or_default(),
+                    sent_at: message
+                        .get::<Option<DateTime<Utc>>, _>("sent_at")
+                        .unwrap_or_else(Utc::now),
                 }));
             }
             "failed" => {
                 return Ok(SendPreparation::AlreadyFailed {
-                    reason: message.get::<Option<String>, _>("error").unwrap_or_default(),
+                    reason: message
+                        .get::<Option<String>, _>("error")
+                        .unwrap_or_default(),
                 });
             }
             _ => {}
@@ -300,17 +310,20 @@ impl Store {
                 self.fail_message(message_id, DAILY_LIMIT_REASON).await?;
                 return Ok(SendPreparation::DailyLimitReached);
             }
-            sqlx::query("UPDATE messages SET ledger_day = (now() AT TIME ZONE 'UTC')::date WHERE id = $1")
-                .bind(message_id)
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(
+                "UPDATE messages SET ledger_day = (now() AT TIME ZONE 'UTC')::date WHERE id = $1",
+            )
+            .bind(message_id)
+            .execute(&mut *tx)
+            .await?;
         }
 
-        let attempts: i32 =
-            sqlx::query_scalar("UPDATE messages SET attempts = attempts + 1 WHERE id = $1 RETURNING attempts")
-                .bind(message_id)
-                .fetch_one(&mut *tx)
-                .await?;
+        let attempts: i32 = sqlx::query_scalar(
+            "UPDATE messages SET attempts = attempts + 1 WHERE id = $1 RETURNING attempts",
+        )
+        .bind(message_id)
+        .fetch_one(&mut *tx)
+        .await?;
         let sending_state = match message_type {
             MessageType::Message1 => JourneyState::SendingMessage1,
             MessageType::Message2 => JourneyState::SendingMessage2,
@@ -337,7 +350,11 @@ impl Store {
     /// Records the provider's acceptance (R2: `sent_at` is now) and moves the journey on:
     /// Message 1 opens the window, Message 2 ends the journey. Idempotent: a message already
     /// accepted keeps its first `sent_at`.
-    pub async fn mark_sent(&self, message_id: i64, provider_message_id: &str) -> Result<AcceptedSend, StoreError> {
+    pub async fn mark_sent(
+        &self,
+        message_id: i64,
+        provider_message_id: &str,
+    ) -> Result<AcceptedSend, StoreError> {
         let mut tx = self.pool.begin().await?;
         let updated = sqlx::query(
             "UPDATE messages SET status = 'sent', provider_message_id = $2, sent_at = now(), error = NULL \
@@ -350,14 +367,19 @@ impl Store {
         .await?;
         let Some(row) = updated else {
             tx.rollback().await?;
-            let row = sqlx::query("SELECT provider_message_id, sent_at FROM messages WHERE id = $1")
-                .bind(message_id)
-                .fetch_one(&self.pool)
-                .await?;
+            let row =
+                sqlx::query("SELECT provider_message_id, sent_at FROM messages WHERE id = $1")
+                    .bind(message_id)
+                    .fetch_one(&self.pool)
+                    .await?;
             return Ok(AcceptedSend {
                 message_id,
-                provider_message_id: row.get::<Option<String>, _>("provider_message_id").unwrap_or_default(),
-                sent_at: row.get::<Option<DateTime<Utc>>, _>("sent_at").unwrap_or_else(Utc::now),
+                provider_message_id: row
+                    .get::<Option<String>, _>("provider_message_id")
+                    .unwrap_or_default(),
+                sent_at: row
+                    .get::<Option<DateTime<Utc>>, _>("sent_at")
+                    .unwrap_or_else(Utc::now),
             });
         };
         let campaign_id: i64 = row.get("campaign_id");
@@ -365,8 +387,14 @@ impl Store {
         let sent_at: DateTime<Utc> = row.get("sent_at");
         let is_message_2 = row.get::<String, _>("message_type") == MessageType::Message2.as_str();
         if is_message_2 {
-            self.finish_journey_in(&mut tx, campaign_id, contact_id, JourneyState::Message2Sent, None)
-                .await?;
+            self.finish_journey_in(
+                &mut tx,
+                campaign_id,
+                contact_id,
+                JourneyState::Message2Sent,
+                None,
+            )
+            .await?;
         } else {
             sqlx::query(
                 "UPDATE journeys SET state = 'awaiting_interaction', message_1_sent_at = $3, updated_at = now() \
@@ -422,8 +450,14 @@ impl Store {
                 .bind(campaign_id)
                 .execute(&mut *tx)
                 .await?;
-            self.finish_journey_in(&mut tx, campaign_id, row.get("contact_id"), JourneyState::Failed, Some(reason))
-                .await?;
+            self.finish_journey_in(
+                &mut tx,
+                campaign_id,
+                row.get("contact_id"),
+                JourneyState::Failed,
+                Some(reason),
+            )
+            .await?;
         }
         tx.commit().await?;
         Ok(())
@@ -431,7 +465,10 @@ impl Store {
 
     /// Records interactions, deduplicated by provider message id (R6). Returns the provider ids
     /// that were new.
-    pub async fn record_interactions(&self, interactions: &[NewInteraction]) -> Result<Vec<String>, StoreError> {
+    pub async fn record_interactions(
+        &self,
+        interactions: &[NewInteraction],
+    ) -> Result<Vec<String>, StoreError> {
         let mut tx = self.pool.begin().await?;
         let mut inserted = Vec::new();
         for interaction in interactions {
@@ -451,8 +488,12 @@ impl Store {
             .bind(interaction.within_window)
             .fetch_optional(&mut *tx)
             .await?;
-            let Some(provider_message_id) = new else { continue };
-            if let (Some(campaign_id), Some(contact_id)) = (interaction.campaign_id, interaction.contact_id) {
+            let Some(provider_message_id) = new else {
+                continue;
+            };
+            if let (Some(campaign_id), Some(contact_id)) =
+                (interaction.campaign_id, interaction.contact_id)
+            {
                 sqlx::query("UPDATE campaigns SET interactions = interactions + 1, updated_at = now() WHERE id = $1")
                     .bind(campaign_id)
                     .execute(&mut *tx)
@@ -476,12 +517,17 @@ impl Store {
     /// Records a reply that reached a journey after it closed (its window had expired): kept with
     /// `within_window = false`, and a `no_interaction` journey becomes `late_interaction` (R4).
     /// Returns whether the interaction was new.
-    pub async fn record_late_interaction(&self, interaction: &NewInteraction) -> Result<bool, StoreError> {
+    pub async fn record_late_interaction(
+        &self,
+        interaction: &NewInteraction,
+    ) -> Result<bool, StoreError> {
         let late = NewInteraction {
             within_window: false,
             ..interaction.clone()
         };
-        let inserted = self.record_interactions(std::slice::from_ref(&late)).await?;
+        let inserted = self
+            .record_interactions(std::slice::from_ref(&late))
+            .await?;
         if let (Some(campaign_id), Some(contact_id), false) =
             (late.campaign_id, late.contact_id, inserted.is_empty())
         {
@@ -494,8 +540,14 @@ impl Store {
             .fetch_optional(&mut *tx)
             .await?;
             if state.as_deref() == Some(JourneyState::NoInteraction.as_str()) {
-                self.finish_journey_in(&mut tx, campaign_id, contact_id, JourneyState::LateInteraction, None)
-                    .await?;
+                self.finish_journey_in(
+                    &mut tx,
+                    campaign_id,
+                    contact_id,
+                    JourneyState::LateInteraction,
+                    None,
+                )
+                .await?;
             }
             tx.commit().await?;
         }
@@ -512,7 +564,9 @@ impl Store {
         reason: Option<&str>,
     ) -> Result<bool, StoreError> {
         let mut tx = self.pool.begin().await?;
-        let changed = self.finish_journey_in(&mut tx, campaign_id, contact_id, state, reason).await?;
+        let changed = self
+            .finish_journey_in(&mut tx, campaign_id, contact_id, state, reason)
+            .await?;
         tx.commit().await?;
         Ok(changed)
     }
@@ -545,7 +599,9 @@ impl Store {
             return Ok(false);
         };
         let previous_counter = previous.parse().ok().and_then(outcome_counter);
-        let decrement = previous_counter.map(|c| format!(", {c} = {c} - 1")).unwrap_or_default();
+        let decrement = previous_counter
+            .map(|c| format!(", {c} = {c} - 1"))
+            .unwrap_or_default();
         sqlx::query(&format!(
             "UPDATE campaigns SET {counter} = {counter} + 1{decrement}, updated_at = now() WHERE id = $1"
         ))
@@ -555,7 +611,11 @@ impl Store {
         Ok(true)
     }
 
-    pub async fn journey(&self, campaign_id: i64, contact_id: i64) -> Result<Option<JourneyRow>, StoreError> {
+    pub async fn journey(
+        &self,
+        campaign_id: i64,
+        contact_id: i64,
+    ) -> Result<Option<JourneyRow>, StoreError> {
         Ok(sqlx::query_as::<_, JourneyRow>(
             "SELECT campaign_id, contact_id, state, failure_reason, message_1_sent_at, first_interaction_at \
              FROM journeys WHERE campaign_id = $1 AND contact_id = $2",
@@ -566,7 +626,11 @@ impl Store {
         .await?)
     }
 
-    pub async fn messages_for(&self, campaign_id: i64, contact_id: i64) -> Result<Vec<MessageRow>, StoreError> {
+    pub async fn messages_for(
+        &self,
+        campaign_id: i64,
+        contact_id: i64,
+    ) -> Result<Vec<MessageRow>, StoreError> {
         Ok(sqlx::query_as::<_, MessageRow>(
             "SELECT id, campaign_id, contact_id, message_type, content, status, provider_message_id, attempts, \
              error, sent_at FROM messages WHERE campaign_id = $1 AND contact_id = $2 ORDER BY message_type",

@@ -18,7 +18,11 @@ pub fn router(store: Store) -> Router {
 /// `{status, database}`; 503 when Postgres does not answer.
 async fn health(State(store): State<Store>) -> impl IntoResponse {
     let database_up = sqlx_ping(&store).await;
-    let status = if database_up { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    let status = if database_up {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
     let body = serde_json::json!({
         "status": if database_up { "ok" } else { "degraded" },
         "database": if database_up { "up" } else { "down" },

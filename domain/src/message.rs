@@ -69,7 +69,9 @@ impl MessageStatus {
         use MessageStatus::*;
         matches!(
             (self, next),
-            (Pending, Sent | Delivered | Read | Failed) | (Sent, Delivered | Read | Failed) | (Delivered, Read)
+            (Pending, Sent | Delivered | Read | Failed)
+                | (Sent, Delivered | Read | Failed)
+                | (Delivered, Read)
         )
     }
 
@@ -115,7 +117,10 @@ mod tests {
 
     #[test]
     fn names_match_the_database() {
-        assert_eq!(serde_json::to_value(MessageType::Message2).unwrap(), MessageType::Message2.as_str());
+        assert_eq!(
+            serde_json::to_value(MessageType::Message2).unwrap(),
+            MessageType::Message2.as_str()
+        );
         for status in MessageStatus::ALL {
             assert_eq!(status.as_str().parse::<MessageStatus>(), Ok(status));
         }

@@ -61,7 +61,11 @@ impl PhoneNumber {
     /// the national trunk prefix `0` is dropped.
     pub fn from_parts(country_code: &str, national: &str) -> Result<PhoneNumber, PhoneNumberError> {
         let code = country_code.trim().trim_start_matches('+');
-        if code.is_empty() || code.len() > 3 || !code.bytes().all(|b| b.is_ascii_digit()) || code.starts_with('0') {
+        if code.is_empty()
+            || code.len() > 3
+            || !code.bytes().all(|b| b.is_ascii_digit())
+            || code.starts_with('0')
+        {
             return Err(PhoneNumberError::InvalidCountryCode);
         }
         let mut digits = String::new();
@@ -124,25 +128,58 @@ mod tests {
 
     #[test]
     fn accepts_common_international_forms() {
-        for input in ["+33612345678", "+33 6 12 34 56 78", "0033612345678", "33612345678", "33612345678@c.us"] {
-            assert_eq!(PhoneNumber::parse(input).unwrap().as_str(), "+33612345678", "{input}");
+        for input in [
+            "+33612345678",
+            "+33 6 12 34 56 78",
+            "0033612345678",
+            "33612345678",
+            "33612345678@c.us",
+        ] {
+            assert_eq!(
+                PhoneNumber::parse(input).unwrap().as_str(),
+                "+33612345678",
+                "{input}"
+            );
         }
     }
 
     #[test]
     fn refuses_national_and_malformed_numbers() {
-        assert_eq!(PhoneNumber::parse("0612345678"), Err(PhoneNumberError::NotInternational));
-        assert_eq!(PhoneNumber::parse("+33abc"), Err(PhoneNumberError::InvalidCharacter));
-        assert_eq!(PhoneNumber::parse("+331"), Err(PhoneNumberError::WrongLength));
+        assert_eq!(
+            PhoneNumber::parse("0612345678"),
+            Err(PhoneNumberError::NotInternational)
+        );
+        assert_eq!(
+            PhoneNumber::parse("+33abc"),
+            Err(PhoneNumberError::InvalidCharacter)
+        );
+        assert_eq!(
+            PhoneNumber::parse("+331"),
+            Err(PhoneNumberError::WrongLength)
+        );
         assert_eq!(PhoneNumber::parse("  "), Err(PhoneNumberError::Empty));
-        assert_eq!(PhoneNumber::parse("+1234567890123456"), Err(PhoneNumberError::WrongLength));
+        assert_eq!(
+            PhoneNumber::parse("+1234567890123456"),
+            Err(PhoneNumberError::WrongLength)
+        );
     }
 
     #[test]
     fn country_code_and_national_number() {
-        assert_eq!(PhoneNumber::from_parts("+33", "06 12 34 56 78").unwrap().as_str(), "+33612345678");
-        assert_eq!(PhoneNumber::from_parts("33", "612345678").unwrap().digits(), "33612345678");
-        assert_eq!(PhoneNumber::from_parts("0033", "612345678"), Err(PhoneNumberError::InvalidCountryCode));
+        assert_eq!(
+            PhoneNumber::from_parts("+33", "06 12 34 56 78")
+                .unwrap()
+                .as_str(),
+            "+33612345678"
+        );
+        assert_eq!(
+            PhoneNumber::from_parts("33", "612345678").unwrap().digits(),
+            "33612345678"
+        );
+        assert_eq!(
+            PhoneNumber::from_parts("0033", "612345678"),
+            Err(PhoneNumberError::InvalidCountryCode)
+        );
     }
 
     proptest! {

@@ -30,7 +30,13 @@ mod tests {
     #[test]
     fn rate_limit_waits_at_least_the_minimum() {
         let minimum = Duration::from_secs(60);
-        assert_eq!(rate_limited_delay(1, Duration::from_millis(100), minimum), minimum);
-        assert_eq!(rate_limited_delay(2, Duration::from_secs(60), minimum), Duration::from_secs(120));
+        assert_eq!(
+            rate_limited_delay(1, Duration::from_millis(100), minimum),
+            minimum
+        );
+        assert_eq!(
+            rate_limited_delay(2, Duration::from_secs(60), minimum),
+            Duration::from_secs(120)
+        );
     }
 }

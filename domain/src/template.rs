@@ -81,7 +81,11 @@ fn next_placeholder(text: &str) -> Option<(&str, &str, &str)> {
             .take_while(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'_')
             .count();
         if name_len > 0 && after_open.as_bytes().get(name_len) == Some(&b'}') {
-            return Some((&text[..open], &after_open[..name_len], &after_open[name_len + 1..]));
+            return Some((
+                &text[..open],
+                &after_open[..name_len],
+                &after_open[name_len + 1..],
+            ));
         }
         search_from = open + 1;
     }
@@ -101,18 +105,32 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    const ALICE: Recipient<'static> = Recipient { first_name: Some("Alice"), last_name: None, phone: "+33612345678" };
+    const ALICE: Recipient<'static> = Recipient {
+        first_name: Some("Alice"),
+        last_name: None,
+        phone: "+33612345678",
+    };
 
     #[test]
     fn renders_known_placeholders_and_empty_names() {
-        let template = Template::parse("Hi {first_name} {last_name}! ({phone}) {not a placeholder}").unwrap();
-        assert_eq!(template.render(&ALICE), "Hi Alice ! (+33612345678) {not a placeholder}");
+        let template =
+            Template::parse("Hi {first_name} {last_name}! ({phone}) {not a placeholder}").unwrap();
+        assert_eq!(
+            template.render(&ALICE),
+            "Hi Alice ! (+33612345678) {not a placeholder}"
+        );
     }
 
     #[test]
     fn refuses_unknown_placeholders_and_long_texts() {
-        assert_eq!(Template::parse("Hi {firstname}"), Err(TemplateError::UnknownPlaceholder("firstname".into())));
-        assert_eq!(Template::parse(&"a".repeat(4097)), Err(TemplateError::TooLong(4097)));
+        assert_eq!(
+            Template::parse("Hi {firstname}"),
+            Err(TemplateError::UnknownPlaceholder("firstname".into()))
+        );
+        assert_eq!(
+            Template::parse(&"a".repeat(4097)),
+            Err(TemplateError::TooLong(4097))
+        );
         assert!(Template::parse(&"é".repeat(4096)).is_ok());
         assert_eq!(Template::parse("  "), Err(TemplateError::Empty));
     }

@@ -17,7 +17,11 @@ pub enum WindowDecision {
 /// (both Unix milliseconds). An interaction stamped before the send (provider clock skew) is
 /// within the window: the contact cannot have answered a message they had not received, so the
 /// skew is the provider's, not the contact's.
-pub fn classify_interaction(sent_at_ms: i64, received_at_ms: i64, window_ms: u64) -> WindowDecision {
+pub fn classify_interaction(
+    sent_at_ms: i64,
+    received_at_ms: i64,
+    window_ms: u64,
+) -> WindowDecision {
     let elapsed = received_at_ms.saturating_sub(sent_at_ms);
     if elapsed < 0 || (elapsed as u64) < window_ms {
         WindowDecision::WithinWindow
@@ -33,8 +37,14 @@ mod tests {
 
     #[test]
     fn exactly_at_the_window_is_late() {
-        assert_eq!(classify_interaction(1_000, 4_000, 3_000), WindowDecision::Late);
-        assert_eq!(classify_interaction(1_000, 3_999, 3_000), WindowDecision::WithinWindow);
+        assert_eq!(
+            classify_interaction(1_000, 4_000, 3_000),
+            WindowDecision::Late
+        );
+        assert_eq!(
+            classify_interaction(1_000, 3_999, 3_000),
+            WindowDecision::WithinWindow
+        );
     }
 
     proptest! {

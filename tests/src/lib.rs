@@ -9,7 +9,9 @@
 use anyhow::{Context, bail};
 use campaign_activities::{SendPolicy, Store};
 use campaign_domain::{PhoneNumber, Template};
-use campaign_workflows::{ContactJourney, Interaction, JourneyInput, JourneyOutcome, JourneyStatus, TaskQueues};
+use campaign_workflows::{
+    ContactJourney, Interaction, JourneyInput, JourneyOutcome, JourneyStatus, TaskQueues,
+};
 use rand::Rng;
 use sqlx::Connection;
 use std::time::{Duration, Instant};
@@ -65,7 +67,9 @@ pub async fn fresh_database() -> anyhow::Result<String> {
     let server_url = server_database_url()?;
     let name = format!("test_{}", uuid::Uuid::new_v4().simple());
     let mut admin = sqlx::PgConnection::connect(&server_url).await?;
-    sqlx::query(&format!(r#"CREATE DATABASE "{name}""#)).execute(&mut admin).await?;
+    sqlx::query(&format!(r#"CREATE DATABASE "{name}""#))
+        .execute(&mut admin)
+        .await?;
     let mut url = url::Url::parse(&server_url)?;
     url.set_path(&name);
     let database_url = url.to_string();
@@ -73,9 +77,11 @@ pub async fn fresh_database() -> anyhow::Result<String> {
     store.migrate().await?;
     let offset: i64 = rand::rng().random_range(1..1_000_000_000) * 1_000;
     for table in ["campaigns", "contacts"] {
-        sqlx::query(&format!("ALTER TABLE {table} ALTER COLUMN id RESTART WITH {offset}"))
-            .execute(store.pool())
-            .await?;
+        sqlx::query(&format!(
+            "ALTER TABLE {table} ALTER COLUMN id RESTART WITH {offset}"
+        ))
+        .execute(store.pool())
+        .await?;
     }
     store.pool().close().await;
     Ok(database_url)
@@ -109,9 +115,13 @@ impl TestEnv {
             "127.0.0.1:0".parse()?,
         )
         .await?;
-        let client = campaign_worker::connect_temporal(&temporal_address(), &temporal_namespace(), "campaign-tests")
-            .await
-            .context("connecting to Temporal: is the dev server running? (`make test` starts it)")?;
+        let client = campaign_worker::connect_temporal(
+            &temporal_address(),
+            &temporal_namespace(),
+            "campaign-tests",
+        )
+        .await
+        .context("connecting to Temporal: is the dev server running? (`make test` starts it)")?;
         let queue = format!("test-{}", uuid::Uuid::new_v4().simple());
         let mut env = TestEnv {
             store,
@@ -143,7 +153,10 @@ impl TestEnv {
             .env("WASSENGER_TOKEN", wa_sandbox::DEFAULT_TOKEN)
             .env("DAILY_MESSAGE_LIMIT", self.daily_limit.to_string())
             .env("GRACEFUL_SHUTDOWN_SECS", "1")
-            .env("RUST_LOG", std::env::var("TEST_WORKER_LOG").unwrap_or_else(|_| "warn".to_owned()))
+            .env(
+                "RUST_LOG",
+                std::env::var("TEST_WORKER_LOG").unwrap_or_else(|_| "warn".to_owned()),
+            )
             .kill_on_drop(true)
             .spawn()
             .with_context(|| format!("starting {}", worker_binary.display()))?;
@@ -163,7 +176,10 @@ impl TestEnv {
     pub async fn contact(&self, first_name: &str) -> anyhow::Result<(i64, PhoneNumber)> {
         let digits: u64 = rand::rng().random_range(100_000_000..999_999_999);
         let phone = PhoneNumber::parse(&format!("+336{digits}"))?;
-        let id = self.store.create_contact(&phone, Some(first_name), None).await?;
+        let id = self
+            .store
+            .create_contact(&phone, Some(first_name), None)
+            .await?;
         Ok((id, phone))
     }
 
@@ -201,15 +217,22 @@ impl TestEnv {
             .start_workflow(
                 ContactJourney::run,
                 input,
-                WorkflowStartOptions::new(self.task_queues.message_1.clone(), workflow_id.clone()).build(),
+                WorkflowStartOptions::new(self.task_queues.message_1.clone(), workflow_id.clone())
+                    .build(),
             )
             .await?;
-        Ok(self.client.get_workflow_handle::<ContactJourney>(workflow_id))
+        Ok(self
+            .client
+            .get_workflow_handle::<ContactJourney>(workflow_id))
     }
 }
 
 /// An interaction as the webhook bridge would signal it.
-pub fn interaction(provider_message_id: &str, phone: &PhoneNumber, received_at_ms: i64) -> Interaction {
+pub fn interaction(
+    provider_message_id: &str,
+    phone: &PhoneNumber,
+    received_at_ms: i64,
+) -> Interaction {
     Interaction {
         provider_message_id: provider_message_id.to_owned(),
         interaction_type: campaign_domain::InteractionType::Text,
@@ -223,15 +246,26 @@ pub fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
 }
 
-pub async fn signal(handle: &WorkflowHandle<Client, ContactJourney>, interaction: Interaction) -> anyhow::Result<()> {
+pub async fn signal(
+    handle: &WorkflowHandle<Client, ContactJourney>,
+    interaction: Interaction,
+) -> anyhow::Result<()> {
     handle
-        .signal(ContactJourney::interaction, interaction, WorkflowSignalOptions::default())
+        .signal(
+            ContactJourney::interaction,
+            interaction,
+            WorkflowSignalOptions::default(),
+        )
         .await?;
     Ok(())
 }
 
-pub async fn query_state(handle: &WorkflowHandle<Client, ContactJourney>) -> anyhow::Result<JourneyStatus> {
-    Ok(handle.query(ContactJourney::state, (), WorkflowQueryOptions::default()).await?)
+pub async fn query_state(
+    handle: &WorkflowHandle<Client, ContactJourney>,
+) -> anyhow::Result<JourneyStatus> {
+    Ok(handle
+        .query(ContactJourney::state, (), WorkflowQueryOptions::default())
+        .await?)
 }
 
 /// Polls the `state` query until `done` holds for the journey's status.
@@ -253,9 +287,14 @@ pub async fn wait_for_state(
     }
 }
 
-pub async fn outcome(handle: &WorkflowHandle<Client, ContactJourney>) -> anyhow::Result<JourneyOutcome> {
-    let result = tokio::time::timeout(OUTCOME_TIMEOUT, handle.get_result(WorkflowGetResultOptions::default()))
-        .await
-        .context("journey did not finish in time")??;
+pub async fn outcome(
+    handle: &WorkflowHandle<Client, ContactJourney>,
+) -> anyhow::Result<JourneyOutcome> {
+    let result = tokio::time::timeout(
+        OUTCOME_TIMEOUT,
+        handle.get_result(WorkflowGetResultOptions::default()),
+    )
+    .await
+    .context("journey did not finish in time")??;
     Ok(result)
 }

@@ -2,9 +2,7 @@
 
 use campaign_activities::SendPolicy;
 use campaign_domain::JourneyState;
-use campaign_tests::{
-    FAST_RETRIES, TestEnv, interaction, now_ms, outcome, signal, wait_for_state,
-};
+use campaign_tests::{FAST_RETRIES, TestEnv, interaction, now_ms, outcome, signal, wait_for_state};
 use std::time::Duration;
 
 const LONG_WINDOW: Duration = Duration::from_secs(120);
@@ -49,16 +47,32 @@ async fn reply_inside_the_window_sends_exactly_one_message_2() {
             "Merci Alice ! Voici votre code : MERCI10"
         ]
     );
-    let messages = env.store.messages_for(campaign_id, contact_id).await.unwrap();
+    let messages = env
+        .store
+        .messages_for(campaign_id, contact_id)
+        .await
+        .unwrap();
     assert_eq!(messages.len(), 2);
-    assert!(messages.iter().all(|m| m.status == "sent" && m.sent_at.is_some()));
+    assert!(
+        messages
+            .iter()
+            .all(|m| m.status == "sent" && m.sent_at.is_some())
+    );
     assert_eq!(
         messages[0].provider_message_id.as_deref(),
         Some(accepted[0].id.as_str())
     );
-    let journey_row = env.store.journey(campaign_id, contact_id).await.unwrap().unwrap();
+    let journey_row = env
+        .store
+        .journey(campaign_id, contact_id)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(journey_row.state, "message_2_sent");
-    assert_eq!(interactions_recorded(&env, campaign_id, contact_id).await, (1, 1));
+    assert_eq!(
+        interactions_recorded(&env, campaign_id, contact_id).await,
+        (1, 1)
+    );
     assert_eq!(env.store.sent_today().await.unwrap(), 2);
 }
 
@@ -81,7 +95,11 @@ async fn fifty_concurrent_interactions_and_a_redelivery_send_one_message_2() {
     let signals = ids.iter().map(|id| {
         let journey = &journey;
         let phone = &phone;
-        async move { signal(journey, interaction(id, phone, now_ms())).await.is_ok() }
+        async move {
+            signal(journey, interaction(id, phone, now_ms()))
+                .await
+                .is_ok()
+        }
     });
     let delivered: Vec<bool> = futures::future::join_all(signals).await;
     let outcome = outcome(&journey).await.unwrap();
@@ -102,7 +120,11 @@ async fn fifty_concurrent_interactions_and_a_redelivery_send_one_message_2() {
         .map(|(id, _)| id)
         .collect();
     let (recorded, within) = interactions_recorded(&env, campaign_id, contact_id).await;
-    assert!(recorded >= 1 && recorded as usize <= accepted_ids.len(), "{recorded} recorded, {} accepted", accepted_ids.len());
+    assert!(
+        recorded >= 1 && recorded as usize <= accepted_ids.len(),
+        "{recorded} recorded, {} accepted",
+        accepted_ids.len()
+    );
     assert_eq!(recorded, within);
     let duplicates: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM (SELECT provider_message_id FROM interactions GROUP BY 1 HAVING count(*) > 1) d",
@@ -143,21 +165,42 @@ async fn no_reply_ends_no_interaction_and_a_late_reply_ends_late_interaction() {
         .await
         .unwrap();
     let sent_at = status.message_1_sent_at_ms.unwrap();
-    signal(&late, interaction("wamid-late", &late_phone, sent_at + 4_000))
-        .await
-        .unwrap();
+    signal(
+        &late,
+        interaction("wamid-late", &late_phone, sent_at + 4_000),
+    )
+    .await
+    .unwrap();
 
-    assert_eq!(outcome(&silent).await.unwrap().state, JourneyState::NoInteraction);
-    assert_eq!(outcome(&late).await.unwrap().state, JourneyState::LateInteraction);
+    assert_eq!(
+        outcome(&silent).await.unwrap().state,
+        JourneyState::NoInteraction
+    );
+    assert_eq!(
+        outcome(&late).await.unwrap().state,
+        JourneyState::LateInteraction
+    );
     for (contact_id, phone, state) in [
         (silent_id, &silent_phone, "no_interaction"),
         (late_id, &late_phone, "late_interaction"),
     ] {
-        assert_eq!(env.sandbox.accepted_for(phone.as_str()).len(), 1, "Message 1 only");
-        let row = env.store.journey(campaign_id, contact_id).await.unwrap().unwrap();
+        assert_eq!(
+            env.sandbox.accepted_for(phone.as_str()).len(),
+            1,
+            "Message 1 only"
+        );
+        let row = env
+            .store
+            .journey(campaign_id, contact_id)
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(row.state, state);
     }
-    assert_eq!(interactions_recorded(&env, campaign_id, late_id).await, (1, 0));
+    assert_eq!(
+        interactions_recorded(&env, campaign_id, late_id).await,
+        (1, 0)
+    );
 }
 
 #[tokio::test]
@@ -166,14 +209,26 @@ async fn a_reply_after_the_journey_closed_refines_no_interaction_to_late() {
     let (contact_id, phone) = env.contact("Emma").await.unwrap();
     let campaign_id = env.campaign(&[contact_id]).await.unwrap();
     let journey = env
-        .start_journey(campaign_id, contact_id, Duration::from_secs(1), FAST_RETRIES)
+        .start_journey(
+            campaign_id,
+            contact_id,
+            Duration::from_secs(1),
+            FAST_RETRIES,
+        )
         .await
         .unwrap();
-    assert_eq!(outcome(&journey).await.unwrap().state, JourneyState::NoInteraction);
+    assert_eq!(
+        outcome(&journey).await.unwrap().state,
+        JourneyState::NoInteraction
+    );
 
     // The journey is closed: its signal is refused, so the reply is recorded directly, the way
     // the webhook bridge records replies to closed journeys.
-    assert!(signal(&journey, interaction("wamid-too-late", &phone, now_ms())).await.is_err());
+    assert!(
+        signal(&journey, interaction("wamid-too-late", &phone, now_ms()))
+            .await
+            .is_err()
+    );
     let recorded = env
         .store
         .record_late_interaction(&campaign_activities::store::NewInteraction {
@@ -189,9 +244,18 @@ async fn a_reply_after_the_journey_closed_refines_no_interaction_to_late() {
         .await
         .unwrap();
     assert!(recorded);
-    let row = env.store.journey(campaign_id, contact_id).await.unwrap().unwrap();
+    let row = env
+        .store
+        .journey(campaign_id, contact_id)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(row.state, "late_interaction");
-    assert_eq!(env.sandbox.accepted_for(phone.as_str()).len(), 1, "no Message 2");
+    assert_eq!(
+        env.sandbox.accepted_for(phone.as_str()).len(),
+        1,
+        "no Message 2"
+    );
 }
 
 #[tokio::test]
@@ -201,17 +265,33 @@ async fn two_server_errors_then_success_is_sent_with_three_attempts() {
     let (contact_id, phone) = env.contact("Farid").await.unwrap();
     let campaign_id = env.campaign(&[contact_id]).await.unwrap();
     let journey = env
-        .start_journey(campaign_id, contact_id, Duration::from_secs(1), FAST_RETRIES)
+        .start_journey(
+            campaign_id,
+            contact_id,
+            Duration::from_secs(1),
+            FAST_RETRIES,
+        )
         .await
         .unwrap();
 
-    assert_eq!(outcome(&journey).await.unwrap().state, JourneyState::NoInteraction);
-    let messages = env.store.messages_for(campaign_id, contact_id).await.unwrap();
+    assert_eq!(
+        outcome(&journey).await.unwrap().state,
+        JourneyState::NoInteraction
+    );
+    let messages = env
+        .store
+        .messages_for(campaign_id, contact_id)
+        .await
+        .unwrap();
     assert_eq!(messages.len(), 1);
     assert_eq!(messages[0].status, "sent");
     assert_eq!(messages[0].attempts, 3);
     assert_eq!(env.sandbox.accepted_for(phone.as_str()).len(), 1);
-    assert_eq!(env.store.sent_today().await.unwrap(), 1, "one ledger unit per message, not per attempt");
+    assert_eq!(
+        env.store.sent_today().await.unwrap(),
+        1,
+        "one ledger unit per message, not per attempt"
+    );
 }
 
 #[tokio::test]
@@ -227,9 +307,21 @@ async fn a_permanent_error_fails_the_journey_after_one_attempt() {
 
     let outcome = outcome(&journey).await.unwrap();
     assert_eq!(outcome.state, JourneyState::Failed);
-    let messages = env.store.messages_for(campaign_id, contact_id).await.unwrap();
-    assert_eq!((messages[0].status.as_str(), messages[0].attempts), ("failed", 1));
-    let row = env.store.journey(campaign_id, contact_id).await.unwrap().unwrap();
+    let messages = env
+        .store
+        .messages_for(campaign_id, contact_id)
+        .await
+        .unwrap();
+    assert_eq!(
+        (messages[0].status.as_str(), messages[0].attempts),
+        ("failed", 1)
+    );
+    let row = env
+        .store
+        .journey(campaign_id, contact_id)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(row.state, "failed");
     assert!(row.failure_reason.is_some_and(|r| !r.is_empty()));
     assert!(env.sandbox.accepted_for(phone.as_str()).is_empty());
@@ -248,9 +340,21 @@ async fn retries_give_up_after_max_attempts() {
 
     let outcome = outcome(&journey).await.unwrap();
     assert_eq!(outcome.state, JourneyState::Failed);
-    assert!(outcome.failure_reason.unwrap().contains("gave up after 3 attempts"));
-    let messages = env.store.messages_for(campaign_id, contact_id).await.unwrap();
-    assert_eq!((messages[0].status.as_str(), messages[0].attempts), ("failed", 3));
+    assert!(
+        outcome
+            .failure_reason
+            .unwrap()
+            .contains("gave up after 3 attempts")
+    );
+    let messages = env
+        .store
+        .messages_for(campaign_id, contact_id)
+        .await
+        .unwrap();
+    assert_eq!(
+        (messages[0].status.as_str(), messages[0].attempts),
+        ("failed", 3)
+    );
 }
 
 #[tokio::test]
@@ -266,9 +370,20 @@ async fn a_full_daily_ledger_fails_the_journey_and_sends_nothing() {
 
     let outcome = outcome(&journey).await.unwrap();
     assert_eq!(outcome.state, JourneyState::Failed);
-    assert_eq!(outcome.failure_reason.as_deref(), Some("daily message limit reached"));
-    let row = env.store.journey(campaign_id, contact_id).await.unwrap().unwrap();
-    assert_eq!(row.failure_reason.as_deref(), Some("daily message limit reached"));
+    assert_eq!(
+        outcome.failure_reason.as_deref(),
+        Some("daily message limit reached")
+    );
+    let row = env
+        .store
+        .journey(campaign_id, contact_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        row.failure_reason.as_deref(),
+        Some("daily message limit reached")
+    );
     assert!(env.sandbox.accepted_for(phone.as_str()).is_empty());
     assert_eq!(env.store.sent_today().await.unwrap(), 5);
 }
@@ -306,12 +421,28 @@ async fn a_worker_killed_mid_send_is_replaced_without_a_duplicate_send() {
     signal(&journey, interaction("wamid-after-crash", &phone, now_ms()))
         .await
         .unwrap();
-    assert_eq!(outcome(&journey).await.unwrap().state, JourneyState::Message2Sent);
+    assert_eq!(
+        outcome(&journey).await.unwrap().state,
+        JourneyState::Message2Sent
+    );
 
     let accepted = env.sandbox.accepted_for(phone.as_str());
-    let message_1s = accepted.iter().filter(|m| m.message.starts_with("Bonjour")).count();
-    let message_2s = accepted.iter().filter(|m| m.message.starts_with("Merci")).count();
+    let message_1s = accepted
+        .iter()
+        .filter(|m| m.message.starts_with("Bonjour"))
+        .count();
+    let message_2s = accepted
+        .iter()
+        .filter(|m| m.message.starts_with("Merci"))
+        .count();
     assert_eq!((message_1s, message_2s), (1, 1), "{accepted:?}");
-    let messages = env.store.messages_for(campaign_id, contact_id).await.unwrap();
-    assert_eq!(messages[0].provider_message_id.as_deref(), Some(accepted[0].id.as_str()));
+    let messages = env
+        .store
+        .messages_for(campaign_id, contact_id)
+        .await
+        .unwrap();
+    assert_eq!(
+        messages[0].provider_message_id.as_deref(),
+        Some(accepted[0].id.as_str())
+    );
 }

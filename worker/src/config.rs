@@ -67,7 +67,9 @@ impl WorkerConfig {
 
     /// Reads the configuration through `lookup`, so tests can supply variables without touching
     /// the process environment.
-    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<WorkerConfig, ConfigError> {
+    pub fn from_lookup(
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<WorkerConfig, ConfigError> {
         let provider = match lookup("WHATSAPP_PROVIDER").as_deref().unwrap_or("sandbox") {
             "sandbox" => ProviderKind::Sandbox,
             "wassenger" => ProviderKind::Wassenger,
@@ -87,17 +89,25 @@ impl WorkerConfig {
             .ok_or(ConfigError::Missing("WASSENGER_TOKEN"))?;
         Ok(WorkerConfig {
             database_url: lookup("DATABASE_URL").ok_or(ConfigError::Missing("DATABASE_URL"))?,
-            temporal_address: lookup("TEMPORAL_ADDRESS").unwrap_or_else(|| "127.0.0.1:7233".to_owned()),
-            temporal_namespace: lookup("TEMPORAL_NAMESPACE").unwrap_or_else(|| "default".to_owned()),
+            temporal_address: lookup("TEMPORAL_ADDRESS")
+                .unwrap_or_else(|| "127.0.0.1:7233".to_owned()),
+            temporal_namespace: lookup("TEMPORAL_NAMESPACE")
+                .unwrap_or_else(|| "default".to_owned()),
             task_queue: lookup("TASK_QUEUE").unwrap_or_else(|| DEFAULT_TASK_QUEUE.to_owned()),
             message_2_task_queue: lookup("MESSAGE_2_TASK_QUEUE")
                 .unwrap_or_else(|| DEFAULT_MESSAGE_2_TASK_QUEUE.to_owned()),
-            identity: lookup("WORKER_IDENTITY").unwrap_or_else(|| format!("campaign-worker-{}", std::process::id())),
+            identity: lookup("WORKER_IDENTITY")
+                .unwrap_or_else(|| format!("campaign-worker-{}", std::process::id())),
             provider,
-            provider_base_url: lookup("WASSENGER_BASE_URL").unwrap_or_else(|| default_url.to_owned()),
+            provider_base_url: lookup("WASSENGER_BASE_URL")
+                .unwrap_or_else(|| default_url.to_owned()),
             provider_token,
             provider_timeout: Duration::from_secs(parse(&lookup, "PROVIDER_TIMEOUT_SECS", 15)?),
-            daily_message_limit: parse(&lookup, "DAILY_MESSAGE_LIMIT", DEFAULT_DAILY_MESSAGE_LIMIT)?,
+            daily_message_limit: parse(
+                &lookup,
+                "DAILY_MESSAGE_LIMIT",
+                DEFAULT_DAILY_MESSAGE_LIMIT,
+            )?,
             graceful_shutdown: Duration::from_secs(parse(&lookup, "GRACEFUL_SHUTDOWN_SECS", 20)?),
         })
     }
@@ -126,7 +136,10 @@ mod tests {
     use std::collections::HashMap;
 
     fn config(vars: &[(&str, &str)]) -> Result<WorkerConfig, ConfigError> {
-        let vars: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let vars: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         WorkerConfig::from_lookup(|name| vars.get(name).cloned())
     }
 
@@ -146,8 +159,14 @@ mod tests {
         ));
         assert!(matches!(
             config(&[("DATABASE_URL", "x"), ("DAILY_MESSAGE_LIMIT", "many")]),
-            Err(ConfigError::Invalid { name: "DAILY_MESSAGE_LIMIT", .. })
+            Err(ConfigError::Invalid {
+                name: "DAILY_MESSAGE_LIMIT",
+                ..
+            })
         ));
-        assert!(matches!(config(&[]), Err(ConfigError::Missing("DATABASE_URL"))));
+        assert!(matches!(
+            config(&[]),
+            Err(ConfigError::Missing("DATABASE_URL"))
+        ));
     }
 }

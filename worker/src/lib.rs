@@ -19,17 +19,31 @@ use tracing_subscriber::EnvFilter;
 pub use config::{ConfigError, ProviderKind, WorkerConfig};
 
 /// Connects a Temporal client to `address` (`host:port`) in `namespace`.
-pub async fn connect_temporal(address: &str, namespace: &str, identity: &str) -> anyhow::Result<Client> {
+pub async fn connect_temporal(
+    address: &str,
+    namespace: &str,
+    identity: &str,
+) -> anyhow::Result<Client> {
     let url = url::Url::parse(&format!("http://{address}"))?;
-    let connection = Connection::connect(ConnectionOptions::new(url).identity(identity.to_owned()).build()).await?;
-    Ok(Client::new(connection, ClientOptions::new(namespace.to_owned()).build())?)
+    let connection = Connection::connect(
+        ConnectionOptions::new(url)
+            .identity(identity.to_owned())
+            .build(),
+    )
+    .await?;
+    Ok(Client::new(
+        connection,
+        ClientOptions::new(namespace.to_owned()).build(),
+    )?)
 }
 
 /// The worker binary: configuration from the environment, logs to stdout, graceful stop on
 /// Ctrl-C or SIGTERM.
 pub async fn run_from_env() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        )
         .init();
     let config = WorkerConfig::from_env()?;
     run(config, shutdown_signal()).await
@@ -68,7 +82,12 @@ pub async fn run(config: WorkerConfig, shutdown: impl Future<Output = ()>) -> an
     let activities = JourneyActivities::new(store, provider, config.daily_message_limit);
 
     let runtime = Runtime::from_current_tokio(Default::default())?;
-    let client = connect_temporal(&config.temporal_address, &config.temporal_namespace, &config.identity).await?;
+    let client = connect_temporal(
+        &config.temporal_address,
+        &config.temporal_namespace,
+        &config.identity,
+    )
+    .await?;
     let mut main_worker = Worker::new(
         &runtime,
         client.clone(),
@@ -96,7 +115,8 @@ pub async fn run(config: WorkerConfig, shutdown: impl Future<Output = ()>) -> an
         stop_main();
         stop_message_2();
     };
-    let (main_result, message_2_result, ()) = tokio::join!(main_worker.run(), message_2_worker.run(), stop);
+    let (main_result, message_2_result, ()) =
+        tokio::join!(main_worker.run(), message_2_worker.run(), stop);
     main_result?;
     message_2_result?;
     tracing::info!("worker stopped");

@@ -127,10 +127,15 @@ impl ContactJourney {
         loop {
             let arrived = ctx.state_mut(|s| std::mem::take(&mut s.pending));
             if !arrived.is_empty() {
-                let decision = record(ctx, &input, sent_at_ms, arrived).await?;
+                let (records, decision) = classify(&input, sent_at_ms, arrived);
                 return match decision {
-                    WindowDecision::WithinWindow => send_message_2(ctx, &input, sent_at_ms).await,
-                    WindowDecision::Late => finish(ctx, &input, JourneyEvent::Interaction(WindowDecision::Late)).await,
+                    WindowDecision::WithinWindow => {
+                        send_message_2(ctx, &input, sent_at_ms, records).await
+                    }
+                    WindowDecision::Late => {
+                        record(ctx, &input, records).await?;
+                        finish(ctx, &input, JourneyEvent::Interaction(WindowDecision::Late)).await
+                    }
                 };
             }
             let remaining_ms = deadline_ms.saturating_sub(now_ms(ctx));
@@ -148,7 +153,10 @@ impl ContactJourney {
     /// should one slip through, by the database's unique key.
     #[signal]
     pub fn interaction(&mut self, _ctx: &mut SyncWorkflowContext<Self>, interaction: Interaction) {
-        if self.seen_interactions.insert(interaction.provider_message_id.clone()) {
+        if self
+            .seen_interactions
+            .insert(interaction.provider_message_id.clone())
+        {
             self.pending.push(interaction);
         }
     }
@@ -222,18 +230,21 @@ fn record_options() -> ActivityOptions {
         .build()
 }
 
-/// Records a batch of interactions and returns what the first one decides: any interaction
-/// inside the window triggers Message 2, otherwise the batch is late.
-async fn record(
-    ctx: &mut WorkflowContext<ContactJourney>,
+/// Classifies a batch of interactions against the window. Any interaction inside the window
+/// triggers Message 2; a batch with none is late.
+fn classify(
     input: &JourneyInput,
     sent_at_ms: i64,
     arrived: Vec<Interaction>,
-) -> WorkflowResult<WindowDecision> {
-    let interactions: Vec<InteractionRecord> = arrived
+) -> (Vec<InteractionRecord>, WindowDecision) {
+    let records: Vec<InteractionRecord> = arrived
         .into_iter()
         .map(|interaction| {
-            let decision = classify_interaction(sent_at_ms, interaction.received_at_ms, input.interaction_window_ms);
+            let decision = classify_interaction(
+                sent_at_ms,
+                interaction.received_at_ms,
+                input.interaction_window_ms,
+            );
             InteractionRecord {
                 provider_message_id: interaction.provider_message_id,
                 interaction_type: interaction.interaction_type,
@@ -244,11 +255,19 @@ async fn record(
             }
         })
         .collect();
-    let decision = if interactions.iter().any(|i| i.within_window) {
+    let decision = if records.iter().any(|record| record.within_window) {
         WindowDecision::WithinWindow
     } else {
         WindowDecision::Late
     };
+    (records, decision)
+}
+
+async fn record(
+    ctx: &WorkflowContext<ContactJourney>,
+    input: &JourneyInput,
+    interactions: Vec<InteractionRecord>,
+) -> WorkflowResult<()> {
     ctx.execute_activity(
         JourneyActivities::record_interactions,
         RecordInteractionsInput {
@@ -259,24 +278,31 @@ async fn record(
         record_options(),
     )
     .await?;
-    Ok(decision)
+    Ok(())
 }
 
+/// Sends Message 2 while the interactions that triggered it are recorded: the contact's
+/// follow-up does not wait for bookkeeping.
 async fn send_message_2(
     ctx: &mut WorkflowContext<ContactJourney>,
     input: &JourneyInput,
     sent_at_ms: i64,
+    triggering: Vec<InteractionRecord>,
 ) -> WorkflowResult<JourneyOutcome> {
-    if advance(ctx, JourneyEvent::Interaction(WindowDecision::WithinWindow)) != JourneyState::SendingMessage2 {
+    if advance(ctx, JourneyEvent::Interaction(WindowDecision::WithinWindow))
+        != JourneyState::SendingMessage2
+    {
         return Ok(outcome(ctx));
     }
-    let message_2 = ctx
-        .execute_activity(
+    let (recorded, message_2) = temporalio_sdk::workflows::join!(
+        record(ctx, input, triggering),
+        ctx.execute_activity(
             JourneyActivities::send_message,
             send_input(input, MessageType::Message2),
             send_options(&input.send_policy, &input.task_queues.message_2),
         )
-        .await;
+    );
+    recorded?;
     if let Err(err) = message_2 {
         return fail(ctx, input, &err).await;
     }
@@ -284,7 +310,7 @@ async fn send_message_2(
     // Interactions that arrived while Message 2 was on its way are still recorded (R6).
     let arrived = ctx.state_mut(|s| std::mem::take(&mut s.pending));
     if !arrived.is_empty() {
-        record(ctx, input, sent_at_ms, arrived).await?;
+        record(ctx, input, classify(input, sent_at_ms, arrived).0).await?;
     }
     Ok(outcome(ctx))
 }

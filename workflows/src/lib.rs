@@ -7,7 +7,9 @@
 
 pub mod journey;
 
-pub use journey::{ContactJourney, Interaction, JourneyInput, JourneyOutcome, JourneyStatus, TaskQueues};
+pub use journey::{
+    ContactJourney, Interaction, JourneyInput, JourneyOutcome, JourneyStatus, TaskQueues,
+};
 
 use temporalio_common::search_attributes::SearchAttributeKey;
 

@@ -1,1 +1,230 @@
-fn main() {}
+//! Journey benchmark: N contact journeys whose contacts all reply at once, through the sandbox.
+//!
+//! The sandbox answers every Message 1 immediately with a `message:in:new` webhook quoting it; a
+//! small receiver here turns each reply into an `interaction` signal (what the API's webhook
+//! bridge will do), and the journey sends Message 2. Printed: journeys per second from the first
+//! start to the last Message 2, and the latency from interaction signal to Message 2 accepted by
+//! the sandbox (p50, p99). Figures, not assertions: run it with `make bench`.
+//!
+//! Usage: `bench-journeys [--journeys N]` (default 2000).
+
+use anyhow::Context;
+use axum::extract::State;
+use axum::routing::post;
+use axum::{Json, Router};
+use campaign_activities::SendPolicy;
+use campaign_domain::{InteractionType, JourneyState};
+use campaign_tests::{TestEnv, now_ms};
+use campaign_workflows::{ContactJourney, Interaction};
+use chrono::{DateTime, Utc};
+use futures::StreamExt;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use temporalio_client::{Client, WorkflowSignalOptions};
+
+const DEFAULT_JOURNEYS: usize = 2_000;
+/// Journeys started concurrently by the client.
+const START_CONCURRENCY: usize = 64;
+/// Long enough that no journey's window closes during the run.
+const WINDOW: Duration = Duration::from_secs(30 * 60);
+
+/// Interaction signals sent, by contact id, with the time each was sent.
+type SignalTimes = Arc<Mutex<HashMap<i64, DateTime<Utc>>>>;
+
+#[derive(Clone)]
+struct Receiver {
+    client: Client,
+    signalled: SignalTimes,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let journeys = parse_journeys()?;
+    let env = TestEnv::start_with_limit(i32::try_from(journeys * 3)?).await?;
+
+    let receiver = Receiver {
+        client: env.client.clone(),
+        signalled: Arc::default(),
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let webhook_url = format!("http://{}/webhook", listener.local_addr()?);
+    let app = Router::new()
+        .route("/webhook", post(on_webhook))
+        .with_state(receiver.clone());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let mut behaviour = env.sandbox.behaviour();
+    behaviour.webhook_url = Some(webhook_url);
+    behaviour.reply_probability = 1.0;
+    behaviour.reply_delay = Duration::ZERO;
+    behaviour.ack_delay = Duration::ZERO;
+    behaviour.reply_types = vec![wa_sandbox::ReplyKind::Text];
+    env.sandbox.set_behaviour(behaviour);
+
+    let mut contact_ids = Vec::with_capacity(journeys);
+    for i in 0..journeys {
+        contact_ids.push(env.contact(&format!("Bench{i}")).await?.0);
+    }
+    let campaign_id = env.campaign(&contact_ids).await?;
+    let policy = SendPolicy {
+        retry_base_delay_ms: 1_000,
+        rate_limit_delay_ms: 1_000,
+        attempt_timeout_ms: 30_000,
+        ..SendPolicy::default()
+    };
+
+    println!("bench-journeys: {journeys} journeys, replies through the sandbox, window {WINDOW:?}");
+    let started = Instant::now();
+    futures::stream::iter(contact_ids.iter().copied())
+        .map(|contact_id| env.start_journey(campaign_id, contact_id, WINDOW, policy))
+        .buffer_unordered(START_CONCURRENCY)
+        .collect::<Vec<_>>()
+        .await
+        .into_iter()
+        .collect::<Result<Vec<_>, _>>()?;
+    let all_started = started.elapsed();
+
+    let finished = wait_until_final(&env, campaign_id, journeys).await?;
+    let elapsed = started.elapsed();
+
+    let signalled = receiver
+        .signalled
+        .lock()
+        .expect("no panics hold the lock")
+        .clone();
+    let mut latencies_ms: Vec<f64> = env
+        .sandbox
+        .accepted()
+        .into_iter()
+        .filter_map(|record| {
+            let contact_id = message_2_contact(record.reference.as_deref()?)?;
+            let signal_at = signalled.get(&contact_id)?;
+            Some((record.accepted_at - *signal_at).num_microseconds()? as f64 / 1_000.0)
+        })
+        .collect();
+    latencies_ms.sort_by(f64::total_cmp);
+    let message_2_sent: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM journeys WHERE campaign_id = $1 AND state = $2")
+            .bind(campaign_id)
+            .bind(JourneyState::Message2Sent.as_str())
+            .fetch_one(env.store.pool())
+            .await?;
+
+    println!(
+        "journeys started:            {journeys} in {:.2} s ({:.0}/s)",
+        all_started.as_secs_f64(),
+        journeys as f64 / all_started.as_secs_f64()
+    );
+    println!("journeys final:              {finished} ({message_2_sent} message_2_sent)");
+    println!(
+        "total time:                  {:.2} s",
+        elapsed.as_secs_f64()
+    );
+    println!(
+        "journeys per second:         {:.1}",
+        finished as f64 / elapsed.as_secs_f64()
+    );
+    println!(
+        "signal -> Message 2 accepted: p50 {:.0} ms, p99 {:.0} ms, max {:.0} ms (n = {})",
+        percentile(&latencies_ms, 0.50),
+        percentile(&latencies_ms, 0.99),
+        latencies_ms.last().copied().unwrap_or(f64::NAN),
+        latencies_ms.len()
+    );
+    Ok(())
+}
+
+fn parse_journeys() -> anyhow::Result<usize> {
+    let mut args = std::env::args().skip(1);
+    match (args.next().as_deref(), args.next()) {
+        (None, _) => Ok(DEFAULT_JOURNEYS),
+        (Some("--journeys"), Some(n)) => n.parse().context("--journeys takes a number"),
+        _ => anyhow::bail!("usage: bench-journeys [--journeys N]"),
+    }
+}
+
+/// Turns the sandbox's reply to a Message 1 into an `interaction` signal; acks and replies to
+/// Message 2 are acknowledged and ignored.
+async fn on_webhook(
+    State(receiver): State<Receiver>,
+    Json(event): Json<serde_json::Value>,
+) -> &'static str {
+    let data = &event["data"];
+    let reply_to = (event["event"] == "message:in:new")
+        .then(|| data["quoted"]["reference"].as_str())
+        .flatten()
+        .and_then(message_1_target);
+    let Some((campaign_id, contact_id)) = reply_to else {
+        return "ignored";
+    };
+    let interaction = Interaction {
+        provider_message_id: data["id"].as_str().unwrap_or_default().to_owned(),
+        interaction_type: InteractionType::from_provider_type(
+            data["type"].as_str().unwrap_or("text"),
+        ),
+        phone: data["fromNumber"].as_str().unwrap_or_default().to_owned(),
+        content: data["body"].as_str().map(str::to_owned),
+        received_at_ms: now_ms(),
+    };
+    let handle = receiver.client.get_workflow_handle::<ContactJourney>(
+        campaign_workflows::journey_workflow_id(campaign_id, contact_id),
+    );
+    let signal_at = Utc::now();
+    if handle
+        .signal(
+            ContactJourney::interaction,
+            interaction,
+            WorkflowSignalOptions::default(),
+        )
+        .await
+        .is_ok()
+    {
+        receiver
+            .signalled
+            .lock()
+            .expect("no panics hold the lock")
+            .entry(contact_id)
+            .or_insert(signal_at);
+    }
+    "ok"
+}
+
+/// `campaign-{c}-contact-{k}-message_1` → `(c, k)`.
+fn message_1_target(reference: &str) -> Option<(i64, i64)> {
+    let rest = reference
+        .strip_prefix("campaign-")?
+        .strip_suffix("-message_1")?;
+    let (campaign, contact) = rest.split_once("-contact-")?;
+    Some((campaign.parse().ok()?, contact.parse().ok()?))
+}
+
+fn message_2_contact(reference: &str) -> Option<i64> {
+    let rest = reference
+        .strip_prefix("campaign-")?
+        .strip_suffix("-message_2")?;
+    rest.split_once("-contact-")?.1.parse().ok()
+}
+
+async fn wait_until_final(env: &TestEnv, campaign_id: i64, journeys: usize) -> anyhow::Result<i64> {
+    let deadline = Instant::now() + Duration::from_secs(1_800);
+    loop {
+        let finished: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM journeys WHERE campaign_id = $1 AND journey_state_is_final(state)",
+        )
+        .bind(campaign_id)
+        .fetch_one(env.store.pool())
+        .await?;
+        if finished as usize >= journeys || Instant::now() > deadline {
+            return Ok(finished);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+fn percentile(sorted: &[f64], quantile: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let index = ((sorted.len() - 1) as f64 * quantile).round() as usize;
+    sorted[index]
+}
