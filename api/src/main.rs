@@ -1,4 +1,4 @@
-//! `campaign-api`: serves the API on `API_ADDR` (default 127.0.0.1:8080) until Ctrl-C.
+//! `campaign-api`: serves the API on `API_ADDR` (default 127.0.0.1:8080) until Ctrl-C or SIGTERM.
 
 use campaign_activities::Store;
 use tracing_subscriber::EnvFilter;
@@ -19,7 +19,12 @@ async fn main() -> anyhow::Result<()> {
     tracing::info!(%address, "API listening");
     axum::serve(listener, campaign_api::router(store))
         .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
+            let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+                .expect("installing the SIGTERM handler cannot fail on Unix");
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {},
+                _ = terminate.recv() => {},
+            }
         })
         .await?;
     Ok(())
