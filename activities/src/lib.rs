@@ -5,12 +5,14 @@
 //! [`provider`] (the WhatsApp boundary), translating their errors into Temporal's retry semantics:
 //! permanent errors are non-retryable, everything else retries with the one formula of R12.
 
+pub mod campaign;
 pub mod journey;
 pub mod provider;
 pub mod store;
 
+pub use campaign::{AudiencePageInput, CampaignActivities, CampaignCompletion, CloseJourneysInput};
 pub use journey::{
     InteractionRecord, JourneyActivities, JourneyOutcomeInput, RecordInteractionsInput,
     SendMessageInput, SendPolicy, SentMessage,
 };
-pub use store::{Store, StoreError};
+pub use store::{Closing, Store, StoreError};

@@ -19,6 +19,27 @@ pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
 /// small local Postgres that tests create one database per test on.
 const DEFAULT_MAX_CONNECTIONS: u32 = 20;
 
+/// The failure reason of journeys closed by the campaign's cutoff before sending Message 1 (R9).
+pub const CUTOFF_REASON: &str = "campaign cutoff";
+
+/// A campaign's counters as stored in `final_stats` when it ends.
+const FINAL_STATS: &str = "jsonb_build_object(\
+    'total_contacts', total_contacts, 'messages_sent', messages_sent, \
+    'messages_delivered', messages_delivered, 'messages_read', messages_read, \
+    'messages_failed', messages_failed, 'interactions', interactions, \
+    'message_2_sent', message_2_sent, 'no_interaction', no_interaction, \
+    'late_interaction', late_interaction, 'failed', failed, 'cancelled', cancelled)";
+
+/// Why a campaign closes the journeys still open.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Closing {
+    /// The 48 h cutoff (R9).
+    Cutoff,
+    /// An operator stopped the campaign.
+    Stop,
+}
+
 /// Why a failed send reads "daily limit reached" in the database and the journey.
 pub const DAILY_LIMIT_REASON: &str = "daily message limit reached";
 
@@ -65,6 +86,43 @@ pub struct AcceptedSend {
     pub message_id: i64,
     pub provider_message_id: String,
     pub sent_at: DateTime<Utc>,
+}
+
+/// What [`Store::launch_campaign`] did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LaunchOutcome {
+    Launched {
+        total_contacts: i64,
+        settings: serde_json::Value,
+        started_at: DateTime<Utc>,
+    },
+    NotFound,
+    NotDraft {
+        status: String,
+    },
+    InvalidSettings {
+        reason: String,
+    },
+    NoContacts,
+    QuotaExceeded {
+        remaining: i64,
+        needed: i64,
+    },
+}
+
+/// What [`Store::requeue_failed`] did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RetryOutcome {
+    Requeued {
+        journeys: i64,
+        settings: serde_json::Value,
+        started_at: DateTime<Utc>,
+    },
+    NotFound,
+    NotFinished {
+        status: String,
+    },
+    NothingToRetry,
 }
 
 /// A contact interaction to record (R6).
@@ -161,6 +219,60 @@ impl Store {
         .bind(last_name)
         .fetch_one(&self.pool)
         .await?;
+        Ok(id)
+    }
+
+    pub async fn create_category(&self, name: &str) -> Result<i64, StoreError> {
+        Ok(
+            sqlx::query_scalar("INSERT INTO categories (name) VALUES ($1) RETURNING id")
+                .bind(name)
+                .fetch_one(&self.pool)
+                .await?,
+        )
+    }
+
+    /// Adds contacts to a category; contacts already in it are left as they are.
+    pub async fn add_to_category(
+        &self,
+        category_id: i64,
+        contact_ids: &[i64],
+    ) -> Result<u64, StoreError> {
+        Ok(sqlx::query(
+            "INSERT INTO contact_categories (category_id, contact_id) SELECT $1, unnest($2::bigint[]) \
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(category_id)
+        .bind(contact_ids)
+        .execute(&self.pool)
+        .await?
+        .rows_affected())
+    }
+
+    /// Creates a draft campaign aimed at `category_ids`, with optional settings overrides.
+    pub async fn create_draft_campaign(
+        &self,
+        name: &str,
+        message_1: &campaign_domain::Template,
+        message_2: &campaign_domain::Template,
+        category_ids: &[i64],
+        settings: &serde_json::Value,
+    ) -> Result<i64, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO campaigns (name, message_1, message_2, settings) VALUES ($1, $2, $3, $4) RETURNING id",
+        )
+        .bind(name)
+        .bind(message_1.as_str())
+        .bind(message_2.as_str())
+        .bind(settings)
+        .fetch_one(&mut *tx)
+        .await?;
+        sqlx::query("INSERT INTO campaign_categories (campaign_id, category_id) SELECT $1, unnest($2::bigint[])")
+            .bind(id)
+            .bind(category_ids)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
         Ok(id)
     }
 
@@ -664,6 +776,274 @@ impl Store {
         .await?
         .rows_affected();
         Ok(moved > 0)
+    }
+
+    /// The next `limit` contacts of a campaign's audience still `queued`, by contact id.
+    pub async fn queued_audience_page(
+        &self,
+        campaign_id: i64,
+        after_contact_id: i64,
+        limit: i64,
+    ) -> Result<Vec<i64>, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT contact_id FROM journeys WHERE campaign_id = $1 AND contact_id > $2 AND state = 'queued' \
+             ORDER BY contact_id LIMIT $3",
+        )
+        .bind(campaign_id)
+        .bind(after_contact_id)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Ends a running campaign (R8): `failed` when every journey failed, else `completed`, with
+    /// its final statistics and `completed_at`. Returns the campaign's status, unchanged when it
+    /// had already ended.
+    pub async fn complete_campaign(&self, campaign_id: i64) -> Result<String, StoreError> {
+        let completed: Option<String> = sqlx::query_scalar(&format!(
+            "UPDATE campaigns SET \
+               status = CASE WHEN total_contacts > 0 AND failed >= total_contacts THEN 'failed' ELSE 'completed' END, \
+               completed_at = now(), updated_at = now(), final_stats = {FINAL_STATS} \
+             WHERE id = $1 AND status = 'running' RETURNING status"
+        ))
+        .bind(campaign_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        match completed {
+            Some(status) => Ok(status),
+            None => sqlx::query_scalar("SELECT status FROM campaigns WHERE id = $1")
+                .bind(campaign_id)
+                .fetch_optional(&self.pool)
+                .await?
+                .ok_or(StoreError::NotFound("campaign")),
+        }
+    }
+
+    /// Closes every journey of a campaign not yet final, counting each once: at the cutoff (R9)
+    /// a journey that never sent Message 1 fails ("campaign cutoff") and one still waiting ends
+    /// `no_interaction` (a Message 2 already on its way is left to finish); on stop every one is
+    /// `cancelled`. Returns the contacts whose journey workflow may still be running.
+    pub async fn close_open_journeys(
+        &self,
+        campaign_id: i64,
+        closing: Closing,
+    ) -> Result<Vec<i64>, StoreError> {
+        let new_state = match closing {
+            Closing::Cutoff => {
+                "CASE WHEN j.state = 'awaiting_interaction' THEN 'no_interaction' ELSE 'failed' END"
+            }
+            Closing::Stop => "'cancelled'",
+        };
+        let spared = match closing {
+            Closing::Cutoff => "AND j.state <> 'sending_message_2'",
+            Closing::Stop => "",
+        };
+        let reason = match closing {
+            Closing::Cutoff => Some(CUTOFF_REASON),
+            Closing::Stop => None,
+        };
+        let mut tx = self.pool.begin().await?;
+        let closed: Vec<(i64, String, String)> = sqlx::query_as(&format!(
+            "UPDATE journeys j SET state = {new_state}, \
+               failure_reason = CASE WHEN {new_state} = 'failed' THEN $2 ELSE j.failure_reason END, updated_at = now() \
+             FROM (SELECT contact_id, state FROM journeys WHERE campaign_id = $1 \
+                   AND NOT journey_state_is_final(state) FOR UPDATE) old \
+             WHERE j.campaign_id = $1 AND j.contact_id = old.contact_id {spared} \
+             RETURNING j.contact_id, old.state, j.state"
+        ))
+        .bind(campaign_id)
+        .bind(reason)
+        .fetch_all(&mut *tx)
+        .await?;
+        let count = |state: &str| closed.iter().filter(|(_, _, new)| new == state).count() as i32;
+        sqlx::query(
+            "UPDATE campaigns SET failed = failed + $2, no_interaction = no_interaction + $3, \
+             cancelled = cancelled + $4, updated_at = now() WHERE id = $1",
+        )
+        .bind(campaign_id)
+        .bind(count("failed"))
+        .bind(count("no_interaction"))
+        .bind(count("cancelled"))
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(closed
+            .into_iter()
+            .filter(|(_, old, _)| old != "queued")
+            .map(|(contact_id, _, _)| contact_id)
+            .collect())
+    }
+
+    /// Marks a campaign `cancelled` with its statistics as they stand.
+    pub async fn cancel_campaign(&self, campaign_id: i64) -> Result<(), StoreError> {
+        sqlx::query(&format!(
+            "UPDATE campaigns SET status = 'cancelled', completed_at = now(), updated_at = now(), \
+             final_stats = {FINAL_STATS} WHERE id = $1 AND status IN ('draft', 'running')"
+        ))
+        .bind(campaign_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Launches a draft campaign in one transaction (R1, R10, R16): snapshots its audience (the
+    /// distinct contacts of its categories) as `queued` journeys and its settings, checks that
+    /// today's remaining sends cover the audience, and marks it `running`. Nothing changes unless
+    /// it launches.
+    pub async fn launch_campaign(
+        &self,
+        campaign_id: i64,
+        workflow_id: &str,
+        daily_limit: i32,
+        snapshot_settings: impl FnOnce(&serde_json::Value) -> Result<serde_json::Value, String>,
+    ) -> Result<LaunchOutcome, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let Some(row) =
+            sqlx::query("SELECT status, settings FROM campaigns WHERE id = $1 FOR UPDATE")
+                .bind(campaign_id)
+                .fetch_optional(&mut *tx)
+                .await?
+        else {
+            return Ok(LaunchOutcome::NotFound);
+        };
+        let status: String = row.get("status");
+        if status != "draft" {
+            return Ok(LaunchOutcome::NotDraft { status });
+        }
+        let settings = match snapshot_settings(&row.get::<serde_json::Value, _>("settings")) {
+            Ok(settings) => settings,
+            Err(reason) => return Ok(LaunchOutcome::InvalidSettings { reason }),
+        };
+        let total_contacts = sqlx::query(
+            "INSERT INTO journeys (campaign_id, contact_id) \
+             SELECT DISTINCT $1::bigint, cc.contact_id FROM contact_categories cc \
+             JOIN campaign_categories k ON k.category_id = cc.category_id WHERE k.campaign_id = $1 \
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(campaign_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected() as i64;
+        if total_contacts == 0 {
+            tx.rollback().await?;
+            return Ok(LaunchOutcome::NoContacts);
+        }
+        let sent_today: i64 = sqlx::query_scalar(
+            "SELECT coalesce((SELECT sent FROM daily_send_ledger WHERE day = (now() AT TIME ZONE 'UTC')::date), 0)::bigint",
+        )
+        .fetch_one(&mut *tx)
+        .await?;
+        let remaining = (i64::from(daily_limit) - sent_today).max(0);
+        if total_contacts > remaining {
+            tx.rollback().await?;
+            return Ok(LaunchOutcome::QuotaExceeded {
+                remaining,
+                needed: total_contacts,
+            });
+        }
+        let started_at: DateTime<Utc> = sqlx::query_scalar(
+            "UPDATE campaigns SET status = 'running', settings = $2, workflow_id = $3, total_contacts = $4, \
+             started_at = now(), updated_at = now() WHERE id = $1 RETURNING started_at",
+        )
+        .bind(campaign_id)
+        .bind(&settings)
+        .bind(workflow_id)
+        .bind(total_contacts as i32)
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(LaunchOutcome::Launched {
+            total_contacts,
+            settings,
+            started_at,
+        })
+    }
+
+    /// Gives a finished campaign's failed journeys a new start: they go back to `queued` (their
+    /// never-accepted messages are removed so the new attempt may send), and the campaign runs
+    /// again. Returns the campaign's settings snapshot and how many journeys were requeued.
+    pub async fn requeue_failed(&self, campaign_id: i64) -> Result<RetryOutcome, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let Some(row) =
+            sqlx::query("SELECT status, settings FROM campaigns WHERE id = $1 FOR UPDATE")
+                .bind(campaign_id)
+                .fetch_optional(&mut *tx)
+                .await?
+        else {
+            return Ok(RetryOutcome::NotFound);
+        };
+        let status: String = row.get("status");
+        if !matches!(status.as_str(), "completed" | "failed") {
+            return Ok(RetryOutcome::NotFinished { status });
+        }
+        let requeued = sqlx::query(
+            "UPDATE journeys SET state = 'queued', failure_reason = NULL, updated_at = now() \
+             WHERE campaign_id = $1 AND state = 'failed'",
+        )
+        .bind(campaign_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected() as i64;
+        if requeued == 0 {
+            tx.rollback().await?;
+            return Ok(RetryOutcome::NothingToRetry);
+        }
+        sqlx::query(
+            "DELETE FROM messages WHERE campaign_id = $1 AND status IN ('pending', 'failed') AND contact_id IN \
+             (SELECT contact_id FROM journeys WHERE campaign_id = $1 AND state = 'queued')",
+        )
+        .bind(campaign_id)
+        .execute(&mut *tx)
+        .await?;
+        let started_at: DateTime<Utc> = sqlx::query_scalar(
+            "UPDATE campaigns SET status = 'running', failed = failed - $2, completed_at = NULL, final_stats = NULL, \
+             updated_at = now() WHERE id = $1 RETURNING started_at",
+        )
+        .bind(campaign_id)
+        .bind(requeued as i32)
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(RetryOutcome::Requeued {
+            journeys: requeued,
+            settings: row.get("settings"),
+            started_at,
+        })
+    }
+
+    /// Copies a campaign (texts, categories, settings overrides) as a new draft; the original
+    /// and its results stay as they are.
+    pub async fn copy_campaign(&self, campaign_id: i64) -> Result<Option<i64>, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let copy: Option<i64> = sqlx::query_scalar(
+            "INSERT INTO campaigns (name, message_1, message_2, settings, created_by) \
+             SELECT name, message_1, message_2, coalesce(settings -> 'overrides', settings), created_by \
+             FROM campaigns WHERE id = $1 RETURNING id",
+        )
+        .bind(campaign_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some(copy) = copy {
+            sqlx::query(
+                "INSERT INTO campaign_categories (campaign_id, category_id) \
+                 SELECT $2, category_id FROM campaign_categories WHERE campaign_id = $1",
+            )
+            .bind(campaign_id)
+            .bind(copy)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(copy)
+    }
+
+    pub async fn campaign_status(&self, campaign_id: i64) -> Result<Option<String>, StoreError> {
+        Ok(
+            sqlx::query_scalar("SELECT status FROM campaigns WHERE id = $1")
+                .bind(campaign_id)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
     }
 
     /// Today's (UTC) provider sends.

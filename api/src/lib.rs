@@ -1,5 +1,8 @@
-//! HTTP API of the campaign engine. For now only the health check: the routes of SPEC section 6
-//! come with the API issue, over the same [`Store`] the activities use.
+//! HTTP API of the campaign engine. For now the health check and the campaign [`operations`]
+//! (launch, stop, retry, relaunch); the routes of SPEC section 6 come with the API issue, over the
+//! same [`Store`] the activities use.
+
+pub mod operations;
 
 use axum::extract::State;
 use axum::http::StatusCode;

@@ -19,8 +19,9 @@ async fn main() -> anyhow::Result<()> {
     tracing::info!(%address, "API listening");
     axum::serve(listener, campaign_api::router(store))
         .with_graceful_shutdown(async {
-            let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-                .expect("installing the SIGTERM handler cannot fail on Unix");
+            let mut terminate =
+                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+                    .expect("installing the SIGTERM handler cannot fail on Unix");
             tokio::select! {
                 _ = tokio::signal::ctrl_c() => {},
                 _ = terminate.recv() => {},

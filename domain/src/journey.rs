@@ -12,7 +12,7 @@ use std::str::FromStr;
 use crate::window::WindowDecision;
 
 /// Where a contact is in its journey.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum JourneyState {
     Queued,

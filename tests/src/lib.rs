@@ -10,10 +10,13 @@ use anyhow::{Context, bail};
 use campaign_activities::{SendPolicy, Store};
 use campaign_domain::{PhoneNumber, Template};
 use campaign_workflows::{
-    ContactJourney, Interaction, JourneyInput, JourneyOutcome, JourneyStatus, TaskQueues,
+    Campaign, CampaignStatus, ContactJourney, Interaction, JourneyInput, JourneyOutcome,
+    JourneyStatus, TaskQueues,
 };
 use rand::Rng;
 use sqlx::Connection;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use temporalio_client::{
     Client, WorkflowGetResultOptions, WorkflowHandle, WorkflowQueryOptions, WorkflowSignalOptions,
@@ -183,6 +186,64 @@ impl TestEnv {
         Ok((id, phone))
     }
 
+    /// The campaign operations over this engine's store, client and queues.
+    pub fn engine(&self) -> campaign_api::operations::Engine {
+        campaign_api::operations::Engine {
+            store: self.store.clone(),
+            client: self.client.clone(),
+            task_queues: self.task_queues.clone(),
+            daily_limit: self.daily_limit,
+            defaults: campaign_api::operations::SettingsSnapshot::default(),
+        }
+    }
+
+    /// `count` contacts in a new category and a draft campaign aimed at it with `settings`.
+    pub async fn draft_campaign(
+        &self,
+        count: usize,
+        settings: serde_json::Value,
+    ) -> anyhow::Result<(i64, Vec<i64>)> {
+        let category_id = self
+            .store
+            .create_category(&format!("category-{}", uuid::Uuid::new_v4().simple()))
+            .await?;
+        let mut contact_ids = Vec::with_capacity(count);
+        for i in 0..count {
+            contact_ids.push(self.contact(&format!("Contact{i}")).await?.0);
+        }
+        self.store
+            .add_to_category(category_id, &contact_ids)
+            .await?;
+        let campaign_id = self
+            .store
+            .create_draft_campaign(
+                "Test campaign",
+                &Template::parse(MESSAGE_1_TEXT)?,
+                &Template::parse(MESSAGE_2_TEXT)?,
+                &[category_id],
+                &settings,
+            )
+            .await?;
+        Ok((campaign_id, contact_ids))
+    }
+
+    /// Waits for the campaign workflow to finish and returns its final status.
+    pub async fn campaign_result(
+        &self,
+        campaign_id: i64,
+        timeout: Duration,
+    ) -> anyhow::Result<CampaignStatus> {
+        let handle = self
+            .client
+            .get_workflow_handle::<Campaign>(campaign_workflows::campaign_workflow_id(campaign_id));
+        Ok(tokio::time::timeout(
+            timeout,
+            handle.get_result(WorkflowGetResultOptions::default()),
+        )
+        .await
+        .context("campaign did not finish in time")??)
+    }
+
     /// A running campaign with the standard texts and the given contacts enrolled.
     pub async fn campaign(&self, contact_ids: &[i64]) -> anyhow::Result<i64> {
         let id = self
@@ -211,6 +272,7 @@ impl TestEnv {
             interaction_window_ms: window.as_millis() as u64,
             send_policy: policy,
             task_queues: self.task_queues.clone(),
+            report_to: None,
         };
         let workflow_id = campaign_workflows::journey_workflow_id(campaign_id, contact_id);
         self.client
@@ -225,6 +287,101 @@ impl TestEnv {
             .client
             .get_workflow_handle::<ContactJourney>(workflow_id))
     }
+}
+
+/// Turns the sandbox's replies to Message 1 into `interaction` signals, the way the API's
+/// webhook bridge does, and remembers which contacts it signalled and when.
+#[derive(Clone)]
+pub struct ReplyBridge {
+    client: Client,
+    signalled: Arc<Mutex<HashMap<i64, chrono::DateTime<chrono::Utc>>>>,
+}
+
+impl ReplyBridge {
+    /// Starts the bridge and points the sandbox's webhooks at it; every Message 1 is answered
+    /// with probability `reply_probability`, at once.
+    pub async fn attach(env: &TestEnv, reply_probability: f64) -> anyhow::Result<ReplyBridge> {
+        let bridge = ReplyBridge {
+            client: env.client.clone(),
+            signalled: Arc::default(),
+        };
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let webhook_url = format!("http://{}/webhook", listener.local_addr()?);
+        let app = axum::Router::new()
+            .route("/webhook", axum::routing::post(on_webhook))
+            .with_state(bridge.clone());
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        let mut behaviour = env.sandbox.behaviour();
+        behaviour.webhook_url = Some(webhook_url);
+        behaviour.reply_probability = reply_probability;
+        behaviour.reply_delay = Duration::ZERO;
+        behaviour.ack_delay = Duration::ZERO;
+        behaviour.reply_types = vec![wa_sandbox::ReplyKind::Text];
+        env.sandbox.set_behaviour(behaviour);
+        Ok(bridge)
+    }
+
+    /// Contacts whose reply was signalled to their journey, with the time of the signal.
+    pub fn signalled(&self) -> HashMap<i64, chrono::DateTime<chrono::Utc>> {
+        self.signalled
+            .lock()
+            .expect("no panics hold the lock")
+            .clone()
+    }
+}
+
+async fn on_webhook(
+    axum::extract::State(bridge): axum::extract::State<ReplyBridge>,
+    axum::Json(event): axum::Json<serde_json::Value>,
+) -> &'static str {
+    let data = &event["data"];
+    let reply_to = (event["event"] == "message:in:new")
+        .then(|| data["quoted"]["reference"].as_str())
+        .flatten()
+        .and_then(|reference| parse_reference(reference, "message_1"));
+    let Some((campaign_id, contact_id)) = reply_to else {
+        return "ignored";
+    };
+    let interaction = Interaction {
+        provider_message_id: data["id"].as_str().unwrap_or_default().to_owned(),
+        interaction_type: campaign_domain::InteractionType::from_provider_type(
+            data["type"].as_str().unwrap_or("text"),
+        ),
+        phone: data["fromNumber"].as_str().unwrap_or_default().to_owned(),
+        content: data["body"].as_str().map(str::to_owned),
+        received_at_ms: now_ms(),
+    };
+    let handle = bridge.client.get_workflow_handle::<ContactJourney>(
+        campaign_workflows::journey_workflow_id(campaign_id, contact_id),
+    );
+    let signal_at = chrono::Utc::now();
+    if handle
+        .signal(
+            ContactJourney::interaction,
+            interaction,
+            WorkflowSignalOptions::default(),
+        )
+        .await
+        .is_ok()
+    {
+        bridge
+            .signalled
+            .lock()
+            .expect("no panics hold the lock")
+            .entry(contact_id)
+            .or_insert(signal_at);
+    }
+    "ok"
+}
+
+/// `campaign-{c}-contact-{k}-{message_type}` → `(c, k)`.
+pub fn parse_reference(reference: &str, message_type: &str) -> Option<(i64, i64)> {
+    let rest = reference
+        .strip_prefix("campaign-")?
+        .strip_suffix(message_type)?
+        .strip_suffix('-')?;
+    let (campaign, contact) = rest.split_once("-contact-")?;
+    Some((campaign.parse().ok()?, contact.parse().ok()?))
 }
 
 /// An interaction as the webhook bridge would signal it.

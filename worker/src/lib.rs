@@ -8,8 +8,8 @@
 pub mod config;
 
 use campaign_activities::provider::WassengerClient;
-use campaign_activities::{JourneyActivities, Store};
-use campaign_workflows::ContactJourney;
+use campaign_activities::{CampaignActivities, JourneyActivities, Store};
+use campaign_workflows::{Campaign, ContactJourney};
 use std::future::Future;
 use std::sync::Arc;
 use temporalio_client::{Client, ClientOptions, Connection, ConnectionOptions};
@@ -79,6 +79,7 @@ pub async fn run(config: WorkerConfig, shutdown: impl Future<Output = ()>) -> an
         &config.provider_token,
         config.provider_timeout,
     )?);
+    let campaign_activities = CampaignActivities::new(store.clone());
     let activities = JourneyActivities::new(store, provider, config.daily_message_limit);
 
     let runtime = Runtime::from_current_tokio(Default::default())?;
@@ -93,7 +94,9 @@ pub async fn run(config: WorkerConfig, shutdown: impl Future<Output = ()>) -> an
         client.clone(),
         WorkerOptions::new(config.task_queue.clone())
             .register_workflow::<ContactJourney>()?
+            .register_workflow::<Campaign>()?
             .register_activities(activities.clone())
+            .register_activities(campaign_activities)
             .graceful_shutdown_period(config.graceful_shutdown)
             .build(),
     )?;

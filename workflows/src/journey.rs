@@ -6,6 +6,7 @@
 //! window it ends `late_interaction`; no interaction ends `no_interaction`. Every interaction is
 //! recorded, duplicates (same provider message id) are dropped at the signal handler.
 
+use campaign_activities::store::CUTOFF_REASON;
 use campaign_activities::{
     InteractionRecord, JourneyActivities, JourneyOutcomeInput, RecordInteractionsInput,
     SendMessageInput, SendPolicy, SentMessage,
@@ -19,10 +20,11 @@ use std::time::{Duration, UNIX_EPOCH};
 use temporalio_common::RetryPolicy;
 use temporalio_macros::{workflow, workflow_methods};
 use temporalio_sdk::{
-    ActivityExecutionError, ActivityOptions, SyncWorkflowContext, WorkflowContext,
-    WorkflowContextView, WorkflowResult,
+    ActivityExecutionError, ActivityOptions, SignalWorkflowOptions, SyncWorkflowContext,
+    WorkflowContext, WorkflowContextView, WorkflowResult,
 };
 
+use crate::campaign::{Campaign, JourneyReport};
 use crate::{CAMPAIGN_ID, JOURNEY_STATE};
 
 /// Failure type of permanent send errors, never retried (R12).
@@ -47,6 +49,8 @@ pub struct JourneyInput {
     pub interaction_window_ms: u64,
     pub send_policy: SendPolicy,
     pub task_queues: TaskQueues,
+    /// Workflow id of the campaign to report the outcome to (`journey_finished`), if any.
+    pub report_to: Option<String>,
 }
 
 /// The `interaction` signal: a contact replied, reacted or sent media.
@@ -106,47 +110,39 @@ impl ContactJourney {
     #[run]
     pub async fn run(ctx: &mut WorkflowContext<Self>) -> WorkflowResult<JourneyOutcome> {
         let input = ctx.state(|s| s.input.clone());
-        ctx.upsert_search_attributes([CAMPAIGN_ID.value_set(input.campaign_id.to_string())]);
-        advance(ctx, JourneyEvent::Release);
-
-        let message_1 = ctx
-            .execute_activity(
-                JourneyActivities::send_message,
-                send_input(&input, MessageType::Message1),
-                send_options(&input.send_policy, &input.task_queues.message_1),
-            )
-            .await;
-        let sent_at_ms = match message_1 {
-            Ok(SentMessage { sent_at_ms, .. }) => sent_at_ms,
-            Err(err) => return fail(ctx, &input, &err).await,
-        };
-        ctx.state_mut(|s| s.message_1_sent_at_ms = Some(sent_at_ms));
-        advance(ctx, JourneyEvent::Message1Sent);
-
-        let deadline_ms = sent_at_ms.saturating_add(input.interaction_window_ms as i64);
-        loop {
-            let arrived = ctx.state_mut(|s| std::mem::take(&mut s.pending));
-            if !arrived.is_empty() {
-                let (records, decision) = classify(&input, sent_at_ms, arrived);
-                return match decision {
-                    WindowDecision::WithinWindow => {
-                        send_message_2(ctx, &input, sent_at_ms, records).await
-                    }
-                    WindowDecision::Late => {
-                        record(ctx, &input, records).await?;
-                        finish(ctx, &input, JourneyEvent::Interaction(WindowDecision::Late)).await
-                    }
-                };
-            }
-            let remaining_ms = deadline_ms.saturating_sub(now_ms(ctx));
-            if remaining_ms <= 0 {
-                return finish(ctx, &input, JourneyEvent::WindowExpired).await;
-            }
-            temporalio_sdk::workflows::select! {
-                _ = ctx.timer(Duration::from_millis(remaining_ms as u64)) => {},
-                _ = ctx.wait_condition(|s| !s.pending.is_empty()) => {},
-            };
+        let journeyed = journey(ctx, &input).await;
+        if ctx.cancellation_token().is_cancelled() {
+            // Closed by its campaign (stop or cutoff), which already recorded the final state.
+            let closed_by_cutoff =
+                ctx.cancellation_token().reason().as_deref() == Some(CUTOFF_REASON);
+            advance(
+                ctx,
+                if closed_by_cutoff {
+                    JourneyEvent::Cutoff
+                } else {
+                    JourneyEvent::Cancel
+                },
+            );
+            return Ok(outcome(ctx));
         }
+        let outcome = journeyed?;
+        if let Some(campaign) = &input.report_to {
+            let report = JourneyReport {
+                contact_id: input.contact_id,
+                state: outcome.state,
+            };
+            // The campaign may have ended (cutoff, stop) and no longer listen: the outcome is in
+            // the database either way.
+            let _ = ctx
+                .external_workflow(campaign.clone(), None)
+                .signal(
+                    Campaign::journey_finished,
+                    report,
+                    SignalWorkflowOptions::default(),
+                )
+                .await;
+        }
+        Ok(outcome)
     }
 
     /// A contact interacted. Redelivered interactions (same provider id) are ignored here and,
@@ -168,6 +164,57 @@ impl ContactJourney {
             message_1_sent_at_ms: self.message_1_sent_at_ms,
             interactions: self.seen_interactions.len() as u32,
             failure_reason: self.failure_reason.clone(),
+        }
+    }
+}
+
+/// Message 1, the window, and Message 2 or the outcome (see the module docs).
+async fn journey(
+    ctx: &mut WorkflowContext<ContactJourney>,
+    input: &JourneyInput,
+) -> WorkflowResult<JourneyOutcome> {
+    ctx.upsert_search_attributes([CAMPAIGN_ID.value_set(input.campaign_id.to_string())]);
+    advance(ctx, JourneyEvent::Release);
+
+    let message_1 = ctx
+        .execute_activity(
+            JourneyActivities::send_message,
+            send_input(input, MessageType::Message1),
+            send_options(&input.send_policy, &input.task_queues.message_1),
+        )
+        .await;
+    let sent_at_ms = match message_1 {
+        Ok(SentMessage { sent_at_ms, .. }) => sent_at_ms,
+        Err(err) => return fail(ctx, input, &err).await,
+    };
+    ctx.state_mut(|s| s.message_1_sent_at_ms = Some(sent_at_ms));
+    advance(ctx, JourneyEvent::Message1Sent);
+
+    let deadline_ms = sent_at_ms.saturating_add(input.interaction_window_ms as i64);
+    loop {
+        let arrived = ctx.state_mut(|s| std::mem::take(&mut s.pending));
+        if !arrived.is_empty() {
+            let (records, decision) = classify(input, sent_at_ms, arrived);
+            return match decision {
+                WindowDecision::WithinWindow => {
+                    send_message_2(ctx, input, sent_at_ms, records).await
+                }
+                WindowDecision::Late => {
+                    record(ctx, input, records).await?;
+                    finish(ctx, input, JourneyEvent::Interaction(WindowDecision::Late)).await
+                }
+            };
+        }
+        let remaining_ms = deadline_ms.saturating_sub(now_ms(ctx));
+        if remaining_ms <= 0 {
+            return finish(ctx, input, JourneyEvent::WindowExpired).await;
+        }
+        temporalio_sdk::workflows::select! {
+            _ = ctx.timer(Duration::from_millis(remaining_ms as u64)) => {},
+            _ = ctx.wait_condition(|s| !s.pending.is_empty()) => {},
+        };
+        if ctx.cancellation_token().is_cancelled() {
+            return Ok(outcome(ctx));
         }
     }
 }

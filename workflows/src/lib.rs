@@ -5,8 +5,12 @@
 //! and takes every duration from its input (R16): changing configuration never alters a journey
 //! already running.
 
+pub mod campaign;
 pub mod journey;
 
+pub use campaign::{
+    Campaign, CampaignInput, CampaignProgress, CampaignSettings, CampaignStatus, JourneyReport,
+};
 pub use journey::{
     ContactJourney, Interaction, JourneyInput, JourneyOutcome, JourneyStatus, TaskQueues,
 };
@@ -17,6 +21,11 @@ use temporalio_common::search_attributes::SearchAttributeKey;
 pub const CAMPAIGN_ID: SearchAttributeKey<String> = SearchAttributeKey::keyword("CampaignId");
 /// Search attribute with a journey's current state, kept current as it moves.
 pub const JOURNEY_STATE: SearchAttributeKey<String> = SearchAttributeKey::keyword("JourneyState");
+
+/// Workflow id of a campaign (SPEC section 4).
+pub fn campaign_workflow_id(campaign_id: i64) -> String {
+    format!("campaign-{campaign_id}")
+}
 
 /// Workflow id of a contact's journey in a campaign (SPEC section 4).
 pub fn journey_workflow_id(campaign_id: i64, contact_id: i64) -> String {

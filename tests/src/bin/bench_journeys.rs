@@ -9,19 +9,11 @@
 //! Usage: `bench-journeys [--journeys N]` (default 2000).
 
 use anyhow::Context;
-use axum::extract::State;
-use axum::routing::post;
-use axum::{Json, Router};
 use campaign_activities::SendPolicy;
-use campaign_domain::{InteractionType, JourneyState};
-use campaign_tests::{TestEnv, now_ms};
-use campaign_workflows::{ContactJourney, Interaction};
-use chrono::{DateTime, Utc};
+use campaign_domain::JourneyState;
+use campaign_tests::{ReplyBridge, TestEnv, parse_reference};
 use futures::StreamExt;
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use temporalio_client::{Client, WorkflowSignalOptions};
 
 const DEFAULT_JOURNEYS: usize = 2_000;
 /// Journeys started concurrently by the client.
@@ -29,37 +21,12 @@ const START_CONCURRENCY: usize = 64;
 /// Long enough that no journey's window closes during the run.
 const WINDOW: Duration = Duration::from_secs(30 * 60);
 
-/// Interaction signals sent, by contact id, with the time each was sent.
-type SignalTimes = Arc<Mutex<HashMap<i64, DateTime<Utc>>>>;
-
-#[derive(Clone)]
-struct Receiver {
-    client: Client,
-    signalled: SignalTimes,
-}
-
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let journeys = parse_journeys()?;
     let env = TestEnv::start_with_limit(i32::try_from(journeys * 3)?).await?;
 
-    let receiver = Receiver {
-        client: env.client.clone(),
-        signalled: Arc::default(),
-    };
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let webhook_url = format!("http://{}/webhook", listener.local_addr()?);
-    let app = Router::new()
-        .route("/webhook", post(on_webhook))
-        .with_state(receiver.clone());
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    let mut behaviour = env.sandbox.behaviour();
-    behaviour.webhook_url = Some(webhook_url);
-    behaviour.reply_probability = 1.0;
-    behaviour.reply_delay = Duration::ZERO;
-    behaviour.ack_delay = Duration::ZERO;
-    behaviour.reply_types = vec![wa_sandbox::ReplyKind::Text];
-    env.sandbox.set_behaviour(behaviour);
+    let bridge = ReplyBridge::attach(&env, 1.0).await?;
 
     let mut contact_ids = Vec::with_capacity(journeys);
     for i in 0..journeys {
@@ -87,17 +54,13 @@ async fn main() -> anyhow::Result<()> {
     let finished = wait_until_final(&env, campaign_id, journeys).await?;
     let elapsed = started.elapsed();
 
-    let signalled = receiver
-        .signalled
-        .lock()
-        .expect("no panics hold the lock")
-        .clone();
+    let signalled = bridge.signalled();
     let mut latencies_ms: Vec<f64> = env
         .sandbox
         .accepted()
         .into_iter()
         .filter_map(|record| {
-            let contact_id = message_2_contact(record.reference.as_deref()?)?;
+            let (_, contact_id) = parse_reference(record.reference.as_deref()?, "message_2")?;
             let signal_at = signalled.get(&contact_id)?;
             Some((record.accepted_at - *signal_at).num_microseconds()? as f64 / 1_000.0)
         })
@@ -141,68 +104,6 @@ fn parse_journeys() -> anyhow::Result<usize> {
         (Some("--journeys"), Some(n)) => n.parse().context("--journeys takes a number"),
         _ => anyhow::bail!("usage: bench-journeys [--journeys N]"),
     }
-}
-
-/// Turns the sandbox's reply to a Message 1 into an `interaction` signal; acks and replies to
-/// Message 2 are acknowledged and ignored.
-async fn on_webhook(
-    State(receiver): State<Receiver>,
-    Json(event): Json<serde_json::Value>,
-) -> &'static str {
-    let data = &event["data"];
-    let reply_to = (event["event"] == "message:in:new")
-        .then(|| data["quoted"]["reference"].as_str())
-        .flatten()
-        .and_then(message_1_target);
-    let Some((campaign_id, contact_id)) = reply_to else {
-        return "ignored";
-    };
-    let interaction = Interaction {
-        provider_message_id: data["id"].as_str().unwrap_or_default().to_owned(),
-        interaction_type: InteractionType::from_provider_type(
-            data["type"].as_str().unwrap_or("text"),
-        ),
-        phone: data["fromNumber"].as_str().unwrap_or_default().to_owned(),
-        content: data["body"].as_str().map(str::to_owned),
-        received_at_ms: now_ms(),
-    };
-    let handle = receiver.client.get_workflow_handle::<ContactJourney>(
-        campaign_workflows::journey_workflow_id(campaign_id, contact_id),
-    );
-    let signal_at = Utc::now();
-    if handle
-        .signal(
-            ContactJourney::interaction,
-            interaction,
-            WorkflowSignalOptions::default(),
-        )
-        .await
-        .is_ok()
-    {
-        receiver
-            .signalled
-            .lock()
-            .expect("no panics hold the lock")
-            .entry(contact_id)
-            .or_insert(signal_at);
-    }
-    "ok"
-}
-
-/// `campaign-{c}-contact-{k}-message_1` → `(c, k)`.
-fn message_1_target(reference: &str) -> Option<(i64, i64)> {
-    let rest = reference
-        .strip_prefix("campaign-")?
-        .strip_suffix("-message_1")?;
-    let (campaign, contact) = rest.split_once("-contact-")?;
-    Some((campaign.parse().ok()?, contact.parse().ok()?))
-}
-
-fn message_2_contact(reference: &str) -> Option<i64> {
-    let rest = reference
-        .strip_prefix("campaign-")?
-        .strip_suffix("-message_2")?;
-    rest.split_once("-contact-")?.1.parse().ok()
 }
 
 async fn wait_until_final(env: &TestEnv, campaign_id: i64, journeys: usize) -> anyhow::Result<i64> {

@@ -1,0 +1,138 @@
+//! Activities of the `Campaign` workflow: read the audience in pages, write the final result.
+//!
+//! The audience snapshot (R1) lives in `journeys`; the workflow reads it a page at a time so its
+//! input and history never carry 100k contact ids.
+
+use crate::store::{CUTOFF_REASON, Closing, Store};
+use futures::StreamExt;
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+use temporalio_client::WorkflowCancelOptions;
+use temporalio_macros::activities;
+use temporalio_sdk::ApplicationFailure;
+use temporalio_sdk::activities::{ActivityContext, ActivityError};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AudiencePageInput {
+    pub campaign_id: i64,
+    /// Contact ids greater than this one; 0 for the first page.
+    pub after_contact_id: i64,
+    pub limit: u32,
+}
+
+/// Why journey workflows are cancelled when an operator stops their campaign.
+pub const STOP_REASON: &str = "campaign stopped";
+
+/// Journey workflows cancelled at once when a campaign closes them.
+const JOURNEY_CANCEL_CONCURRENCY: usize = 32;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CloseJourneysInput {
+    pub campaign_id: i64,
+    pub closing: Closing,
+}
+
+/// Final result of a campaign as written at completion (R8).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CampaignCompletion {
+    pub status: String,
+}
+
+/// Campaign-level side effects, shared by all activity tasks of a worker.
+#[derive(Clone)]
+pub struct CampaignActivities {
+    store: Store,
+}
+
+impl CampaignActivities {
+    pub fn new(store: Store) -> Self {
+        CampaignActivities { store }
+    }
+}
+
+#[activities]
+impl CampaignActivities {
+    /// The next contacts of the audience still `queued`, in contact id order.
+    #[activity]
+    pub async fn audience_page(
+        self: Arc<Self>,
+        _ctx: ActivityContext,
+        input: AudiencePageInput,
+    ) -> Result<Vec<i64>, ActivityError> {
+        self.store
+            .queued_audience_page(
+                input.campaign_id,
+                input.after_contact_id,
+                i64::from(input.limit),
+            )
+            .await
+            .map_err(|err| ApplicationFailure::new(err).into())
+    }
+
+    /// Closes the journeys still open (cutoff or stop) in the database, then cancels their
+    /// workflows so no further send leaves for them.
+    #[activity]
+    pub async fn close_open_journeys(
+        self: Arc<Self>,
+        ctx: ActivityContext,
+        input: CloseJourneysInput,
+    ) -> Result<u32, ActivityError> {
+        let running = self
+            .store
+            .close_open_journeys(input.campaign_id, input.closing)
+            .await
+            .map_err(ApplicationFailure::new)?;
+        let client = ctx.client();
+        let reason = match input.closing {
+            Closing::Cutoff => CUTOFF_REASON,
+            Closing::Stop => STOP_REASON,
+        };
+        futures::stream::iter(running.iter())
+            .for_each_concurrent(JOURNEY_CANCEL_CONCURRENCY, |&contact_id| {
+                let handle = client.get_workflow_handle::<temporalio_common::UntypedWorkflow>(
+                    format!("campaign-{}-contact-{contact_id}", input.campaign_id),
+                );
+                async move {
+                    // A journey that already ended cannot be cancelled; that is fine.
+                    let _ = handle
+                        .cancel(
+                            WorkflowCancelOptions::builder()
+                                .reason(reason.to_owned())
+                                .build(),
+                        )
+                        .await;
+                }
+            })
+            .await;
+        Ok(running.len() as u32)
+    }
+
+    /// Marks the campaign `cancelled` with its statistics as they stand.
+    #[activity]
+    pub async fn cancel_campaign(
+        self: Arc<Self>,
+        _ctx: ActivityContext,
+        campaign_id: i64,
+    ) -> Result<(), ActivityError> {
+        self.store
+            .cancel_campaign(campaign_id)
+            .await
+            .map_err(|err| ApplicationFailure::new(err).into())
+    }
+
+    /// Marks the campaign `completed` (or `failed` when every journey failed) with its final
+    /// statistics and `completed_at`. Idempotent.
+    #[activity]
+    pub async fn complete_campaign(
+        self: Arc<Self>,
+        _ctx: ActivityContext,
+        campaign_id: i64,
+    ) -> Result<CampaignCompletion, ActivityError> {
+        let status = self
+            .store
+            .complete_campaign(campaign_id)
+            .await
+            .map_err(ApplicationFailure::new)?;
+        Ok(CampaignCompletion { status })
+    }
+}

@@ -1,0 +1,343 @@
+//! Campaign operations the API calls: launch, stop, retry, relaunch.
+//!
+//! Each is a store transaction (the database decides, atomically, whether the operation applies)
+//! followed by one Temporal call. Launch is idempotent: the campaign row leaves `draft` exactly
+//! once and the workflow id `campaign-{id}` refuses a duplicate run, so a repeated call starts
+//! nothing and answers "not a draft".
+
+use campaign_activities::SendPolicy;
+use campaign_activities::store::{LaunchOutcome, RetryOutcome, Store, StoreError};
+use campaign_workflows::{Campaign, CampaignInput, CampaignProgress, CampaignSettings, TaskQueues};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use temporalio_client::{
+    Client, WorkflowCancelOptions, WorkflowIdConflictPolicy, WorkflowIdReusePolicy,
+    WorkflowStartOptions,
+};
+use temporalio_common::search_attributes::SearchAttributes;
+
+/// Campaign settings an operator may override per campaign; anything else is refused.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SettingsOverrides {
+    pub interaction_window_secs: Option<f64>,
+    pub cutoff_secs: Option<f64>,
+    pub send_interval_secs: Option<f64>,
+    pub batch_size: Option<u32>,
+    pub batch_pause_secs: Option<f64>,
+    pub max_in_flight: Option<u32>,
+    pub max_send_attempts: Option<u32>,
+    pub retry_base_delay_secs: Option<f64>,
+    pub rate_limit_delay_secs: Option<f64>,
+    pub send_timeout_secs: Option<f64>,
+}
+
+/// The settings a campaign runs with, snapshotted into its row and workflow at launch (R16).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SettingsSnapshot {
+    pub interaction_window_secs: f64,
+    pub cutoff_secs: f64,
+    pub send_interval_secs: f64,
+    pub batch_size: u32,
+    pub batch_pause_secs: f64,
+    pub max_in_flight: u32,
+    pub max_send_attempts: u32,
+    pub retry_base_delay_secs: f64,
+    pub rate_limit_delay_secs: f64,
+    pub send_timeout_secs: f64,
+    /// What the operator asked for, kept so a relaunch starts from the same request.
+    pub overrides: SettingsOverrides,
+}
+
+impl Default for SettingsSnapshot {
+    /// SPEC defaults: 24 h window, 48 h cutoff, 25 s between sends, a 5 min pause every 25,
+    /// three attempts 60 s apart (doubling), 429s wait at least 60 s.
+    fn default() -> Self {
+        SettingsSnapshot {
+            interaction_window_secs: 24.0 * 3600.0,
+            cutoff_secs: 48.0 * 3600.0,
+            send_interval_secs: 25.0,
+            batch_size: 25,
+            batch_pause_secs: 300.0,
+            max_in_flight: 500,
+            max_send_attempts: 3,
+            retry_base_delay_secs: 60.0,
+            rate_limit_delay_secs: 60.0,
+            send_timeout_secs: 60.0,
+            overrides: SettingsOverrides::default(),
+        }
+    }
+}
+
+/// Temporal refuses more than 2,000 pending children per execution; stay well below.
+const MAX_IN_FLIGHT_LIMIT: u32 = 1_500;
+
+impl SettingsSnapshot {
+    /// Applies an operator's overrides to `self` (the defaults), refusing nonsense.
+    pub fn with_overrides(&self, overrides: SettingsOverrides) -> Result<SettingsSnapshot, String> {
+        let mut settings = self.clone();
+        let secs = |value: Option<f64>, current: f64, name: &str, min: f64| match value {
+            None => Ok(current),
+            Some(v) if v.is_finite() && v >= min => Ok(v),
+            Some(v) => Err(format!("{name} must be at least {min}, got {v}")),
+        };
+        settings.interaction_window_secs = secs(
+            overrides.interaction_window_secs,
+            self.interaction_window_secs,
+            "interaction_window_secs",
+            0.001,
+        )?;
+        settings.cutoff_secs = secs(
+            overrides.cutoff_secs,
+            self.cutoff_secs,
+            "cutoff_secs",
+            0.001,
+        )?;
+        settings.send_interval_secs = secs(
+            overrides.send_interval_secs,
+            self.send_interval_secs,
+            "send_interval_secs",
+            0.0,
+        )?;
+        settings.batch_pause_secs = secs(
+            overrides.batch_pause_secs,
+            self.batch_pause_secs,
+            "batch_pause_secs",
+            0.0,
+        )?;
+        settings.retry_base_delay_secs = secs(
+            overrides.retry_base_delay_secs,
+            self.retry_base_delay_secs,
+            "retry_base_delay_secs",
+            0.001,
+        )?;
+        settings.rate_limit_delay_secs = secs(
+            overrides.rate_limit_delay_secs,
+            self.rate_limit_delay_secs,
+            "rate_limit_delay_secs",
+            0.0,
+        )?;
+        settings.send_timeout_secs = secs(
+            overrides.send_timeout_secs,
+            self.send_timeout_secs,
+            "send_timeout_secs",
+            1.0,
+        )?;
+        settings.batch_size = overrides.batch_size.unwrap_or(self.batch_size);
+        settings.max_in_flight = overrides.max_in_flight.unwrap_or(self.max_in_flight);
+        settings.max_send_attempts = overrides
+            .max_send_attempts
+            .unwrap_or(self.max_send_attempts);
+        if settings.max_in_flight == 0 || settings.max_in_flight > MAX_IN_FLIGHT_LIMIT {
+            return Err(format!(
+                "max_in_flight must be between 1 and {MAX_IN_FLIGHT_LIMIT}"
+            ));
+        }
+        if settings.max_send_attempts == 0 || settings.batch_size == 0 {
+            return Err("max_send_attempts and batch_size must be at least 1".to_owned());
+        }
+        settings.overrides = overrides;
+        Ok(settings)
+    }
+
+    fn workflow_settings(&self) -> CampaignSettings {
+        let ms = |secs: f64| (secs * 1000.0).round() as u64;
+        CampaignSettings {
+            interaction_window_ms: ms(self.interaction_window_secs),
+            cutoff_ms: ms(self.cutoff_secs),
+            max_in_flight: self.max_in_flight,
+            send_policy: SendPolicy {
+                max_attempts: self.max_send_attempts,
+                retry_base_delay_ms: ms(self.retry_base_delay_secs),
+                rate_limit_delay_ms: ms(self.rate_limit_delay_secs),
+                attempt_timeout_ms: ms(self.send_timeout_secs),
+            },
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum OperationError {
+    #[error("campaign not found")]
+    NotFound,
+    #[error("campaign is {status}, not a draft")]
+    NotDraft { status: String },
+    #[error("campaign is {status}; only a finished campaign can be retried or relaunched")]
+    NotFinished { status: String },
+    #[error("campaign has no failed journey to retry")]
+    NothingToRetry,
+    #[error("the campaign's categories contain no contact")]
+    NoContacts,
+    #[error("daily message limit: {remaining} sends left today, the audience needs {needed}")]
+    QuotaExceeded { remaining: i64, needed: i64 },
+    #[error("invalid settings: {0}")]
+    InvalidSettings(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("Temporal: {0}")]
+    Temporal(String),
+}
+
+/// A campaign started (or restarted).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Launched {
+    pub campaign_id: i64,
+    pub workflow_id: String,
+    pub total_contacts: i64,
+}
+
+/// What the operations need: the store, a Temporal client, the engine's queues and limits.
+#[derive(Clone)]
+pub struct Engine {
+    pub store: Store,
+    pub client: Client,
+    pub task_queues: TaskQueues,
+    pub daily_limit: i32,
+    pub defaults: SettingsSnapshot,
+}
+
+impl Engine {
+    /// Launches a draft campaign (see the module docs).
+    pub async fn launch(&self, campaign_id: i64) -> Result<Launched, OperationError> {
+        let workflow_id = campaign_workflows::campaign_workflow_id(campaign_id);
+        let defaults = self.defaults.clone();
+        let outcome = self
+            .store
+            .launch_campaign(campaign_id, &workflow_id, self.daily_limit, move |stored| {
+                let overrides: SettingsOverrides =
+                    serde_json::from_value(stored.clone()).map_err(|err| err.to_string())?;
+                let snapshot = defaults.with_overrides(overrides)?;
+                serde_json::to_value(snapshot).map_err(|err| err.to_string())
+            })
+            .await?;
+        match outcome {
+            LaunchOutcome::Launched {
+                total_contacts,
+                settings,
+                started_at,
+            } => {
+                let settings: SettingsSnapshot = serde_json::from_value(settings)
+                    .map_err(|err| OperationError::InvalidSettings(err.to_string()))?;
+                self.start_campaign_workflow(campaign_id, &settings, started_at)
+                    .await?;
+                tracing::info!(campaign_id, total_contacts, "campaign launched");
+                Ok(Launched {
+                    campaign_id,
+                    workflow_id,
+                    total_contacts,
+                })
+            }
+            LaunchOutcome::NotFound => Err(OperationError::NotFound),
+            LaunchOutcome::NotDraft { status } => {
+                tracing::info!(campaign_id, %status, "repeated launch ignored");
+                Err(OperationError::NotDraft { status })
+            }
+            LaunchOutcome::InvalidSettings { reason } => {
+                Err(OperationError::InvalidSettings(reason))
+            }
+            LaunchOutcome::NoContacts => Err(OperationError::NoContacts),
+            LaunchOutcome::QuotaExceeded { remaining, needed } => {
+                Err(OperationError::QuotaExceeded { remaining, needed })
+            }
+        }
+    }
+
+    /// Stops a running campaign: its workflow closes every open journey as `cancelled`.
+    pub async fn stop(&self, campaign_id: i64) -> Result<(), OperationError> {
+        match self.store.campaign_status(campaign_id).await?.as_deref() {
+            None => return Err(OperationError::NotFound),
+            Some("running") => {}
+            Some("draft") => {
+                self.store.cancel_campaign(campaign_id).await?;
+                return Ok(());
+            }
+            Some(status) => {
+                return Err(OperationError::NotDraft {
+                    status: status.to_owned(),
+                });
+            }
+        }
+        self.client
+            .get_workflow_handle::<Campaign>(campaign_workflows::campaign_workflow_id(campaign_id))
+            .cancel(
+                WorkflowCancelOptions::builder()
+                    .reason("stopped by an operator".to_owned())
+                    .build(),
+            )
+            .await
+            .map_err(|err| OperationError::Temporal(err.to_string()))?;
+        Ok(())
+    }
+
+    /// Starts new journeys for the failed contacts of a finished campaign, nothing else.
+    pub async fn retry(&self, campaign_id: i64) -> Result<Launched, OperationError> {
+        match self.store.requeue_failed(campaign_id).await? {
+            RetryOutcome::Requeued {
+                journeys,
+                settings,
+                started_at,
+            } => {
+                let settings: SettingsSnapshot = serde_json::from_value(settings)
+                    .map_err(|err| OperationError::InvalidSettings(err.to_string()))?;
+                self.start_campaign_workflow(campaign_id, &settings, started_at.max(Utc::now()))
+                    .await?;
+                Ok(Launched {
+                    campaign_id,
+                    workflow_id: campaign_workflows::campaign_workflow_id(campaign_id),
+                    total_contacts: journeys,
+                })
+            }
+            RetryOutcome::NotFound => Err(OperationError::NotFound),
+            RetryOutcome::NotFinished { status } => Err(OperationError::NotFinished { status }),
+            RetryOutcome::NothingToRetry => Err(OperationError::NothingToRetry),
+        }
+    }
+
+    /// A fresh run of a finished campaign as a new campaign (same texts, categories and
+    /// overrides); the earlier campaign and its results stay as they are.
+    pub async fn relaunch(&self, campaign_id: i64) -> Result<Launched, OperationError> {
+        match self.store.campaign_status(campaign_id).await?.as_deref() {
+            None => return Err(OperationError::NotFound),
+            Some("completed" | "failed" | "cancelled") => {}
+            Some(status) => {
+                return Err(OperationError::NotFinished {
+                    status: status.to_owned(),
+                });
+            }
+        }
+        let copy = self
+            .store
+            .copy_campaign(campaign_id)
+            .await?
+            .ok_or(OperationError::NotFound)?;
+        self.launch(copy).await
+    }
+
+    async fn start_campaign_workflow(
+        &self,
+        campaign_id: i64,
+        settings: &SettingsSnapshot,
+        started_at: DateTime<Utc>,
+    ) -> Result<(), OperationError> {
+        let workflow_id = campaign_workflows::campaign_workflow_id(campaign_id);
+        let input = CampaignInput {
+            campaign_id,
+            settings: settings.workflow_settings(),
+            task_queues: self.task_queues.clone(),
+            started_at_ms: started_at.timestamp_millis(),
+            progress: CampaignProgress::default(),
+        };
+        let options = WorkflowStartOptions::new(self.task_queues.message_1.clone(), workflow_id)
+            .id_reuse_policy(WorkflowIdReusePolicy::AllowDuplicate)
+            .id_conflict_policy(WorkflowIdConflictPolicy::UseExisting)
+            .search_attributes(SearchAttributes::new([
+                campaign_workflows::CAMPAIGN_ID.value_set(campaign_id.to_string())
+            ]))
+            .build();
+        self.client
+            .start_workflow(Campaign::run, input, options)
+            .await
+            .map_err(|err| OperationError::Temporal(err.to_string()))?;
+        Ok(())
+    }
+}

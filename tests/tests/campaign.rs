@@ -1,0 +1,375 @@
+//! The `Campaign` workflow and its operations end to end: real Temporal, real Postgres, sandbox.
+
+use campaign_api::operations::OperationError;
+use campaign_tests::{ReplyBridge, TestEnv};
+use serde_json::json;
+use std::collections::HashMap;
+use std::time::Duration;
+
+const CAMPAIGN_TIMEOUT: Duration = Duration::from_secs(600);
+
+fn fast_settings(window_secs: f64, max_in_flight: u32) -> serde_json::Value {
+    json!({
+        "interaction_window_secs": window_secs,
+        "max_in_flight": max_in_flight,
+        "retry_base_delay_secs": 0.2,
+        "rate_limit_delay_secs": 0.5,
+        "send_timeout_secs": 10,
+    })
+}
+
+/// Journey states of a campaign, counted from the rows.
+async fn journey_states(env: &TestEnv, campaign_id: i64) -> HashMap<String, i64> {
+    sqlx::query_as::<_, (String, i64)>(
+        "SELECT state, count(*) FROM journeys WHERE campaign_id = $1 GROUP BY state",
+    )
+    .bind(campaign_id)
+    .fetch_all(env.store.pool())
+    .await
+    .unwrap()
+    .into_iter()
+    .collect()
+}
+
+/// The campaign's live counters must equal a recount from the journey and message rows.
+async fn assert_counters_match_rows(env: &TestEnv, campaign_id: i64) {
+    let counters: (i32, i32, i32, i32, i32, i32, i32, i32) = sqlx::query_as(
+        "SELECT total_contacts, messages_sent, message_2_sent, no_interaction, late_interaction, failed, cancelled, \
+         interactions FROM campaigns WHERE id = $1",
+    )
+    .bind(campaign_id)
+    .fetch_one(env.store.pool())
+    .await
+    .unwrap();
+    let recount: (i64, i64, i64, i64, i64, i64, i64, i64) = sqlx::query_as(
+        "SELECT (SELECT count(*) FROM journeys WHERE campaign_id = $1), \
+         (SELECT count(*) FROM messages WHERE campaign_id = $1 AND sent_at IS NOT NULL), \
+         (SELECT count(*) FROM journeys WHERE campaign_id = $1 AND state = 'message_2_sent'), \
+         (SELECT count(*) FROM journeys WHERE campaign_id = $1 AND state = 'no_interaction'), \
+         (SELECT count(*) FROM journeys WHERE campaign_id = $1 AND state = 'late_interaction'), \
+         (SELECT count(*) FROM journeys WHERE campaign_id = $1 AND state = 'failed'), \
+         (SELECT count(*) FROM journeys WHERE campaign_id = $1 AND state = 'cancelled'), \
+         (SELECT count(*) FROM interactions WHERE campaign_id = $1)",
+    )
+    .bind(campaign_id)
+    .fetch_one(env.store.pool())
+    .await
+    .unwrap();
+    let counters = [
+        counters.0, counters.1, counters.2, counters.3, counters.4, counters.5, counters.6,
+        counters.7,
+    ]
+    .map(i64::from);
+    let recount = [
+        recount.0, recount.1, recount.2, recount.3, recount.4, recount.5, recount.6, recount.7,
+    ];
+    assert_eq!(
+        counters, recount,
+        "counters (total, sent, m2, none, late, failed, cancelled, interactions)"
+    );
+}
+
+#[tokio::test]
+async fn three_hundred_contacts_with_forty_percent_replies() {
+    let env = TestEnv::start().await.unwrap();
+    let bridge = ReplyBridge::attach(&env, 0.4).await.unwrap();
+    let (campaign_id, contact_ids) = env
+        .draft_campaign(300, fast_settings(3.0, 100))
+        .await
+        .unwrap();
+
+    let launched = env.engine().launch(campaign_id).await.unwrap();
+    assert_eq!(launched.total_contacts, 300);
+    let status = env
+        .campaign_result(campaign_id, CAMPAIGN_TIMEOUT)
+        .await
+        .unwrap();
+
+    assert_eq!(status.released, 300);
+    assert_eq!(status.outcomes.values().sum::<u64>(), 300);
+    let states = journey_states(&env, campaign_id).await;
+    assert_eq!(states.values().sum::<i64>(), 300);
+    assert!(states.keys().all(|s| ["message_2_sent", "no_interaction", "late_interaction"].contains(&s.as_str())), "{states:?}");
+    // Exactly one Message 2 per contact whose reply was signalled inside the window, none for others.
+    let repliers = bridge.signalled();
+    assert!(
+        repliers.len() > 60 && repliers.len() < 180,
+        "about 40% replied: {}",
+        repliers.len()
+    );
+    let mut message_2_per_contact: HashMap<i64, usize> = HashMap::new();
+    let mut message_1_per_contact: HashMap<i64, usize> = HashMap::new();
+    for record in env.sandbox.accepted() {
+        let reference = record.reference.unwrap();
+        if let Some((_, contact)) = campaign_tests::parse_reference(&reference, "message_2") {
+            *message_2_per_contact.entry(contact).or_default() += 1;
+        } else if let Some((_, contact)) = campaign_tests::parse_reference(&reference, "message_1")
+        {
+            *message_1_per_contact.entry(contact).or_default() += 1;
+        }
+    }
+    assert!(
+        contact_ids
+            .iter()
+            .all(|c| message_1_per_contact.get(c) == Some(&1))
+    );
+    assert!(message_2_per_contact.values().all(|&n| n == 1));
+    assert!(
+        message_2_per_contact
+            .keys()
+            .all(|c| repliers.contains_key(c))
+    );
+    assert_eq!(
+        message_2_per_contact.len() as i64,
+        states.get("message_2_sent").copied().unwrap_or(0)
+    );
+    assert_eq!(
+        env.store
+            .campaign_status(campaign_id)
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("completed")
+    );
+    assert_counters_match_rows(&env, campaign_id).await;
+}
+
+#[tokio::test]
+async fn three_thousand_contacts_continue_as_new_with_correct_totals() {
+    let env = TestEnv::start_with_limit(5_000).await.unwrap();
+    let (campaign_id, _) = env
+        .draft_campaign(3_000, fast_settings(1.0, 100))
+        .await
+        .unwrap();
+
+    env.engine().launch(campaign_id).await.unwrap();
+    let status = env
+        .campaign_result(campaign_id, CAMPAIGN_TIMEOUT)
+        .await
+        .unwrap();
+
+    assert!(
+        status.runs >= 3,
+        "at least two continue-as-new, got {} runs",
+        status.runs
+    );
+    assert_eq!(status.released, 3_000);
+    assert_eq!(
+        status.outcomes.values().sum::<u64>(),
+        3_000,
+        "{:?}",
+        status.outcomes
+    );
+    let states = journey_states(&env, campaign_id).await;
+    assert_eq!(states.get("no_interaction"), Some(&3_000), "{states:?}");
+    assert_eq!(
+        env.sandbox.accepted().len(),
+        3_000,
+        "one Message 1 each, no duplicate"
+    );
+    assert_counters_match_rows(&env, campaign_id).await;
+}
+
+#[tokio::test]
+async fn the_cutoff_closes_open_journeys_with_the_r9_states() {
+    let env = TestEnv::start().await.unwrap();
+    let mut settings = fast_settings(120.0, 5);
+    settings["cutoff_secs"] = json!(3);
+    let (campaign_id, _) = env.draft_campaign(20, settings).await.unwrap();
+
+    env.engine().launch(campaign_id).await.unwrap();
+    env.campaign_result(campaign_id, CAMPAIGN_TIMEOUT)
+        .await
+        .unwrap();
+
+    let states = journey_states(&env, campaign_id).await;
+    // Five journeys were waiting for a reply; the fifteen never released fail with the cutoff.
+    assert_eq!(states.get("no_interaction"), Some(&5), "{states:?}");
+    assert_eq!(states.get("failed"), Some(&15), "{states:?}");
+    let reasons: Vec<Option<String>> = sqlx::query_scalar(
+        "SELECT DISTINCT failure_reason FROM journeys WHERE campaign_id = $1 AND state = 'failed'",
+    )
+    .bind(campaign_id)
+    .fetch_all(env.store.pool())
+    .await
+    .unwrap();
+    assert_eq!(reasons, [Some("campaign cutoff".to_owned())]);
+    assert_eq!(
+        env.store
+            .campaign_status(campaign_id)
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("completed")
+    );
+    assert_eq!(env.sandbox.accepted().len(), 5);
+    assert_counters_match_rows(&env, campaign_id).await;
+}
+
+#[tokio::test]
+async fn stopping_a_campaign_cancels_every_open_journey() {
+    let env = TestEnv::start().await.unwrap();
+    let (campaign_id, _) = env
+        .draft_campaign(20, fast_settings(120.0, 5))
+        .await
+        .unwrap();
+    env.engine().launch(campaign_id).await.unwrap();
+    // Wait until the first five journeys have sent Message 1 and wait for replies.
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while env.sandbox.accepted().len() < 5 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "Message 1s were not sent"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    env.engine().stop(campaign_id).await.unwrap();
+    env.campaign_result(campaign_id, CAMPAIGN_TIMEOUT)
+        .await
+        .unwrap();
+
+    let states = journey_states(&env, campaign_id).await;
+    assert_eq!(states.get("cancelled"), Some(&20), "{states:?}");
+    assert_eq!(
+        env.store
+            .campaign_status(campaign_id)
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("cancelled")
+    );
+    assert_counters_match_rows(&env, campaign_id).await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(
+        env.sandbox.accepted().len(),
+        5,
+        "nothing sent after the stop"
+    );
+    assert!(matches!(
+        env.engine().stop(campaign_id).await,
+        Err(OperationError::NotDraft { .. })
+    ));
+}
+
+#[tokio::test]
+async fn launching_twice_starts_one_campaign_and_checks_quota_and_audience() {
+    let env = TestEnv::start_with_limit(12).await.unwrap();
+    let (campaign_id, _) = env
+        .draft_campaign(10, fast_settings(1.0, 10))
+        .await
+        .unwrap();
+    let (too_big, _) = env.draft_campaign(3, fast_settings(1.0, 10)).await.unwrap();
+    let empty = env
+        .store
+        .create_draft_campaign(
+            "Empty",
+            &campaign_domain::Template::parse("Bonjour").unwrap(),
+            &campaign_domain::Template::parse("Merci").unwrap(),
+            &[],
+            &json!({}),
+        )
+        .await
+        .unwrap();
+    let engine = env.engine();
+
+    let (first, second) = tokio::join!(engine.launch(campaign_id), engine.launch(campaign_id));
+    let launched = [&first, &second]
+        .iter()
+        .filter(|result| result.is_ok())
+        .count();
+    assert_eq!(launched, 1, "{first:?} {second:?}");
+    assert!(matches!(
+        first.as_ref().err().or(second.as_ref().err()),
+        Some(OperationError::NotDraft { .. })
+    ));
+    env.campaign_result(campaign_id, CAMPAIGN_TIMEOUT)
+        .await
+        .unwrap();
+    assert_eq!(
+        env.sandbox.accepted().len(),
+        10,
+        "one Message 1 per contact"
+    );
+    assert!(matches!(
+        engine.launch(campaign_id).await,
+        Err(OperationError::NotDraft { .. })
+    ));
+
+    // 10 of 12 sends used today: a 3-contact campaign is refused with the remaining count.
+    match engine.launch(too_big).await {
+        Err(OperationError::QuotaExceeded { remaining, needed }) => {
+            assert_eq!((remaining, needed), (2, 3))
+        }
+        other => panic!("expected a quota refusal, got {other:?}"),
+    }
+    assert_eq!(
+        env.store.campaign_status(too_big).await.unwrap().as_deref(),
+        Some("draft")
+    );
+    assert!(matches!(
+        engine.launch(empty).await,
+        Err(OperationError::NoContacts)
+    ));
+    assert!(matches!(
+        engine.launch(i64::MAX).await,
+        Err(OperationError::NotFound)
+    ));
+}
+
+#[tokio::test]
+async fn retry_starts_new_journeys_for_failed_contacts_only() {
+    let env = TestEnv::start().await.unwrap();
+    let (campaign_id, contact_ids) = env.draft_campaign(10, fast_settings(1.0, 1)).await.unwrap();
+    // The first three sends meet a permanent error.
+    env.sandbox.fail_next(400, 3).unwrap();
+    env.engine().launch(campaign_id).await.unwrap();
+    env.campaign_result(campaign_id, CAMPAIGN_TIMEOUT)
+        .await
+        .unwrap();
+    let states = journey_states(&env, campaign_id).await;
+    assert_eq!(
+        (states.get("failed"), states.get("no_interaction")),
+        (Some(&3), Some(&7)),
+        "{states:?}"
+    );
+    let sent_before: Vec<String> = env
+        .sandbox
+        .accepted()
+        .into_iter()
+        .map(|r| r.phone)
+        .collect();
+    assert_eq!(sent_before.len(), 7);
+
+    let retried = env.engine().retry(campaign_id).await.unwrap();
+    assert_eq!(retried.total_contacts, 3);
+    env.campaign_result(campaign_id, CAMPAIGN_TIMEOUT)
+        .await
+        .unwrap();
+
+    let states = journey_states(&env, campaign_id).await;
+    assert_eq!(states.get("no_interaction"), Some(&10), "{states:?}");
+    let accepted = env.sandbox.accepted();
+    assert_eq!(
+        accepted.len(),
+        10,
+        "three new sends, the seven others untouched"
+    );
+    let mut phones: Vec<&String> = accepted.iter().map(|r| &r.phone).collect();
+    phones.sort();
+    phones.dedup();
+    assert_eq!(phones.len(), contact_ids.len());
+    assert_eq!(
+        env.store
+            .campaign_status(campaign_id)
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("completed")
+    );
+    assert_counters_match_rows(&env, campaign_id).await;
+    assert!(matches!(
+        env.engine().retry(campaign_id).await,
+        Err(OperationError::NothingToRetry)
+    ));
+}

@@ -1,0 +1,310 @@
+//! `Campaign`: releases a campaign's journeys and ends the campaign.
+//!
+//! Journeys are started as children through a bounded sliding window (Temporal refuses more than
+//! 2,000 pending children per execution; the default keeps 500 in flight), reading the audience a
+//! page at a time. Children report their outcome by the `journey_finished` signal rather than by
+//! their result, because a run that continued-as-new cannot await children of an earlier run;
+//! the campaign continues-as-new well before its history grows large, carrying its counters in
+//! the input after absorbing every report already delivered, so no outcome is lost or counted
+//! twice.
+
+use campaign_activities::{
+    AudiencePageInput, CampaignActivities, CloseJourneysInput, Closing, SendPolicy,
+};
+use campaign_domain::JourneyState;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::time::{Duration, UNIX_EPOCH};
+use temporalio_common::RetryPolicy;
+use temporalio_macros::{workflow, workflow_methods};
+use temporalio_sdk::{
+    ActivityOptions, ChildWorkflowOptions, ContinueAsNewOptions, ParentClosePolicy,
+    SyncWorkflowContext, WorkflowCancellationToken, WorkflowContext, WorkflowContextView,
+    WorkflowResult,
+};
+
+use crate::journey::{ContactJourney, JourneyInput, TaskQueues};
+use crate::{CAMPAIGN_ID, journey_workflow_id};
+
+/// A run continues-as-new once its history passes this many events (each released journey
+/// costs about four: child initiated, child started, report signal, workflow task), far below
+/// Temporal's limits and the 10,000-event budget.
+pub const HISTORY_BUDGET: u32 = 3_000;
+
+/// Settings copied into the campaign at launch (R16).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CampaignSettings {
+    pub interaction_window_ms: u64,
+    pub cutoff_ms: u64,
+    /// Journeys in flight at most (sliding window).
+    pub max_in_flight: u32,
+    pub send_policy: SendPolicy,
+}
+
+/// What a run hands to the next one when it continues-as-new.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CampaignProgress {
+    /// Journeys started so far.
+    pub released: u64,
+    /// The audience is read in contact id order; the last id released.
+    pub after_contact_id: i64,
+    pub audience_exhausted: bool,
+    /// Final journey states reported so far.
+    pub outcomes: BTreeMap<JourneyState, u64>,
+    /// Runs before this one.
+    pub previous_runs: u32,
+}
+
+impl CampaignProgress {
+    pub fn finished(&self) -> u64 {
+        self.outcomes.values().sum()
+    }
+
+    pub fn in_flight(&self) -> u64 {
+        self.released.saturating_sub(self.finished())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CampaignInput {
+    pub campaign_id: i64,
+    pub settings: CampaignSettings,
+    pub task_queues: TaskQueues,
+    /// Launch time, Unix milliseconds: the cutoff runs from it.
+    pub started_at_ms: i64,
+    pub progress: CampaignProgress,
+}
+
+/// The `journey_finished` signal a journey sends its campaign.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JourneyReport {
+    pub contact_id: i64,
+    pub state: JourneyState,
+}
+
+/// Answer of the `progress` query.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CampaignStatus {
+    pub released: u64,
+    pub in_flight: u64,
+    pub outcomes: BTreeMap<JourneyState, u64>,
+    pub runs: u32,
+}
+
+#[workflow]
+pub struct Campaign {
+    input: CampaignInput,
+    progress: CampaignProgress,
+    /// Reports delivered but not yet counted.
+    reports: Vec<JourneyReport>,
+}
+
+#[workflow_methods]
+impl Campaign {
+    #[init]
+    pub fn new(_ctx: &WorkflowContextView, input: CampaignInput) -> Self {
+        Campaign {
+            progress: input.progress.clone(),
+            input,
+            reports: Vec::new(),
+        }
+    }
+
+    #[run]
+    pub async fn run(ctx: &mut WorkflowContext<Self>) -> WorkflowResult<CampaignStatus> {
+        let input = ctx.state(|s| s.input.clone());
+        ctx.upsert_search_attributes([CAMPAIGN_ID.value_set(input.campaign_id.to_string())]);
+        let driven = drive(ctx, &input).await;
+        if ctx.cancellation_token().is_cancelled() {
+            // Stop: every journey not yet final ends `cancelled`, then the campaign.
+            close_journeys(ctx, &input, Closing::Stop).await?;
+            ctx.execute_activity(
+                CampaignActivities::cancel_campaign,
+                input.campaign_id,
+                detached(bookkeeping()),
+            )
+            .await?;
+            ctx.state_mut(Campaign::absorb_reports);
+            return Ok(ctx.state(Campaign::status));
+        }
+        driven
+    }
+
+    #[signal]
+    pub fn journey_finished(
+        &mut self,
+        _ctx: &mut SyncWorkflowContext<Self>,
+        report: JourneyReport,
+    ) {
+        self.reports.push(report);
+    }
+
+    #[query]
+    pub fn progress(&self, _ctx: &WorkflowContextView) -> CampaignStatus {
+        let mut campaign = Campaign {
+            input: self.input.clone(),
+            progress: self.progress.clone(),
+            reports: self.reports.clone(),
+        };
+        campaign.absorb_reports();
+        campaign.status()
+    }
+}
+
+/// Releases journeys and counts outcomes until every journey is final or the cutoff passes;
+/// returns early (with the cancellation as error) when the campaign is stopped.
+async fn drive(
+    ctx: &mut WorkflowContext<Campaign>,
+    input: &CampaignInput,
+) -> WorkflowResult<CampaignStatus> {
+    let cutoff_at_ms = input
+        .started_at_ms
+        .saturating_add(input.settings.cutoff_ms as i64);
+    loop {
+        ctx.state_mut(Campaign::absorb_reports);
+        let progress = ctx.state(|s| s.progress.clone());
+        let finished = progress.audience_exhausted && progress.in_flight() == 0;
+        let until_cutoff_ms = cutoff_at_ms.saturating_sub(workflow_now_ms(ctx));
+        if !finished && until_cutoff_ms <= 0 {
+            close_journeys(ctx, input, Closing::Cutoff).await?;
+        }
+        if finished || until_cutoff_ms <= 0 {
+            ctx.execute_activity(
+                CampaignActivities::complete_campaign,
+                input.campaign_id,
+                bookkeeping(),
+            )
+            .await?;
+            return Ok(ctx.state(Campaign::status));
+        }
+        if ctx.continue_as_new_suggested() || ctx.history_length() >= HISTORY_BUDGET {
+            let mut next = input.clone();
+            next.progress = progress.clone();
+            next.progress.previous_runs += 1;
+            ctx.continue_as_new(next, ContinueAsNewOptions::default())?;
+        }
+        let room = u64::from(input.settings.max_in_flight).saturating_sub(progress.in_flight());
+        if !progress.audience_exhausted && room > 0 {
+            release_page(ctx, input, &progress, room).await?;
+            continue;
+        }
+        temporalio_sdk::workflows::select! {
+            _ = ctx.wait_condition(|s| !s.reports.is_empty()) => {},
+            _ = ctx.timer(Duration::from_millis(until_cutoff_ms as u64)) => {},
+            _ = ctx.cancelled() => {},
+        };
+        if ctx.cancellation_token().is_cancelled() {
+            return Ok(ctx.state(Campaign::status));
+        }
+    }
+}
+
+/// Closes the journeys still open, out of reach of the campaign's own cancellation.
+async fn close_journeys(
+    ctx: &WorkflowContext<Campaign>,
+    input: &CampaignInput,
+    closing: Closing,
+) -> WorkflowResult<()> {
+    ctx.execute_activity(
+        CampaignActivities::close_open_journeys,
+        CloseJourneysInput {
+            campaign_id: input.campaign_id,
+            closing,
+        },
+        detached(bookkeeping()),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Options whose activity runs to completion even when the campaign is being cancelled.
+fn detached(mut options: ActivityOptions) -> ActivityOptions {
+    options.cancellation_token = Some(WorkflowCancellationToken::new());
+    options
+}
+
+fn workflow_now_ms(ctx: &WorkflowContext<Campaign>) -> i64 {
+    ctx.workflow_time()
+        .and_then(|now| now.duration_since(UNIX_EPOCH).ok())
+        .map_or(0, |since_epoch| since_epoch.as_millis() as i64)
+}
+
+impl Campaign {
+    fn absorb_reports(&mut self) {
+        for report in self.reports.drain(..) {
+            *self.progress.outcomes.entry(report.state).or_default() += 1;
+        }
+    }
+
+    fn status(&self) -> CampaignStatus {
+        CampaignStatus {
+            released: self.progress.released,
+            in_flight: self.progress.in_flight(),
+            outcomes: self.progress.outcomes.clone(),
+            runs: self.progress.previous_runs + 1,
+        }
+    }
+}
+
+/// Reads the next page of the audience and starts a journey for each contact in it.
+async fn release_page(
+    ctx: &mut WorkflowContext<Campaign>,
+    input: &CampaignInput,
+    progress: &CampaignProgress,
+    room: u64,
+) -> WorkflowResult<()> {
+    let page = ctx
+        .execute_activity(
+            CampaignActivities::audience_page,
+            AudiencePageInput {
+                campaign_id: input.campaign_id,
+                after_contact_id: progress.after_contact_id,
+                limit: room.min(u64::from(input.settings.max_in_flight)) as u32,
+            },
+            bookkeeping(),
+        )
+        .await?;
+    let exhausted = (page.len() as u64) < room;
+    let starts = page.iter().map(|&contact_id| {
+        let journey = JourneyInput {
+            campaign_id: input.campaign_id,
+            contact_id,
+            interaction_window_ms: input.settings.interaction_window_ms,
+            send_policy: input.settings.send_policy,
+            task_queues: input.task_queues.clone(),
+            report_to: Some(ctx.workflow_id().to_owned()),
+        };
+        ctx.start_child_workflow(
+            ContactJourney::run,
+            journey,
+            ChildWorkflowOptions::builder()
+                .workflow_id(journey_workflow_id(input.campaign_id, contact_id))
+                .task_queue(input.task_queues.message_1.clone())
+                .parent_close_policy(ParentClosePolicy::Abandon)
+                // Journeys outlive the run that started them (continue-as-new); only the
+                // campaign's close activity cancels them, whichever run started them.
+                .cancellation_token(WorkflowCancellationToken::new())
+                .build(),
+        )
+    });
+    let started = temporalio_sdk::workflows::join_all(starts).await;
+    let released = started.iter().filter(|start| start.is_ok()).count() as u64;
+    ctx.state_mut(|s| {
+        s.progress.released += released;
+        s.progress.after_contact_id = page.last().copied().unwrap_or(s.progress.after_contact_id);
+        s.progress.audience_exhausted = exhausted;
+    });
+    Ok(())
+}
+
+/// Store activities retry until Postgres answers.
+fn bookkeeping() -> ActivityOptions {
+    ActivityOptions::with_start_to_close_timeout(Duration::from_secs(30))
+        .retry_policy(
+            RetryPolicy::builder()
+                .initial_interval(Duration::from_millis(500))
+                .maximum_interval(Duration::from_secs(30))
+                .build(),
+        )
+        .build()
+}
