@@ -7,7 +7,10 @@
 //! deterministic reference before sending again.
 
 use crate::provider::{OutgoingMessage, ProviderError, WhatsAppProvider};
-use crate::store::{DAILY_LIMIT_REASON, NewInteraction, SendPreparation, Store, StoreError};
+use crate::store::{
+    AcceptedSend, BreakerPolicy, DAILY_LIMIT_REASON, NewInteraction, Pacing, SendPreparation,
+    SendResult, SlotReservation, Store, StoreError,
+};
 use campaign_domain::retry::rate_limited_delay;
 use campaign_domain::{InteractionType, JourneyState, MessageType, retry_delay};
 use chrono::{DateTime, Utc};
@@ -17,6 +20,12 @@ use std::time::Duration;
 use temporalio_macros::activities;
 use temporalio_sdk::ApplicationFailure;
 use temporalio_sdk::activities::{ActivityContext, ActivityError};
+
+/// A pacing slot further away than this is not reserved: the send waits as a delayed retry, so
+/// no activity sleeps for long holding a worker slot.
+const PACING_HORIZON: Duration = Duration::from_secs(5);
+/// Shortest wait before asking again for a slot or whether the pause is over.
+const MIN_WAIT: Duration = Duration::from_millis(50);
 
 /// R12 retry settings, copied into each journey's input at launch (R16).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -59,6 +68,8 @@ pub struct SendMessageInput {
     pub contact_id: i64,
     pub message_type: MessageType,
     pub policy: SendPolicy,
+    /// R11 pacing of Message 1, when the campaign paces its sends.
+    pub pacing: Option<Pacing>,
 }
 
 /// A message the provider accepted.
@@ -107,14 +118,21 @@ pub struct JourneyActivities {
     store: Store,
     provider: Arc<dyn WhatsAppProvider>,
     daily_limit: i32,
+    breaker: BreakerPolicy,
 }
 
 impl JourneyActivities {
-    pub fn new(store: Store, provider: Arc<dyn WhatsAppProvider>, daily_limit: i32) -> Self {
+    pub fn new(
+        store: Store,
+        provider: Arc<dyn WhatsAppProvider>,
+        daily_limit: i32,
+        breaker: BreakerPolicy,
+    ) -> Self {
         JourneyActivities {
             store,
             provider,
             daily_limit,
+            breaker,
         }
     }
 }
@@ -134,25 +152,23 @@ fn database(err: StoreError) -> ActivityError {
         .into()
 }
 
-fn millis(at: DateTime<Utc>) -> i64 {
-    at.timestamp_millis()
-}
-
 #[activities]
 impl JourneyActivities {
-    /// Sends Message 1 or Message 2 of one journey at most once (see the module docs).
+    /// Sends Message 1 or Message 2 of one journey at most once (see the module docs). Waits
+    /// while the circuit breaker pauses sending (R13) and, for Message 1, for a pacing slot
+    /// (R11): waiting is a retry with a delay, never a failed attempt.
     #[activity]
     pub async fn send_message(
         self: Arc<Self>,
-        ctx: ActivityContext,
+        _ctx: ActivityContext,
         input: SendMessageInput,
     ) -> Result<SentMessage, ActivityError> {
-        let attempt = ctx.info().attempt;
         let SendMessageInput {
             campaign_id,
             contact_id,
             message_type,
             policy,
+            pacing,
         } = input;
         let prepared = match self
             .store
@@ -164,10 +180,7 @@ impl JourneyActivities {
             SendPreparation::AlreadySent(accepted) => {
                 tracing::info!(campaign_id, contact_id, %message_type, provider_message_id = %accepted.provider_message_id,
                     "duplicate send attempt: message already accepted, not sending again");
-                return Ok(SentMessage {
-                    provider_message_id: accepted.provider_message_id,
-                    sent_at_ms: millis(accepted.sent_at),
-                });
+                return Ok(sent(accepted));
             }
             SendPreparation::AlreadyFailed { reason } => return Err(permanent(reason)),
             SendPreparation::DailyLimitReached => {
@@ -176,8 +189,36 @@ impl JourneyActivities {
             }
         };
 
+        if let Some(until) = self.store.sending_paused_until().await.map_err(database)? {
+            return Err(wait_until(until, "sending paused by the circuit breaker"));
+        }
+        if let (MessageType::Message1, Some(pacing)) =
+            (message_type, pacing.filter(|p| p.interval_ms > 0))
+        {
+            match self
+                .store
+                .reserve_send_slot(campaign_id, &pacing, PACING_HORIZON)
+                .await
+                .map_err(database)?
+            {
+                SlotReservation::Granted { at } => {
+                    if let Ok(wait) = (at - Utc::now()).to_std() {
+                        tokio::time::sleep(wait).await;
+                    }
+                }
+                SlotReservation::Wait { until } => {
+                    return Err(wait_until(until, "waiting for a pacing slot"));
+                }
+            }
+        }
+
+        let attempts = self
+            .store
+            .count_attempt(prepared.message_id)
+            .await
+            .map_err(database)?;
         let reference = message_reference(campaign_id, contact_id, message_type);
-        if prepared.attempts > 1 {
+        if attempts > 1 {
             match self.provider.find_by_reference(&reference).await {
                 Ok(Some(earlier)) => {
                     let accepted = self
@@ -187,19 +228,12 @@ impl JourneyActivities {
                         .map_err(database)?;
                     tracing::info!(campaign_id, contact_id, %message_type, provider_message_id = %accepted.provider_message_id,
                         "earlier attempt was accepted by the provider; recorded it instead of sending again");
-                    return Ok(SentMessage {
-                        provider_message_id: accepted.provider_message_id,
-                        sent_at_ms: millis(accepted.sent_at),
-                    });
+                    return Ok(sent(accepted));
                 }
                 Ok(None) => {}
                 Err(err) => {
-                    self.store
-                        .note_send_error(prepared.message_id, &err.to_string())
-                        .await
-                        .map_err(database)?;
                     return Err(self
-                        .retry_or_give_up(prepared.message_id, attempt, &policy, err)
+                        .after_failure(prepared.message_id, attempts, &policy, err)
                         .await);
                 }
             }
@@ -217,21 +251,18 @@ impl JourneyActivities {
                     .mark_sent(prepared.message_id, &accepted.provider_message_id)
                     .await
                     .map_err(database)?;
-                tracing::info!(campaign_id, contact_id, %message_type, provider_message_id = %accepted.provider_message_id,
-                    attempt, "message sent");
-                Ok(SentMessage {
-                    provider_message_id: accepted.provider_message_id,
-                    sent_at_ms: millis(accepted.sent_at),
-                })
-            }
-            Err(err) => {
-                tracing::warn!(campaign_id, contact_id, %message_type, attempt, error = %err, "send failed");
                 self.store
-                    .note_send_error(prepared.message_id, &err.to_string())
+                    .record_send_result(SendResult::Accepted, &self.breaker)
                     .await
                     .map_err(database)?;
+                tracing::info!(campaign_id, contact_id, %message_type, provider_message_id = %accepted.provider_message_id,
+                    attempts, "message sent");
+                Ok(sent(accepted))
+            }
+            Err(err) => {
+                tracing::warn!(campaign_id, contact_id, %message_type, attempts, error = %err, "send failed");
                 Err(self
-                    .retry_or_give_up(prepared.message_id, attempt, &policy, err)
+                    .after_failure(prepared.message_id, attempts, &policy, err)
                     .await)
             }
         }
@@ -296,23 +327,27 @@ impl JourneyActivities {
 }
 
 impl JourneyActivities {
-    /// Turns a provider error into Temporal's next step: permanent errors and the last attempt
-    /// fail the message for good; other errors retry after the R12 delay.
-    async fn retry_or_give_up(
+    /// Records a failed provider call (for operators and the circuit breaker) and turns it into
+    /// Temporal's next step: permanent errors and the last attempt fail the message for good; a
+    /// rate limit waits at least its minimum and does not count as an attempt; other errors retry
+    /// after the R12 delay.
+    async fn after_failure(
         &self,
         message_id: i64,
-        attempt: u32,
+        attempts: i32,
         policy: &SendPolicy,
         err: ProviderError,
     ) -> ActivityError {
+        match self.note_failure(message_id, &err).await {
+            Ok(()) => {}
+            Err(store_err) => return database(store_err),
+        }
+        let failed_attempts = u32::try_from(attempts).unwrap_or(u32::MAX);
         let reason = match &err {
             ProviderError::Permanent { .. } => err.to_string(),
-            _ if attempt >= policy.max_attempts => {
-                format!("gave up after {attempt} attempts: {err}")
-            }
             ProviderError::RateLimited { .. } => {
                 let delay = rate_limited_delay(
-                    attempt,
+                    failed_attempts.max(1),
                     policy.retry_base_delay(),
                     Duration::from_millis(policy.rate_limit_delay_ms),
                 );
@@ -322,10 +357,13 @@ impl JourneyActivities {
                     .build()
                     .into();
             }
+            _ if failed_attempts >= policy.max_attempts => {
+                format!("gave up after {attempts} attempts: {err}")
+            }
             ProviderError::Retryable { .. } => {
                 return ApplicationFailure::builder(err.to_string())
                     .type_name("RetryableSendFailure".to_owned())
-                    .next_retry_delay(retry_delay(attempt, policy.retry_base_delay()))
+                    .next_retry_delay(retry_delay(failed_attempts, policy.retry_base_delay()))
                     .build()
                     .into();
             }
@@ -335,4 +373,40 @@ impl JourneyActivities {
         }
         permanent(reason)
     }
+
+    async fn note_failure(&self, message_id: i64, err: &ProviderError) -> Result<(), StoreError> {
+        self.store
+            .note_send_error(message_id, &err.to_string())
+            .await?;
+        if matches!(err, ProviderError::RateLimited { .. }) {
+            self.store.uncount_attempt(message_id).await?;
+        }
+        let result = SendResult::Error {
+            ban_risk: err.is_ban_risk(),
+            reason: err.to_string(),
+        };
+        self.store.record_send_result(result, &self.breaker).await?;
+        Ok(())
+    }
+}
+
+fn sent(accepted: AcceptedSend) -> SentMessage {
+    SentMessage {
+        provider_message_id: accepted.provider_message_id,
+        sent_at_ms: accepted.sent_at.timestamp_millis(),
+    }
+}
+
+/// A retry that is a wait, not a failure: sending is paused or the next pacing slot is later.
+fn wait_until(until: DateTime<Utc>, why: &str) -> ActivityError {
+    let delay = (until - Utc::now())
+        .to_std()
+        .unwrap_or_default()
+        .max(MIN_WAIT);
+    ApplicationFailure::builder(format!("{why} until {until}"))
+        .type_name("SendWaiting".to_owned())
+        .next_retry_delay(delay)
+        .category(temporalio_common::error::ApplicationErrorCategory::Benign)
+        .build()
+        .into()
 }

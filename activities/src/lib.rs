@@ -15,4 +15,4 @@ pub use journey::{
     InteractionRecord, JourneyActivities, JourneyOutcomeInput, RecordInteractionsInput,
     SendMessageInput, SendPolicy, SentMessage,
 };
-pub use store::{Closing, Store, StoreError};
+pub use store::{BreakerPolicy, Closing, Pacing, Store, StoreError};

@@ -77,8 +77,6 @@ pub struct PreparedSend {
     pub message_id: i64,
     pub phone: String,
     pub content: String,
-    /// Attempts made so far, this one included.
-    pub attempts: i32,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -123,6 +121,55 @@ pub enum RetryOutcome {
         status: String,
     },
     NothingToRetry,
+}
+
+/// R11 pacing of a campaign's Message 1 sends, from its settings snapshot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Pacing {
+    /// Least time between two Message 1 sends, across all campaigns and workers.
+    pub interval_ms: u64,
+    /// After this many sends of the campaign, a pause of `batch_pause_ms`.
+    pub batch_size: u32,
+    pub batch_pause_ms: u64,
+}
+
+/// What [`Store::reserve_send_slot`] decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SlotReservation {
+    /// Send at this time, not before.
+    Granted { at: DateTime<Utc> },
+    /// No slot soon enough: ask again at `until`.
+    Wait { until: DateTime<Utc> },
+}
+
+/// One provider answer, as the circuit breaker sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SendResult {
+    Accepted,
+    Error { ban_risk: bool, reason: String },
+}
+
+/// R13 thresholds, shared by every worker through the `sending_circuit` row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BreakerPolicy {
+    /// How long sending pauses once the breaker trips (30 min by default).
+    pub pause: Duration,
+    /// Errors in a row that trip it.
+    pub consecutive_limit: i32,
+    /// Errors within `window` that trip it.
+    pub window_limit: i32,
+    pub window: Duration,
+}
+
+impl Default for BreakerPolicy {
+    fn default() -> Self {
+        BreakerPolicy {
+            pause: Duration::from_secs(30 * 60),
+            consecutive_limit: 3,
+            window_limit: 5,
+            window: Duration::from_secs(10 * 60),
+        }
+    }
 }
 
 /// A contact interaction to record (R6).
@@ -326,8 +373,8 @@ impl Store {
 
     /// Decides, in one transaction, what a send attempt must do: creates the message row on the
     /// first attempt (the unique key makes a second Message 2 row impossible), returns an earlier
-    /// acceptance instead of sending again, consumes the day's ledger unit exactly once per
-    /// message, and counts the attempt.
+    /// acceptance instead of sending again, and consumes the day's ledger unit exactly once per
+    /// message.
     pub async fn prepare_send(
         &self,
         campaign_id: i64,
@@ -430,12 +477,6 @@ impl Store {
             .await?;
         }
 
-        let attempts: i32 = sqlx::query_scalar(
-            "UPDATE messages SET attempts = attempts + 1 WHERE id = $1 RETURNING attempts",
-        )
-        .bind(message_id)
-        .fetch_one(&mut *tx)
-        .await?;
         let sending_state = match message_type {
             MessageType::Message1 => JourneyState::SendingMessage1,
             MessageType::Message2 => JourneyState::SendingMessage2,
@@ -455,7 +496,6 @@ impl Store {
             message_id,
             phone,
             content,
-            attempts,
         }))
     }
 
@@ -528,6 +568,134 @@ impl Store {
             provider_message_id: provider_message_id.to_owned(),
             sent_at,
         })
+    }
+
+    /// Counts a provider call about to be made for a message; returns the calls so far, this one
+    /// included. Counted before the call, so a retry after a crash knows a call may have gone out.
+    pub async fn count_attempt(&self, message_id: i64) -> Result<i32, StoreError> {
+        Ok(sqlx::query_scalar(
+            "UPDATE messages SET attempts = attempts + 1 WHERE id = $1 RETURNING attempts",
+        )
+        .bind(message_id)
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
+    /// Takes back the attempt counted for a call the provider refused as rate-limited: waiting
+    /// for the provider is not the message's fault (R13: paused sends are not failed).
+    pub async fn uncount_attempt(&self, message_id: i64) -> Result<(), StoreError> {
+        sqlx::query("UPDATE messages SET attempts = greatest(attempts - 1, 0) WHERE id = $1")
+            .bind(message_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Reserves the next Message 1 send slot (R11): at least `pacing.interval` after the previous
+    /// slot of any campaign on any worker (one shared clock row), and after a `batch_pause` once
+    /// the campaign has used `batch_size` slots. A slot further than `horizon` away is not
+    /// reserved: the caller waits and asks again, so no send holds a slot it cannot use soon.
+    pub async fn reserve_send_slot(
+        &self,
+        campaign_id: i64,
+        pacing: &Pacing,
+        horizon: Duration,
+    ) -> Result<SlotReservation, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let (global_next, now): (DateTime<Utc>, DateTime<Utc>) =
+            sqlx::query_as("SELECT next_send_at, now() FROM send_clock FOR UPDATE")
+                .fetch_one(&mut *tx)
+                .await?;
+        let (campaign_next, paced_sends): (Option<DateTime<Utc>>, i32) = sqlx::query_as(
+            "SELECT pacing_next_at, paced_sends FROM campaigns WHERE id = $1 FOR UPDATE",
+        )
+        .bind(campaign_id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(StoreError::NotFound("campaign"))?;
+        let slot = global_next.max(campaign_next.unwrap_or(now)).max(now);
+        if slot - now > chrono::Duration::from_std(horizon).unwrap_or(chrono::Duration::MAX) {
+            tx.rollback().await?;
+            return Ok(SlotReservation::Wait { until: slot });
+        }
+        let interval = chrono::Duration::milliseconds(pacing.interval_ms as i64);
+        let paced_sends = paced_sends + 1;
+        let batch_done = pacing.batch_size > 0 && paced_sends % pacing.batch_size as i32 == 0;
+        let campaign_next = if batch_done {
+            slot + interval + chrono::Duration::milliseconds(pacing.batch_pause_ms as i64)
+        } else {
+            slot + interval
+        };
+        sqlx::query("UPDATE send_clock SET next_send_at = $1")
+            .bind(slot + interval)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("UPDATE campaigns SET pacing_next_at = $2, paced_sends = $3 WHERE id = $1")
+            .bind(campaign_id)
+            .bind(campaign_next)
+            .bind(paced_sends)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(SlotReservation::Granted { at: slot })
+    }
+
+    /// When sending is paused by the circuit breaker (R13), until when.
+    pub async fn sending_paused_until(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT paused_until FROM sending_circuit WHERE paused_until > now()",
+        )
+        .fetch_optional(&self.pool)
+        .await?
+        .flatten())
+    }
+
+    /// Feeds one provider answer to the shared circuit breaker (R13). A success resets the run of
+    /// consecutive errors; a ban-risk error, `consecutive_limit` errors in a row or
+    /// `window_limit` errors within `window` pause every send for `pause`. Returns the pause end
+    /// when this answer started (or extended) a pause.
+    pub async fn record_send_result(
+        &self,
+        result: SendResult,
+        breaker: &BreakerPolicy,
+    ) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let SendResult::Error { ban_risk, reason } = result else {
+            sqlx::query("UPDATE sending_circuit SET consecutive_errors = 0, updated_at = now() WHERE consecutive_errors > 0")
+                .execute(&self.pool)
+                .await?;
+            return Ok(None);
+        };
+        let mut tx = self.pool.begin().await?;
+        let (consecutive, recent): (i32, i32) = sqlx::query_as(
+            "UPDATE sending_circuit SET consecutive_errors = consecutive_errors + 1, updated_at = now(), \
+               recent_errors = array_append(ARRAY(SELECT e FROM unnest(recent_errors) e \
+                 WHERE e > now() - make_interval(secs => $1)), now()) \
+             RETURNING consecutive_errors, cardinality(recent_errors)",
+        )
+        .bind(breaker.window.as_secs_f64())
+        .fetch_one(&mut *tx)
+        .await?;
+        let trips =
+            ban_risk || consecutive >= breaker.consecutive_limit || recent >= breaker.window_limit;
+        let paused = if trips {
+            Some(
+                sqlx::query_scalar(
+                    "UPDATE sending_circuit SET paused_until = greatest(paused_until, now() + make_interval(secs => $1)), \
+                     pause_reason = $2, consecutive_errors = 0, recent_errors = '{}' RETURNING paused_until",
+                )
+                .bind(breaker.pause.as_secs_f64())
+                .bind(&reason)
+                .fetch_one(&mut *tx)
+                .await?,
+            )
+        } else {
+            None
+        };
+        tx.commit().await?;
+        if let Some(until) = paused {
+            tracing::warn!(%until, %reason, ban_risk, "sending paused by the circuit breaker");
+        }
+        Ok(paused)
     }
 
     /// Notes a failed attempt that will be retried: the error is kept for operators and counted

@@ -5,8 +5,8 @@
 //! once and the workflow id `campaign-{id}` refuses a duplicate run, so a repeated call starts
 //! nothing and answers "not a draft".
 
-use campaign_activities::SendPolicy;
 use campaign_activities::store::{LaunchOutcome, RetryOutcome, Store, StoreError};
+use campaign_activities::{Pacing, SendPolicy};
 use campaign_workflows::{Campaign, CampaignInput, CampaignProgress, CampaignSettings, TaskQueues};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -146,6 +146,13 @@ impl SettingsSnapshot {
             interaction_window_ms: ms(self.interaction_window_secs),
             cutoff_ms: ms(self.cutoff_secs),
             max_in_flight: self.max_in_flight,
+            pacing: (self.send_interval_secs > 0.0 || self.batch_pause_secs > 0.0).then(|| {
+                Pacing {
+                    interval_ms: ms(self.send_interval_secs),
+                    batch_size: self.batch_size,
+                    batch_pause_ms: ms(self.batch_pause_secs),
+                }
+            }),
             send_policy: SendPolicy {
                 max_attempts: self.max_send_attempts,
                 retry_base_delay_ms: ms(self.retry_base_delay_secs),

@@ -98,7 +98,9 @@ pub struct TestEnv {
     pub task_queues: TaskQueues,
     pub database_url: String,
     pub daily_limit: i32,
-    worker: Option<Child>,
+    /// Extra environment for worker processes (e.g. `BREAKER_PAUSE_SECS`).
+    pub worker_env: Vec<(String, String)>,
+    workers: Vec<Child>,
 }
 
 impl TestEnv {
@@ -108,6 +110,14 @@ impl TestEnv {
     }
 
     pub async fn start_with_limit(daily_limit: i32) -> anyhow::Result<TestEnv> {
+        Self::start_with(daily_limit, &[]).await
+    }
+
+    /// An engine whose worker gets `worker_env` on top of the usual variables.
+    pub async fn start_with(
+        daily_limit: i32,
+        worker_env: &[(&str, &str)],
+    ) -> anyhow::Result<TestEnv> {
         let database_url = fresh_database().await?;
         let store = Store::connect(&database_url).await?;
         let sandbox = wa_sandbox::spawn(
@@ -136,13 +146,17 @@ impl TestEnv {
             },
             database_url,
             daily_limit,
-            worker: None,
+            worker_env: worker_env
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            workers: Vec::new(),
         };
         env.spawn_worker()?;
         Ok(env)
     }
 
-    /// Starts a worker process polling this engine's task queues.
+    /// Starts one more worker process polling this engine's task queues.
     pub fn spawn_worker(&mut self) -> anyhow::Result<()> {
         let worker_binary = worker_binary()?;
         let child = Command::new(&worker_binary)
@@ -160,17 +174,19 @@ impl TestEnv {
                 "RUST_LOG",
                 std::env::var("TEST_WORKER_LOG").unwrap_or_else(|_| "warn".to_owned()),
             )
+            .envs(self.worker_env.iter().map(|(name, value)| (name, value)))
             .kill_on_drop(true)
             .spawn()
             .with_context(|| format!("starting {}", worker_binary.display()))?;
-        self.worker = Some(child);
+        self.workers.push(child);
         Ok(())
     }
 
-    /// Kills the worker process with SIGKILL: no graceful shutdown, in-flight tasks are lost.
+    /// Kills the oldest worker process with SIGKILL: no graceful shutdown, in-flight tasks are
+    /// lost.
     pub async fn kill_worker(&mut self) -> anyhow::Result<()> {
-        if let Some(mut child) = self.worker.take() {
-            child.kill().await?;
+        if !self.workers.is_empty() {
+            self.workers.remove(0).kill().await?;
         }
         Ok(())
     }
@@ -273,6 +289,7 @@ impl TestEnv {
             send_policy: policy,
             task_queues: self.task_queues.clone(),
             report_to: None,
+            pacing: None,
         };
         let workflow_id = campaign_workflows::journey_workflow_id(campaign_id, contact_id);
         self.client

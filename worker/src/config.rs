@@ -43,6 +43,8 @@ pub struct WorkerConfig {
     pub provider_timeout: Duration,
     pub daily_message_limit: i32,
     pub graceful_shutdown: Duration,
+    /// R13: how long sending pauses when the circuit breaker trips.
+    pub breaker_pause: Duration,
 }
 
 impl std::fmt::Debug for WorkerConfig {
@@ -55,6 +57,7 @@ impl std::fmt::Debug for WorkerConfig {
             .field("provider", &self.provider)
             .field("provider_base_url", &self.provider_base_url)
             .field("daily_message_limit", &self.daily_message_limit)
+            .field("breaker_pause", &self.breaker_pause)
             .finish_non_exhaustive()
     }
 }
@@ -109,6 +112,7 @@ impl WorkerConfig {
                 DEFAULT_DAILY_MESSAGE_LIMIT,
             )?,
             graceful_shutdown: Duration::from_secs(parse(&lookup, "GRACEFUL_SHUTDOWN_SECS", 20)?),
+            breaker_pause: Duration::from_secs_f64(parse(&lookup, "BREAKER_PAUSE_SECS", 1800.0)?),
         })
     }
 }

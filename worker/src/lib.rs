@@ -8,7 +8,7 @@
 pub mod config;
 
 use campaign_activities::provider::WassengerClient;
-use campaign_activities::{CampaignActivities, JourneyActivities, Store};
+use campaign_activities::{BreakerPolicy, CampaignActivities, JourneyActivities, Store};
 use campaign_workflows::{Campaign, ContactJourney};
 use std::future::Future;
 use std::sync::Arc;
@@ -80,7 +80,11 @@ pub async fn run(config: WorkerConfig, shutdown: impl Future<Output = ()>) -> an
         config.provider_timeout,
     )?);
     let campaign_activities = CampaignActivities::new(store.clone());
-    let activities = JourneyActivities::new(store, provider, config.daily_message_limit);
+    let breaker = BreakerPolicy {
+        pause: config.breaker_pause,
+        ..BreakerPolicy::default()
+    };
+    let activities = JourneyActivities::new(store, provider, config.daily_message_limit, breaker);
 
     let runtime = Runtime::from_current_tokio(Default::default())?;
     let client = connect_temporal(

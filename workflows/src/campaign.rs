@@ -9,7 +9,7 @@
 //! twice.
 
 use campaign_activities::{
-    AudiencePageInput, CampaignActivities, CloseJourneysInput, Closing, SendPolicy,
+    AudiencePageInput, CampaignActivities, CloseJourneysInput, Closing, Pacing, SendPolicy,
 };
 use campaign_domain::JourneyState;
 use serde::{Deserialize, Serialize};
@@ -39,6 +39,8 @@ pub struct CampaignSettings {
     /// Journeys in flight at most (sliding window).
     pub max_in_flight: u32,
     pub send_policy: SendPolicy,
+    /// R11 pacing of Message 1; `None` sends as fast as the provider takes them.
+    pub pacing: Option<Pacing>,
 }
 
 /// What a run hands to the next one when it continues-as-new.
@@ -273,6 +275,7 @@ async fn release_page(
             send_policy: input.settings.send_policy,
             task_queues: input.task_queues.clone(),
             report_to: Some(ctx.workflow_id().to_owned()),
+            pacing: input.settings.pacing,
         };
         ctx.start_child_workflow(
             ContactJourney::run,

@@ -6,6 +6,7 @@
 //! window it ends `late_interaction`; no interaction ends `no_interaction`. Every interaction is
 //! recorded, duplicates (same provider message id) are dropped at the signal handler.
 
+use campaign_activities::Pacing;
 use campaign_activities::store::CUTOFF_REASON;
 use campaign_activities::{
     InteractionRecord, JourneyActivities, JourneyOutcomeInput, RecordInteractionsInput,
@@ -51,6 +52,8 @@ pub struct JourneyInput {
     pub task_queues: TaskQueues,
     /// Workflow id of the campaign to report the outcome to (`journey_finished`), if any.
     pub report_to: Option<String>,
+    /// R11 pacing of Message 1, when the campaign paces its sends.
+    pub pacing: Option<Pacing>,
 }
 
 /// The `interaction` signal: a contact replied, reacted or sent media.
@@ -245,11 +248,16 @@ fn send_input(input: &JourneyInput, message_type: MessageType) -> SendMessageInp
         contact_id: input.contact_id,
         message_type,
         policy: input.send_policy,
+        pacing: input
+            .pacing
+            .filter(|_| message_type == MessageType::Message1),
     }
 }
 
-/// R12 as a Temporal retry policy. The activity also sets each delay explicitly from the same
-/// formula (and at least the rate-limit minimum after a 429); this policy bounds the attempts.
+/// R12 as a Temporal retry policy. The activity sets each delay explicitly from the same formula
+/// (at least the rate-limit minimum after a 429) and gives up after `max_attempts` provider
+/// calls, counted in the database: waiting for a pacing slot or the end of a breaker pause is a
+/// retry too, and must not use up attempts, so Temporal's own count is unbounded.
 fn send_options(policy: &SendPolicy, task_queue: &str) -> ActivityOptions {
     ActivityOptions::with_start_to_close_timeout(policy.attempt_timeout())
         .task_queue(task_queue.to_owned())
@@ -257,7 +265,6 @@ fn send_options(policy: &SendPolicy, task_queue: &str) -> ActivityOptions {
             RetryPolicy::builder()
                 .initial_interval(policy.retry_base_delay())
                 .backoff_coefficient(2.0)
-                .maximum_attempts(policy.max_attempts)
                 .non_retryable_error_types([PERMANENT_SEND_FAILURE])
                 .build(),
         )
