@@ -3,6 +3,7 @@
 #   make run      build and run sandbox + API + worker locally (foreground)
 #   make test     run every test against a real Temporal and a real Postgres
 #   make bench    run the journey benchmark (campaign-tests/bench-journeys)
+#   make bench-fanout  run the 100,000-contact campaign fan-out benchmark
 #   make lint     rustfmt --check + clippy -D warnings
 #   make dev-env  only set up / start Postgres + Temporal, write .dev/env
 #   make status   show the background services and .dev/env
@@ -28,10 +29,10 @@ WITH_ENV := scripts/with-dev-env.sh
 TEST_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: help run test bench lint fmt dev-env status stop clean-dev
+.PHONY: help run test bench bench-fanout lint fmt dev-env status stop clean-dev
 
 help:
-	@sed -n '2,11p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,12p' Makefile | sed 's/^# \{0,1\}//'
 
 run:
 	@scripts/run.sh
@@ -42,6 +43,10 @@ test:
 bench:
 	$(CARGO) build --release --locked -p campaign-tests --bins
 	@$(WITH_ENV) target/release/bench-journeys $(BENCH_ARGS)
+
+bench-fanout:
+	$(CARGO) build --release --locked -p campaign-tests --bins
+	@$(WITH_ENV) target/release/bench-fanout $(BENCH_ARGS)
 
 lint:
 	@scripts/dev-env.sh apt

@@ -182,6 +182,11 @@ impl TestEnv {
         Ok(())
     }
 
+    /// Process ids of the running worker processes.
+    pub fn worker_pids(&self) -> Vec<u32> {
+        self.workers.iter().filter_map(Child::id).collect()
+    }
+
     /// Kills the oldest worker process with SIGKILL: no graceful shutdown, in-flight tasks are
     /// lost.
     pub async fn kill_worker(&mut self) -> anyhow::Result<()> {
