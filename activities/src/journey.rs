@@ -381,11 +381,15 @@ impl JourneyActivities {
         if matches!(err, ProviderError::RateLimited { .. }) {
             self.store.uncount_attempt(message_id).await?;
         }
-        let result = SendResult::Error {
-            ban_risk: err.is_ban_risk(),
-            reason: err.to_string(),
-        };
-        self.store.record_send_result(result, &self.breaker).await?;
+        // A permanent error (an invalid number, a text too long) says nothing about the health of
+        // the sending number, so it does not count towards the breaker's error runs.
+        if !matches!(err, ProviderError::Permanent { .. }) {
+            let result = SendResult::Error {
+                ban_risk: err.is_ban_risk(),
+                reason: err.to_string(),
+            };
+            self.store.record_send_result(result, &self.breaker).await?;
+        }
         Ok(())
     }
 }

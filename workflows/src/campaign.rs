@@ -14,8 +14,7 @@ use campaign_activities::{
 use campaign_domain::JourneyState;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::time::{Duration, UNIX_EPOCH};
-use temporalio_common::RetryPolicy;
+use std::time::Duration;
 use temporalio_macros::{workflow, workflow_methods};
 use temporalio_sdk::{
     ActivityOptions, ChildWorkflowOptions, ContinueAsNewOptions, ParentClosePolicy,
@@ -24,7 +23,7 @@ use temporalio_sdk::{
 };
 
 use crate::journey::{ContactJourney, JourneyInput, TaskQueues};
-use crate::{CAMPAIGN_ID, journey_workflow_id};
+use crate::{CAMPAIGN_ID, bookkeeping_options, journey_workflow_id, unix_ms};
 
 /// A run continues-as-new once its history passes this many events (each released journey
 /// costs about four: child initiated, child started, report signal, workflow task), far below
@@ -123,7 +122,7 @@ impl Campaign {
             ctx.execute_activity(
                 CampaignActivities::cancel_campaign,
                 input.campaign_id,
-                detached(bookkeeping()),
+                detached(bookkeeping_options()),
             )
             .await?;
             ctx.state_mut(Campaign::absorb_reports);
@@ -166,7 +165,7 @@ async fn drive(
         ctx.state_mut(Campaign::absorb_reports);
         let progress = ctx.state(|s| s.progress.clone());
         let finished = progress.audience_exhausted && progress.in_flight() == 0;
-        let until_cutoff_ms = cutoff_at_ms.saturating_sub(workflow_now_ms(ctx));
+        let until_cutoff_ms = cutoff_at_ms.saturating_sub(unix_ms(ctx.workflow_time()));
         if !finished && until_cutoff_ms <= 0 {
             close_journeys(ctx, input, Closing::Cutoff).await?;
         }
@@ -174,7 +173,7 @@ async fn drive(
             ctx.execute_activity(
                 CampaignActivities::complete_campaign,
                 input.campaign_id,
-                bookkeeping(),
+                bookkeeping_options(),
             )
             .await?;
             return Ok(ctx.state(Campaign::status));
@@ -213,7 +212,7 @@ async fn close_journeys(
             campaign_id: input.campaign_id,
             closing,
         },
-        detached(bookkeeping()),
+        detached(bookkeeping_options()),
     )
     .await?;
     Ok(())
@@ -223,12 +222,6 @@ async fn close_journeys(
 fn detached(mut options: ActivityOptions) -> ActivityOptions {
     options.cancellation_token = Some(WorkflowCancellationToken::new());
     options
-}
-
-fn workflow_now_ms(ctx: &WorkflowContext<Campaign>) -> i64 {
-    ctx.workflow_time()
-        .and_then(|now| now.duration_since(UNIX_EPOCH).ok())
-        .map_or(0, |since_epoch| since_epoch.as_millis() as i64)
 }
 
 impl Campaign {
@@ -263,7 +256,7 @@ async fn release_page(
                 after_contact_id: progress.after_contact_id,
                 limit: room.min(u64::from(input.settings.max_in_flight)) as u32,
             },
-            bookkeeping(),
+            bookkeeping_options(),
         )
         .await?;
     let exhausted = (page.len() as u64) < room;
@@ -298,16 +291,4 @@ async fn release_page(
         s.progress.audience_exhausted = exhausted;
     });
     Ok(())
-}
-
-/// Store activities retry until Postgres answers.
-fn bookkeeping() -> ActivityOptions {
-    ActivityOptions::with_start_to_close_timeout(Duration::from_secs(30))
-        .retry_policy(
-            RetryPolicy::builder()
-                .initial_interval(Duration::from_millis(500))
-                .maximum_interval(Duration::from_secs(30))
-                .build(),
-        )
-        .build()
 }

@@ -17,7 +17,7 @@ use campaign_domain::{
 };
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
-use std::time::{Duration, UNIX_EPOCH};
+use std::time::Duration;
 use temporalio_common::RetryPolicy;
 use temporalio_macros::{workflow, workflow_methods};
 use temporalio_sdk::{
@@ -26,12 +26,10 @@ use temporalio_sdk::{
 };
 
 use crate::campaign::{Campaign, JourneyReport};
-use crate::{CAMPAIGN_ID, JOURNEY_STATE};
+use crate::{CAMPAIGN_ID, JOURNEY_STATE, bookkeeping_options, unix_ms};
 
 /// Failure type of permanent send errors, never retried (R12).
 const PERMANENT_SEND_FAILURE: &str = "PermanentSendFailure";
-/// Bookkeeping activities only touch Postgres.
-const RECORD_START_TO_CLOSE: Duration = Duration::from_secs(30);
 
 /// Task queues of a journey's sends: Message 2 has a queue of its own so that it is never
 /// queued behind bulk Message 1 traffic (R11).
@@ -208,7 +206,7 @@ async fn journey(
                 }
             };
         }
-        let remaining_ms = deadline_ms.saturating_sub(now_ms(ctx));
+        let remaining_ms = deadline_ms.saturating_sub(unix_ms(ctx.workflow_time()));
         if remaining_ms <= 0 {
             return finish(ctx, input, JourneyEvent::WindowExpired).await;
         }
@@ -236,12 +234,6 @@ fn advance(ctx: &WorkflowContext<ContactJourney>, event: JourneyEvent) -> Journe
     after
 }
 
-fn now_ms(ctx: &WorkflowContext<ContactJourney>) -> i64 {
-    ctx.workflow_time()
-        .and_then(|now| now.duration_since(UNIX_EPOCH).ok())
-        .map_or(0, |since_epoch| since_epoch.as_millis() as i64)
-}
-
 fn send_input(input: &JourneyInput, message_type: MessageType) -> SendMessageInput {
     SendMessageInput {
         campaign_id: input.campaign_id,
@@ -266,19 +258,6 @@ fn send_options(policy: &SendPolicy, task_queue: &str) -> ActivityOptions {
                 .initial_interval(policy.retry_base_delay())
                 .backoff_coefficient(2.0)
                 .non_retryable_error_types([PERMANENT_SEND_FAILURE])
-                .build(),
-        )
-        .build()
-}
-
-/// Bookkeeping retries until Postgres answers: an outage delays the journey, it never loses an
-/// interaction or an outcome.
-fn record_options() -> ActivityOptions {
-    ActivityOptions::with_start_to_close_timeout(RECORD_START_TO_CLOSE)
-        .retry_policy(
-            RetryPolicy::builder()
-                .initial_interval(Duration::from_millis(500))
-                .maximum_interval(Duration::from_secs(30))
                 .build(),
         )
         .build()
@@ -329,7 +308,7 @@ async fn record(
             contact_id: input.contact_id,
             interactions,
         },
-        record_options(),
+        bookkeeping_options(),
     )
     .await?;
     Ok(())
@@ -406,7 +385,7 @@ async fn record_outcome(
             state,
             reason,
         },
-        record_options(),
+        bookkeeping_options(),
     )
     .await?;
     Ok(())

@@ -15,7 +15,10 @@ pub use journey::{
     ContactJourney, Interaction, JourneyInput, JourneyOutcome, JourneyStatus, TaskQueues,
 };
 
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use temporalio_common::RetryPolicy;
 use temporalio_common::search_attributes::SearchAttributeKey;
+use temporalio_sdk::ActivityOptions;
 
 /// Search attribute with the campaign id, on campaign and journey runs.
 pub const CAMPAIGN_ID: SearchAttributeKey<String> = SearchAttributeKey::keyword("CampaignId");
@@ -30,4 +33,23 @@ pub fn campaign_workflow_id(campaign_id: i64) -> String {
 /// Workflow id of a contact's journey in a campaign (SPEC section 4).
 pub fn journey_workflow_id(campaign_id: i64, contact_id: i64) -> String {
     format!("campaign-{campaign_id}-contact-{contact_id}")
+}
+
+/// Options of the store-only activities: they retry until Postgres answers, so an outage delays
+/// a campaign but never loses an interaction or an outcome.
+pub(crate) fn bookkeeping_options() -> ActivityOptions {
+    ActivityOptions::with_start_to_close_timeout(Duration::from_secs(30))
+        .retry_policy(
+            RetryPolicy::builder()
+                .initial_interval(Duration::from_millis(500))
+                .maximum_interval(Duration::from_secs(30))
+                .build(),
+        )
+        .build()
+}
+
+/// Unix milliseconds of a workflow clock reading (0 before the first activation has a time).
+pub(crate) fn unix_ms(time: Option<SystemTime>) -> i64 {
+    time.and_then(|now| now.duration_since(UNIX_EPOCH).ok())
+        .map_or(0, |since_epoch| since_epoch.as_millis() as i64)
 }

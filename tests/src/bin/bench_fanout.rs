@@ -40,7 +40,9 @@ async fn main() -> anyhow::Result<()> {
             }),
         )
         .await?;
-    println!("bench-fanout: campaign of {contacts} contacts, window 1 s, pacing off, 500 in flight");
+    println!(
+        "bench-fanout: campaign of {contacts} contacts, window 1 s, pacing off, 500 in flight"
+    );
     let launched = Instant::now();
     env.engine().launch(campaign_id).await?;
 
@@ -48,7 +50,12 @@ async fn main() -> anyhow::Result<()> {
     let mut peak_rss_kib = 0;
     loop {
         tokio::time::sleep(Duration::from_secs(1)).await;
-        peak_rss_kib = peak_rss_kib.max(env.worker_pids().iter().filter_map(|&pid| peak_rss(pid)).sum());
+        peak_rss_kib = peak_rss_kib.max(
+            env.worker_pids()
+                .iter()
+                .filter_map(|&pid| peak_rss(pid))
+                .sum(),
+        );
         let (started, finished): (i64, i64) = sqlx::query_as(
             "SELECT count(*) FILTER (WHERE state <> 'queued'), count(*) FILTER (WHERE journey_state_is_final(state)) \
              FROM journeys WHERE campaign_id = $1",
@@ -71,17 +78,33 @@ async fn main() -> anyhow::Result<()> {
     let runs: Vec<_> = env
         .client
         .list_workflows(
-            format!("WorkflowId = '{}'", campaign_workflows::campaign_workflow_id(campaign_id)),
+            format!(
+                "WorkflowId = '{}'",
+                campaign_workflows::campaign_workflow_id(campaign_id)
+            ),
             WorkflowListOptions::default(),
         )
         .try_collect()
         .await?;
-    let largest_history = runs.iter().map(|run| run.history_length()).max().unwrap_or(0);
+    let largest_history = runs
+        .iter()
+        .map(|run| run.history_length())
+        .max()
+        .unwrap_or(0);
 
-    println!("journeys started:      {contacts} in {:.1} s ({start_rate:.0}/s)", all_started.as_secs_f64());
+    println!(
+        "journeys started:      {contacts} in {:.1} s ({start_rate:.0}/s)",
+        all_started.as_secs_f64()
+    );
     println!("total time:            {:.1} s", total.as_secs_f64());
-    println!("parent runs:           {} (largest history {largest_history} events)", runs.len());
-    println!("worker peak RSS:       {:.0} MB", peak_rss_kib as f64 / 1024.0);
+    println!(
+        "parent runs:           {} (largest history {largest_history} events)",
+        runs.len()
+    );
+    println!(
+        "worker peak RSS:       {:.0} MB",
+        peak_rss_kib as f64 / 1024.0
+    );
     println!("ratio to client alone: {:.2}", start_rate / baseline_rate);
     Ok(())
 }
@@ -122,7 +145,8 @@ async fn client_start_rate(env: &TestEnv, count: usize) -> anyhow::Result<f64> {
             let options = WorkflowStartOptions::new(queue.clone(), format!("{queue}-{i}"))
                 .execution_timeout(Duration::from_secs(60))
                 .build();
-            env.client.start_workflow(ContactJourney::run, input.clone(), options)
+            env.client
+                .start_workflow(ContactJourney::run, input.clone(), options)
         })
         .buffer_unordered(START_CONCURRENCY)
         .try_collect::<Vec<_>>()
