@@ -248,6 +248,18 @@ impl TestEnv {
         Ok((campaign_id, contact_ids))
     }
 
+    /// Waits until the sandbox has accepted at least `count` messages.
+    pub async fn wait_for_accepted(&self, count: usize) -> anyhow::Result<()> {
+        let deadline = Instant::now() + OUTCOME_TIMEOUT;
+        while self.sandbox.accepted().len() < count {
+            if Instant::now() > deadline {
+                bail!("the sandbox accepted fewer than {count} messages in {OUTCOME_TIMEOUT:?}");
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        Ok(())
+    }
+
     /// Waits for the campaign workflow to finish and returns its final status.
     pub async fn campaign_result(
         &self,

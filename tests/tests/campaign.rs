@@ -221,14 +221,7 @@ async fn stopping_a_campaign_cancels_every_open_journey() {
         .unwrap();
     env.engine().launch(campaign_id).await.unwrap();
     // Wait until the first five journeys have sent Message 1 and wait for replies.
-    let deadline = std::time::Instant::now() + Duration::from_secs(60);
-    while env.sandbox.accepted().len() < 5 {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "Message 1s were not sent"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    env.wait_for_accepted(5).await.unwrap();
 
     env.engine().stop(campaign_id).await.unwrap();
     env.campaign_result(campaign_id, CAMPAIGN_TIMEOUT)

@@ -159,14 +159,7 @@ async fn a_worker_killed_mid_campaign_leaves_no_duplicate_and_no_missing_send() 
         .unwrap();
     let (campaign_id, contact_ids) = env.draft_campaign(60, settings(1.0, 10)).await.unwrap();
     env.engine().launch(campaign_id).await.unwrap();
-    let deadline = std::time::Instant::now() + Duration::from_secs(60);
-    while env.sandbox.accepted().len() < 10 {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "campaign did not start sending"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    env.wait_for_accepted(10).await.unwrap();
 
     env.kill_worker().await.unwrap();
     env.campaign_result(campaign_id, CAMPAIGN_TIMEOUT)
