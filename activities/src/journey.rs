@@ -8,8 +8,8 @@
 
 use crate::provider::{OutgoingMessage, ProviderError, WhatsAppProvider};
 use crate::store::{
-    AcceptedSend, BreakerPolicy, DAILY_LIMIT_REASON, NewInteraction, Pacing, SendPreparation,
-    SendResult, SlotReservation, Store, StoreError,
+    AcceptedSend, BreakerPolicy, DAILY_LIMIT_REASON, JOURNEY_CLOSED_REASON, NewInteraction, Pacing,
+    SendPreparation, SendResult, SlotReservation, Store, StoreError,
 };
 use campaign_domain::retry::rate_limited_delay;
 use campaign_domain::{InteractionType, JourneyState, MessageType, retry_delay};
@@ -183,6 +183,10 @@ impl JourneyActivities {
                 return Ok(sent(accepted));
             }
             SendPreparation::AlreadyFailed { reason } => return Err(permanent(reason)),
+            SendPreparation::JourneyClosed => {
+                tracing::info!(campaign_id, contact_id, %message_type, "send skipped: journey already closed");
+                return Err(permanent(JOURNEY_CLOSED_REASON));
+            }
             SendPreparation::DailyLimitReached => {
                 tracing::warn!(campaign_id, contact_id, %message_type, "send refused: daily limit reached");
                 return Err(permanent(DAILY_LIMIT_REASON));
@@ -212,11 +216,15 @@ impl JourneyActivities {
             }
         }
 
-        let attempts = self
+        let Some(attempts) = self
             .store
             .count_attempt(prepared.message_id)
             .await
-            .map_err(database)?;
+            .map_err(database)?
+        else {
+            tracing::info!(campaign_id, contact_id, %message_type, "send skipped: journey closed while waiting for its slot");
+            return Err(permanent(JOURNEY_CLOSED_REASON));
+        };
         let reference = message_reference(campaign_id, contact_id, message_type);
         if attempts > 1 {
             match self.provider.find_by_reference(&reference).await {

@@ -42,6 +42,8 @@ pub enum Closing {
 
 /// Why a failed send reads "daily limit reached" in the database and the journey.
 pub const DAILY_LIMIT_REASON: &str = "daily message limit reached";
+/// Why a send was skipped because its journey had already been closed.
+pub const JOURNEY_CLOSED_REASON: &str = "journey already closed";
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -70,6 +72,8 @@ pub enum SendPreparation {
     AlreadyFailed { reason: String },
     /// The daily ledger is full (R10): the message is now failed and nothing is sent.
     DailyLimitReached,
+    /// The journey was closed (stop, cutoff) before this message left: nothing is sent.
+    JourneyClosed,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -451,6 +455,18 @@ impl Store {
             }
             _ => {}
         }
+        let journey_closed: Option<bool> = sqlx::query_scalar(
+            "SELECT journey_state_is_final(state) FROM journeys \
+             WHERE campaign_id = $1 AND contact_id = $2 FOR SHARE",
+        )
+        .bind(campaign_id)
+        .bind(contact_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if journey_closed == Some(true) {
+            tx.rollback().await?;
+            return Ok(SendPreparation::JourneyClosed);
+        }
 
         if !message.get::<bool, _>("ledger_consumed") {
             let consumed = sqlx::query(&format!(
@@ -572,12 +588,17 @@ impl Store {
 
     /// Counts a provider call about to be made for a message; returns the calls so far, this one
     /// included. Counted before the call, so a retry after a crash knows a call may have gone out.
-    pub async fn count_attempt(&self, message_id: i64) -> Result<i32, StoreError> {
+    /// `None` when the message's journey was closed (stop, cutoff) while the send waited for its
+    /// pacing slot: the call must not be made.
+    pub async fn count_attempt(&self, message_id: i64) -> Result<Option<i32>, StoreError> {
         Ok(sqlx::query_scalar(
-            "UPDATE messages SET attempts = attempts + 1 WHERE id = $1 RETURNING attempts",
+            "UPDATE messages m SET attempts = attempts + 1 WHERE m.id = $1 AND NOT EXISTS \
+             (SELECT 1 FROM journeys j WHERE j.campaign_id = m.campaign_id \
+              AND j.contact_id = m.contact_id AND journey_state_is_final(j.state)) \
+             RETURNING attempts",
         )
         .bind(message_id)
-        .fetch_one(&self.pool)
+        .fetch_optional(&self.pool)
         .await?)
     }
 

@@ -69,8 +69,8 @@ impl Default for SettingsSnapshot {
     }
 }
 
-/// Temporal refuses more than 2,000 pending children per execution; stay well below.
-const MAX_IN_FLIGHT_LIMIT: u32 = 1_500;
+/// The widest sending window: one campaign run starts at most this many journeys.
+const MAX_IN_FLIGHT_LIMIT: u32 = campaign_workflows::campaign::MAX_CHILDREN_PER_RUN as u32;
 
 impl SettingsSnapshot {
     /// Applies an operator's overrides to `self` (the defaults), refusing nonsense.

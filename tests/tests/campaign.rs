@@ -175,7 +175,9 @@ async fn three_thousand_contacts_continue_as_new_with_correct_totals() {
 #[tokio::test]
 async fn the_cutoff_closes_open_journeys_with_the_r9_states() {
     let env = TestEnv::start().await.unwrap();
-    let mut settings = fast_settings(120.0, 5);
+    let mut settings = fast_settings(120.0, 20);
+    // Paced one per second, only about five contacts get Message 1 before the cutoff.
+    settings["send_interval_secs"] = json!(1);
     settings["cutoff_secs"] = json!(5);
     let (campaign_id, _) = env.draft_campaign(20, settings).await.unwrap();
 
@@ -185,13 +187,12 @@ async fn the_cutoff_closes_open_journeys_with_the_r9_states() {
         .unwrap();
 
     let states = journey_states(&env, campaign_id).await;
-    // At most five journeys were released (the in-flight window): those waiting for a reply end
-    // `no_interaction`; the others, never released or still sending Message 1, fail with the
-    // cutoff. Nothing is left open.
+    // Journeys waiting for a reply end `no_interaction`; the others, still waiting for their
+    // pacing slot, fail with the cutoff. Nothing is left open.
     let waiting = states.get("no_interaction").copied().unwrap_or(0);
     let failed = states.get("failed").copied().unwrap_or(0);
     assert_eq!(waiting + failed, 20, "{states:?}");
-    assert!((1..=5).contains(&waiting), "{states:?}");
+    assert!((1..=10).contains(&waiting), "{states:?}");
     assert!(waiting <= env.sandbox.accepted().len() as i64);
     let reasons: Vec<Option<String>> = sqlx::query_scalar(
         "SELECT DISTINCT failure_reason FROM journeys WHERE campaign_id = $1 AND state = 'failed'",
@@ -215,13 +216,12 @@ async fn the_cutoff_closes_open_journeys_with_the_r9_states() {
 #[tokio::test]
 async fn stopping_a_campaign_cancels_every_open_journey() {
     let env = TestEnv::start().await.unwrap();
-    let (campaign_id, _) = env
-        .draft_campaign(20, fast_settings(120.0, 5))
-        .await
-        .unwrap();
+    let mut settings = fast_settings(120.0, 20);
+    settings["send_interval_secs"] = json!(0.5);
+    let (campaign_id, _) = env.draft_campaign(20, settings).await.unwrap();
     env.engine().launch(campaign_id).await.unwrap();
-    // Wait until the first five journeys have sent Message 1 and wait for replies.
-    env.wait_for_accepted(5).await.unwrap();
+    // Stop while a few journeys wait for replies and the others wait for their pacing slot.
+    env.wait_for_accepted(3).await.unwrap();
 
     env.engine().stop(campaign_id).await.unwrap();
     env.campaign_result(campaign_id, CAMPAIGN_TIMEOUT)
@@ -239,16 +239,41 @@ async fn stopping_a_campaign_cancels_every_open_journey() {
         Some("cancelled")
     );
     assert_counters_match_rows(&env, campaign_id).await;
-    tokio::time::sleep(Duration::from_secs(1)).await;
+    let sent_before_the_end = env.sandbox.accepted().len();
+    assert!(sent_before_the_end < 20, "the stop came mid-campaign");
+    tokio::time::sleep(Duration::from_secs(2)).await;
     assert_eq!(
         env.sandbox.accepted().len(),
-        5,
+        sent_before_the_end,
         "nothing sent after the stop"
     );
     assert!(matches!(
         env.engine().stop(campaign_id).await,
         Err(OperationError::NotDraft { .. })
     ));
+}
+
+#[tokio::test]
+async fn journeys_waiting_for_a_reply_leave_the_sending_window() {
+    let env = TestEnv::start().await.unwrap();
+    let (campaign_id, _) = env
+        .draft_campaign(12, fast_settings(600.0, 2))
+        .await
+        .unwrap();
+    env.engine().launch(campaign_id).await.unwrap();
+
+    // Two in flight at a time, yet every contact gets Message 1 long before the first window
+    // (10 minutes) ends: only journeys still sending count against the window.
+    env.wait_for_accepted(12).await.unwrap();
+    env.engine().stop(campaign_id).await.unwrap();
+    let status = env
+        .campaign_result(campaign_id, CAMPAIGN_TIMEOUT)
+        .await
+        .unwrap();
+    assert_eq!(status.released, 12);
+    let states = journey_states(&env, campaign_id).await;
+    assert_eq!(states.get("cancelled"), Some(&12), "{states:?}");
+    assert_eq!(env.sandbox.accepted().len(), 12);
 }
 
 #[tokio::test]

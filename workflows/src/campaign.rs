@@ -1,11 +1,17 @@
 //! `Campaign`: releases a campaign's journeys and ends the campaign.
 //!
-//! Journeys are started as children through a bounded sliding window (Temporal refuses more than
-//! 2,000 pending children per execution; the default keeps 500 in flight), reading the audience a
-//! page at a time. Children report their outcome by the `journey_finished` signal rather than by
-//! their result, because a run that continued-as-new cannot await children of an earlier run;
-//! the campaign continues-as-new well before its history grows large, carrying its counters in
-//! the input after absorbing every report already delivered, so no outcome is lost or counted
+//! Journeys are started as children through a bounded sliding window, reading the audience a page
+//! at a time. The window bounds the journeys still sending Message 1 (default 500): those are the
+//! ones that queue for pacing slots and provider calls. A journey waiting out its 24-hour window
+//! costs a timer and nothing else, so it leaves the window when it reports `journey_waiting`;
+//! otherwise a 1,000-contact campaign would send its second half only after the first half's
+//! windows had closed, a day late.
+//!
+//! Children report by signal (`journey_waiting`, `journey_finished`) rather than by their result,
+//! because a run that continued-as-new cannot await children of an earlier run. A run starts at
+//! most [`MAX_CHILDREN_PER_RUN`] journeys (Temporal refuses more than 2,000 pending children per
+//! execution) and continues-as-new well before its history grows large, carrying its counters in
+//! the input after absorbing every report already delivered, so no report is lost or counted
 //! twice.
 
 use campaign_activities::{
@@ -30,12 +36,16 @@ use crate::{CAMPAIGN_ID, bookkeeping_options, journey_workflow_id, unix_ms};
 /// Temporal's limits and the 10,000-event budget.
 pub const HISTORY_BUDGET: u32 = 3_000;
 
+/// Journeys one run starts at most. Each stays a pending child of that run until it ends (a day
+/// later in production), and Temporal refuses more than 2,000 pending children per execution.
+pub const MAX_CHILDREN_PER_RUN: u64 = 1_000;
+
 /// Settings copied into the campaign at launch (R16).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CampaignSettings {
     pub interaction_window_ms: u64,
     pub cutoff_ms: u64,
-    /// Journeys in flight at most (sliding window).
+    /// Journeys sending Message 1 at most (sliding window).
     pub max_in_flight: u32,
     pub send_policy: SendPolicy,
     /// R11 pacing of Message 1; `None` sends as fast as the provider takes them.
@@ -50,6 +60,8 @@ pub struct CampaignProgress {
     /// The audience is read in contact id order; the last id released.
     pub after_contact_id: i64,
     pub audience_exhausted: bool,
+    /// Journeys done with Message 1: reported waiting, or finished without waiting.
+    pub past_message_1: u64,
     /// Final journey states reported so far.
     pub outcomes: BTreeMap<JourneyState, u64>,
     /// Runs before this one.
@@ -61,8 +73,14 @@ impl CampaignProgress {
         self.outcomes.values().sum()
     }
 
-    pub fn in_flight(&self) -> u64 {
+    /// Journeys released and not yet final.
+    pub fn open(&self) -> u64 {
         self.released.saturating_sub(self.finished())
+    }
+
+    /// Journeys released and still sending Message 1: the sliding window.
+    pub fn in_flight(&self) -> u64 {
+        self.released.saturating_sub(self.past_message_1)
     }
 }
 
@@ -81,13 +99,18 @@ pub struct CampaignInput {
 pub struct JourneyReport {
     pub contact_id: i64,
     pub state: JourneyState,
+    /// Whether the journey reported `journey_waiting` before, so it already left the window.
+    pub reported_waiting: bool,
 }
 
 /// Answer of the `progress` query.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CampaignStatus {
     pub released: u64,
+    /// Journeys sending Message 1.
     pub in_flight: u64,
+    /// Journeys waiting for an interaction.
+    pub waiting: u64,
     pub outcomes: BTreeMap<JourneyState, u64>,
     pub runs: u32,
 }
@@ -96,8 +119,10 @@ pub struct CampaignStatus {
 pub struct Campaign {
     input: CampaignInput,
     progress: CampaignProgress,
-    /// Reports delivered but not yet counted.
+    /// `journey_finished` reports delivered but not yet counted.
     reports: Vec<JourneyReport>,
+    /// `journey_waiting` reports delivered but not yet counted.
+    waiting_reports: u64,
 }
 
 #[workflow_methods]
@@ -108,6 +133,7 @@ impl Campaign {
             progress: input.progress.clone(),
             input,
             reports: Vec::new(),
+            waiting_reports: 0,
         }
     }
 
@@ -140,12 +166,19 @@ impl Campaign {
         self.reports.push(report);
     }
 
+    /// A journey sent Message 1 and waits for an interaction: it leaves the sliding window.
+    #[signal]
+    pub fn journey_waiting(&mut self, _ctx: &mut SyncWorkflowContext<Self>, _contact_id: i64) {
+        self.waiting_reports += 1;
+    }
+
     #[query]
     pub fn progress(&self, _ctx: &WorkflowContextView) -> CampaignStatus {
         let mut campaign = Campaign {
             input: self.input.clone(),
             progress: self.progress.clone(),
             reports: self.reports.clone(),
+            waiting_reports: self.waiting_reports,
         };
         campaign.absorb_reports();
         campaign.status()
@@ -164,7 +197,7 @@ async fn drive(
     loop {
         ctx.state_mut(Campaign::absorb_reports);
         let progress = ctx.state(|s| s.progress.clone());
-        let finished = progress.audience_exhausted && progress.in_flight() == 0;
+        let finished = progress.audience_exhausted && progress.open() == 0;
         let until_cutoff_ms = cutoff_at_ms.saturating_sub(unix_ms(ctx.workflow_time()));
         if !finished && until_cutoff_ms <= 0 {
             close_journeys(ctx, input, Closing::Cutoff).await?;
@@ -178,19 +211,24 @@ async fn drive(
             .await?;
             return Ok(ctx.state(Campaign::status));
         }
-        if ctx.continue_as_new_suggested() || ctx.history_length() >= HISTORY_BUDGET {
+        let released_by_this_run = progress.released - input.progress.released;
+        if ctx.continue_as_new_suggested()
+            || ctx.history_length() >= HISTORY_BUDGET
+            || released_by_this_run >= MAX_CHILDREN_PER_RUN
+        {
             let mut next = input.clone();
             next.progress = progress.clone();
             next.progress.previous_runs += 1;
             ctx.continue_as_new(next, ContinueAsNewOptions::default())?;
         }
         let room = u64::from(input.settings.max_in_flight).saturating_sub(progress.in_flight());
-        if !progress.audience_exhausted && room > 0 {
+        if !progress.audience_exhausted && room >= refill_threshold(input.settings.max_in_flight) {
+            let room = room.min(MAX_CHILDREN_PER_RUN - released_by_this_run);
             release_page(ctx, input, &progress, room).await?;
             continue;
         }
         temporalio_sdk::workflows::select! {
-            _ = ctx.wait_condition(|s| !s.reports.is_empty()) => {},
+            _ = ctx.wait_condition(|s| !s.reports.is_empty() || s.waiting_reports > 0) => {},
             _ = ctx.timer(Duration::from_millis(until_cutoff_ms as u64)) => {},
             _ = ctx.cancelled() => {},
         };
@@ -226,8 +264,12 @@ fn detached(mut options: ActivityOptions) -> ActivityOptions {
 
 impl Campaign {
     fn absorb_reports(&mut self) {
+        self.progress.past_message_1 += std::mem::take(&mut self.waiting_reports);
         for report in self.reports.drain(..) {
             *self.progress.outcomes.entry(report.state).or_default() += 1;
+            if !report.reported_waiting {
+                self.progress.past_message_1 += 1;
+            }
         }
     }
 
@@ -235,10 +277,21 @@ impl Campaign {
         CampaignStatus {
             released: self.progress.released,
             in_flight: self.progress.in_flight(),
+            waiting: self
+                .progress
+                .past_message_1
+                .saturating_sub(self.progress.finished()),
             outcomes: self.progress.outcomes.clone(),
             runs: self.progress.previous_runs + 1,
         }
     }
+}
+
+/// Free places in the window before the next page is read: releasing one journey per finished
+/// one would cost a page read and a workflow task each; refilling a quarter of the window at a
+/// time keeps the parent's work per journey small while the window stays mostly full.
+fn refill_threshold(max_in_flight: u32) -> u64 {
+    u64::from(max_in_flight / 4).max(1)
 }
 
 /// Reads the next page of the audience and starts a journey for each contact in it.
@@ -254,7 +307,7 @@ async fn release_page(
             AudiencePageInput {
                 campaign_id: input.campaign_id,
                 after_contact_id: progress.after_contact_id,
-                limit: room.min(u64::from(input.settings.max_in_flight)) as u32,
+                limit: room as u32,
             },
             bookkeeping_options(),
         )

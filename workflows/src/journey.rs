@@ -131,6 +131,7 @@ impl ContactJourney {
             let report = JourneyReport {
                 contact_id: input.contact_id,
                 state: outcome.state,
+                reported_waiting: ctx.state(|s| s.message_1_sent_at_ms.is_some()),
             };
             // The campaign may have ended (cutoff, stop) and no longer listen: the outcome is in
             // the database either way.
@@ -174,8 +175,15 @@ async fn journey(
     ctx: &mut WorkflowContext<ContactJourney>,
     input: &JourneyInput,
 ) -> WorkflowResult<JourneyOutcome> {
-    ctx.upsert_search_attributes([CAMPAIGN_ID.value_set(input.campaign_id.to_string())]);
-    advance(ctx, JourneyEvent::Release);
+    let state = ctx.state_mut(|s| {
+        s.state = s.state.apply(JourneyEvent::Release).unwrap_or(s.state);
+        s.state
+    });
+    // One upsert for both: each is a visibility write on the server.
+    ctx.upsert_search_attributes([
+        CAMPAIGN_ID.value_set(input.campaign_id.to_string()),
+        JOURNEY_STATE.value_set(state.as_str().to_owned()),
+    ]);
 
     let message_1 = ctx
         .execute_activity(
@@ -190,6 +198,18 @@ async fn journey(
     };
     ctx.state_mut(|s| s.message_1_sent_at_ms = Some(sent_at_ms));
     advance(ctx, JourneyEvent::Message1Sent);
+    if let Some(campaign) = &input.report_to {
+        // Frees this journey's place in the campaign's sending window. A campaign that has
+        // already ended no longer listens, which changes nothing here.
+        let _ = ctx
+            .external_workflow(campaign.clone(), None)
+            .signal(
+                Campaign::journey_waiting,
+                input.contact_id,
+                SignalWorkflowOptions::default(),
+            )
+            .await;
+    }
 
     let deadline_ms = sent_at_ms.saturating_add(input.interaction_window_ms as i64);
     loop {
