@@ -6,6 +6,9 @@
 //! updates make message status forward-only and final journey states final, and the daily ledger
 //! is consumed with one atomic conditional upsert.
 
+pub mod reporting;
+pub mod users;
+
 use campaign_domain::{JourneyState, MessageType};
 use chrono::{DateTime, Utc};
 use sqlx::postgres::{PgPool, PgPoolOptions};

@@ -228,9 +228,13 @@ impl TestEnv {
             .store
             .create_category(&format!("category-{}", uuid::Uuid::new_v4().simple()))
             .await?;
+        // Consecutive numbers from a random start: random ones collide among 100,000 contacts.
+        let first_number: u64 = rand::rng().random_range(100_000_000..800_000_000);
         let mut contact_ids = Vec::with_capacity(count);
         for i in 0..count {
-            contact_ids.push(self.contact(&format!("Contact{i}")).await?.0);
+            let phone = PhoneNumber::parse(&format!("+336{}", first_number + i as u64))?;
+            let name = format!("Contact{i}");
+            contact_ids.push(self.store.create_contact(&phone, Some(&name), None).await?);
         }
         self.store
             .add_to_category(category_id, &contact_ids)

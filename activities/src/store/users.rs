@@ -1,0 +1,147 @@
+//! Users of the API: operators who log in (`admin`) and those who also manage users
+//! (`super_admin`). Email uniqueness is case-insensitive, enforced by `users_email_key`.
+
+use super::{Store, StoreError};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+/// A user as the API shows it: never the password hash.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct User {
+    pub id: i64,
+    pub email: String,
+    pub full_name: Option<String>,
+    pub role: String,
+    pub is_active: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A user with the hash their password is checked against.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct UserCredentials {
+    #[sqlx(flatten)]
+    pub user: User,
+    pub password_hash: String,
+}
+
+/// Changes to a user; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct UserChanges {
+    pub email: Option<String>,
+    pub full_name: Option<String>,
+    pub role: Option<String>,
+    pub is_active: Option<bool>,
+    pub password_hash: Option<String>,
+}
+
+const USER_COLUMNS: &str = "id, email, full_name, role, is_active, created_at, updated_at";
+
+impl Store {
+    pub async fn count_users(&self) -> Result<i64, StoreError> {
+        Ok(sqlx::query_scalar("SELECT count(*) FROM users")
+            .fetch_one(&self.pool)
+            .await?)
+    }
+
+    pub async fn create_user(
+        &self,
+        email: &str,
+        password_hash: &str,
+        full_name: Option<&str>,
+        role: &str,
+    ) -> Result<User, StoreError> {
+        Ok(sqlx::query_as(&format!(
+            "INSERT INTO users (email, password_hash, full_name, role) VALUES ($1, $2, $3, $4) \
+             RETURNING {USER_COLUMNS}"
+        ))
+        .bind(email)
+        .bind(password_hash)
+        .bind(full_name)
+        .bind(role)
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
+    /// Creates the first super admin unless a user exists; returns whether it did. Serialized by
+    /// an advisory lock so two API processes starting together create one.
+    pub async fn bootstrap_super_admin(
+        &self,
+        email: &str,
+        password_hash: &str,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("SELECT pg_advisory_xact_lock(hashtext('bootstrap_super_admin'))")
+            .execute(&mut *tx)
+            .await?;
+        let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM users)")
+            .fetch_one(&mut *tx)
+            .await?;
+        if exists {
+            return Ok(false);
+        }
+        sqlx::query(
+            "INSERT INTO users (email, password_hash, full_name, role) \
+             VALUES ($1, $2, 'Administrator', 'super_admin')",
+        )
+        .bind(email)
+        .bind(password_hash)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    pub async fn user_credentials(&self, email: &str) -> Result<Option<UserCredentials>, StoreError> {
+        Ok(sqlx::query_as(&format!(
+            "SELECT {USER_COLUMNS}, password_hash FROM users WHERE lower(email) = lower($1)"
+        ))
+        .bind(email)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    pub async fn user(&self, id: i64) -> Result<User, StoreError> {
+        sqlx::query_as(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(StoreError::NotFound("user"))
+    }
+
+    pub async fn list_users(&self) -> Result<Vec<User>, StoreError> {
+        Ok(sqlx::query_as(&format!("SELECT {USER_COLUMNS} FROM users ORDER BY id"))
+            .fetch_all(&self.pool)
+            .await?)
+    }
+
+    pub async fn update_user(&self, id: i64, changes: UserChanges) -> Result<User, StoreError> {
+        sqlx::query_as(&format!(
+            "UPDATE users SET email = coalesce($2, email), full_name = coalesce($3, full_name), \
+             role = coalesce($4, role), is_active = coalesce($5, is_active), \
+             password_hash = coalesce($6, password_hash), updated_at = now() \
+             WHERE id = $1 RETURNING {USER_COLUMNS}"
+        ))
+        .bind(id)
+        .bind(changes.email)
+        .bind(changes.full_name)
+        .bind(changes.role)
+        .bind(changes.is_active)
+        .bind(changes.password_hash)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(StoreError::NotFound("user"))
+    }
+
+    pub async fn delete_user(&self, id: i64) -> Result<(), StoreError> {
+        let deleted = sqlx::query("DELETE FROM users WHERE id = $1")
+            .bind(id)
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
+        if deleted == 0 {
+            return Err(StoreError::NotFound("user"));
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,271 @@
+//! Authentication: argon2id password hashes, JWT access and refresh tokens, and the
+//! extractors that guard routes.
+//!
+//! Tokens carry their kind so a refresh token cannot be used as an access token. Every
+//! authenticated request re-reads the user, so deactivating a user or changing a role takes
+//! effect at once rather than when the token expires.
+
+use crate::context::ApiContext;
+use crate::error::{ApiError, ApiJson, ApiResult};
+use argon2::password_hash::rand_core::OsRng;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use axum::extract::{FromRequestParts, State};
+use axum::http::request::Parts;
+use axum::routing::{get, post};
+use axum::Router;
+use campaign_activities::store::users::User;
+use jsonwebtoken::{DecodingKey, EncodingKey, Header, Validation};
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+
+pub const ROLE_ADMIN: &str = "admin";
+pub const ROLE_SUPER_ADMIN: &str = "super_admin";
+
+/// Signing keys and token lifetimes.
+pub struct JwtKeys {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    access_ttl: Duration,
+    refresh_ttl: Duration,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum TokenKind {
+    Access,
+    Refresh,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Claims {
+    sub: String,
+    kind: TokenKind,
+    iat: u64,
+    exp: u64,
+}
+
+impl JwtKeys {
+    pub fn new(secret: &str, access_ttl: Duration, refresh_ttl: Duration) -> JwtKeys {
+        JwtKeys {
+            encoding: EncodingKey::from_secret(secret.as_bytes()),
+            decoding: DecodingKey::from_secret(secret.as_bytes()),
+            access_ttl,
+            refresh_ttl,
+        }
+    }
+
+    fn issue(&self, user_id: i64, kind: TokenKind) -> ApiResult<String> {
+        let now = jsonwebtoken::get_current_timestamp();
+        let ttl = match kind {
+            TokenKind::Access => self.access_ttl,
+            TokenKind::Refresh => self.refresh_ttl,
+        };
+        let claims = Claims {
+            sub: user_id.to_string(),
+            kind,
+            iat: now,
+            exp: now + ttl.as_secs(),
+        };
+        jsonwebtoken::encode(&Header::default(), &claims, &self.encoding)
+            .map_err(|err| ApiError::Internal(err.into()))
+    }
+
+    /// The user id of a valid, unexpired token of `kind`.
+    fn verify(&self, token: &str, kind: TokenKind) -> ApiResult<i64> {
+        let mut validation = Validation::default();
+        validation.leeway = 0;
+        let claims = jsonwebtoken::decode::<Claims>(token, &self.decoding, &validation)
+            .map_err(|_| ApiError::Unauthorized("invalid or expired token"))?
+            .claims;
+        if claims.kind != kind {
+            return Err(ApiError::Unauthorized("wrong kind of token"));
+        }
+        claims
+            .sub
+            .parse()
+            .map_err(|_| ApiError::Unauthorized("invalid token subject"))
+    }
+}
+
+/// Hashes a password with argon2id off the async runtime (it takes tens of milliseconds by
+/// design).
+pub async fn hash_password(password: String) -> ApiResult<String> {
+    tokio::task::spawn_blocking(move || {
+        let salt = SaltString::generate(&mut OsRng);
+        Argon2::default()
+            .hash_password(password.as_bytes(), &salt)
+            .map(|hash| hash.to_string())
+            .map_err(|err| ApiError::Internal(anyhow::anyhow!("hashing a password: {err}")))
+    })
+    .await
+    .map_err(|err| ApiError::Internal(err.into()))?
+}
+
+async fn password_matches(password: String, hash: String) -> ApiResult<bool> {
+    tokio::task::spawn_blocking(move || {
+        PasswordHash::new(&hash)
+            .map(|parsed| {
+                Argon2::default()
+                    .verify_password(password.as_bytes(), &parsed)
+                    .is_ok()
+            })
+            .unwrap_or(false)
+    })
+    .await
+    .map_err(|err| ApiError::Internal(err.into()))
+}
+
+/// A password a user may set: long enough to resist guessing.
+pub fn validate_password(password: &str) -> ApiResult<()> {
+    if password.chars().count() < 8 {
+        return Err(ApiError::Validation(
+            "password must be at least 8 characters".to_owned(),
+        ));
+    }
+    Ok(())
+}
+
+/// Creates the first super admin from `ADMIN_EMAIL` / `ADMIN_PASSWORD` when no user exists.
+pub async fn bootstrap_admin(context: &ApiContext) -> anyhow::Result<()> {
+    let (Some(email), Some(password)) = (
+        context.config.admin_email.clone(),
+        context.config.admin_password.clone(),
+    ) else {
+        if context.store.count_users().await? == 0 {
+            tracing::warn!("no user exists and ADMIN_EMAIL / ADMIN_PASSWORD are not set: nobody can log in");
+        }
+        return Ok(());
+    };
+    validate_password(&password).map_err(|err| anyhow::anyhow!("ADMIN_PASSWORD: {err}"))?;
+    let hash = hash_password(password)
+        .await
+        .map_err(|err| anyhow::anyhow!("{err}"))?;
+    if context.store.bootstrap_super_admin(&email, &hash).await? {
+        tracing::info!(%email, "created the first super admin from ADMIN_EMAIL");
+    }
+    Ok(())
+}
+
+/// The authenticated, active user of a request (`Authorization: Bearer <access token>`).
+#[derive(Debug, Clone)]
+pub struct AuthUser(pub User);
+
+impl FromRequestParts<ApiContext> for AuthUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, context: &ApiContext) -> ApiResult<Self> {
+        let token = parts
+            .headers
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.strip_prefix("Bearer "))
+            .ok_or(ApiError::Unauthorized("missing bearer token"))?;
+        let user_id = context.keys.verify(token.trim(), TokenKind::Access)?;
+        active_user(context, user_id).await.map(AuthUser)
+    }
+}
+
+/// An authenticated `super_admin`; anyone else is refused with 403.
+#[derive(Debug, Clone)]
+pub struct SuperAdmin(pub User);
+
+impl FromRequestParts<ApiContext> for SuperAdmin {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, context: &ApiContext) -> ApiResult<Self> {
+        let AuthUser(user) = AuthUser::from_request_parts(parts, context).await?;
+        if user.role != ROLE_SUPER_ADMIN {
+            return Err(ApiError::Forbidden);
+        }
+        Ok(SuperAdmin(user))
+    }
+}
+
+async fn active_user(context: &ApiContext, user_id: i64) -> ApiResult<User> {
+    match context.store.user(user_id).await {
+        Ok(user) if user.is_active => Ok(user),
+        Ok(_) => Err(ApiError::Unauthorized("user is inactive")),
+        Err(campaign_activities::StoreError::NotFound(_)) => {
+            Err(ApiError::Unauthorized("user no longer exists"))
+        }
+        Err(err) => Err(err.into()),
+    }
+}
+
+pub fn routes() -> Router<ApiContext> {
+    Router::new()
+        .route("/auth/login", post(login))
+        .route("/auth/refresh", post(refresh))
+        .route("/auth/me", get(me))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LoginRequest {
+    pub email: String,
+    pub password: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RefreshRequest {
+    pub refresh_token: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct TokenResponse {
+    pub access_token: String,
+    pub refresh_token: String,
+    pub token_type: &'static str,
+    /// Seconds until the access token expires.
+    pub expires_in: u64,
+    pub user: User,
+}
+
+fn tokens(context: &ApiContext, user: User) -> ApiResult<TokenResponse> {
+    Ok(TokenResponse {
+        access_token: context.keys.issue(user.id, TokenKind::Access)?,
+        refresh_token: context.keys.issue(user.id, TokenKind::Refresh)?,
+        token_type: "bearer",
+        expires_in: context.keys.access_ttl.as_secs(),
+        user,
+    })
+}
+
+/// A well-formed argon2id hash of a random password: checked when the email is unknown, so the
+/// answer takes as long as for a known one and does not reveal which emails exist.
+const DECOY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$0Ck4yb0T0pG1U5nQx2m3S3vnZ8o4B7rX0j6bQ5aPq2E";
+
+async fn login(
+    State(context): State<ApiContext>,
+    ApiJson(request): ApiJson<LoginRequest>,
+) -> ApiResult<ApiJson<TokenResponse>> {
+    let credentials = context.store.user_credentials(&request.email).await?;
+    let hash = credentials
+        .as_ref()
+        .map_or(DECOY_HASH.to_owned(), |c| c.password_hash.clone());
+    let matches = password_matches(request.password, hash).await?;
+    match credentials {
+        Some(credentials) if matches => {
+            if !credentials.user.is_active {
+                return Err(ApiError::Unauthorized("user is inactive"));
+            }
+            Ok(ApiJson(tokens(&context, credentials.user)?))
+        }
+        _ => Err(ApiError::Unauthorized("wrong email or password")),
+    }
+}
+
+async fn refresh(
+    State(context): State<ApiContext>,
+    ApiJson(request): ApiJson<RefreshRequest>,
+) -> ApiResult<ApiJson<TokenResponse>> {
+    let user_id = context
+        .keys
+        .verify(&request.refresh_token, TokenKind::Refresh)?;
+    let user = active_user(&context, user_id).await?;
+    Ok(ApiJson(tokens(&context, user)?))
+}
+
+async fn me(AuthUser(user): AuthUser) -> ApiJson<User> {
+    ApiJson(user)
+}

@@ -1,0 +1,23 @@
+//! The one shared context of every handler: cheap to clone, built once at start-up.
+
+use crate::auth::JwtKeys;
+use crate::config::ApiConfig;
+use crate::metrics::Metrics;
+use crate::operations::Engine;
+use campaign_activities::Store;
+use campaign_activities::provider::WassengerClient;
+use std::sync::Arc;
+use temporalio_client::Client;
+
+#[derive(Clone)]
+pub struct ApiContext {
+    pub config: Arc<ApiConfig>,
+    pub store: Store,
+    pub temporal: Client,
+    /// Campaign operations (launch, stop, retry, relaunch) over the same store and client.
+    pub engine: Engine,
+    /// The WhatsApp provider, for number verification.
+    pub provider: Arc<WassengerClient>,
+    pub keys: Arc<JwtKeys>,
+    pub metrics: Arc<Metrics>,
+}

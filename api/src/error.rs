@@ -1,0 +1,187 @@
+//! The one error type of the HTTP boundary, mapped to statuses and the JSON body
+//! `{"error": {"code", "message"}}` of SPEC section 6.
+//!
+//! Database errors are inspected for the named constraints of the schema, so a duplicate phone
+//! answers 409 and a broken reference 422 without a check-then-insert race. Anything unexpected
+//! is logged with its cause and answered 500 with a generic message: internals never reach a
+//! client.
+
+use crate::operations::OperationError;
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use campaign_activities::StoreError;
+use serde_json::json;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{0}")]
+    Unauthorized(&'static str),
+    #[error("this action needs the super_admin role")]
+    Forbidden,
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    Validation(String),
+    #[error("{message}")]
+    QuotaExceeded { message: String, remaining: i64 },
+    #[error("request body too large")]
+    PayloadTooLarge,
+    #[error("{0} is unavailable")]
+    Unavailable(&'static str),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl ApiError {
+    fn status_and_code(&self) -> (StatusCode, &'static str) {
+        match self {
+            ApiError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
+            ApiError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized"),
+            ApiError::Forbidden => (StatusCode::FORBIDDEN, "forbidden"),
+            ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
+            ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
+            ApiError::Validation(_) => (StatusCode::UNPROCESSABLE_ENTITY, "validation_error"),
+            ApiError::QuotaExceeded { .. } => (StatusCode::TOO_MANY_REQUESTS, "quota_exceeded"),
+            ApiError::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
+            ApiError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
+            ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal_error"),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, code) = self.status_and_code();
+        let message = match &self {
+            ApiError::Internal(err) => {
+                tracing::error!(error = ?err, "request failed");
+                "internal error".to_owned()
+            }
+            ApiError::Unavailable(dependency) => {
+                tracing::warn!(dependency, "dependency unavailable");
+                self.to_string()
+            }
+            other => other.to_string(),
+        };
+        let mut body = json!({ "error": { "code": code, "message": message } });
+        if let ApiError::QuotaExceeded { remaining, .. } = self {
+            body["error"]["remaining"] = json!(remaining);
+        }
+        (status, Json(body)).into_response()
+    }
+}
+
+/// Unique and foreign-key constraints of the schema, as clients should read them.
+fn constraint_error(constraint: &str) -> Option<ApiError> {
+    Some(match constraint {
+        "contacts_phone_key" => {
+            ApiError::Conflict("a contact with this phone number already exists".to_owned())
+        }
+        "categories_name_key" => {
+            ApiError::Conflict("a category with this name already exists".to_owned())
+        }
+        "users_email_key" => {
+            ApiError::Conflict("a user with this email already exists".to_owned())
+        }
+        name if name.ends_with("_fkey") => {
+            ApiError::Validation(format!("a referenced record does not exist ({name})"))
+        }
+        _ => return None,
+    })
+}
+
+impl From<StoreError> for ApiError {
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::NotFound(what) => ApiError::NotFound(what),
+            StoreError::Database(sqlx::Error::Database(db)) => {
+                match db.constraint().and_then(constraint_error) {
+                    Some(mapped) => mapped,
+                    None => ApiError::Internal(anyhow::Error::new(sqlx::Error::Database(db))),
+                }
+            }
+            StoreError::Database(
+                sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed,
+            ) => ApiError::Unavailable("database"),
+            other => ApiError::Internal(other.into()),
+        }
+    }
+}
+
+impl From<OperationError> for ApiError {
+    fn from(err: OperationError) -> Self {
+        match err {
+            OperationError::NotFound => ApiError::NotFound("campaign"),
+            OperationError::NotDraft { .. }
+            | OperationError::NotFinished { .. }
+            | OperationError::NothingToRetry => ApiError::Conflict(err.to_string()),
+            OperationError::NoContacts | OperationError::InvalidSettings(_) => {
+                ApiError::Validation(err.to_string())
+            }
+            OperationError::QuotaExceeded { remaining, .. } => ApiError::QuotaExceeded {
+                message: err.to_string(),
+                remaining,
+            },
+            OperationError::Store(store) => store.into(),
+            OperationError::Temporal(reason) => {
+                tracing::warn!(%reason, "Temporal call failed");
+                ApiError::Unavailable("Temporal")
+            }
+        }
+    }
+}
+
+/// The JSON body extractor's rejections as API errors: malformed JSON is 400, a body of the
+/// wrong shape 422, an oversized one 413 (SPEC section 6 error format throughout).
+impl From<axum::extract::rejection::JsonRejection> for ApiError {
+    fn from(rejection: axum::extract::rejection::JsonRejection) -> Self {
+        use axum::extract::rejection::JsonRejection;
+        match rejection {
+            JsonRejection::JsonDataError(err) => ApiError::Validation(err.body_text()),
+            JsonRejection::JsonSyntaxError(err) => ApiError::BadRequest(err.body_text()),
+            JsonRejection::MissingJsonContentType(err) => ApiError::BadRequest(err.body_text()),
+            other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge,
+            other => ApiError::BadRequest(other.body_text()),
+        }
+    }
+}
+
+impl From<axum::extract::rejection::QueryRejection> for ApiError {
+    fn from(rejection: axum::extract::rejection::QueryRejection) -> Self {
+        ApiError::Validation(rejection.body_text())
+    }
+}
+
+impl From<axum::extract::rejection::PathRejection> for ApiError {
+    fn from(rejection: axum::extract::rejection::PathRejection) -> Self {
+        ApiError::BadRequest(rejection.body_text())
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+/// `Json` whose rejections answer in the API's error format.
+#[derive(Debug, Clone, Copy, Default, axum::extract::FromRequest)]
+#[from_request(via(axum::Json), rejection(ApiError))]
+pub struct ApiJson<T>(pub T);
+
+impl<T: serde::Serialize> IntoResponse for ApiJson<T> {
+    fn into_response(self) -> Response {
+        Json(self.0).into_response()
+    }
+}
+
+/// `Query` whose rejections answer in the API's error format.
+#[derive(Debug, Clone, Copy, Default, axum::extract::FromRequestParts)]
+#[from_request(via(axum::extract::Query), rejection(ApiError))]
+pub struct ApiQuery<T>(pub T);
+
+/// `Path` whose rejections answer in the API's error format.
+#[derive(Debug, Clone, Copy, axum::extract::FromRequestParts)]
+#[from_request(via(axum::extract::Path), rejection(ApiError))]
+pub struct ApiPath<T>(pub T);

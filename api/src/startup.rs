@@ -1,0 +1,106 @@
+//! Building and running the API: `Application::build` binds the listener (port 0 in tests)
+//! and assembles the router; `run_until_stopped` serves until the shutdown future resolves,
+//! letting requests in progress finish.
+
+use crate::auth::JwtKeys;
+use crate::config::ApiConfig;
+use crate::context::ApiContext;
+use crate::metrics::Metrics;
+use crate::operations::{Engine, SettingsSnapshot};
+use crate::{auth, metrics, routes};
+use axum::extract::DefaultBodyLimit;
+use axum::routing::get;
+use axum::Router;
+use campaign_activities::provider::WassengerClient;
+use campaign_activities::Store;
+use campaign_workflows::TaskQueues;
+use std::future::Future;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+use tower_http::trace::TraceLayer;
+
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    port: u16,
+}
+
+impl Application {
+    /// Connects to Postgres and Temporal, runs migrations, creates the first super admin if
+    /// needed, and binds `config.listen_addr`.
+    pub async fn build(config: ApiConfig) -> anyhow::Result<Application> {
+        let store = Store::connect(&config.database_url).await?;
+        store.migrate().await?;
+        let temporal = campaign_worker::connect_temporal(
+            &config.temporal_address,
+            &config.temporal_namespace,
+            "campaign-api",
+        )
+        .await?;
+        let provider = Arc::new(WassengerClient::new(
+            &config.provider_base_url,
+            &config.provider_token,
+            config.provider_timeout,
+        )?);
+        let engine = Engine {
+            store: store.clone(),
+            client: temporal.clone(),
+            task_queues: TaskQueues {
+                message_1: config.task_queue.clone(),
+                message_2: config.message_2_task_queue.clone(),
+            },
+            daily_limit: config.daily_message_limit,
+            defaults: SettingsSnapshot::default(),
+        };
+        let context = ApiContext {
+            keys: Arc::new(JwtKeys::new(
+                &config.jwt_secret,
+                config.access_token_ttl,
+                config.refresh_token_ttl,
+            )),
+            config: Arc::new(config),
+            store,
+            temporal,
+            engine,
+            provider,
+            metrics: Arc::new(Metrics::new()),
+        };
+        auth::bootstrap_admin(&context).await?;
+        let listener = TcpListener::bind(&context.config.listen_addr).await?;
+        let port = listener.local_addr()?.port();
+        Ok(Application {
+            listener,
+            router: router(context),
+            port,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+        tracing::info!(port = self.port, "API listening");
+        axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(shutdown)
+            .await?;
+        Ok(())
+    }
+}
+
+/// All routes under `/api/v1`, with request tracing, metrics and body limits.
+pub fn router(context: ApiContext) -> Router {
+    let api = Router::new()
+        .route("/health", get(routes::health::health))
+        .route("/metrics", get(metrics::render))
+        .merge(auth::routes());
+    Router::new()
+        .nest("/api/v1", api)
+        .layer(axum::middleware::from_fn_with_state(
+            context.clone(),
+            metrics::count_requests,
+        ))
+        .layer(DefaultBodyLimit::max(context.config.max_body_bytes))
+        .layer(TraceLayer::new_for_http())
+        .with_state(context)
+}
