@@ -4,6 +4,7 @@
 #   make test     run every test against a real Temporal and a real Postgres
 #   make bench    run the journey benchmark (campaign-tests/bench-journeys)
 #   make bench-fanout  run the 100,000-contact campaign fan-out benchmark
+#   make bench-api     run the webhook and statistics benchmark
 #   make lint     rustfmt --check + clippy -D warnings
 #   make dev-env  only set up / start Postgres + Temporal, write .dev/env
 #   make status   show the background services and .dev/env
@@ -29,7 +30,7 @@ WITH_ENV := scripts/with-dev-env.sh
 TEST_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: help run test bench bench-fanout lint fmt dev-env status stop clean-dev
+.PHONY: help run test bench bench-fanout bench-api lint fmt dev-env status stop clean-dev
 
 help:
 	@sed -n '2,12p' Makefile | sed 's/^# \{0,1\}//'
@@ -47,6 +48,10 @@ bench:
 bench-fanout:
 	$(CARGO) build --release --locked -p campaign-tests --bins
 	@$(WITH_ENV) target/release/bench-fanout $(BENCH_ARGS)
+
+bench-api:
+	$(CARGO) build --release --locked -p campaign-tests --bins
+	@$(WITH_ENV) target/release/bench-api $(BENCH_ARGS)
 
 lint:
 	@scripts/dev-env.sh apt

@@ -25,6 +25,25 @@ if [ "$WHATSAPP_PROVIDER" = sandbox ]; then
   export WASSENGER_TOKEN="${WASSENGER_TOKEN:-sandbox-token}"
 fi
 export WEBHOOK_SECRET="${WEBHOOK_SECRET:-dev-webhook-secret}"
+# The API's signing secret and first super admin: generated once per checkout and kept in
+# .dev/ (git-ignored), so tokens and the password survive restarts.
+secret_file() {
+  local file="$DEV_ENV_ROOT/.dev/$1"
+  if [ ! -s "$file" ]; then
+    mkdir -p "$DEV_ENV_ROOT/.dev"
+    (umask 077 && head -c 24 /dev/urandom | base64 | tr -d '/+=' > "$file")
+  fi
+  cat "$file"
+}
+export JWT_SECRET="${JWT_SECRET:-$(secret_file jwt-secret)}"
+export ADMIN_EMAIL="${ADMIN_EMAIL:-admin@example.com}"
+if [ -z "${ADMIN_PASSWORD:-}" ]; then
+  ADMIN_PASSWORD="$(secret_file admin-password)"
+  admin_password_source=".dev/admin-password"
+else
+  admin_password_source="the ADMIN_PASSWORD variable"
+fi
+export ADMIN_PASSWORD
 
 # --- build -------------------------------------------------------------------
 log "reading workspace metadata"
@@ -124,7 +143,9 @@ for a in "${http_addrs[@]}"; do
 done
 
 if [ "$with_api" -eq 1 ]; then
-  api_line="$api_url   (webhook $webhook_url)"
+  api_line="$api_url/api/v1   (webhook $webhook_url)
+    OpenAPI     : $api_url/api/v1/docs   (document: $api_url/api/v1/openapi.json)
+    Admin login : $ADMIN_EMAIL, password in $admin_password_source (created when no user exists)"
 else
   api_line="(not built: the workspace has no campaign-api package)"
 fi

@@ -6,8 +6,11 @@
 //! updates make message status forward-only and final journey states final, and the daily ledger
 //! is consumed with one atomic conditional upsert.
 
+pub mod campaigns_api;
+pub mod contacts;
 pub mod reporting;
 pub mod users;
+pub mod webhooks;
 
 use campaign_domain::{JourneyState, MessageType};
 use chrono::{DateTime, Utc};
@@ -943,31 +946,6 @@ impl Store {
         .bind(contact_id)
         .fetch_all(&self.pool)
         .await?)
-    }
-
-    /// Moves a message's status forward from a provider acknowledgement (R7); an out-of-order or
-    /// repeated acknowledgement changes nothing. Returns whether the status moved.
-    pub async fn advance_message_status(
-        &self,
-        provider_message_id: &str,
-        status: campaign_domain::MessageStatus,
-    ) -> Result<bool, StoreError> {
-        let timestamp_column = match status {
-            campaign_domain::MessageStatus::Delivered => "delivered_at",
-            campaign_domain::MessageStatus::Read => "read_at",
-            campaign_domain::MessageStatus::Failed => "failed_at",
-            _ => "sent_at",
-        };
-        let moved = sqlx::query(&format!(
-            "UPDATE messages SET status = $2, {timestamp_column} = coalesce({timestamp_column}, now()) \
-             WHERE provider_message_id = $1 AND message_status_can_advance(status, $2)"
-        ))
-        .bind(provider_message_id)
-        .bind(status.as_str())
-        .execute(&self.pool)
-        .await?
-        .rows_affected();
-        Ok(moved > 0)
     }
 
     /// The next `limit` contacts of a campaign's audience still `queued`, by contact id.

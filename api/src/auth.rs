@@ -7,13 +7,13 @@
 
 use crate::context::ApiContext;
 use crate::error::{ApiError, ApiJson, ApiResult};
+use argon2::Argon2;
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::Argon2;
+use axum::Router;
 use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::routing::{get, post};
-use axum::Router;
 use campaign_activities::store::users::User;
 use jsonwebtoken::{DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
@@ -133,7 +133,9 @@ pub async fn bootstrap_admin(context: &ApiContext) -> anyhow::Result<()> {
         context.config.admin_password.clone(),
     ) else {
         if context.store.count_users().await? == 0 {
-            tracing::warn!("no user exists and ADMIN_EMAIL / ADMIN_PASSWORD are not set: nobody can log in");
+            tracing::warn!(
+                "no user exists and ADMIN_EMAIL / ADMIN_PASSWORD are not set: nobody can log in"
+            );
         }
         return Ok(());
     };

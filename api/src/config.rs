@@ -127,8 +127,7 @@ impl ApiConfig {
             provider_token: lookup("WASSENGER_TOKEN").unwrap_or_else(|| "sandbox-token".to_owned()),
             provider_timeout: Duration::from_secs(number("PROVIDER_TIMEOUT_SECS", 30)?),
             max_body_bytes: number("MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES as u64)? as usize,
-            max_import_bytes: number("MAX_IMPORT_BYTES", DEFAULT_MAX_IMPORT_BYTES as u64)?
-                as usize,
+            max_import_bytes: number("MAX_IMPORT_BYTES", DEFAULT_MAX_IMPORT_BYTES as u64)? as usize,
         })
     }
 }

@@ -85,9 +85,7 @@ fn constraint_error(constraint: &str) -> Option<ApiError> {
         "categories_name_key" => {
             ApiError::Conflict("a category with this name already exists".to_owned())
         }
-        "users_email_key" => {
-            ApiError::Conflict("a user with this email already exists".to_owned())
-        }
+        "users_email_key" => ApiError::Conflict("a user with this email already exists".to_owned()),
         name if name.ends_with("_fkey") => {
             ApiError::Validation(format!("a referenced record does not exist ({name})"))
         }

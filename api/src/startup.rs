@@ -8,11 +8,11 @@ use crate::context::ApiContext;
 use crate::metrics::Metrics;
 use crate::operations::{Engine, SettingsSnapshot};
 use crate::{auth, metrics, routes};
+use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::get;
-use axum::Router;
-use campaign_activities::provider::WassengerClient;
 use campaign_activities::Store;
+use campaign_activities::provider::WassengerClient;
 use campaign_workflows::TaskQueues;
 use std::future::Future;
 use std::sync::Arc;
@@ -79,7 +79,10 @@ impl Application {
         self.port
     }
 
-    pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+    pub async fn run_until_stopped(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
         tracing::info!(port = self.port, "API listening");
         axum::serve(self.listener, self.router)
             .with_graceful_shutdown(shutdown)
@@ -93,7 +96,14 @@ pub fn router(context: ApiContext) -> Router {
     let api = Router::new()
         .route("/health", get(routes::health::health))
         .route("/metrics", get(metrics::render))
-        .merge(auth::routes());
+        .merge(auth::routes())
+        .merge(routes::users::routes())
+        .merge(routes::categories::routes())
+        .merge(routes::contacts::routes())
+        .merge(routes::campaigns::routes())
+        .merge(routes::messages::routes())
+        .merge(routes::monitoring::routes())
+        .merge(routes::webhooks::routes());
     Router::new()
         .nest("/api/v1", api)
         .layer(axum::middleware::from_fn_with_state(

@@ -6,6 +6,9 @@
 //! Only the Temporal server is shared, so workflow ids are kept unique by starting each fresh
 //! database's id sequences at a random offset.
 
+pub mod api;
+pub mod temporal;
+
 use anyhow::{Context, bail};
 use campaign_activities::{SendPolicy, Store};
 use campaign_domain::{PhoneNumber, Template};
@@ -97,6 +100,8 @@ pub struct TestEnv {
     pub client: Client,
     pub task_queues: TaskQueues,
     pub database_url: String,
+    /// The Temporal frontend this engine runs on (`host:port`).
+    pub temporal_address: String,
     pub daily_limit: i32,
     /// Extra environment for worker processes (e.g. `BREAKER_PAUSE_SECS`).
     pub worker_env: Vec<(String, String)>,
@@ -118,6 +123,16 @@ impl TestEnv {
         daily_limit: i32,
         worker_env: &[(&str, &str)],
     ) -> anyhow::Result<TestEnv> {
+        Self::start_on(temporal_address(), daily_limit, worker_env).await
+    }
+
+    /// An engine on the Temporal frontend at `temporal_address` (e.g. a server of the test's
+    /// own, see [`temporal::OwnTemporal`]).
+    pub async fn start_on(
+        temporal_address: String,
+        daily_limit: i32,
+        worker_env: &[(&str, &str)],
+    ) -> anyhow::Result<TestEnv> {
         let database_url = fresh_database().await?;
         let store = Store::connect(&database_url).await?;
         let sandbox = wa_sandbox::spawn(
@@ -129,7 +144,7 @@ impl TestEnv {
         )
         .await?;
         let client = campaign_worker::connect_temporal(
-            &temporal_address(),
+            &temporal_address,
             &temporal_namespace(),
             "campaign-tests",
         )
@@ -145,6 +160,7 @@ impl TestEnv {
                 message_2: format!("{queue}-message-2"),
             },
             database_url,
+            temporal_address,
             daily_limit,
             worker_env: worker_env
                 .iter()
@@ -161,7 +177,7 @@ impl TestEnv {
         let worker_binary = worker_binary()?;
         let child = Command::new(&worker_binary)
             .env("DATABASE_URL", &self.database_url)
-            .env("TEMPORAL_ADDRESS", temporal_address())
+            .env("TEMPORAL_ADDRESS", &self.temporal_address)
             .env("TEMPORAL_NAMESPACE", temporal_namespace())
             .env("TASK_QUEUE", &self.task_queues.message_1)
             .env("MESSAGE_2_TASK_QUEUE", &self.task_queues.message_2)
@@ -492,4 +508,13 @@ pub async fn outcome(
     .await
     .context("journey did not finish in time")??;
     Ok(result)
+}
+
+/// The `quantile` (0 to 1) of ascending `sorted` values, by nearest rank; NaN when empty.
+pub fn percentile(sorted: &[f64], quantile: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let index = ((sorted.len() - 1) as f64 * quantile).round() as usize;
+    sorted[index]
 }

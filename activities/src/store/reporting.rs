@@ -1,7 +1,118 @@
 //! Read-side queries of the API: statistics, monitoring and metrics. Campaign statistics read
 //! the counters kept on the campaign row, never a scan of its messages.
 
+use super::campaigns_api::{Page, PageRequest};
 use super::{Store, StoreError};
+use campaign_domain::{MessageStatus, MessageType};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+
+/// A campaign's statistics, straight from its live counters (one primary-key read, so it stays
+/// fast on a 100k-contact campaign). `pending` counts journeys not yet final.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct CampaignStats {
+    pub status: String,
+    pub total_contacts: i32,
+    pub messages_sent: i32,
+    pub messages_delivered: i32,
+    pub messages_read: i32,
+    pub messages_failed: i32,
+    pub interactions: i32,
+    pub message_2_sent: i32,
+    pub no_interaction: i32,
+    pub late_interaction: i32,
+    pub failed: i32,
+    pub cancelled: i32,
+    pub pending: i32,
+    pub started_at: Option<DateTime<Utc>>,
+    pub completed_at: Option<DateTime<Utc>>,
+}
+
+/// Filters of the message list and statistics; `None` means any.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MessageFilter {
+    pub campaign_id: Option<i64>,
+    pub contact_id: Option<i64>,
+    pub status: Option<MessageStatus>,
+    pub message_type: Option<MessageType>,
+}
+
+/// One message as the API lists it, with its recipient's phone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct MessageListItem {
+    pub id: i64,
+    pub campaign_id: i64,
+    pub contact_id: i64,
+    pub phone: String,
+    pub message_type: String,
+    pub content: String,
+    pub status: String,
+    pub provider_message_id: Option<String>,
+    pub attempts: i32,
+    pub error: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub sent_at: Option<DateTime<Utc>>,
+    pub delivered_at: Option<DateTime<Utc>>,
+    pub read_at: Option<DateTime<Utc>>,
+    pub failed_at: Option<DateTime<Utc>>,
+}
+
+/// Messages by current status (each message counted once, so the five add up to `total`) and
+/// rates in percent, two decimals:
+/// - `success_rate`: accepted by the provider (`sent`, `delivered` or `read`) among messages
+///   with an outcome (pending ones are still being tried);
+/// - `delivery_rate`: `delivered` or `read` among accepted ones (a read message was delivered);
+/// - `read_rate`: `read` among accepted ones.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MessageStats {
+    pub total: i64,
+    pub sent: i64,
+    pub delivered: i64,
+    pub read: i64,
+    pub failed: i64,
+    pub pending: i64,
+    pub success_rate: f64,
+    pub delivery_rate: f64,
+    pub read_rate: f64,
+}
+
+impl MessageStats {
+    fn from_counts(sent: i64, delivered: i64, read: i64, failed: i64, pending: i64) -> Self {
+        let accepted = sent + delivered + read;
+        MessageStats {
+            total: accepted + failed + pending,
+            sent,
+            delivered,
+            read,
+            failed,
+            pending,
+            success_rate: percent(accepted, accepted + failed),
+            delivery_rate: percent(delivered + read, accepted),
+            read_rate: percent(read, accepted),
+        }
+    }
+}
+
+/// Today's (UTC) sending figures from the send ledger, the circuit breaker and interactions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DailySends {
+    pub date: NaiveDate,
+    pub sent: i32,
+    pub message_1: i32,
+    pub message_2: i32,
+    pub errors: i32,
+    /// Distinct (campaign, contact) pairs that interacted within their window today.
+    pub answered: i64,
+    pub sending_paused_until: Option<DateTime<Utc>>,
+}
+
+/// `part` as a percentage of `whole`, rounded to two decimals; 0 when `whole` is 0.
+pub fn percent(part: i64, whole: i64) -> f64 {
+    if whole <= 0 {
+        return 0.0;
+    }
+    (part as f64 * 10_000.0 / whole as f64).round() / 100.0
+}
 
 impl Store {
     /// Today's (UTC) messages by status, for the metrics endpoint.
@@ -12,5 +123,125 @@ impl Store {
         )
         .fetch_all(&self.pool)
         .await?)
+    }
+
+    /// A campaign's statistics from the counters on its row.
+    pub async fn campaign_stats(&self, campaign_id: i64) -> Result<CampaignStats, StoreError> {
+        sqlx::query_as(
+            "SELECT status, total_contacts, messages_sent, messages_delivered, messages_read, \
+             messages_failed, interactions, message_2_sent, no_interaction, late_interaction, \
+             failed, cancelled, greatest(total_contacts - message_2_sent - no_interaction \
+               - late_interaction - failed - cancelled, 0) AS pending, \
+             started_at, completed_at FROM campaigns WHERE id = $1",
+        )
+        .bind(campaign_id)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(StoreError::NotFound("campaign"))
+    }
+
+    /// Messages matching `filter`, newest first.
+    pub async fn list_messages(
+        &self,
+        filter: MessageFilter,
+        page: PageRequest,
+    ) -> Result<Page<MessageListItem>, StoreError> {
+        const WHERE: &str = "($1::bigint IS NULL OR m.campaign_id = $1) \
+            AND ($2::bigint IS NULL OR m.contact_id = $2) \
+            AND ($3::text IS NULL OR m.status = $3) \
+            AND ($4::text IS NULL OR m.message_type = $4)";
+        let status = filter.status.map(MessageStatus::as_str);
+        let message_type = filter.message_type.map(MessageType::as_str);
+        let total: i64 =
+            sqlx::query_scalar(&format!("SELECT count(*) FROM messages m WHERE {WHERE}"))
+                .bind(filter.campaign_id)
+                .bind(filter.contact_id)
+                .bind(status)
+                .bind(message_type)
+                .fetch_one(&self.pool)
+                .await?;
+        let items = sqlx::query_as(&format!(
+            "SELECT m.id, m.campaign_id, m.contact_id, k.phone, m.message_type, m.content, m.status, \
+             m.provider_message_id, m.attempts, m.error, m.created_at, m.sent_at, m.delivered_at, \
+             m.read_at, m.failed_at FROM messages m JOIN contacts k ON k.id = m.contact_id \
+             WHERE {WHERE} ORDER BY m.id DESC LIMIT $5 OFFSET $6"
+        ))
+        .bind(filter.campaign_id)
+        .bind(filter.contact_id)
+        .bind(status)
+        .bind(message_type)
+        .bind(page.limit())
+        .bind(page.offset())
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(page.page(items, total))
+    }
+
+    /// Messages by status, of one campaign (through the `(campaign_id, status)` index) or of all.
+    pub async fn message_stats(
+        &self,
+        campaign_id: Option<i64>,
+    ) -> Result<MessageStats, StoreError> {
+        let (sent, delivered, read, failed, pending): (i64, i64, i64, i64, i64) = sqlx::query_as(
+            "SELECT count(*) FILTER (WHERE status = 'sent'), count(*) FILTER (WHERE status = 'delivered'), \
+             count(*) FILTER (WHERE status = 'read'), count(*) FILTER (WHERE status = 'failed'), \
+             count(*) FILTER (WHERE status = 'pending') \
+             FROM messages WHERE $1::bigint IS NULL OR campaign_id = $1",
+        )
+        .bind(campaign_id)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(MessageStats::from_counts(
+            sent, delivered, read, failed, pending,
+        ))
+    }
+
+    /// Today's (UTC) sends from the ledger, contacts who answered within their window today, and
+    /// the circuit breaker's pause, if any.
+    pub async fn daily_sends(&self) -> Result<DailySends, StoreError> {
+        let (date, sent, message_1, message_2, errors, answered, sending_paused_until) =
+            sqlx::query_as::<_, (NaiveDate, i32, i32, i32, i32, i64, Option<DateTime<Utc>>)>(
+                "WITH today AS (SELECT (now() AT TIME ZONE 'UTC')::date AS day) \
+                 SELECT today.day, coalesce(l.sent, 0), coalesce(l.message_1, 0), \
+                   coalesce(l.message_2, 0), coalesce(l.errors, 0), \
+                   (SELECT count(DISTINCT (i.campaign_id, i.contact_id)) FROM interactions i \
+                    WHERE i.received_at >= today.day::timestamp AT TIME ZONE 'UTC' \
+                      AND i.within_window AND i.campaign_id IS NOT NULL), \
+                   (SELECT paused_until FROM sending_circuit WHERE paused_until > now()) \
+                 FROM today LEFT JOIN daily_send_ledger l ON l.day = today.day",
+            )
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(DailySends {
+            date,
+            sent,
+            message_1,
+            message_2,
+            errors,
+            answered,
+            sending_paused_until,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentages_round_to_two_decimals_and_survive_empty_sets() {
+        assert_eq!(percent(0, 0), 0.0);
+        assert_eq!(percent(1, 3), 33.33);
+        assert_eq!(percent(2, 3), 66.67);
+        assert_eq!(percent(5, 5), 100.0);
+    }
+
+    #[test]
+    fn message_stats_partition_by_status() {
+        let stats = MessageStats::from_counts(2, 3, 5, 10, 7);
+        assert_eq!(stats.total, 27);
+        assert_eq!(stats.success_rate, 50.0);
+        assert_eq!(stats.delivery_rate, 80.0);
+        assert_eq!(stats.read_rate, 50.0);
     }
 }

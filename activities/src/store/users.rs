@@ -92,7 +92,10 @@ impl Store {
         Ok(true)
     }
 
-    pub async fn user_credentials(&self, email: &str) -> Result<Option<UserCredentials>, StoreError> {
+    pub async fn user_credentials(
+        &self,
+        email: &str,
+    ) -> Result<Option<UserCredentials>, StoreError> {
         Ok(sqlx::query_as(&format!(
             "SELECT {USER_COLUMNS}, password_hash FROM users WHERE lower(email) = lower($1)"
         ))
@@ -110,9 +113,11 @@ impl Store {
     }
 
     pub async fn list_users(&self) -> Result<Vec<User>, StoreError> {
-        Ok(sqlx::query_as(&format!("SELECT {USER_COLUMNS} FROM users ORDER BY id"))
-            .fetch_all(&self.pool)
-            .await?)
+        Ok(
+            sqlx::query_as(&format!("SELECT {USER_COLUMNS} FROM users ORDER BY id"))
+                .fetch_all(&self.pool)
+                .await?,
+        )
     }
 
     pub async fn update_user(&self, id: i64, changes: UserChanges) -> Result<User, StoreError> {

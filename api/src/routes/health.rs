@@ -2,10 +2,10 @@
 //! balancer stops sending traffic an instance cannot serve.
 
 use crate::context::ApiContext;
+use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use axum::Json;
 use std::time::Duration;
 use temporalio_common::protos::grpc::health::v1::HealthCheckRequest;
 

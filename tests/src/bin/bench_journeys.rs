@@ -11,7 +11,7 @@
 use anyhow::Context;
 use campaign_activities::SendPolicy;
 use campaign_domain::JourneyState;
-use campaign_tests::{ReplyBridge, TestEnv, parse_reference};
+use campaign_tests::{ReplyBridge, TestEnv, parse_reference, percentile};
 use futures::StreamExt;
 use std::time::{Duration, Instant};
 
@@ -120,12 +120,4 @@ async fn wait_until_final(env: &TestEnv, campaign_id: i64, journeys: usize) -> a
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-}
-
-fn percentile(sorted: &[f64], quantile: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    let index = ((sorted.len() - 1) as f64 * quantile).round() as usize;
-    sorted[index]
 }

@@ -1,0 +1,439 @@
+//! Contacts and categories as the API manages them: CRUD, paginated search, batched CSV import
+//! and keyset pages for export.
+//!
+//! Uniqueness (phone, category name) and references are left to the schema's constraints, so two
+//! concurrent requests cannot both create the same phone; the API maps the constraint names to
+//! 409 and 422.
+
+use super::{Store, StoreError};
+use campaign_domain::PhoneNumber;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use sqlx::{PgExecutor, Postgres, QueryBuilder};
+
+/// A contact as the API shows it, with the categories it belongs to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct Contact {
+    pub id: i64,
+    pub phone: String,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    /// `None` until the number has been checked with the provider.
+    pub whatsapp_verified: Option<bool>,
+    pub whatsapp_verified_at: Option<DateTime<Utc>>,
+    pub category_ids: Vec<i64>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A category with the number of contacts in it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct Category {
+    pub id: i64,
+    pub name: String,
+    pub color: Option<String>,
+    pub contact_count: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A contact to create, already validated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewContact {
+    pub phone: PhoneNumber,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+}
+
+/// Changes to a contact; `None` leaves a field as it is, and `category_ids` replaces the whole
+/// membership when given.
+#[derive(Debug, Clone, Default)]
+pub struct ContactChanges {
+    pub phone: Option<PhoneNumber>,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub category_ids: Option<Vec<i64>>,
+}
+
+/// Which contacts a list or an export covers.
+#[derive(Debug, Clone, Default)]
+pub struct ContactFilter {
+    /// A fragment of the name (case-insensitive) or of the phone number.
+    pub search: Option<String>,
+    pub category_id: Option<i64>,
+}
+
+/// Rows `offset..offset + limit` of a listing.
+#[derive(Debug, Clone, Copy)]
+pub struct Window {
+    pub offset: i64,
+    pub limit: i64,
+}
+
+const CONTACT_COLUMNS: &str = "c.id, c.phone, c.first_name, c.last_name, c.whatsapp_verified, \
+    c.whatsapp_verified_at, \
+    ARRAY(SELECT m.category_id FROM contact_categories m WHERE m.contact_id = c.id \
+          ORDER BY m.category_id) AS category_ids, \
+    c.created_at, c.updated_at";
+
+const CATEGORY_COLUMNS: &str = "g.id, g.name, g.color, \
+    (SELECT count(*) FROM contact_categories m WHERE m.category_id = g.id) AS contact_count, \
+    g.created_at, g.updated_at";
+
+/// The search term as a phone fragment (`+33 6 12` → `+33612`), when it looks like one, so
+/// numbers are found however the operator spaces them.
+fn phone_fragment(search: &str) -> Option<String> {
+    let fragment: String = search
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '-' | '.' | '(' | ')'))
+        .collect();
+    let digits = fragment.strip_prefix('+').unwrap_or(&fragment);
+    (!digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())).then_some(fragment)
+}
+
+fn push_contact_filter(query: &mut QueryBuilder<'_, Postgres>, filter: &ContactFilter) {
+    query.push(" WHERE TRUE");
+    if let Some(search) = &filter.search {
+        query
+            .push(
+                " AND (strpos(lower(coalesce(c.first_name, '') || ' ' || coalesce(c.last_name, '')), \
+                 lower(",
+            )
+            .push_bind(search.clone())
+            .push(")) > 0");
+        if let Some(fragment) = phone_fragment(search) {
+            query
+                .push(" OR strpos(c.phone, ")
+                .push_bind(fragment)
+                .push(") > 0");
+        }
+        query.push(")");
+    }
+    if let Some(category_id) = filter.category_id {
+        query
+            .push(
+                " AND EXISTS (SELECT 1 FROM contact_categories f \
+                 WHERE f.contact_id = c.id AND f.category_id = ",
+            )
+            .push_bind(category_id)
+            .push(")");
+    }
+}
+
+async fn fetch_contact(executor: impl PgExecutor<'_>, id: i64) -> Result<Contact, StoreError> {
+    sqlx::query_as(&format!(
+        "SELECT {CONTACT_COLUMNS} FROM contacts c WHERE c.id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(executor)
+    .await?
+    .ok_or(StoreError::NotFound("contact"))
+}
+
+async fn fetch_category(executor: impl PgExecutor<'_>, id: i64) -> Result<Category, StoreError> {
+    sqlx::query_as(&format!(
+        "SELECT {CATEGORY_COLUMNS} FROM categories g WHERE g.id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(executor)
+    .await?
+    .ok_or(StoreError::NotFound("category"))
+}
+
+impl Store {
+    /// Creates a contact in `category_ids`, all or nothing.
+    pub async fn add_contact(
+        &self,
+        contact: &NewContact,
+        category_ids: &[i64],
+    ) -> Result<Contact, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO contacts (phone, first_name, last_name) VALUES ($1, $2, $3) RETURNING id",
+        )
+        .bind(contact.phone.as_str())
+        .bind(&contact.first_name)
+        .bind(&contact.last_name)
+        .fetch_one(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO contact_categories (category_id, contact_id) \
+             SELECT unnest($2::bigint[]), $1 ON CONFLICT DO NOTHING",
+        )
+        .bind(id)
+        .bind(category_ids)
+        .execute(&mut *tx)
+        .await?;
+        let contact = fetch_contact(&mut *tx, id).await?;
+        tx.commit().await?;
+        Ok(contact)
+    }
+
+    pub async fn contact(&self, id: i64) -> Result<Contact, StoreError> {
+        fetch_contact(&self.pool, id).await
+    }
+
+    /// One page of contacts matching `filter`, newest first, and how many match in all.
+    pub async fn list_contacts(
+        &self,
+        filter: &ContactFilter,
+        window: Window,
+    ) -> Result<(Vec<Contact>, i64), StoreError> {
+        let mut count = QueryBuilder::new("SELECT count(*) FROM contacts c");
+        push_contact_filter(&mut count, filter);
+        let total = count.build_query_scalar().fetch_one(&self.pool).await?;
+        let mut page = QueryBuilder::new(format!("SELECT {CONTACT_COLUMNS} FROM contacts c"));
+        push_contact_filter(&mut page, filter);
+        page.push(" ORDER BY c.id DESC LIMIT ")
+            .push_bind(window.limit)
+            .push(" OFFSET ")
+            .push_bind(window.offset);
+        let contacts = page.build_query_as().fetch_all(&self.pool).await?;
+        Ok((contacts, total))
+    }
+
+    /// Up to `limit` contacts matching `filter` with an id above `after_id`, in id order: keyset
+    /// pages stay fast and consistent however deep an export goes.
+    pub async fn contacts_after(
+        &self,
+        filter: &ContactFilter,
+        after_id: i64,
+        limit: i64,
+    ) -> Result<Vec<Contact>, StoreError> {
+        let mut page = QueryBuilder::new(format!("SELECT {CONTACT_COLUMNS} FROM contacts c"));
+        push_contact_filter(&mut page, filter);
+        page.push(" AND c.id > ")
+            .push_bind(after_id)
+            .push(" ORDER BY c.id LIMIT ")
+            .push_bind(limit);
+        Ok(page.build_query_as().fetch_all(&self.pool).await?)
+    }
+
+    pub async fn update_contact(
+        &self,
+        id: i64,
+        changes: ContactChanges,
+    ) -> Result<Contact, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query_scalar::<_, i64>(
+            "UPDATE contacts SET phone = coalesce($2, phone), \
+             first_name = coalesce($3, first_name), last_name = coalesce($4, last_name), \
+             updated_at = now() WHERE id = $1 RETURNING id",
+        )
+        .bind(id)
+        .bind(changes.phone.as_ref().map(PhoneNumber::as_str))
+        .bind(changes.first_name)
+        .bind(changes.last_name)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(StoreError::NotFound("contact"))?;
+        if let Some(category_ids) = changes.category_ids {
+            sqlx::query(
+                "DELETE FROM contact_categories WHERE contact_id = $1 \
+                 AND category_id <> ALL($2::bigint[])",
+            )
+            .bind(id)
+            .bind(&category_ids)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query(
+                "INSERT INTO contact_categories (category_id, contact_id) \
+                 SELECT unnest($2::bigint[]), $1 ON CONFLICT DO NOTHING",
+            )
+            .bind(id)
+            .bind(&category_ids)
+            .execute(&mut *tx)
+            .await?;
+        }
+        let contact = fetch_contact(&mut *tx, id).await?;
+        tx.commit().await?;
+        Ok(contact)
+    }
+
+    pub async fn delete_contact(&self, id: i64) -> Result<(), StoreError> {
+        let deleted = sqlx::query("DELETE FROM contacts WHERE id = $1")
+            .bind(id)
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
+        if deleted == 0 {
+            return Err(StoreError::NotFound("contact"));
+        }
+        Ok(())
+    }
+
+    /// Records the provider's answer on whether the contact's number has WhatsApp.
+    pub async fn set_whatsapp_verified(
+        &self,
+        id: i64,
+        verified: bool,
+    ) -> Result<Contact, StoreError> {
+        sqlx::query_as(&format!(
+            "WITH c AS (UPDATE contacts SET whatsapp_verified = $2, whatsapp_verified_at = now(), \
+             updated_at = now() WHERE id = $1 RETURNING *) SELECT {CONTACT_COLUMNS} FROM c"
+        ))
+        .bind(id)
+        .bind(verified)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(StoreError::NotFound("contact"))
+    }
+
+    /// The ids among `ids` that are no contact, sorted and without repeats.
+    pub async fn unknown_contacts(&self, ids: &[i64]) -> Result<Vec<i64>, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT DISTINCT i.id FROM unnest($1::bigint[]) AS i(id) \
+             WHERE NOT EXISTS (SELECT 1 FROM contacts c WHERE c.id = i.id) ORDER BY i.id",
+        )
+        .bind(ids)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// `(id, phone)` of the contacts among `ids`.
+    pub async fn contact_phones(&self, ids: &[i64]) -> Result<Vec<(i64, String)>, StoreError> {
+        Ok(
+            sqlx::query_as("SELECT id, phone FROM contacts WHERE id = ANY($1) ORDER BY id")
+                .bind(ids)
+                .fetch_all(&self.pool)
+                .await?,
+        )
+    }
+
+    /// Inserts a batch of imported contacts in one statement and returns how many were new;
+    /// phones already known (or repeated within the batch) are skipped. With `category_id`,
+    /// every contact of the batch, new or already known, is put in that category.
+    pub async fn import_contacts(
+        &self,
+        contacts: &[NewContact],
+        category_id: Option<i64>,
+    ) -> Result<u64, StoreError> {
+        let phones: Vec<&str> = contacts.iter().map(|c| c.phone.as_str()).collect();
+        let first_names: Vec<Option<&str>> =
+            contacts.iter().map(|c| c.first_name.as_deref()).collect();
+        let last_names: Vec<Option<&str>> =
+            contacts.iter().map(|c| c.last_name.as_deref()).collect();
+        let mut tx = self.pool.begin().await?;
+        let created = sqlx::query(
+            "INSERT INTO contacts (phone, first_name, last_name) \
+             SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) \
+             ON CONFLICT (phone) DO NOTHING",
+        )
+        .bind(&phones)
+        .bind(&first_names)
+        .bind(&last_names)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if let Some(category_id) = category_id {
+            sqlx::query(
+                "INSERT INTO contact_categories (category_id, contact_id) \
+                 SELECT $1, id FROM contacts WHERE phone = ANY($2::text[]) ON CONFLICT DO NOTHING",
+            )
+            .bind(category_id)
+            .bind(&phones)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(created)
+    }
+
+    pub async fn add_category(
+        &self,
+        name: &str,
+        color: Option<&str>,
+    ) -> Result<Category, StoreError> {
+        let id: i64 =
+            sqlx::query_scalar("INSERT INTO categories (name, color) VALUES ($1, $2) RETURNING id")
+                .bind(name)
+                .bind(color)
+                .fetch_one(&self.pool)
+                .await?;
+        fetch_category(&self.pool, id).await
+    }
+
+    pub async fn category(&self, id: i64) -> Result<Category, StoreError> {
+        fetch_category(&self.pool, id).await
+    }
+
+    /// One page of categories whose name contains `search` (case-insensitive), by name, and how
+    /// many match in all.
+    pub async fn list_categories(
+        &self,
+        search: Option<&str>,
+        window: Window,
+    ) -> Result<(Vec<Category>, i64), StoreError> {
+        const MATCHES: &str = "$1::text IS NULL OR strpos(lower(g.name), lower($1)) > 0";
+        let total = sqlx::query_scalar(&format!(
+            "SELECT count(*) FROM categories g WHERE {MATCHES}"
+        ))
+        .bind(search)
+        .fetch_one(&self.pool)
+        .await?;
+        let categories = sqlx::query_as(&format!(
+            "SELECT {CATEGORY_COLUMNS} FROM categories g WHERE {MATCHES} \
+             ORDER BY g.name, g.id LIMIT $2 OFFSET $3"
+        ))
+        .bind(search)
+        .bind(window.limit)
+        .bind(window.offset)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok((categories, total))
+    }
+
+    /// Renames or recolours a category; `None` leaves a field as it is.
+    pub async fn update_category(
+        &self,
+        id: i64,
+        name: Option<&str>,
+        color: Option<&str>,
+    ) -> Result<Category, StoreError> {
+        sqlx::query_as(&format!(
+            "WITH g AS (UPDATE categories SET name = coalesce($2, name), \
+             color = coalesce($3, color), updated_at = now() WHERE id = $1 RETURNING *) \
+             SELECT {CATEGORY_COLUMNS} FROM g"
+        ))
+        .bind(id)
+        .bind(name)
+        .bind(color)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(StoreError::NotFound("category"))
+    }
+
+    /// Deletes a category and its memberships (not the contacts). A category a campaign targets
+    /// is kept by `campaign_categories_category_id_fkey`.
+    pub async fn delete_category(&self, id: i64) -> Result<(), StoreError> {
+        let deleted = sqlx::query("DELETE FROM categories WHERE id = $1")
+            .bind(id)
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
+        if deleted == 0 {
+            return Err(StoreError::NotFound("category"));
+        }
+        Ok(())
+    }
+
+    /// Takes a contact out of a category.
+    pub async fn remove_from_category(
+        &self,
+        category_id: i64,
+        contact_id: i64,
+    ) -> Result<(), StoreError> {
+        let removed = sqlx::query(
+            "DELETE FROM contact_categories WHERE category_id = $1 AND contact_id = $2",
+        )
+        .bind(category_id)
+        .bind(contact_id)
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        if removed == 0 {
+            return Err(StoreError::NotFound("category membership"));
+        }
+        Ok(())
+    }
+}

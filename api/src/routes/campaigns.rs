@@ -1,0 +1,336 @@
+//! Routes of `/campaigns`: drafts (create, read, edit, delete), the campaign operations (send,
+//! stop, retry, relaunch) and the read side (statistics, per-contact journeys).
+//!
+//! Texts and settings are validated here, when the campaign is written, so nothing invalid is
+//! discovered mid-campaign (R18); whether a campaign is still a draft is decided by the store
+//! under a row lock, and whether it may start by the engine.
+
+use crate::auth::AuthUser;
+use crate::context::ApiContext;
+use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult};
+use crate::operations::{Launched, SettingsOverrides};
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use campaign_activities::store::campaigns_api::{
+    CampaignChanges, CampaignContact, CampaignRecord, CampaignState, DraftDelete, DraftWrite,
+    NewCampaign, Page, PageRequest,
+};
+use campaign_activities::store::reporting::CampaignStats;
+use campaign_domain::{JourneyState, Template};
+use serde::{Deserialize, Serialize};
+
+pub fn routes() -> Router<ApiContext> {
+    Router::new()
+        .route("/campaigns", get(list).post(create))
+        .route("/campaigns/{id}", get(show).put(update).delete(remove))
+        .route("/campaigns/{id}/send", post(send))
+        .route("/campaigns/{id}/stop", post(stop))
+        .route("/campaigns/{id}/retry", post(retry))
+        .route("/campaigns/{id}/relaunch", post(relaunch))
+        .route("/campaigns/{id}/stats", get(stats))
+        .route("/campaigns/{id}/contacts", get(contacts))
+}
+
+/// Page size when the client gives none, and the largest it may ask for.
+const DEFAULT_PAGE_SIZE: u32 = 20;
+const MAX_PAGE_SIZE: u32 = 100;
+/// Longest campaign name.
+const MAX_NAME_CHARS: usize = 200;
+
+/// The `page` (from 1) and `size` (1 to 100) query parameters, checked. Shared by every
+/// paginated route of this module and of `/messages`.
+pub(crate) fn page_request(page: Option<u32>, size: Option<u32>) -> ApiResult<PageRequest> {
+    let page = page.unwrap_or(1);
+    let size = size.unwrap_or(DEFAULT_PAGE_SIZE);
+    if page == 0 {
+        return Err(ApiError::Validation("page starts at 1".to_owned()));
+    }
+    if size == 0 || size > MAX_PAGE_SIZE {
+        return Err(ApiError::Validation(format!(
+            "size must be between 1 and {MAX_PAGE_SIZE}"
+        )));
+    }
+    Ok(PageRequest { page, size })
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CreateCampaign {
+    name: String,
+    message_1: String,
+    message_2: String,
+    category_ids: Vec<i64>,
+    #[serde(default)]
+    settings: Option<serde_json::Value>,
+}
+
+/// Fields of a draft to change; absent ones stay as they are.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UpdateCampaign {
+    name: Option<String>,
+    message_1: Option<String>,
+    message_2: Option<String>,
+    category_ids: Option<Vec<i64>>,
+    settings: Option<serde_json::Value>,
+}
+
+#[derive(Debug, Deserialize)]
+struct ListQuery {
+    page: Option<u32>,
+    size: Option<u32>,
+    status: Option<CampaignState>,
+}
+
+#[derive(Debug, Deserialize)]
+struct ContactsQuery {
+    page: Option<u32>,
+    size: Option<u32>,
+    state: Option<JourneyState>,
+}
+
+#[derive(Debug, Serialize)]
+struct StopAnswer {
+    campaign_id: i64,
+    stop_requested: bool,
+}
+
+fn valid_name(name: &str) -> ApiResult<String> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > MAX_NAME_CHARS {
+        return Err(ApiError::Validation(format!(
+            "name must be 1 to {MAX_NAME_CHARS} characters"
+        )));
+    }
+    Ok(name.to_owned())
+}
+
+fn valid_text(field: &str, text: &str) -> ApiResult<Template> {
+    Template::parse(text).map_err(|err| ApiError::Validation(format!("{field}: {err}")))
+}
+
+fn valid_categories(category_ids: &[i64]) -> ApiResult<()> {
+    if category_ids.is_empty() {
+        return Err(ApiError::Validation(
+            "category_ids must name at least one category".to_owned(),
+        ));
+    }
+    Ok(())
+}
+
+/// Checks overrides the way launch will read them (known keys, sensible values), so a draft
+/// that saves is a draft that can start. Stored as given.
+fn valid_settings(
+    context: &ApiContext,
+    settings: serde_json::Value,
+) -> ApiResult<serde_json::Value> {
+    let overrides: SettingsOverrides = serde_json::from_value(settings.clone())
+        .map_err(|err| ApiError::Validation(format!("settings: {err}")))?;
+    context
+        .engine
+        .defaults
+        .with_overrides(overrides)
+        .map_err(|reason| ApiError::Validation(format!("settings: {reason}")))?;
+    Ok(settings)
+}
+
+fn written(outcome: DraftWrite) -> ApiResult<CampaignRecord> {
+    match outcome {
+        DraftWrite::Saved(record) => Ok(*record),
+        DraftWrite::NotFound => Err(ApiError::NotFound("campaign")),
+        DraftWrite::NotDraft { status } => Err(ApiError::Conflict(format!(
+            "campaign is {status}; only a draft can be edited"
+        ))),
+        DraftWrite::UnknownCategories(ids) => Err(ApiError::Validation(format!(
+            "unknown category ids: {ids:?}"
+        ))),
+    }
+}
+
+async fn create(
+    State(context): State<ApiContext>,
+    AuthUser(user): AuthUser,
+    ApiJson(request): ApiJson<CreateCampaign>,
+) -> ApiResult<(StatusCode, ApiJson<CampaignRecord>)> {
+    let name = valid_name(&request.name)?;
+    let message_1 = valid_text("message_1", &request.message_1)?;
+    let message_2 = valid_text("message_2", &request.message_2)?;
+    valid_categories(&request.category_ids)?;
+    let settings = valid_settings(
+        &context,
+        request.settings.unwrap_or_else(|| serde_json::json!({})),
+    )?;
+    let outcome = context
+        .store
+        .create_campaign(NewCampaign {
+            name: &name,
+            message_1: &message_1,
+            message_2: &message_2,
+            category_ids: &request.category_ids,
+            settings: &settings,
+            created_by: Some(user.id),
+        })
+        .await?;
+    Ok((StatusCode::CREATED, ApiJson(written(outcome)?)))
+}
+
+async fn list(
+    State(context): State<ApiContext>,
+    _user: AuthUser,
+    ApiQuery(query): ApiQuery<ListQuery>,
+) -> ApiResult<ApiJson<Page<CampaignRecord>>> {
+    let page = page_request(query.page, query.size)?;
+    Ok(ApiJson(
+        context.store.list_campaigns(query.status, page).await?,
+    ))
+}
+
+async fn show(
+    State(context): State<ApiContext>,
+    _user: AuthUser,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<ApiJson<CampaignRecord>> {
+    Ok(ApiJson(context.store.campaign(id).await?))
+}
+
+async fn update(
+    State(context): State<ApiContext>,
+    _user: AuthUser,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(request): ApiJson<UpdateCampaign>,
+) -> ApiResult<ApiJson<CampaignRecord>> {
+    if let Some(category_ids) = &request.category_ids {
+        valid_categories(category_ids)?;
+    }
+    let changes = CampaignChanges {
+        name: request.name.as_deref().map(valid_name).transpose()?,
+        message_1: request
+            .message_1
+            .as_deref()
+            .map(|text| valid_text("message_1", text))
+            .transpose()?,
+        message_2: request
+            .message_2
+            .as_deref()
+            .map(|text| valid_text("message_2", text))
+            .transpose()?,
+        category_ids: request.category_ids,
+        settings: request
+            .settings
+            .map(|settings| valid_settings(&context, settings))
+            .transpose()?,
+    };
+    let outcome = context.store.update_draft_campaign(id, changes).await?;
+    Ok(ApiJson(written(outcome)?))
+}
+
+/// Deletes a draft. A launched campaign keeps its history: a running one must be stopped, and
+/// even then it stays (409).
+async fn remove(
+    State(context): State<ApiContext>,
+    _user: AuthUser,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<StatusCode> {
+    match context.store.delete_draft_campaign(id).await? {
+        DraftDelete::Deleted => Ok(StatusCode::NO_CONTENT),
+        DraftDelete::NotFound => Err(ApiError::NotFound("campaign")),
+        DraftDelete::NotDraft { status } if status == CampaignState::Running.as_str() => Err(
+            ApiError::Conflict("campaign is running; stop it first".to_owned()),
+        ),
+        DraftDelete::NotDraft { status } => Err(ApiError::Conflict(format!(
+            "campaign is {status}; only a draft can be deleted"
+        ))),
+    }
+}
+
+/// Starts a draft (202): the engine refuses a repeat (409), a quota it would exceed (429 with
+/// the remaining count) and an empty audience (422).
+async fn send(
+    State(context): State<ApiContext>,
+    _user: AuthUser,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<(StatusCode, ApiJson<Launched>)> {
+    let launched = context.engine.launch(id).await?;
+    Ok((StatusCode::ACCEPTED, ApiJson(launched)))
+}
+
+/// Asks the campaign's workflow to stop (202): it closes every open journey as `cancelled`,
+/// then the campaign; `stats` shows `cancelled` once it has.
+async fn stop(
+    State(context): State<ApiContext>,
+    _user: AuthUser,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<(StatusCode, ApiJson<StopAnswer>)> {
+    context.engine.stop(id).await?;
+    Ok((
+        StatusCode::ACCEPTED,
+        ApiJson(StopAnswer {
+            campaign_id: id,
+            stop_requested: true,
+        }),
+    ))
+}
+
+async fn retry(
+    State(context): State<ApiContext>,
+    _user: AuthUser,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<(StatusCode, ApiJson<Launched>)> {
+    let launched = context.engine.retry(id).await?;
+    Ok((StatusCode::ACCEPTED, ApiJson(launched)))
+}
+
+/// A fresh run of a finished campaign, as a new campaign whose id the answer carries.
+async fn relaunch(
+    State(context): State<ApiContext>,
+    _user: AuthUser,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<(StatusCode, ApiJson<Launched>)> {
+    let launched = context.engine.relaunch(id).await?;
+    Ok((StatusCode::ACCEPTED, ApiJson(launched)))
+}
+
+async fn stats(
+    State(context): State<ApiContext>,
+    _user: AuthUser,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<ApiJson<CampaignStats>> {
+    Ok(ApiJson(context.store.campaign_stats(id).await?))
+}
+
+async fn contacts(
+    State(context): State<ApiContext>,
+    _user: AuthUser,
+    ApiPath(id): ApiPath<i64>,
+    ApiQuery(query): ApiQuery<ContactsQuery>,
+) -> ApiResult<ApiJson<Page<CampaignContact>>> {
+    let page = page_request(query.page, query.size)?;
+    Ok(ApiJson(
+        context
+            .store
+            .campaign_contacts(id, query.state, page)
+            .await?,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pages_start_at_one_and_are_bounded() {
+        assert_eq!(
+            page_request(None, None).unwrap(),
+            PageRequest {
+                page: 1,
+                size: DEFAULT_PAGE_SIZE
+            }
+        );
+        assert!(page_request(Some(0), None).is_err());
+        assert!(page_request(None, Some(0)).is_err());
+        assert!(page_request(None, Some(MAX_PAGE_SIZE + 1)).is_err());
+        assert_eq!(page_request(Some(3), Some(10)).unwrap().offset(), 20);
+    }
+}

@@ -1,0 +1,128 @@
+//! Routes of `/monitoring`: today's sending against the daily limit (R10) with its alert level
+//! (R14), and whether the circuit breaker has paused sending (R13).
+
+use crate::auth::AuthUser;
+use crate::context::ApiContext;
+use crate::error::{ApiJson, ApiResult};
+use axum::Router;
+use axum::extract::State;
+use axum::routing::get;
+use campaign_activities::store::reporting::percent;
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+
+pub fn routes() -> Router<ApiContext> {
+    Router::new().route("/monitoring/daily", get(daily))
+}
+
+/// How close today's sends are to the daily limit (R14).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AlertLevel {
+    Ok,
+    Attention,
+    Danger,
+    Blocked,
+}
+
+/// R14's levels, written for the default limit of 1000 (0–750 ok, 751–900 attention,
+/// 901–1000 danger, above blocked), scaled to `limit`: up to 75 % ok, up to 90 % attention, up
+/// to 100 % danger, beyond blocked. A limit of zero or less refuses every send, so it is
+/// always blocked. Integer arithmetic, so the boundaries are exact.
+pub fn alert_level(sent: i32, limit: i32) -> AlertLevel {
+    let (sent, limit) = (i64::from(sent), i64::from(limit));
+    if limit <= 0 {
+        AlertLevel::Blocked
+    } else if sent * 100 <= limit * 75 {
+        AlertLevel::Ok
+    } else if sent * 100 <= limit * 90 {
+        AlertLevel::Attention
+    } else if sent <= limit {
+        AlertLevel::Danger
+    } else {
+        AlertLevel::Blocked
+    }
+}
+
+#[derive(Debug, Serialize)]
+struct DailyMonitoring {
+    date: NaiveDate,
+    sent: i32,
+    message_1: i32,
+    message_2: i32,
+    errors: i32,
+    limit: i32,
+    remaining: i32,
+    level: AlertLevel,
+    /// Contacts who answered within their window today, as a percentage of today's Message 1
+    /// sends (at most 100).
+    interaction_rate: f64,
+    sending_paused_until: Option<DateTime<Utc>>,
+}
+
+async fn daily(
+    State(context): State<ApiContext>,
+    _user: AuthUser,
+) -> ApiResult<ApiJson<DailyMonitoring>> {
+    let today = context.store.daily_sends().await?;
+    let limit = context.config.daily_message_limit;
+    let message_1 = i64::from(today.message_1);
+    Ok(ApiJson(DailyMonitoring {
+        date: today.date,
+        sent: today.sent,
+        message_1: today.message_1,
+        message_2: today.message_2,
+        errors: today.errors,
+        limit,
+        remaining: (limit - today.sent).max(0),
+        level: alert_level(today.sent, limit),
+        interaction_rate: percent(today.answered.min(message_1), message_1),
+        sending_paused_until: today.sending_paused_until,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn r14_levels_at_the_default_limit() {
+        let level = |sent| alert_level(sent, 1000);
+        assert_eq!(level(0), AlertLevel::Ok);
+        assert_eq!(level(750), AlertLevel::Ok);
+        assert_eq!(level(751), AlertLevel::Attention);
+        assert_eq!(level(900), AlertLevel::Attention);
+        assert_eq!(level(901), AlertLevel::Danger);
+        assert_eq!(level(1000), AlertLevel::Danger);
+        assert_eq!(level(1001), AlertLevel::Blocked);
+    }
+
+    #[test]
+    fn levels_scale_with_the_limit() {
+        let level = |sent| alert_level(sent, 20);
+        assert_eq!(level(15), AlertLevel::Ok);
+        assert_eq!(level(16), AlertLevel::Attention);
+        assert_eq!(level(18), AlertLevel::Attention);
+        assert_eq!(level(19), AlertLevel::Danger);
+        assert_eq!(level(20), AlertLevel::Danger);
+        assert_eq!(level(21), AlertLevel::Blocked);
+        assert_eq!(alert_level(0, 0), AlertLevel::Blocked);
+        assert_eq!(alert_level(i32::MAX, i32::MAX), AlertLevel::Danger);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn levels_never_go_down_as_sends_grow(
+            limit in 0..=1_000_000i32,
+            a in 0..=2_000_002i32,
+            b in 0..=2_000_002i32,
+        ) {
+            proptest::prop_assert!(alert_level(a.min(b), limit) <= alert_level(a.max(b), limit));
+        }
+
+        #[test]
+        fn beyond_the_limit_is_always_blocked(limit in 0..=1_000_000i32, over in 1..=1_000i32) {
+            proptest::prop_assert_eq!(alert_level(limit + over, limit), AlertLevel::Blocked);
+        }
+    }
+}

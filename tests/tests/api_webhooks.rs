@@ -1,0 +1,437 @@
+//! Authentication, authorization and the webhook-to-signal bridge through HTTP, against the
+//! running API, real Postgres, real Temporal and the sandbox.
+
+use campaign_tests::TestEnv;
+use campaign_tests::api::{ADMIN_EMAIL, TestApi, WEBHOOK_SECRET, login};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use std::time::Duration;
+use wa_sandbox::ReplyKind;
+
+const CAMPAIGN_TIMEOUT: Duration = Duration::from_secs(300);
+
+fn quick_settings(window_secs: f64) -> Value {
+    json!({
+        "interaction_window_secs": window_secs,
+        "send_interval_secs": 0,
+        "batch_pause_secs": 0,
+        "retry_base_delay_secs": 0.2,
+        "send_timeout_secs": 10,
+    })
+}
+
+/// Message 2 sends the sandbox accepted for each contact reference.
+fn message_2_count(env: &TestEnv, campaign_id: i64, contact_id: i64) -> usize {
+    let reference = format!("campaign-{campaign_id}-contact-{contact_id}-message_2");
+    env.sandbox
+        .accepted()
+        .iter()
+        .filter(|record| record.reference.as_deref() == Some(reference.as_str()))
+        .count()
+}
+
+/// A `message:in:new` text reply from `phone`, quoting `reference` when given.
+fn reply(id: &str, phone: &str, reference: Option<&str>) -> Value {
+    let mut data = json!({
+        "id": id,
+        "type": "text",
+        "flow": "inbound",
+        "fromNumber": phone.trim_start_matches('+'),
+        "toNumber": "+34600000000",
+        "body": "Oui !",
+        "timestamp": chrono::Utc::now().timestamp(),
+    });
+    if let Some(reference) = reference {
+        data["quoted"] = json!({ "id": "65f1c2a0d4e5f60718293a4c", "reference": reference });
+    }
+    json!({ "id": id, "event": "message:in:new", "created": chrono::Utc::now().timestamp(), "data": data })
+}
+
+async fn post_webhook(api: &TestApi, body: &Value) -> StatusCode {
+    api.http
+        .post(api.url("/webhooks/wassenger"))
+        .header("X-Webhook-Secret", WEBHOOK_SECRET)
+        .json(body)
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+async fn journey_state(env: &TestEnv, campaign_id: i64, contact_id: i64) -> String {
+    sqlx::query_scalar("SELECT state FROM journeys WHERE campaign_id = $1 AND contact_id = $2")
+        .bind(campaign_id)
+        .bind(contact_id)
+        .fetch_one(env.store.pool())
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn replies_of_every_kind_get_exactly_one_message_2_each() {
+    let env = TestEnv::start().await.unwrap();
+    let api = env.spawn_api().await.unwrap();
+    let mut behaviour = env.sandbox.behaviour();
+    behaviour.webhook_url = Some(api.url("/webhooks/wassenger"));
+    behaviour.webhook_secret = Some(WEBHOOK_SECRET.to_owned());
+    behaviour.reply_probability = 1.0;
+    behaviour.reply_delay = Duration::ZERO;
+    behaviour.ack_delay = Duration::ZERO;
+    behaviour.reply_types = vec![
+        ReplyKind::Text,
+        ReplyKind::Image,
+        ReplyKind::Voice,
+        ReplyKind::Reaction,
+    ];
+    env.sandbox.set_behaviour(behaviour);
+    let (campaign_id, contact_ids) = env.draft_campaign(12, quick_settings(30.0)).await.unwrap();
+
+    env.engine().launch(campaign_id).await.unwrap();
+    env.campaign_result(campaign_id, CAMPAIGN_TIMEOUT)
+        .await
+        .unwrap();
+
+    for &contact_id in &contact_ids {
+        assert_eq!(
+            journey_state(&env, campaign_id, contact_id).await,
+            "message_2_sent"
+        );
+        assert_eq!(message_2_count(&env, campaign_id, contact_id), 1);
+    }
+    // Acks travel on their own; give the last ones a moment to land.
+    let mut delivered_or_read = 0_i64;
+    for _ in 0..50 {
+        delivered_or_read = sqlx::query_scalar(
+            "SELECT count(*) FROM messages WHERE campaign_id = $1 AND message_type = 'message_1' \
+             AND status IN ('delivered', 'read')",
+        )
+        .bind(campaign_id)
+        .fetch_one(env.store.pool())
+        .await
+        .unwrap();
+        if delivered_or_read == 12 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(delivered_or_read, 12, "acks moved Message 1 forward");
+}
+
+#[tokio::test]
+async fn a_hundred_identical_webhooks_send_one_message_2_and_late_replies_are_recorded() {
+    let env = TestEnv::start().await.unwrap();
+    let api = env.spawn_api().await.unwrap();
+    let (campaign_id, contact_ids) = env.draft_campaign(2, quick_settings(20.0)).await.unwrap();
+    env.engine().launch(campaign_id).await.unwrap();
+    env.wait_for_accepted(2).await.unwrap();
+    let sends = env.sandbox.accepted();
+    let first = &sends[0];
+    let (_, first_contact) =
+        campaign_tests::parse_reference(first.reference.as_deref().unwrap(), "message_1").unwrap();
+
+    let event = reply(
+        "wamid-duplicate-1",
+        &first.phone,
+        first.reference.as_deref(),
+    );
+    let statuses = futures::future::join_all((0..100).map(|_| post_webhook(&api, &event))).await;
+    assert!(
+        statuses.iter().all(|status| *status == StatusCode::OK),
+        "{statuses:?}"
+    );
+    env.wait_for_accepted(3).await.unwrap();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(message_2_count(&env, campaign_id, first_contact), 1);
+    let recorded: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM interactions WHERE provider_message_id = 'wamid-duplicate-1'",
+    )
+    .fetch_one(env.store.pool())
+    .await
+    .unwrap();
+    assert_eq!(recorded, 1);
+
+    // The other contact does not answer within its window: a reply that quotes nothing arrives
+    // after the journey ended and turns `no_interaction` into `late_interaction`.
+    env.campaign_result(campaign_id, CAMPAIGN_TIMEOUT)
+        .await
+        .unwrap();
+    let other = contact_ids
+        .iter()
+        .copied()
+        .find(|&c| c != first_contact)
+        .unwrap();
+    let other_phone = &sends
+        .iter()
+        .find(|record| record.phone != first.phone)
+        .unwrap()
+        .phone;
+    assert_eq!(
+        journey_state(&env, campaign_id, other).await,
+        "no_interaction"
+    );
+    let late = reply("wamid-late-1", other_phone, None);
+    assert_eq!(post_webhook(&api, &late).await, StatusCode::OK);
+    assert_eq!(post_webhook(&api, &late).await, StatusCode::OK);
+    assert_eq!(
+        journey_state(&env, campaign_id, other).await,
+        "late_interaction"
+    );
+    assert_eq!(message_2_count(&env, campaign_id, other), 0);
+    let late_interactions: i32 =
+        sqlx::query_scalar("SELECT late_interaction FROM campaigns WHERE id = $1")
+            .bind(campaign_id)
+            .fetch_one(env.store.pool())
+            .await
+            .unwrap();
+    assert_eq!(late_interactions, 1, "counted once despite the redelivery");
+
+    // A phone with no journey: recorded with no campaign (R6).
+    let stranger = reply("wamid-stranger-1", "+33700000001", None);
+    assert_eq!(post_webhook(&api, &stranger).await, StatusCode::OK);
+    let campaign: Option<i64> = sqlx::query_scalar(
+        "SELECT campaign_id FROM interactions WHERE provider_message_id = 'wamid-stranger-1'",
+    )
+    .fetch_one(env.store.pool())
+    .await
+    .unwrap();
+    assert_eq!(campaign, None);
+}
+
+#[tokio::test]
+async fn webhooks_need_the_secret_and_a_well_formed_body() {
+    let env = TestEnv::start().await.unwrap();
+    let api = env.spawn_api().await.unwrap();
+    let event = reply("wamid-x", "+33612345678", None);
+    let url = api.url("/webhooks/wassenger");
+
+    let without = api.http.post(&url).json(&event).send().await.unwrap();
+    assert_eq!(without.status(), StatusCode::UNAUTHORIZED);
+    let wrong = api
+        .http
+        .post(&url)
+        .header("X-Webhook-Secret", "not-the-secret")
+        .json(&event)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+    let body: Value = wrong.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "unauthorized");
+    let interactions: i64 = sqlx::query_scalar("SELECT count(*) FROM interactions")
+        .fetch_one(env.store.pool())
+        .await
+        .unwrap();
+    assert_eq!(interactions, 0, "nothing happens without the secret");
+
+    let by_query = api
+        .http
+        .post(format!("{url}?token={WEBHOOK_SECRET}"))
+        .json(&json!({ "event": "device:status", "data": {} }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        by_query.status(),
+        StatusCode::OK,
+        "unknown events are acknowledged"
+    );
+
+    for malformed in [
+        "{",
+        "[]",
+        r#"{"event": "message:in:new"}"#,
+        r#"{"event": "message:in:new", "data": {"id": "x"}}"#,
+    ] {
+        let response = api
+            .http
+            .post(&url)
+            .header("X-Webhook-Secret", WEBHOOK_SECRET)
+            .header("content-type", "application/json")
+            .body(malformed)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{malformed}");
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "bad_request");
+    }
+}
+
+#[tokio::test]
+async fn authorization_matrix() {
+    let env = TestEnv::start().await.unwrap();
+    let api = env
+        .spawn_api_with(&[("ACCESS_TOKEN_TTL_SECS", "1")])
+        .await
+        .unwrap();
+    let protected = [
+        ("GET", "/auth/me"),
+        ("GET", "/users"),
+        ("POST", "/users"),
+        ("GET", "/users/1"),
+        ("GET", "/categories"),
+        ("POST", "/categories"),
+        ("GET", "/contacts"),
+        ("POST", "/contacts"),
+        ("GET", "/contacts/export"),
+        ("GET", "/campaigns"),
+        ("POST", "/campaigns"),
+        ("GET", "/campaigns/1/stats"),
+        ("POST", "/campaigns/1/send"),
+        ("GET", "/messages"),
+        ("GET", "/messages/stats"),
+        ("GET", "/monitoring/daily"),
+    ];
+    for (method, path) in protected {
+        let response = api
+            .http
+            .request(method.parse().unwrap(), api.url(path))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            response.status(),
+            StatusCode::UNAUTHORIZED,
+            "{method} {path}"
+        );
+    }
+    for open in ["/health", "/metrics"] {
+        let response = api.http.get(api.url(open)).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{open}");
+    }
+
+    // An admin may not manage users.
+    let created = api
+        .post("/users")
+        .json(&json!({ "email": "ops@example.com", "password": "long enough pw", "role": "admin" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), StatusCode::CREATED);
+    let admin: Value = created.json().await.unwrap();
+    let admin_token = login(
+        &api.http,
+        &api.base_url,
+        "ops@example.com",
+        "long enough pw",
+    )
+    .await
+    .unwrap();
+    let forbidden = api
+        .http
+        .get(api.url("/users"))
+        .bearer_auth(&admin_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forbidden.status(), StatusCode::FORBIDDEN);
+    let me: Value = api
+        .http
+        .get(api.url("/auth/me"))
+        .bearer_auth(&admin_token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me["role"], "admin");
+
+    // Tampered and expired tokens.
+    let mut tampered = api.admin_token.clone();
+    tampered.pop();
+    tampered.push(if api.admin_token.ends_with('A') {
+        'B'
+    } else {
+        'A'
+    });
+    let response = api
+        .http
+        .get(api.url("/auth/me"))
+        .bearer_auth(&tampered)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    tokio::time::sleep(Duration::from_millis(2_100)).await;
+    let expired = api.get("/auth/me").send().await.unwrap();
+    assert_eq!(expired.status(), StatusCode::UNAUTHORIZED);
+
+    // Wrong password; an inactive user is refused even with the right one.
+    let wrong = login(&api.http, &api.base_url, ADMIN_EMAIL, "wrong password").await;
+    assert!(wrong.is_err());
+    let fresh_admin = login(
+        &api.http,
+        &api.base_url,
+        ADMIN_EMAIL,
+        campaign_tests::api::ADMIN_PASSWORD,
+    )
+    .await
+    .unwrap();
+    let deactivated = api
+        .http
+        .put(api.url(&format!("/users/{}", admin["id"])))
+        .bearer_auth(&fresh_admin)
+        .json(&json!({ "is_active": false }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(deactivated.status(), StatusCode::OK);
+    assert!(
+        login(
+            &api.http,
+            &api.base_url,
+            "ops@example.com",
+            "long enough pw"
+        )
+        .await
+        .is_err()
+    );
+}
+
+#[tokio::test]
+async fn with_temporal_down_the_webhook_answers_503_and_the_redelivery_takes_effect_once() {
+    let mut temporal = campaign_tests::temporal::OwnTemporal::start()
+        .await
+        .unwrap();
+    let env = TestEnv::start_on(temporal.address(), 100, &[])
+        .await
+        .unwrap();
+    let api = env.spawn_api().await.unwrap();
+    let (campaign_id, _) = env.draft_campaign(1, quick_settings(120.0)).await.unwrap();
+    env.engine().launch(campaign_id).await.unwrap();
+    env.wait_for_accepted(1).await.unwrap();
+    let message_1 = env.sandbox.accepted().remove(0);
+    let (_, contact_id) =
+        campaign_tests::parse_reference(message_1.reference.as_deref().unwrap(), "message_1")
+            .unwrap();
+    let event = reply(
+        "wamid-outage-1",
+        &message_1.phone,
+        message_1.reference.as_deref(),
+    );
+
+    temporal.stop().await.unwrap();
+    assert_eq!(
+        post_webhook(&api, &event).await,
+        StatusCode::SERVICE_UNAVAILABLE
+    );
+    let health = api.http.get(api.url("/health")).send().await.unwrap();
+    assert_eq!(health.status(), StatusCode::SERVICE_UNAVAILABLE);
+
+    temporal.restart().await.unwrap();
+    let mut status = StatusCode::SERVICE_UNAVAILABLE;
+    for _ in 0..50 {
+        // The provider redelivers until it gets a 2xx.
+        status = post_webhook(&api, &event).await;
+        if status == StatusCode::OK {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(post_webhook(&api, &event).await, StatusCode::OK);
+    env.wait_for_accepted(2).await.unwrap();
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(message_2_count(&env, campaign_id, contact_id), 1);
+}
