@@ -9,6 +9,7 @@ pub mod campaign;
 pub mod journey;
 pub mod provider;
 pub mod store;
+pub mod verification;
 
 pub use campaign::{AudiencePageInput, CampaignActivities, CampaignCompletion, CloseJourneysInput};
 pub use journey::{
@@ -16,3 +17,4 @@ pub use journey::{
     SendMessageInput, SendPolicy, SentMessage,
 };
 pub use store::{BreakerPolicy, Closing, Pacing, Store, StoreError};
+pub use verification::{VerificationActivities, VerificationTally};

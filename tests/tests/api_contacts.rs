@@ -761,10 +761,18 @@ async fn whatsapp_checks_set_the_flag_and_its_time() {
             .json(&json!({ "contact_ids": ids })),
     )
     .await;
-    assert_eq!(
-        (status, accepted),
-        (StatusCode::ACCEPTED, json!({ "accepted": 2 }))
-    );
+    assert_eq!(status, StatusCode::ACCEPTED, "{accepted}");
+    assert_eq!(accepted["accepted"], 2);
+    // The checks run in the durable `VerifyNumbers` workflow: its result is the tally.
+    let tally = env
+        .client
+        .get_workflow_handle::<campaign_workflows::VerifyNumbers>(
+            accepted["workflow_id"].as_str().unwrap(),
+        )
+        .get_result(Default::default())
+        .await
+        .unwrap();
+    assert_eq!(tally.on_whatsapp, 2, "{tally:?}");
     for id in &ids {
         let contact = verified(&api, *id).await;
         assert_eq!(contact["whatsapp_verified"], true, "{contact}");

@@ -8,8 +8,10 @@
 pub mod config;
 
 use campaign_activities::provider::WassengerClient;
-use campaign_activities::{BreakerPolicy, CampaignActivities, JourneyActivities, Store};
-use campaign_workflows::{Campaign, ContactJourney};
+use campaign_activities::{
+    BreakerPolicy, CampaignActivities, JourneyActivities, Store, VerificationActivities,
+};
+use campaign_workflows::{Campaign, ContactJourney, VerifyNumbers};
 use std::future::Future;
 use std::sync::Arc;
 use temporalio_client::{Client, ClientOptions, Connection, ConnectionOptions};
@@ -84,6 +86,7 @@ pub async fn run(config: WorkerConfig, shutdown: impl Future<Output = ()>) -> an
         pause: config.breaker_pause,
         ..BreakerPolicy::default()
     };
+    let verification_activities = VerificationActivities::new(store.clone(), provider.clone());
     let activities = JourneyActivities::new(store, provider, config.daily_message_limit, breaker);
 
     let runtime = Runtime::from_current_tokio(Default::default())?;
@@ -99,7 +102,9 @@ pub async fn run(config: WorkerConfig, shutdown: impl Future<Output = ()>) -> an
         WorkerOptions::new(config.task_queue.clone())
             .register_workflow::<ContactJourney>()?
             .register_workflow::<Campaign>()?
+            .register_workflow::<VerifyNumbers>()?
             .register_activities(activities.clone())
+            .register_activities(verification_activities)
             .register_activities(campaign_activities)
             .graceful_shutdown_period(config.graceful_shutdown)
             .build(),

@@ -7,10 +7,12 @@
 
 pub mod campaign;
 pub mod journey;
+pub mod verification;
 
 pub use campaign::{
     Campaign, CampaignInput, CampaignProgress, CampaignSettings, CampaignStatus, JourneyReport,
 };
+pub use verification::{VerifyNumbers, VerifyNumbersInput};
 pub use journey::{
     ContactJourney, Interaction, JourneyInput, JourneyOutcome, JourneyStatus, TaskQueues,
 };

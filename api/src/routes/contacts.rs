@@ -5,6 +5,7 @@
 use crate::auth::AuthUser;
 use crate::context::ApiContext;
 use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult};
+use crate::openapi::{BulkVerifyAnswer, ErrorBody};
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::State;
@@ -17,9 +18,10 @@ use campaign_activities::store::contacts::{
     Contact, ContactChanges, ContactFilter, NewContact, Window,
 };
 use campaign_domain::PhoneNumber;
+use campaign_workflows::{VerifyNumbers, VerifyNumbersInput};
 use futures::{StreamExt, TryStreamExt, stream};
 use serde::{Deserialize, Serialize};
-use std::sync::Arc;
+use temporalio_client::WorkflowStartOptions;
 
 pub fn routes() -> Router<ApiContext> {
     Router::new()
@@ -74,7 +76,7 @@ impl Paging {
 }
 
 /// One page of a list: `{items, total, page, size}`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub(crate) struct Page<T> {
     items: Vec<T>,
     total: i64,
@@ -94,7 +96,8 @@ fn name(value: Option<String>) -> Option<String> {
     value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct ListQuery {
     search: Option<String>,
     category_id: Option<i64>,
@@ -104,7 +107,7 @@ struct ListQuery {
 
 /// A contact's fields as a client writes them: the phone either in E.164 (`phone`) or as
 /// `country_code` + `phone_number`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct ContactBody {
     phone: Option<String>,
@@ -134,12 +137,25 @@ impl ContactBody {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct ContactIds {
     contact_ids: Vec<i64>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/contacts",
+    tag = "contacts",
+    operation_id = "list_contacts",
+    security(("bearer" = [])),
+    params(ListQuery),
+    responses(
+        (status = 200, description = "A page of contacts", body = Page<Contact>),
+        (status = 401, description = "Missing or invalid access token", body = ErrorBody),
+        (status = 422, description = "Invalid page, size or query", body = ErrorBody),
+    )
+)]
 async fn list(
     _: AuthUser,
     State(context): State<ApiContext>,
@@ -157,6 +173,21 @@ async fn list(
     Ok(ApiJson(paging.answer(contacts, total)))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/contacts",
+    tag = "contacts",
+    operation_id = "create_contact",
+    security(("bearer" = [])),
+    request_body = ContactBody,
+    responses(
+        (status = 201, description = "The contact created", body = Contact),
+        (status = 400, description = "Malformed JSON", body = ErrorBody),
+        (status = 401, description = "Missing or invalid access token", body = ErrorBody),
+        (status = 409, description = "A contact with this phone number already exists", body = ErrorBody),
+        (status = 422, description = "Missing or invalid phone, unknown category or invalid body", body = ErrorBody),
+    )
+)]
 async fn create(
     _: AuthUser,
     State(context): State<ApiContext>,
@@ -175,6 +206,19 @@ async fn create(
     Ok((StatusCode::CREATED, ApiJson(contact)))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/contacts/{id}",
+    tag = "contacts",
+    operation_id = "get_contact",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Contact id")),
+    responses(
+        (status = 200, description = "The contact", body = Contact),
+        (status = 401, description = "Missing or invalid access token", body = ErrorBody),
+        (status = 404, description = "No such contact", body = ErrorBody),
+    )
+)]
 async fn show(
     _: AuthUser,
     State(context): State<ApiContext>,
@@ -184,6 +228,23 @@ async fn show(
 }
 
 /// Changes the fields given and leaves the others; `category_ids` replaces the memberships.
+#[utoipa::path(
+    put,
+    path = "/api/v1/contacts/{id}",
+    tag = "contacts",
+    operation_id = "update_contact",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Contact id")),
+    request_body = ContactBody,
+    responses(
+        (status = 200, description = "The contact as changed (`category_ids` replaces the memberships)", body = Contact),
+        (status = 400, description = "Malformed JSON", body = ErrorBody),
+        (status = 401, description = "Missing or invalid access token", body = ErrorBody),
+        (status = 404, description = "No such contact", body = ErrorBody),
+        (status = 409, description = "A contact with this phone number already exists", body = ErrorBody),
+        (status = 422, description = "Invalid phone, unknown category or invalid body", body = ErrorBody),
+    )
+)]
 async fn update(
     _: AuthUser,
     State(context): State<ApiContext>,
@@ -199,6 +260,19 @@ async fn update(
     Ok(ApiJson(context.store.update_contact(id, changes).await?))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/v1/contacts/{id}",
+    tag = "contacts",
+    operation_id = "delete_contact",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Contact id")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, description = "Missing or invalid access token", body = ErrorBody),
+        (status = 404, description = "No such contact", body = ErrorBody),
+    )
+)]
 async fn remove(
     _: AuthUser,
     State(context): State<ApiContext>,
@@ -225,6 +299,20 @@ async fn number_exists(
     })
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/contacts/{id}/verify",
+    tag = "contacts",
+    operation_id = "verify_contact",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Contact id")),
+    responses(
+        (status = 200, description = "The contact with `whatsapp_verified` set by the provider's answer", body = Contact),
+        (status = 401, description = "Missing or invalid access token", body = ErrorBody),
+        (status = 404, description = "No such contact", body = ErrorBody),
+        (status = 503, description = "The WhatsApp provider could not be asked", body = ErrorBody),
+    )
+)]
 async fn verify(
     _: AuthUser,
     State(context): State<ApiContext>,
@@ -248,68 +336,68 @@ pub(crate) async fn refuse_unknown_contacts(store: &Store, ids: &[i64]) -> ApiRe
     )))
 }
 
-/// Accepts the contacts for checking and answers at once; the checks run one after the other in
-/// the background.
-///
-/// Known gap: the background task is not durable. A restart of the API loses the checks not yet
-/// done and nothing retries them; this belongs in a Temporal workflow.
+/// Contacts one bulk check may name: keeps the workflow's input small.
+const MAX_BULK_VERIFY: usize = 10_000;
+
+/// Accepts the contacts for checking and answers at once; the `VerifyNumbers` workflow does the
+/// checks in batches, durably: an API or worker restart does not lose them, and a provider
+/// outage delays them rather than dropping them.
+#[utoipa::path(
+    post,
+    path = "/api/v1/contacts/verify",
+    tag = "contacts",
+    operation_id = "verify_contacts",
+    security(("bearer" = [])),
+    request_body = ContactIds,
+    responses(
+        (status = 202, description = "Accepted: the checks run in the background", body = BulkVerifyAnswer),
+        (status = 400, description = "Malformed JSON", body = ErrorBody),
+        (status = 401, description = "Missing or invalid access token", body = ErrorBody),
+        (status = 422, description = "Unknown contact ids, too many, or invalid body", body = ErrorBody),
+        (status = 503, description = "Temporal is unavailable", body = ErrorBody),
+    )
+)]
 async fn verify_many(
     _: AuthUser,
     State(context): State<ApiContext>,
     ApiJson(body): ApiJson<ContactIds>,
 ) -> ApiResult<(StatusCode, ApiJson<serde_json::Value>)> {
+    if body.contact_ids.len() > MAX_BULK_VERIFY {
+        return Err(ApiError::Validation(format!(
+            "at most {MAX_BULK_VERIFY} contacts per request"
+        )));
+    }
     refuse_unknown_contacts(&context.store, &body.contact_ids).await?;
-    let contacts = context.store.contact_phones(&body.contact_ids).await?;
-    let accepted = contacts.len();
-    tokio::spawn(verify_in_background(
-        context.store.clone(),
-        context.provider.clone(),
-        contacts,
-    ));
+    let mut contact_ids = body.contact_ids;
+    contact_ids.sort_unstable();
+    contact_ids.dedup();
+    let accepted = contact_ids.len();
+    let workflow_id = format!("verify-numbers-{}", uuid::Uuid::new_v4().simple());
+    context
+        .temporal
+        .start_workflow(
+            VerifyNumbers::run,
+            VerifyNumbersInput { contact_ids },
+            WorkflowStartOptions::new(context.config.task_queue.clone(), workflow_id.clone())
+                .build(),
+        )
+        .await
+        .map_err(|err| {
+            tracing::warn!(%err, "could not start the bulk WhatsApp check");
+            ApiError::Unavailable("Temporal")
+        })?;
     Ok((
         StatusCode::ACCEPTED,
-        ApiJson(serde_json::json!({ "accepted": accepted })),
+        ApiJson(serde_json::json!({ "accepted": accepted, "workflow_id": workflow_id })),
     ))
-}
-
-async fn verify_in_background(
-    store: Store,
-    provider: Arc<WassengerClient>,
-    contacts: Vec<(i64, String)>,
-) {
-    let total = contacts.len();
-    for (done, (id, phone)) in contacts.into_iter().enumerate() {
-        let exists = match provider.number_exists(&phone).await {
-            Ok(exists) => exists,
-            // An unavailable provider would fail (or time out on) every remaining number too.
-            Err(err) if err.is_retryable() => {
-                tracing::warn!(
-                    reason = err.reason(),
-                    unchecked = total - done,
-                    "bulk WhatsApp check stopped"
-                );
-                return;
-            }
-            Err(err) => {
-                tracing::warn!(
-                    contact_id = id,
-                    reason = err.reason(),
-                    "WhatsApp number check failed"
-                );
-                continue;
-            }
-        };
-        if let Err(err) = store.set_whatsapp_verified(id, exists).await {
-            tracing::warn!(contact_id = id, error = %err, "could not record a WhatsApp check");
-        }
-    }
 }
 
 /// Contacts per page of an export: bounded memory whatever the size of the table.
 const EXPORT_PAGE: i64 = 1_000;
 const EXPORT_HEADER: &[u8] = b"phone,first_name,last_name,whatsapp_verified\n";
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct ExportQuery {
     search: Option<String>,
     category_id: Option<i64>,
@@ -337,6 +425,19 @@ fn csv_rows(contacts: &[Contact]) -> Result<Bytes, csv::Error> {
 /// Streams the contacts as CSV, a keyset page at a time. The first page is read before
 /// answering so a database failure is still a proper error response; a later one can only cut
 /// the download short.
+#[utoipa::path(
+    get,
+    path = "/api/v1/contacts/export",
+    tag = "contacts",
+    operation_id = "export_contacts",
+    security(("bearer" = [])),
+    params(ExportQuery),
+    responses(
+        (status = 200, description = "CSV: `phone,first_name,last_name,whatsapp_verified`", body = String, content_type = "text/csv"),
+        (status = 401, description = "Missing or invalid access token", body = ErrorBody),
+        (status = 422, description = "Invalid query", body = ErrorBody),
+    )
+)]
 async fn export(
     _: AuthUser,
     State(context): State<ApiContext>,
@@ -391,12 +492,13 @@ const IMPORT_BATCH: usize = 500;
 /// get an answer as large as itself.
 const MAX_REPORTED_ERRORS: usize = 1_000;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct ImportQuery {
     category_id: Option<i64>,
 }
 
-#[derive(Debug, Default, Serialize)]
+#[derive(Debug, Default, Serialize, utoipa::ToSchema)]
 struct ImportReport {
     total: u64,
     created: u64,
@@ -405,7 +507,7 @@ struct ImportReport {
     errors: Vec<LineError>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 struct LineError {
     line: u64,
     reason: String,
@@ -643,6 +745,27 @@ impl Importer<'_> {
 /// The size limit is `max_import_bytes`, not the general body limit: a declared
 /// `Content-Length` is checked up front, and a streamed body is counted as it arrives, in which
 /// case the batches inserted before the limit was crossed stay imported.
+#[utoipa::path(
+    post,
+    path = "/api/v1/contacts/import",
+    tag = "contacts",
+    operation_id = "import_contacts",
+    security(("bearer" = [])),
+    params(ImportQuery),
+    request_body(
+        content = String,
+        content_type = "text/csv",
+        description = "CSV with a header naming `phone` (E.164), or `country_code` and `phone_number`; optional `first_name`, `last_name`",
+    ),
+    responses(
+        (status = 200, description = "What the import did; invalid rows are reported by line", body = ImportReport),
+        (status = 400, description = "Unreadable CSV", body = ErrorBody),
+        (status = 401, description = "Missing or invalid access token", body = ErrorBody),
+        (status = 404, description = "No such category", body = ErrorBody),
+        (status = 413, description = "The file exceeds the import size limit", body = ErrorBody),
+        (status = 422, description = "Missing header or phone column", body = ErrorBody),
+    )
+)]
 async fn import(
     _: AuthUser,
     State(context): State<ApiContext>,
