@@ -7,6 +7,7 @@
 
 use crate::context::ApiContext;
 use crate::error::{ApiError, ApiJson, ApiResult};
+use crate::openapi::ErrorBody;
 use argon2::Argon2;
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
@@ -202,21 +203,22 @@ pub fn routes() -> Router<ApiContext> {
         .route("/auth/me", get(me))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct LoginRequest {
     pub email: String,
     pub password: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct RefreshRequest {
     pub refresh_token: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct TokenResponse {
     pub access_token: String,
     pub refresh_token: String,
+    #[schema(value_type = String, example = "bearer")]
     pub token_type: &'static str,
     /// Seconds until the access token expires.
     pub expires_in: u64,
@@ -237,6 +239,19 @@ fn tokens(context: &ApiContext, user: User) -> ApiResult<TokenResponse> {
 /// answer takes as long as for a known one and does not reveal which emails exist.
 const DECOY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$0Ck4yb0T0pG1U5nQx2m3S3vnZ8o4B7rX0j6bQ5aPq2E";
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/login",
+    tag = "auth",
+    operation_id = "login",
+    request_body = LoginRequest,
+    responses(
+        (status = 200, description = "Access and refresh tokens", body = TokenResponse),
+        (status = 400, description = "Malformed JSON", body = ErrorBody),
+        (status = 401, description = "Wrong email or password, or inactive user", body = ErrorBody),
+        (status = 422, description = "Body of the wrong shape", body = ErrorBody),
+    )
+)]
 async fn login(
     State(context): State<ApiContext>,
     ApiJson(request): ApiJson<LoginRequest>,
@@ -257,6 +272,19 @@ async fn login(
     }
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/refresh",
+    tag = "auth",
+    operation_id = "refresh_tokens",
+    request_body = RefreshRequest,
+    responses(
+        (status = 200, description = "New access and refresh tokens", body = TokenResponse),
+        (status = 400, description = "Malformed JSON", body = ErrorBody),
+        (status = 401, description = "Invalid or expired refresh token, or inactive user", body = ErrorBody),
+        (status = 422, description = "Body of the wrong shape", body = ErrorBody),
+    )
+)]
 async fn refresh(
     State(context): State<ApiContext>,
     ApiJson(request): ApiJson<RefreshRequest>,
@@ -268,6 +296,17 @@ async fn refresh(
     Ok(ApiJson(tokens(&context, user)?))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/auth/me",
+    tag = "auth",
+    operation_id = "current_user",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The authenticated user", body = User),
+        (status = 401, description = "Missing, invalid or expired access token", body = ErrorBody),
+    )
+)]
 async fn me(AuthUser(user): AuthUser) -> ApiJson<User> {
     ApiJson(user)
 }

@@ -10,6 +10,7 @@ pub mod config;
 pub mod context;
 pub mod error;
 pub mod metrics;
+pub mod openapi;
 pub mod operations;
 pub mod routes;
 pub mod startup;

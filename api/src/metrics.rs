@@ -91,6 +91,16 @@ pub async fn count_requests(
 }
 
 /// `GET /metrics`: Prometheus text format.
+#[utoipa::path(
+    get,
+    path = "/api/v1/metrics",
+    tag = "metrics",
+    operation_id = "metrics",
+    responses(
+        (status = 200, description = "Prometheus text exposition format", body = String, content_type = "text/plain; version=0.0.4"),
+        (status = 500, description = "The metrics could not be encoded", body = crate::openapi::ErrorBody),
+    )
+)]
 pub async fn render(State(context): State<ApiContext>) -> Response {
     match context.store.messages_by_status_today().await {
         Ok(counts) => {

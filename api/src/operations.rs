@@ -17,7 +17,7 @@ use temporalio_client::{
 use temporalio_common::search_attributes::SearchAttributes;
 
 /// Campaign settings an operator may override per campaign; anything else is refused.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SettingsOverrides {
     pub interaction_window_secs: Option<f64>,
@@ -186,7 +186,7 @@ pub enum OperationError {
 }
 
 /// A campaign started (or restarted).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Launched {
     pub campaign_id: i64,
     pub workflow_id: String,

@@ -7,7 +7,7 @@ use crate::config::ApiConfig;
 use crate::context::ApiContext;
 use crate::metrics::Metrics;
 use crate::operations::{Engine, SettingsSnapshot};
-use crate::{auth, metrics, routes};
+use crate::{auth, metrics, openapi, routes};
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::get;
@@ -96,6 +96,8 @@ pub fn router(context: ApiContext) -> Router {
     let api = Router::new()
         .route("/health", get(routes::health::health))
         .route("/metrics", get(metrics::render))
+        .route("/openapi.json", get(openapi::document))
+        .merge(openapi::docs_page("/docs"))
         .merge(auth::routes())
         .merge(routes::users::routes())
         .merge(routes::categories::routes())

@@ -12,10 +12,10 @@ pub mod verification;
 pub use campaign::{
     Campaign, CampaignInput, CampaignProgress, CampaignSettings, CampaignStatus, JourneyReport,
 };
-pub use verification::{VerifyNumbers, VerifyNumbersInput};
 pub use journey::{
     ContactJourney, Interaction, JourneyInput, JourneyOutcome, JourneyStatus, TaskQueues,
 };
+pub use verification::{VerifyNumbers, VerifyNumbersInput};
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use temporalio_common::RetryPolicy;

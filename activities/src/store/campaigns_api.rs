@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::{Postgres, Transaction};
 
 /// A page of a list, as the API answers it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Page<T> {
     pub items: Vec<T>,
     pub total: i64,
@@ -47,7 +47,7 @@ impl PageRequest {
 }
 
 /// The lifecycle of a campaign (SPEC section 2).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum CampaignState {
     Draft,
@@ -70,7 +70,7 @@ impl CampaignState {
 }
 
 /// A campaign as the API shows it.
-#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct CampaignRecord {
     pub id: i64,
     pub name: String,
@@ -138,7 +138,7 @@ pub enum DraftDelete {
 }
 
 /// One contact of a campaign and where its journey stands.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct CampaignContact {
     pub contact_id: i64,
     pub phone: String,

@@ -9,7 +9,7 @@ use serde::Serialize;
 
 /// A campaign's statistics, straight from its live counters (one primary-key read, so it stays
 /// fast on a 100k-contact campaign). `pending` counts journeys not yet final.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct CampaignStats {
     pub status: String,
     pub total_contacts: i32,
@@ -38,7 +38,7 @@ pub struct MessageFilter {
 }
 
 /// One message as the API lists it, with its recipient's phone.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct MessageListItem {
     pub id: i64,
     pub campaign_id: i64,
@@ -63,7 +63,7 @@ pub struct MessageListItem {
 ///   with an outcome (pending ones are still being tried);
 /// - `delivery_rate`: `delivered` or `read` among accepted ones (a read message was delivered);
 /// - `read_rate`: `read` among accepted ones.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct MessageStats {
     pub total: i64,
     pub sent: i64,

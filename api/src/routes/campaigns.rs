@@ -8,6 +8,7 @@
 use crate::auth::AuthUser;
 use crate::context::ApiContext;
 use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult};
+use crate::openapi::ErrorBody;
 use crate::operations::{Launched, SettingsOverrides};
 use axum::Router;
 use axum::extract::State;
@@ -55,7 +56,7 @@ pub(crate) fn page_request(page: Option<u32>, size: Option<u32>) -> ApiResult<Pa
     Ok(PageRequest { page, size })
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct CreateCampaign {
     name: String,
@@ -63,35 +64,45 @@ struct CreateCampaign {
     message_2: String,
     category_ids: Vec<i64>,
     #[serde(default)]
+    #[schema(value_type = Option<crate::operations::SettingsOverrides>)]
     settings: Option<serde_json::Value>,
 }
 
 /// Fields of a draft to change; absent ones stay as they are.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct UpdateCampaign {
     name: Option<String>,
     message_1: Option<String>,
     message_2: Option<String>,
     category_ids: Option<Vec<i64>>,
+    #[schema(value_type = Option<crate::operations::SettingsOverrides>)]
     settings: Option<serde_json::Value>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct ListQuery {
+    /// Page number, from 1 (default 1).
     page: Option<u32>,
+    /// Items per page, 1 to 100 (default 20).
     size: Option<u32>,
+    #[param(inline)]
     status: Option<CampaignState>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct ContactsQuery {
+    /// Page number, from 1 (default 1).
     page: Option<u32>,
+    /// Items per page, 1 to 100 (default 20).
     size: Option<u32>,
+    #[param(schema_with = crate::openapi::journey_state_schema)]
     state: Option<JourneyState>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 struct StopAnswer {
     campaign_id: i64,
     stop_requested: bool,
@@ -149,6 +160,20 @@ fn written(outcome: DraftWrite) -> ApiResult<CampaignRecord> {
     }
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/campaigns",
+    tag = "campaigns",
+    operation_id = "create_campaign",
+    security(("bearer" = [])),
+    request_body = CreateCampaign,
+    responses(
+        (status = 201, description = "The draft created", body = CampaignRecord),
+        (status = 400, description = "Malformed JSON", body = ErrorBody),
+        (status = 401, description = "Missing or invalid access token", body = ErrorBody),
+        (status = 422, description = "Invalid name, texts, categories, settings or body", body = ErrorBody),
+    )
+)]
 async fn create(
     State(context): State<ApiContext>,
     AuthUser(user): AuthUser,
@@ -176,6 +201,19 @@ async fn create(
     Ok((StatusCode::CREATED, ApiJson(written(outcome)?)))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/campaigns",
+    tag = "campaigns",
+    operation_id = "list_campaigns",
+    security(("bearer" = [])),
+    params(ListQuery),
+    responses(
+        (status = 200, description = "A page of campaigns", body = Page<CampaignRecord>),
+        (status = 401, description = "Missing or invalid access token", body = ErrorBody),
+        (status = 422, description = "Invalid page, size or status", body = ErrorBody),
+    )
+)]
 async fn list(
     State(context): State<ApiContext>,
     _user: AuthUser,
@@ -187,6 +225,19 @@ async fn list(
     ))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/campaigns/{id}",
+    tag = "campaigns",
+    operation_id = "get_campaign",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Campaign id")),
+    responses(
+        (status = 200, description = "The campaign", body = CampaignRecord),
+        (status = 401, description = "Missing or invalid access token", body = ErrorBody),
+        (status = 404, description = "No such campaign", body = ErrorBody),
+    )
+)]
 async fn show(
     State(context): State<ApiContext>,
     _user: AuthUser,
@@ -195,6 +246,23 @@ async fn show(
     Ok(ApiJson(context.store.campaign(id).await?))
 }
 
+#[utoipa::path(
+    put,
+    path = "/api/v1/campaigns/{id}",
+    tag = "campaigns",
+    operation_id = "update_campaign",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Campaign id")),
+    request_body = UpdateCampaign,
+    responses(
+        (status = 200, description = "The draft as changed", body = CampaignRecord),
+        (status = 400, description = "Malformed JSON", body = ErrorBody),
+        (status = 401, description = "Missing or invalid access token", body = ErrorBody),
+        (status = 404, description = "No such campaign", body = ErrorBody),
+        (status = 409, description = "The campaign is not a draft", body = ErrorBody),
+        (status = 422, description = "Invalid name, texts, categories, settings or body", body = ErrorBody),
+    )
+)]
 async fn update(
     State(context): State<ApiContext>,
     _user: AuthUser,
@@ -228,6 +296,20 @@ async fn update(
 
 /// Deletes a draft. A launched campaign keeps its history: a running one must be stopped, and
 /// even then it stays (409).
+#[utoipa::path(
+    delete,
+    path = "/api/v1/campaigns/{id}",
+    tag = "campaigns",
+    operation_id = "delete_campaign",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Campaign id")),
+    responses(
+        (status = 204, description = "The draft deleted"),
+        (status = 401, description = "Missing or invalid access token", body = ErrorBody),
+        (status = 404, description = "No such campaign", body = ErrorBody),
+        (status = 409, description = "The campaign is not a draft (a running one must be stopped first)", body = ErrorBody),
+    )
+)]
 async fn remove(
     State(context): State<ApiContext>,
     _user: AuthUser,
@@ -247,6 +329,23 @@ async fn remove(
 
 /// Starts a draft (202): the engine refuses a repeat (409), a quota it would exceed (429 with
 /// the remaining count) and an empty audience (422).
+#[utoipa::path(
+    post,
+    path = "/api/v1/campaigns/{id}/send",
+    tag = "campaigns",
+    operation_id = "send_campaign",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Campaign id")),
+    responses(
+        (status = 202, description = "The campaign started", body = Launched),
+        (status = 401, description = "Missing or invalid access token", body = ErrorBody),
+        (status = 404, description = "No such campaign", body = ErrorBody),
+        (status = 409, description = "The campaign is not a draft (a repeated call starts nothing)", body = ErrorBody),
+        (status = 422, description = "No contacts in the campaign's categories, or invalid settings", body = ErrorBody),
+        (status = 429, description = "Today's quota would be exceeded (`remaining` says by how much)", body = ErrorBody),
+        (status = 503, description = "Temporal is unavailable", body = ErrorBody),
+    )
+)]
 async fn send(
     State(context): State<ApiContext>,
     _user: AuthUser,
@@ -258,6 +357,21 @@ async fn send(
 
 /// Asks the campaign's workflow to stop (202): it closes every open journey as `cancelled`,
 /// then the campaign; `stats` shows `cancelled` once it has.
+#[utoipa::path(
+    post,
+    path = "/api/v1/campaigns/{id}/stop",
+    tag = "campaigns",
+    operation_id = "stop_campaign",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Campaign id")),
+    responses(
+        (status = 202, description = "Stop requested: open journeys end as `cancelled`", body = StopAnswer),
+        (status = 401, description = "Missing or invalid access token", body = ErrorBody),
+        (status = 404, description = "No such campaign", body = ErrorBody),
+        (status = 409, description = "The campaign has already finished", body = ErrorBody),
+        (status = 503, description = "Temporal is unavailable", body = ErrorBody),
+    )
+)]
 async fn stop(
     State(context): State<ApiContext>,
     _user: AuthUser,
@@ -273,6 +387,22 @@ async fn stop(
     ))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/campaigns/{id}/retry",
+    tag = "campaigns",
+    operation_id = "retry_campaign",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Campaign id")),
+    responses(
+        (status = 202, description = "New journeys started for the failed contacts", body = Launched),
+        (status = 401, description = "Missing or invalid access token", body = ErrorBody),
+        (status = 404, description = "No such campaign", body = ErrorBody),
+        (status = 409, description = "The campaign has not finished, or no contact failed", body = ErrorBody),
+        (status = 422, description = "Invalid settings", body = ErrorBody),
+        (status = 503, description = "Temporal is unavailable", body = ErrorBody),
+    )
+)]
 async fn retry(
     State(context): State<ApiContext>,
     _user: AuthUser,
@@ -283,6 +413,23 @@ async fn retry(
 }
 
 /// A fresh run of a finished campaign, as a new campaign whose id the answer carries.
+#[utoipa::path(
+    post,
+    path = "/api/v1/campaigns/{id}/relaunch",
+    tag = "campaigns",
+    operation_id = "relaunch_campaign",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Campaign id")),
+    responses(
+        (status = 202, description = "A new campaign (its id in the answer) started with the same texts and audience", body = Launched),
+        (status = 401, description = "Missing or invalid access token", body = ErrorBody),
+        (status = 404, description = "No such campaign", body = ErrorBody),
+        (status = 409, description = "The campaign has not finished", body = ErrorBody),
+        (status = 422, description = "No contacts or invalid settings", body = ErrorBody),
+        (status = 429, description = "Today's quota would be exceeded", body = ErrorBody),
+        (status = 503, description = "Temporal is unavailable", body = ErrorBody),
+    )
+)]
 async fn relaunch(
     State(context): State<ApiContext>,
     _user: AuthUser,
@@ -292,6 +439,19 @@ async fn relaunch(
     Ok((StatusCode::ACCEPTED, ApiJson(launched)))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/campaigns/{id}/stats",
+    tag = "campaigns",
+    operation_id = "campaign_stats",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Campaign id")),
+    responses(
+        (status = 200, description = "Counters of the campaign", body = CampaignStats),
+        (status = 401, description = "Missing or invalid access token", body = ErrorBody),
+        (status = 404, description = "No such campaign", body = ErrorBody),
+    )
+)]
 async fn stats(
     State(context): State<ApiContext>,
     _user: AuthUser,
@@ -300,6 +460,20 @@ async fn stats(
     Ok(ApiJson(context.store.campaign_stats(id).await?))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/campaigns/{id}/contacts",
+    tag = "campaigns",
+    operation_id = "campaign_contacts",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Campaign id"), ContactsQuery),
+    responses(
+        (status = 200, description = "A page of per-contact journey states", body = Page<CampaignContact>),
+        (status = 401, description = "Missing or invalid access token", body = ErrorBody),
+        (status = 404, description = "No such campaign", body = ErrorBody),
+        (status = 422, description = "Invalid page, size or state", body = ErrorBody),
+    )
+)]
 async fn contacts(
     State(context): State<ApiContext>,
     _user: AuthUser,

@@ -3,6 +3,7 @@
 use crate::auth::AuthUser;
 use crate::context::ApiContext;
 use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult};
+use crate::openapi::{AddedAnswer, ErrorBody};
 use crate::routes::contacts::{Page, Paging, refuse_unknown_contacts, search_term};
 use axum::Router;
 use axum::extract::State;
@@ -25,28 +26,32 @@ pub fn routes() -> Router<ApiContext> {
 
 const MAX_NAME_CHARS: usize = 100;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct ListQuery {
+    /// Text in the name (case-insensitive).
     search: Option<String>,
+    /// Page number, from 1 (default 1).
     page: Option<i64>,
+    /// Items per page, 1 to 100 (default 20).
     size: Option<i64>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct NewCategory {
     name: String,
     color: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct CategoryUpdate {
     name: Option<String>,
     color: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct ContactIds {
     contact_ids: Vec<i64>,
@@ -62,6 +67,19 @@ fn valid_name(name: &str) -> ApiResult<&str> {
     Ok(name)
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/categories",
+    tag = "categories",
+    operation_id = "list_categories",
+    security(("bearer" = [])),
+    params(ListQuery),
+    responses(
+        (status = 200, description = "A page of categories, by name", body = Page<Category>),
+        (status = 401, description = "Missing or invalid access token", body = ErrorBody),
+        (status = 422, description = "Invalid page, size or query", body = ErrorBody),
+    )
+)]
 async fn list(
     _: AuthUser,
     State(context): State<ApiContext>,
@@ -76,6 +94,21 @@ async fn list(
     Ok(ApiJson(paging.answer(categories, total)))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/categories",
+    tag = "categories",
+    operation_id = "create_category",
+    security(("bearer" = [])),
+    request_body = NewCategory,
+    responses(
+        (status = 201, description = "The category created", body = Category),
+        (status = 400, description = "Malformed JSON", body = ErrorBody),
+        (status = 401, description = "Missing or invalid access token", body = ErrorBody),
+        (status = 409, description = "A category with this name already exists", body = ErrorBody),
+        (status = 422, description = "Invalid name (1 to 100 characters) or body", body = ErrorBody),
+    )
+)]
 async fn create(
     _: AuthUser,
     State(context): State<ApiContext>,
@@ -88,6 +121,19 @@ async fn create(
     Ok((StatusCode::CREATED, ApiJson(category)))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/categories/{id}",
+    tag = "categories",
+    operation_id = "get_category",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Category id")),
+    responses(
+        (status = 200, description = "The category", body = Category),
+        (status = 401, description = "Missing or invalid access token", body = ErrorBody),
+        (status = 404, description = "No such category", body = ErrorBody),
+    )
+)]
 async fn show(
     _: AuthUser,
     State(context): State<ApiContext>,
@@ -96,6 +142,23 @@ async fn show(
     Ok(ApiJson(context.store.category(id).await?))
 }
 
+#[utoipa::path(
+    put,
+    path = "/api/v1/categories/{id}",
+    tag = "categories",
+    operation_id = "update_category",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Category id")),
+    request_body = CategoryUpdate,
+    responses(
+        (status = 200, description = "The category as changed", body = Category),
+        (status = 400, description = "Malformed JSON", body = ErrorBody),
+        (status = 401, description = "Missing or invalid access token", body = ErrorBody),
+        (status = 404, description = "No such category", body = ErrorBody),
+        (status = 409, description = "A category with this name already exists", body = ErrorBody),
+        (status = 422, description = "Invalid name or body", body = ErrorBody),
+    )
+)]
 async fn update(
     _: AuthUser,
     State(context): State<ApiContext>,
@@ -112,6 +175,20 @@ async fn update(
 
 /// Deletes the category and its memberships, but not one a campaign targets: the campaign's
 /// audience would silently change.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/categories/{id}",
+    tag = "categories",
+    operation_id = "delete_category",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Category id")),
+    responses(
+        (status = 204, description = "Deleted, with its memberships"),
+        (status = 401, description = "Missing or invalid access token", body = ErrorBody),
+        (status = 404, description = "No such category", body = ErrorBody),
+        (status = 409, description = "The category is targeted by a campaign", body = ErrorBody),
+    )
+)]
 async fn remove(
     _: AuthUser,
     State(context): State<ApiContext>,
@@ -134,6 +211,22 @@ async fn remove(
 
 /// Adds contacts to the category; those already in it stay as they are, so repeating the call
 /// changes nothing. Answers how many were added.
+#[utoipa::path(
+    post,
+    path = "/api/v1/categories/{id}/contacts",
+    tag = "categories",
+    operation_id = "add_category_contacts",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Category id")),
+    request_body = ContactIds,
+    responses(
+        (status = 200, description = "How many contacts were added (those already in it stay)", body = AddedAnswer),
+        (status = 400, description = "Malformed JSON", body = ErrorBody),
+        (status = 401, description = "Missing or invalid access token", body = ErrorBody),
+        (status = 404, description = "No such category", body = ErrorBody),
+        (status = 422, description = "Unknown contact ids or invalid body", body = ErrorBody),
+    )
+)]
 async fn add_contacts(
     _: AuthUser,
     State(context): State<ApiContext>,
@@ -146,6 +239,22 @@ async fn add_contacts(
     Ok(ApiJson(serde_json::json!({ "added": added })))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/v1/categories/{id}/contacts/{contact_id}",
+    tag = "categories",
+    operation_id = "remove_category_contact",
+    security(("bearer" = [])),
+    params(
+        ("id" = i64, Path, description = "Category id"),
+        ("contact_id" = i64, Path, description = "Contact id"),
+    ),
+    responses(
+        (status = 204, description = "The contact is no longer in the category"),
+        (status = 401, description = "Missing or invalid access token", body = ErrorBody),
+        (status = 404, description = "The contact is not in the category", body = ErrorBody),
+    )
+)]
 async fn remove_contact(
     _: AuthUser,
     State(context): State<ApiContext>,

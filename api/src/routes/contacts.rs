@@ -99,9 +99,13 @@ fn name(value: Option<String>) -> Option<String> {
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 struct ListQuery {
+    /// Text in the name (case-insensitive) or a fragment of the phone number.
     search: Option<String>,
+    /// Only contacts in this category.
     category_id: Option<i64>,
+    /// Page number, from 1 (default 1).
     page: Option<i64>,
+    /// Items per page, 1 to 100 (default 20).
     size: Option<i64>,
 }
 
@@ -399,7 +403,9 @@ const EXPORT_HEADER: &[u8] = b"phone,first_name,last_name,whatsapp_verified\n";
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 struct ExportQuery {
+    /// Text in the name (case-insensitive) or a fragment of the phone number.
     search: Option<String>,
+    /// Only contacts in this category.
     category_id: Option<i64>,
 }
 
@@ -495,6 +501,7 @@ const MAX_REPORTED_ERRORS: usize = 1_000;
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 struct ImportQuery {
+    /// A category to put every imported contact in.
     category_id: Option<i64>,
 }
 

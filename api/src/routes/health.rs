@@ -12,6 +12,16 @@ use temporalio_common::protos::grpc::health::v1::HealthCheckRequest;
 /// A dependency that takes longer than this to answer counts as down.
 const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/health",
+    tag = "health",
+    operation_id = "health",
+    responses(
+        (status = 200, description = "The database and Temporal are up", body = crate::openapi::HealthReport),
+        (status = 503, description = "A dependency is down (`status` is `degraded`)", body = crate::openapi::HealthReport),
+    )
+)]
 pub async fn health(State(context): State<ApiContext>) -> impl IntoResponse {
     let database = async {
         tokio::time::timeout(PROBE_TIMEOUT, context.store.ping())

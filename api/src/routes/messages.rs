@@ -3,6 +3,7 @@
 use crate::auth::AuthUser;
 use crate::context::ApiContext;
 use crate::error::{ApiJson, ApiQuery, ApiResult};
+use crate::openapi::ErrorBody;
 use crate::routes::campaigns::page_request;
 use axum::Router;
 use axum::extract::State;
@@ -18,22 +19,44 @@ pub fn routes() -> Router<ApiContext> {
         .route("/messages/stats", get(stats))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct ListQuery {
+    /// Page number, from 1 (default 1).
     page: Option<u32>,
+    /// Items per page, 1 to 100 (default 20).
     size: Option<u32>,
+    /// Only messages of this campaign.
     campaign_id: Option<i64>,
+    /// Only messages to this contact.
     contact_id: Option<i64>,
+    #[param(schema_with = crate::openapi::message_status_schema)]
     status: Option<MessageStatus>,
+    #[param(schema_with = crate::openapi::message_type_schema)]
     message_type: Option<MessageType>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct StatsQuery {
+    /// Only messages of this campaign; all messages when absent.
     campaign_id: Option<i64>,
 }
 
 /// Messages, newest first; an unknown `status` or `message_type` is refused (422).
+#[utoipa::path(
+    get,
+    path = "/api/v1/messages",
+    tag = "messages",
+    operation_id = "list_messages",
+    security(("bearer" = [])),
+    params(ListQuery),
+    responses(
+        (status = 200, description = "A page of messages, newest first", body = Page<MessageListItem>),
+        (status = 401, description = "Missing or invalid access token", body = ErrorBody),
+        (status = 422, description = "Invalid page, size, status or message_type", body = ErrorBody),
+    )
+)]
 async fn list(
     State(context): State<ApiContext>,
     _user: AuthUser,
@@ -49,6 +72,19 @@ async fn list(
     Ok(ApiJson(context.store.list_messages(filter, page).await?))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/messages/stats",
+    tag = "messages",
+    operation_id = "message_stats",
+    security(("bearer" = [])),
+    params(StatsQuery),
+    responses(
+        (status = 200, description = "Counts by status, with rates in percent", body = MessageStats),
+        (status = 401, description = "Missing or invalid access token", body = ErrorBody),
+        (status = 422, description = "Invalid query", body = ErrorBody),
+    )
+)]
 async fn stats(
     State(context): State<ApiContext>,
     _user: AuthUser,

@@ -4,6 +4,7 @@
 use crate::auth::AuthUser;
 use crate::context::ApiContext;
 use crate::error::{ApiJson, ApiResult};
+use crate::openapi::ErrorBody;
 use axum::Router;
 use axum::extract::State;
 use axum::routing::get;
@@ -16,7 +17,7 @@ pub fn routes() -> Router<ApiContext> {
 }
 
 /// How close today's sends are to the daily limit (R14).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum AlertLevel {
     Ok,
@@ -44,7 +45,7 @@ pub fn alert_level(sent: i32, limit: i32) -> AlertLevel {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 struct DailyMonitoring {
     date: NaiveDate,
     sent: i32,
@@ -60,6 +61,17 @@ struct DailyMonitoring {
     sending_paused_until: Option<DateTime<Utc>>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/monitoring/daily",
+    tag = "monitoring",
+    operation_id = "daily_monitoring",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Today's sending (UTC day) against the daily limit", body = DailyMonitoring),
+        (status = 401, description = "Missing or invalid access token", body = ErrorBody),
+    )
+)]
 async fn daily(
     State(context): State<ApiContext>,
     _user: AuthUser,

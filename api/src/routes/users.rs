@@ -4,6 +4,7 @@
 use crate::auth::{ROLE_ADMIN, ROLE_SUPER_ADMIN, SuperAdmin, hash_password, validate_password};
 use crate::context::ApiContext;
 use crate::error::{ApiError, ApiJson, ApiPath, ApiResult};
+use crate::openapi::ErrorBody;
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -17,7 +18,7 @@ pub fn routes() -> Router<ApiContext> {
         .route("/users/{id}", get(show).put(update).delete(remove))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct NewUser {
     email: String,
@@ -26,7 +27,7 @@ struct NewUser {
     role: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct UserUpdate {
     email: Option<String>,
@@ -57,10 +58,38 @@ fn valid_role(role: &str) -> ApiResult<String> {
     }
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/users",
+    tag = "users",
+    operation_id = "list_users",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "All users", body = Vec<User>),
+        (status = 401, description = "Missing or invalid access token", body = ErrorBody),
+        (status = 403, description = "Not a super_admin", body = ErrorBody),
+    )
+)]
 async fn list(_: SuperAdmin, State(context): State<ApiContext>) -> ApiResult<ApiJson<Vec<User>>> {
     Ok(ApiJson(context.store.list_users().await?))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/users",
+    tag = "users",
+    operation_id = "create_user",
+    security(("bearer" = [])),
+    request_body = NewUser,
+    responses(
+        (status = 201, description = "The user created", body = User),
+        (status = 400, description = "Malformed JSON", body = ErrorBody),
+        (status = 401, description = "Missing or invalid access token", body = ErrorBody),
+        (status = 403, description = "Not a super_admin", body = ErrorBody),
+        (status = 409, description = "A user with this email already exists", body = ErrorBody),
+        (status = 422, description = "Invalid email, role or password (at least 8 characters)", body = ErrorBody),
+    )
+)]
 async fn create(
     _: SuperAdmin,
     State(context): State<ApiContext>,
@@ -77,6 +106,20 @@ async fn create(
     Ok((StatusCode::CREATED, ApiJson(user)))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/users/{id}",
+    tag = "users",
+    operation_id = "get_user",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "User id")),
+    responses(
+        (status = 200, description = "The user", body = User),
+        (status = 401, description = "Missing or invalid access token", body = ErrorBody),
+        (status = 403, description = "Not a super_admin", body = ErrorBody),
+        (status = 404, description = "No such user", body = ErrorBody),
+    )
+)]
 async fn show(
     _: SuperAdmin,
     State(context): State<ApiContext>,
@@ -85,6 +128,24 @@ async fn show(
     Ok(ApiJson(context.store.user(id).await?))
 }
 
+#[utoipa::path(
+    put,
+    path = "/api/v1/users/{id}",
+    tag = "users",
+    operation_id = "update_user",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "User id")),
+    request_body = UserUpdate,
+    responses(
+        (status = 200, description = "The user as changed", body = User),
+        (status = 400, description = "Malformed JSON", body = ErrorBody),
+        (status = 401, description = "Missing or invalid access token", body = ErrorBody),
+        (status = 403, description = "Not a super_admin", body = ErrorBody),
+        (status = 404, description = "No such user", body = ErrorBody),
+        (status = 409, description = "Email taken, or deactivating or demoting yourself", body = ErrorBody),
+        (status = 422, description = "Invalid email, role or password", body = ErrorBody),
+    )
+)]
 async fn update(
     SuperAdmin(me): SuperAdmin,
     State(context): State<ApiContext>,
@@ -116,6 +177,21 @@ async fn update(
     Ok(ApiJson(context.store.update_user(id, changes).await?))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/v1/users/{id}",
+    tag = "users",
+    operation_id = "delete_user",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "User id")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, description = "Missing or invalid access token", body = ErrorBody),
+        (status = 403, description = "Not a super_admin", body = ErrorBody),
+        (status = 404, description = "No such user", body = ErrorBody),
+        (status = 409, description = "Deleting yourself", body = ErrorBody),
+    )
+)]
 async fn remove(
     SuperAdmin(me): SuperAdmin,
     State(context): State<ApiContext>,

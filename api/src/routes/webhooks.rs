@@ -9,6 +9,7 @@
 
 use crate::context::ApiContext;
 use crate::error::{ApiError, ApiResult};
+use crate::openapi::{ErrorBody, WebhookAnswer};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Query, State};
@@ -31,8 +32,10 @@ pub fn routes() -> Router<ApiContext> {
     Router::new().route("/webhooks/wassenger", post(receive))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct SecretQuery {
+    /// The shared webhook secret, when the `x-webhook-secret` header is not used.
     token: Option<String>,
 }
 
@@ -60,6 +63,27 @@ impl Handled {
     }
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/webhooks/wassenger",
+    tag = "webhooks",
+    operation_id = "wassenger_webhook",
+    params(
+        ("x-webhook-secret" = Option<String>, Header, description = "The shared webhook secret (or the `token` query parameter)"),
+        SecretQuery,
+    ),
+    request_body(
+        content = Object,
+        content_type = "application/json",
+        description = "A Wassenger event: `message:in:new`, `message:reaction`, `message:out:ack`, `message:update` or `message:out:failed` (others are ignored)",
+    ),
+    responses(
+        (status = 200, description = "The event's effect is durable", body = WebhookAnswer),
+        (status = 400, description = "Malformed event", body = ErrorBody),
+        (status = 401, description = "Missing or wrong webhook secret", body = ErrorBody),
+        (status = 503, description = "Temporal or the database is unavailable, or the acknowledged message is not recorded yet: the provider should redeliver", body = ErrorBody),
+    )
+)]
 async fn receive(
     State(context): State<ApiContext>,
     headers: HeaderMap,
