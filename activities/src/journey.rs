@@ -137,6 +137,24 @@ impl JourneyActivities {
     }
 }
 
+fn new_interactions(input: &RecordInteractionsInput) -> Vec<NewInteraction> {
+    input
+        .interactions
+        .iter()
+        .map(|interaction| NewInteraction {
+            campaign_id: Some(input.campaign_id),
+            contact_id: Some(input.contact_id),
+            phone: interaction.phone.clone(),
+            interaction_type: interaction.interaction_type.as_str().to_owned(),
+            provider_message_id: interaction.provider_message_id.clone(),
+            content: interaction.content.clone(),
+            received_at: DateTime::from_timestamp_millis(interaction.received_at_ms)
+                .unwrap_or_else(Utc::now),
+            within_window: interaction.within_window,
+        })
+        .collect()
+}
+
 fn permanent(reason: impl Into<String>) -> ActivityError {
     ApplicationFailure::builder(reason.into())
         .type_name("PermanentSendFailure".to_owned())
@@ -283,21 +301,7 @@ impl JourneyActivities {
         _ctx: ActivityContext,
         input: RecordInteractionsInput,
     ) -> Result<u32, ActivityError> {
-        let rows: Vec<NewInteraction> = input
-            .interactions
-            .iter()
-            .map(|interaction| NewInteraction {
-                campaign_id: Some(input.campaign_id),
-                contact_id: Some(input.contact_id),
-                phone: interaction.phone.clone(),
-                interaction_type: interaction.interaction_type.as_str().to_owned(),
-                provider_message_id: interaction.provider_message_id.clone(),
-                content: interaction.content.clone(),
-                received_at: DateTime::from_timestamp_millis(interaction.received_at_ms)
-                    .unwrap_or_else(Utc::now),
-                within_window: interaction.within_window,
-            })
-            .collect();
+        let rows = new_interactions(&input);
         let inserted = self
             .store
             .record_interactions(&rows)
@@ -312,6 +316,32 @@ impl JourneyActivities {
             );
         }
         Ok(inserted.len() as u32)
+    }
+
+    /// Records interactions that reached a journey after it had decided its outcome: kept with
+    /// `within_window = false`, and a `no_interaction` journey becomes `late_interaction` (R4).
+    #[activity]
+    pub async fn record_late_interactions(
+        self: Arc<Self>,
+        _ctx: ActivityContext,
+        input: RecordInteractionsInput,
+    ) -> Result<u32, ActivityError> {
+        let mut recorded = 0;
+        for row in new_interactions(&input) {
+            let late = NewInteraction {
+                within_window: false,
+                ..row
+            };
+            if self
+                .store
+                .record_late_interaction(&late)
+                .await
+                .map_err(database)?
+            {
+                recorded += 1;
+            }
+        }
+        Ok(recorded)
     }
 
     /// Records a journey's final state (idempotent: a final journey keeps its state).

@@ -435,3 +435,83 @@ async fn with_temporal_down_the_webhook_answers_503_and_the_redelivery_takes_eff
     tokio::time::sleep(Duration::from_secs(1)).await;
     assert_eq!(message_2_count(&env, campaign_id, contact_id), 1);
 }
+
+#[tokio::test]
+async fn replies_landing_while_a_journey_closes_are_recorded_late() {
+    let env = TestEnv::start().await.unwrap();
+    let api = env.spawn_api().await.unwrap();
+    let (campaign_id, contact_ids) = env.draft_campaign(10, quick_settings(2.0)).await.unwrap();
+    env.engine().launch(campaign_id).await.unwrap();
+    env.wait_for_accepted(10).await.unwrap();
+    let phones: std::collections::HashMap<i64, String> = env
+        .sandbox
+        .accepted()
+        .into_iter()
+        .filter_map(|record| {
+            let (_, contact) =
+                campaign_tests::parse_reference(record.reference.as_deref()?, "message_1")?;
+            Some((contact, record.phone))
+        })
+        .collect();
+
+    // Each reply is posted the moment the database shows the journey closed, while its workflow
+    // is still reporting to the campaign.
+    let mut replied = std::collections::HashSet::new();
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
+    while replied.len() < contact_ids.len() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "journeys did not close"
+        );
+        let closed: Vec<i64> = sqlx::query_scalar(
+            "SELECT contact_id FROM journeys WHERE campaign_id = $1 AND state = 'no_interaction'",
+        )
+        .bind(campaign_id)
+        .fetch_all(env.store.pool())
+        .await
+        .unwrap();
+        for contact_id in closed {
+            if replied.insert(contact_id) {
+                let event = reply(
+                    &format!("wamid-closing-{contact_id}"),
+                    &phones[&contact_id],
+                    None,
+                );
+                assert_eq!(post_webhook(&api, &event).await, StatusCode::OK);
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    env.campaign_result(campaign_id, CAMPAIGN_TIMEOUT)
+        .await
+        .unwrap();
+    // Let the last journey workflows finish recording.
+    let mut late = 0_i64;
+    for _ in 0..100 {
+        late = sqlx::query_scalar(
+            "SELECT count(*) FROM journeys WHERE campaign_id = $1 AND state = 'late_interaction'",
+        )
+        .bind(campaign_id)
+        .fetch_one(env.store.pool())
+        .await
+        .unwrap();
+        if late == 10 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(late, 10, "every reply turned its journey late_interaction");
+    let recorded: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM interactions WHERE campaign_id = $1 AND NOT within_window",
+    )
+    .bind(campaign_id)
+    .fetch_one(env.store.pool())
+    .await
+    .unwrap();
+    assert_eq!(recorded, 10);
+    assert_eq!(
+        env.sandbox.accepted().len(),
+        10,
+        "no Message 2 for a late reply"
+    );
+}

@@ -126,7 +126,9 @@ impl ContactJourney {
             );
             return Ok(outcome(ctx));
         }
-        let outcome = journeyed?;
+        journeyed?;
+        // Interactions that arrived while the outcome was being recorded are late ones.
+        let outcome = record_late_arrivals(ctx, &input).await?;
         if let Some(campaign) = &input.report_to {
             let report = JourneyReport {
                 contact_id: input.contact_id,
@@ -144,7 +146,10 @@ impl ContactJourney {
                 )
                 .await;
         }
-        Ok(outcome)
+        // And those that arrived while the report was on its way. Nothing is awaited after
+        // this check, so a signal delivered later makes Temporal replay the workflow task with
+        // it, and it is found here.
+        record_late_arrivals(ctx, &input).await
     }
 
     /// A contact interacted. Redelivered interactions (same provider id) are ignored here and,
@@ -409,6 +414,35 @@ async fn record_outcome(
     )
     .await?;
     Ok(())
+}
+
+/// Records, as late, the interactions that arrived after the journey decided its outcome, until
+/// none is left; a `no_interaction` journey becomes `late_interaction` (R4, R6).
+async fn record_late_arrivals(
+    ctx: &mut WorkflowContext<ContactJourney>,
+    input: &JourneyInput,
+) -> WorkflowResult<JourneyOutcome> {
+    loop {
+        let arrived = ctx.state_mut(|s| std::mem::take(&mut s.pending));
+        if arrived.is_empty() {
+            return Ok(outcome(ctx));
+        }
+        let sent_at_ms = ctx.state(|s| s.message_1_sent_at_ms).unwrap_or_default();
+        let (interactions, _) = classify(input, sent_at_ms, arrived);
+        ctx.execute_activity(
+            JourneyActivities::record_late_interactions,
+            RecordInteractionsInput {
+                campaign_id: input.campaign_id,
+                contact_id: input.contact_id,
+                interactions,
+            },
+            bookkeeping_options(),
+        )
+        .await?;
+        if ctx.state(|s| s.state) == JourneyState::NoInteraction {
+            advance(ctx, JourneyEvent::Interaction(WindowDecision::Late));
+        }
+    }
 }
 
 fn outcome(ctx: &WorkflowContext<ContactJourney>) -> JourneyOutcome {

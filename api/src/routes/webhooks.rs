@@ -149,12 +149,22 @@ fn data(event: &Value) -> ApiResult<&Value> {
         .ok_or_else(|| ApiError::BadRequest("webhook body has no `data` object".to_owned()))
 }
 
+/// Longest provider message id accepted: Wassenger's are 24 characters, WhatsApp's about 30; the
+/// unique index on them refuses much longer keys anyway.
+const MAX_MESSAGE_ID_LEN: usize = 256;
+
 fn message_id(data: &Value) -> ApiResult<String> {
-    data.get("id")
+    let id = data
+        .get("id")
         .and_then(Value::as_str)
         .filter(|id| !id.is_empty())
-        .map(str::to_owned)
-        .ok_or_else(|| ApiError::BadRequest("webhook data has no message `id`".to_owned()))
+        .ok_or_else(|| ApiError::BadRequest("webhook data has no message `id`".to_owned()))?;
+    if id.len() > MAX_MESSAGE_ID_LEN || id.chars().any(char::is_control) {
+        return Err(ApiError::BadRequest(format!(
+            "message `id` must be at most {MAX_MESSAGE_ID_LEN} printable characters"
+        )));
+    }
+    Ok(id.to_owned())
 }
 
 /// A phone as Wassenger writes it (with or without `+`), in E.164 with `+`.
@@ -186,7 +196,7 @@ fn inbound(event: &Value, name: &str) -> ApiResult<Inbound> {
     } else {
         InteractionType::from_provider_type(data.get("type").and_then(Value::as_str).unwrap_or(""))
     };
-    let received_at = event_time(event);
+    let received_at = event_time(event)?;
     let quoted = data
         .get("quoted")
         .and_then(|quoted| quoted.get("reference"))
@@ -196,22 +206,41 @@ fn inbound(event: &Value, name: &str) -> ApiResult<Inbound> {
         provider_message_id: message_id(data)?,
         phone: phone(from)?,
         interaction_type,
-        content: data.get("body").and_then(Value::as_str).map(str::to_owned),
+        // Postgres text cannot hold NUL; nothing a person typed is lost by dropping it.
+        content: data
+            .get("body")
+            .and_then(Value::as_str)
+            .map(|body| body.replace('\0', "")),
         received_at,
         quoted,
     })
 }
 
+/// Event times accepted: none before this (Unix seconds of 2000-01-01) ...
+const EARLIEST_EVENT_SECS: i64 = 946_684_800;
+/// ... nor further in the future than this, for clocks slightly ahead.
+const MAX_CLOCK_SKEW_SECS: i64 = 24 * 3600;
+
 /// When the provider saw what the event reports: the message's `timestamp`, else the event's
-/// `created`, else now.
-fn event_time(event: &Value) -> DateTime<Utc> {
-    event
+/// `created`, else now. A time no provider could have stamped is a malformed body.
+fn event_time(event: &Value) -> ApiResult<DateTime<Utc>> {
+    let stamped = event
         .get("data")
         .and_then(|data| data.get("timestamp"))
         .and_then(Value::as_i64)
-        .or_else(|| event.get("created").and_then(Value::as_i64))
-        .and_then(|secs| Utc.timestamp_opt(secs, 0).single())
-        .unwrap_or_else(Utc::now)
+        .or_else(|| event.get("created").and_then(Value::as_i64));
+    let Some(secs) = stamped else {
+        return Ok(Utc::now());
+    };
+    let latest = Utc::now().timestamp() + MAX_CLOCK_SKEW_SECS;
+    if !(EARLIEST_EVENT_SECS..=latest).contains(&secs) {
+        return Err(ApiError::BadRequest(format!(
+            "event time {secs} is not a plausible Unix time"
+        )));
+    }
+    Utc.timestamp_opt(secs, 0)
+        .single()
+        .ok_or_else(|| ApiError::BadRequest(format!("event time {secs} is invalid")))
 }
 
 /// `campaign-{c}-contact-{k}-message_1` (the reference every Message 1 is sent with) →
@@ -337,7 +366,7 @@ async fn move_status(
 ) -> ApiResult<Handled> {
     let moved = context
         .store
-        .advance_message_status_at(provider_message_id, status, event_time(event))
+        .advance_message_status_at(provider_message_id, status, event_time(event)?)
         .await?;
     if moved {
         return Ok(Handled::StatusMoved);
