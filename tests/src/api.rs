@@ -141,3 +141,27 @@ impl Drop for TestApi {
         }
     }
 }
+
+/// Sends a request and returns its status and JSON body (`null` when it has none).
+pub async fn call(request: reqwest::RequestBuilder) -> (reqwest::StatusCode, serde_json::Value) {
+    let response = request.send().await.expect("the API answers");
+    let status = response.status();
+    let text = response.text().await.expect("a readable body");
+    let body = if text.is_empty() {
+        serde_json::Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap_or_else(|err| panic!("{status}: {err}: {text}"))
+    };
+    (status, body)
+}
+
+/// Asserts an error answer: the status, and the `{error: {code, message}}` body of SPEC 6.
+pub fn assert_error(
+    answer: &(reqwest::StatusCode, serde_json::Value),
+    status: reqwest::StatusCode,
+    code: &str,
+) {
+    assert_eq!(answer.0, status, "{}", answer.1);
+    assert_eq!(answer.1["error"]["code"], code, "{}", answer.1);
+    assert!(answer.1["error"]["message"].is_string(), "{}", answer.1);
+}

@@ -3,29 +3,10 @@
 
 use campaign_tests::TestEnv;
 use campaign_tests::api::TestApi;
+use campaign_tests::api::{assert_error, call};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
-
-/// Sends a request and returns its status and JSON body (`null` when it has none).
-async fn call(request: reqwest::RequestBuilder) -> (StatusCode, Value) {
-    let response = request.send().await.expect("the API answers");
-    let status = response.status();
-    let text = response.text().await.expect("a readable body");
-    let body = if text.is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_str(&text).unwrap_or_else(|err| panic!("{status}: {err}: {text}"))
-    };
-    (status, body)
-}
-
-/// Asserts an error answer: the status, and the `{error: {code, message}}` body of SPEC 6.
-fn assert_error(answer: &(StatusCode, Value), status: StatusCode, code: &str) {
-    assert_eq!(answer.0, status, "{}", answer.1);
-    assert_eq!(answer.1["error"]["code"], code, "{}", answer.1);
-    assert!(answer.1["error"]["message"].is_string(), "{}", answer.1);
-}
 
 async fn create_contact(api: &TestApi, body: Value) -> Value {
     let (status, contact) = call(api.post("/contacts").json(&body)).await;
