@@ -3,7 +3,7 @@
 //! The audience snapshot (R1) lives in `journeys`; the workflow reads it a page at a time so its
 //! input and history never carry 100k contact ids.
 
-use crate::store::{CUTOFF_REASON, Closing, Store};
+use crate::store::{CUTOFF_REASON, Closing, Store, StoreError};
 use futures::StreamExt;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -132,7 +132,15 @@ impl CampaignActivities {
             .store
             .complete_campaign(campaign_id)
             .await
-            .map_err(ApplicationFailure::new)?;
+            .map_err(|err| match err {
+                // A campaign whose launch rolled back after its workflow started: nothing to
+                // complete, and retrying will not make it appear.
+                StoreError::NotFound(_) => ApplicationFailure::builder(err)
+                    .type_name("CampaignNotFound".to_owned())
+                    .non_retryable(true)
+                    .build(),
+                other => ApplicationFailure::new(other),
+            })?;
         Ok(CampaignCompletion { status })
     }
 }

@@ -318,8 +318,9 @@ impl JourneyActivities {
         Ok(inserted.len() as u32)
     }
 
-    /// Records interactions that reached a journey after it had decided its outcome: kept with
-    /// `within_window = false`, and a `no_interaction` journey becomes `late_interaction` (R4).
+    /// Records interactions that reached a journey after it had decided its outcome (see
+    /// `Store::record_late_interaction`): a `no_interaction` journey becomes `late_interaction`
+    /// (R4).
     #[activity]
     pub async fn record_late_interactions(
         self: Arc<Self>,
@@ -328,13 +329,9 @@ impl JourneyActivities {
     ) -> Result<u32, ActivityError> {
         let mut recorded = 0;
         for row in new_interactions(&input) {
-            let late = NewInteraction {
-                within_window: false,
-                ..row
-            };
             if self
                 .store
-                .record_late_interaction(&late)
+                .record_late_interaction(&row)
                 .await
                 .map_err(database)?
             {

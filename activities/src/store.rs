@@ -46,6 +46,10 @@ pub enum Closing {
     Stop,
 }
 
+/// Advisory lock arguments (`$1` = campaign id) a launch or retry holds until it commits or rolls
+/// back; the two-key form keeps it apart from single-key locks.
+const LAUNCH_LOCK: &str = "hashtext('campaign_launch'), ($1 % 2147483648)::int";
+
 /// Why a failed send reads "daily limit reached" in the database and the journey.
 pub const DAILY_LIMIT_REASON: &str = "daily message limit reached";
 /// Why a send was skipped because its journey had already been closed.
@@ -96,41 +100,72 @@ pub struct AcceptedSend {
     pub sent_at: DateTime<Utc>,
 }
 
+/// A launch or retry decided in the database but not yet visible. Its transaction holds the
+/// campaign row's lock and commits only once the campaign workflow has started, so a Temporal
+/// outage leaves the campaign exactly as it was (dropping this rolls back).
+pub struct PendingStart {
+    tx: Transaction<'static, Postgres>,
+    pub campaign_id: i64,
+    /// Journeys the run starts: the audience at launch, the failed ones on retry.
+    pub journeys: i64,
+    pub settings: serde_json::Value,
+    pub started_at: DateTime<Utc>,
+}
+
+impl PendingStart {
+    /// Makes the launch or retry visible, once its workflow is running.
+    pub async fn commit(self) -> Result<(), StoreError> {
+        self.tx.commit().await?;
+        Ok(())
+    }
+}
+
+impl std::fmt::Debug for PendingStart {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PendingStart")
+            .field("campaign_id", &self.campaign_id)
+            .field("journeys", &self.journeys)
+            .field("started_at", &self.started_at)
+            .finish_non_exhaustive()
+    }
+}
+
 /// What [`Store::launch_campaign`] did.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug)]
 pub enum LaunchOutcome {
-    Launched {
-        total_contacts: i64,
-        settings: serde_json::Value,
-        started_at: DateTime<Utc>,
-    },
+    Launched(PendingStart),
     NotFound,
-    NotDraft {
-        status: String,
-    },
-    InvalidSettings {
-        reason: String,
-    },
+    NotDraft { status: String },
+    InvalidSettings { reason: String },
     NoContacts,
-    QuotaExceeded {
-        remaining: i64,
-        needed: i64,
-    },
+    QuotaExceeded { remaining: i64, needed: i64 },
 }
 
 /// What [`Store::requeue_failed`] did.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug)]
 pub enum RetryOutcome {
-    Requeued {
-        journeys: i64,
-        settings: serde_json::Value,
-        started_at: DateTime<Utc>,
+    Requeued(PendingStart),
+    NotFound,
+    NotFinished { status: String },
+    NothingToRetry,
+}
+
+/// What [`Store::relaunch_campaign`] did.
+#[derive(Debug)]
+pub enum RelaunchOutcome {
+    /// The copy `campaign_id` and its launch (which commits or rolls back the copy with it).
+    Copied {
+        campaign_id: i64,
+        launch: LaunchOutcome,
     },
     NotFound,
     NotFinished {
         status: String,
     },
-    NothingToRetry,
+    /// The campaign was relaunched before, as `campaign_id`: relaunch that one to run again.
+    AlreadyRelaunched {
+        campaign_id: i64,
+    },
 }
 
 /// R11 pacing of a campaign's Message 1 sends, from its settings snapshot.
@@ -777,11 +812,24 @@ impl Store {
         interactions: &[NewInteraction],
     ) -> Result<Vec<String>, StoreError> {
         let mut tx = self.pool.begin().await?;
+        let inserted = Self::record_interactions_in(&mut tx, interactions).await?;
+        tx.commit().await?;
+        Ok(inserted)
+    }
+
+    async fn record_interactions_in(
+        tx: &mut Transaction<'static, Postgres>,
+        interactions: &[NewInteraction],
+    ) -> Result<Vec<String>, StoreError> {
         let mut inserted = Vec::new();
         for interaction in interactions {
+            // A campaign or contact deleted since the lookup is recorded as unknown rather
+            // than refused: the interaction itself must not be lost.
             let new = sqlx::query_scalar::<_, String>(
                 "INSERT INTO interactions (campaign_id, contact_id, phone, interaction_type, provider_message_id, \
-                 content, received_at, within_window) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+                 content, received_at, within_window) \
+                 VALUES ((SELECT id FROM campaigns WHERE id = $1), (SELECT id FROM contacts WHERE id = $2), \
+                 $3, $4, $5, $6, $7, $8) \
                  ON CONFLICT ON CONSTRAINT interactions_provider_message_id_key DO NOTHING \
                  RETURNING provider_message_id",
             )
@@ -793,7 +841,7 @@ impl Store {
             .bind(&interaction.content)
             .bind(interaction.received_at)
             .bind(interaction.within_window)
-            .fetch_optional(&mut *tx)
+            .fetch_optional(&mut **tx)
             .await?;
             let Some(provider_message_id) = new else {
                 continue;
@@ -803,7 +851,7 @@ impl Store {
             {
                 sqlx::query("UPDATE campaigns SET interactions = interactions + 1, updated_at = now() WHERE id = $1")
                     .bind(campaign_id)
-                    .execute(&mut *tx)
+                    .execute(&mut **tx)
                     .await?;
                 sqlx::query(
                     "UPDATE journeys SET first_interaction_at = LEAST(coalesce(first_interaction_at, $3), $3), \
@@ -812,53 +860,64 @@ impl Store {
                 .bind(campaign_id)
                 .bind(contact_id)
                 .bind(interaction.received_at)
-                .execute(&mut *tx)
+                .execute(&mut **tx)
                 .await?;
             }
             inserted.push(provider_message_id);
         }
-        tx.commit().await?;
         Ok(inserted)
     }
 
-    /// Records a reply that reached a journey after it closed (its window had expired): kept with
-    /// `within_window = false`, and a `no_interaction` journey becomes `late_interaction` (R4).
-    /// Returns whether the interaction was new.
+    /// Records, in one transaction, an interaction that reached its journey after the journey's
+    /// workflow had decided (a late reply, or a second one after Message 2). `within_window` is
+    /// worked out from Message 1's time and the campaign's window, whatever the caller passed;
+    /// a `no_interaction` journey becomes `late_interaction` (R4). Returns whether the
+    /// interaction was new.
     pub async fn record_late_interaction(
         &self,
         interaction: &NewInteraction,
     ) -> Result<bool, StoreError> {
-        let late = NewInteraction {
+        let mut tx = self.pool.begin().await?;
+        let mut late = NewInteraction {
             within_window: false,
             ..interaction.clone()
         };
-        let inserted = self
-            .record_interactions(std::slice::from_ref(&late))
-            .await?;
-        if let (Some(campaign_id), Some(contact_id), false) =
-            (late.campaign_id, late.contact_id, inserted.is_empty())
-        {
-            let mut tx = self.pool.begin().await?;
-            let state: Option<String> = sqlx::query_scalar(
-                "SELECT state FROM journeys WHERE campaign_id = $1 AND contact_id = $2 FOR UPDATE",
+        let mut journey_state = None;
+        if let (Some(campaign_id), Some(contact_id)) = (late.campaign_id, late.contact_id) {
+            let journey: Option<(String, bool)> = sqlx::query_as(
+                "SELECT j.state, coalesce($3 < j.message_1_sent_at + \
+                   make_interval(secs => (c.settings ->> 'interaction_window_secs')::float8), false) \
+                 FROM journeys j JOIN campaigns c ON c.id = j.campaign_id \
+                 WHERE j.campaign_id = $1 AND j.contact_id = $2 FOR UPDATE OF j",
             )
             .bind(campaign_id)
             .bind(contact_id)
+            .bind(late.received_at)
             .fetch_optional(&mut *tx)
             .await?;
-            if state.as_deref() == Some(JourneyState::NoInteraction.as_str()) {
-                self.finish_journey_in(
-                    &mut tx,
-                    campaign_id,
-                    contact_id,
-                    JourneyState::LateInteraction,
-                    None,
-                )
-                .await?;
+            if let Some((state, within_window)) = journey {
+                late.within_window = within_window;
+                journey_state = Some(state);
             }
-            tx.commit().await?;
         }
-        Ok(!inserted.is_empty())
+        let new = !Self::record_interactions_in(&mut tx, std::slice::from_ref(&late))
+            .await?
+            .is_empty();
+        let was_unanswered = journey_state.as_deref() == Some(JourneyState::NoInteraction.as_str());
+        if let (true, Some(campaign_id), Some(contact_id)) =
+            (new && was_unanswered, late.campaign_id, late.contact_id)
+        {
+            self.finish_journey_in(
+                &mut tx,
+                campaign_id,
+                contact_id,
+                JourneyState::LateInteraction,
+                None,
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(new)
     }
 
     /// Ends a journey in a final state and counts it on its campaign, once: a journey already
@@ -948,22 +1007,35 @@ impl Store {
         .await?)
     }
 
-    /// The next `limit` contacts of a campaign's audience still `queued`, by contact id.
+    /// The next `limit` contacts of a campaign's audience still `queued`, by contact id; none
+    /// when the campaign is not running. It first waits for a launch or retry of the campaign
+    /// that is still deciding ([`PendingStart`]), so a workflow started just before its launch
+    /// commits reads the committed audience, and one whose launch rolled back reads nothing.
     pub async fn queued_audience_page(
         &self,
         campaign_id: i64,
         after_contact_id: i64,
         limit: i64,
     ) -> Result<Vec<i64>, StoreError> {
-        Ok(sqlx::query_scalar(
-            "SELECT contact_id FROM journeys WHERE campaign_id = $1 AND contact_id > $2 AND state = 'queued' \
-             ORDER BY contact_id LIMIT $3",
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(&format!(
+            "SELECT pg_advisory_xact_lock_shared({LAUNCH_LOCK})"
+        ))
+        .bind(campaign_id)
+        .execute(&mut *tx)
+        .await?;
+        let page = sqlx::query_scalar(
+            "SELECT j.contact_id FROM journeys j JOIN campaigns c ON c.id = j.campaign_id \
+             WHERE j.campaign_id = $1 AND c.status = 'running' AND j.contact_id > $2 AND j.state = 'queued' \
+             ORDER BY j.contact_id LIMIT $3",
         )
         .bind(campaign_id)
         .bind(after_contact_id)
         .bind(limit)
-        .fetch_all(&self.pool)
-        .await?)
+        .fetch_all(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(page)
     }
 
     /// Ends a running campaign (R8): `failed` when every journey failed, else `completed`, with
@@ -1058,16 +1130,26 @@ impl Store {
 
     /// Launches a draft campaign in one transaction (R1, R10, R16): snapshots its audience (the
     /// distinct contacts of its categories) as `queued` journeys and its settings, checks that
-    /// today's remaining sends cover the audience, and marks it `running`. Nothing changes unless
-    /// it launches.
+    /// today's remaining sends cover the audience, and marks it `running` under `workflow_id`.
+    /// Nothing is visible until the returned [`PendingStart`] is committed.
     pub async fn launch_campaign(
         &self,
         campaign_id: i64,
-        workflow_id: &str,
+        workflow_id: fn(i64) -> String,
         daily_limit: i32,
         snapshot_settings: impl FnOnce(&serde_json::Value) -> Result<serde_json::Value, String>,
     ) -> Result<LaunchOutcome, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let tx = self.pool.begin().await?;
+        Self::launch_in(tx, campaign_id, workflow_id, daily_limit, snapshot_settings).await
+    }
+
+    async fn launch_in(
+        mut tx: Transaction<'static, Postgres>,
+        campaign_id: i64,
+        workflow_id: fn(i64) -> String,
+        daily_limit: i32,
+        snapshot_settings: impl FnOnce(&serde_json::Value) -> Result<serde_json::Value, String>,
+    ) -> Result<LaunchOutcome, StoreError> {
         let Some(row) =
             sqlx::query("SELECT status, settings FROM campaigns WHERE id = $1 FOR UPDATE")
                 .bind(campaign_id)
@@ -1080,6 +1162,10 @@ impl Store {
         if status != "draft" {
             return Ok(LaunchOutcome::NotDraft { status });
         }
+        sqlx::query(&format!("SELECT pg_advisory_xact_lock({LAUNCH_LOCK})"))
+            .bind(campaign_id)
+            .execute(&mut *tx)
+            .await?;
         let settings = match snapshot_settings(&row.get::<serde_json::Value, _>("settings")) {
             Ok(settings) => settings,
             Err(reason) => return Ok(LaunchOutcome::InvalidSettings { reason }),
@@ -1117,21 +1203,22 @@ impl Store {
         )
         .bind(campaign_id)
         .bind(&settings)
-        .bind(workflow_id)
+        .bind(workflow_id(campaign_id))
         .bind(total_contacts as i32)
         .fetch_one(&mut *tx)
         .await?;
-        tx.commit().await?;
-        Ok(LaunchOutcome::Launched {
-            total_contacts,
+        Ok(LaunchOutcome::Launched(PendingStart {
+            tx,
+            campaign_id,
+            journeys: total_contacts,
             settings,
             started_at,
-        })
+        }))
     }
 
     /// Gives a finished campaign's failed journeys a new start: they go back to `queued` (their
     /// never-accepted messages are removed so the new attempt may send), and the campaign runs
-    /// again. Returns the campaign's settings snapshot and how many journeys were requeued.
+    /// again. Nothing is visible until the returned [`PendingStart`] is committed.
     pub async fn requeue_failed(&self, campaign_id: i64) -> Result<RetryOutcome, StoreError> {
         let mut tx = self.pool.begin().await?;
         let Some(row) =
@@ -1146,6 +1233,10 @@ impl Store {
         if !matches!(status.as_str(), "completed" | "failed") {
             return Ok(RetryOutcome::NotFinished { status });
         }
+        sqlx::query(&format!("SELECT pg_advisory_xact_lock({LAUNCH_LOCK})"))
+            .bind(campaign_id)
+            .execute(&mut *tx)
+            .await?;
         let requeued = sqlx::query(
             "UPDATE journeys SET state = 'queued', failure_reason = NULL, updated_at = now() \
              WHERE campaign_id = $1 AND state = 'failed'",
@@ -1173,38 +1264,71 @@ impl Store {
         .bind(requeued as i32)
         .fetch_one(&mut *tx)
         .await?;
-        tx.commit().await?;
-        Ok(RetryOutcome::Requeued {
+        Ok(RetryOutcome::Requeued(PendingStart {
+            tx,
+            campaign_id,
             journeys: requeued,
             settings: row.get("settings"),
             started_at,
-        })
+        }))
     }
 
-    /// Copies a campaign (texts, categories, settings overrides) as a new draft; the original
-    /// and its results stay as they are.
-    pub async fn copy_campaign(&self, campaign_id: i64) -> Result<Option<i64>, StoreError> {
+    /// A fresh run of a finished campaign: a copy (texts, categories, settings overrides) that
+    /// remembers its source, launched in the same transaction, so a refused launch leaves no
+    /// copy behind. A campaign is relaunched once (a repeated click finds the first copy,
+    /// and the unique `campaigns_relaunched_from_key` backs it); the copy can be relaunched in
+    /// turn. The original and its results stay as they are.
+    pub async fn relaunch_campaign(
+        &self,
+        campaign_id: i64,
+        workflow_id: fn(i64) -> String,
+        daily_limit: i32,
+        snapshot_settings: impl FnOnce(&serde_json::Value) -> Result<serde_json::Value, String>,
+    ) -> Result<RelaunchOutcome, StoreError> {
         let mut tx = self.pool.begin().await?;
-        let copy: Option<i64> = sqlx::query_scalar(
-            "INSERT INTO campaigns (name, message_1, message_2, settings, created_by) \
-             SELECT name, message_1, message_2, coalesce(settings -> 'overrides', settings), created_by \
-             FROM campaigns WHERE id = $1 RETURNING id",
+        let Some(status) = sqlx::query_scalar::<_, String>(
+            "SELECT status FROM campaigns WHERE id = $1 FOR UPDATE",
         )
         .bind(campaign_id)
         .fetch_optional(&mut *tx)
-        .await?;
-        if let Some(copy) = copy {
-            sqlx::query(
-                "INSERT INTO campaign_categories (campaign_id, category_id) \
-                 SELECT $2, category_id FROM campaign_categories WHERE campaign_id = $1",
-            )
-            .bind(campaign_id)
-            .bind(copy)
-            .execute(&mut *tx)
-            .await?;
+        .await?
+        else {
+            return Ok(RelaunchOutcome::NotFound);
+        };
+        if !matches!(status.as_str(), "completed" | "failed" | "cancelled") {
+            return Ok(RelaunchOutcome::NotFinished { status });
         }
-        tx.commit().await?;
-        Ok(copy)
+        let earlier: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM campaigns WHERE relaunched_from = $1")
+                .bind(campaign_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        if let Some(earlier) = earlier {
+            return Ok(RelaunchOutcome::AlreadyRelaunched {
+                campaign_id: earlier,
+            });
+        }
+        let copy: i64 = sqlx::query_scalar(
+            "INSERT INTO campaigns (name, message_1, message_2, settings, created_by, relaunched_from) \
+             SELECT name, message_1, message_2, coalesce(settings -> 'overrides', settings), created_by, id \
+             FROM campaigns WHERE id = $1 RETURNING id",
+        )
+        .bind(campaign_id)
+        .fetch_one(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO campaign_categories (campaign_id, category_id) \
+             SELECT $2, category_id FROM campaign_categories WHERE campaign_id = $1",
+        )
+        .bind(campaign_id)
+        .bind(copy)
+        .execute(&mut *tx)
+        .await?;
+        let launch = Self::launch_in(tx, copy, workflow_id, daily_limit, snapshot_settings).await?;
+        Ok(RelaunchOutcome::Copied {
+            campaign_id: copy,
+            launch,
+        })
     }
 
     pub async fn campaign_status(&self, campaign_id: i64) -> Result<Option<String>, StoreError> {

@@ -162,11 +162,18 @@ impl FromRequestParts<ApiContext> for AuthUser {
             .headers
             .get(axum::http::header::AUTHORIZATION)
             .and_then(|value| value.to_str().ok())
-            .and_then(|value| value.strip_prefix("Bearer "))
+            .and_then(bearer_token)
             .ok_or(ApiError::Unauthorized("missing bearer token"))?;
         let user_id = context.keys.verify(token.trim(), TokenKind::Access)?;
         active_user(context, user_id).await.map(AuthUser)
     }
+}
+
+/// The token of an `Authorization: Bearer <token>` header; the scheme is case-insensitive
+/// (RFC 7235), so the `token_type: "bearer"` the login answers can be echoed back as is.
+fn bearer_token(header: &str) -> Option<&str> {
+    let (scheme, token) = header.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then_some(token)
 }
 
 /// An authenticated `super_admin`; anyone else is refused with 403.
@@ -203,13 +210,14 @@ pub fn routes() -> Router<ApiContext> {
         .route("/auth/me", get(me))
 }
 
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
+// No `Debug`: the password must not reach a log by accident.
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct LoginRequest {
     pub email: String,
     pub password: String,
 }
 
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct RefreshRequest {
     pub refresh_token: String,
 }

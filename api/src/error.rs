@@ -23,6 +23,8 @@ pub enum ApiError {
     Forbidden,
     #[error("{0} not found")]
     NotFound(&'static str),
+    #[error("this method is not allowed on this route")]
+    MethodNotAllowed,
     #[error("{0}")]
     Conflict(String),
     #[error("{0}")]
@@ -44,6 +46,7 @@ impl ApiError {
             ApiError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized"),
             ApiError::Forbidden => (StatusCode::FORBIDDEN, "forbidden"),
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
+            ApiError::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
             ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
             ApiError::Validation(_) => (StatusCode::UNPROCESSABLE_ENTITY, "validation_error"),
             ApiError::QuotaExceeded { .. } => (StatusCode::TOO_MANY_REQUESTS, "quota_exceeded"),
@@ -86,6 +89,9 @@ fn constraint_error(constraint: &str) -> Option<ApiError> {
             ApiError::Conflict("a category with this name already exists".to_owned())
         }
         "users_email_key" => ApiError::Conflict("a user with this email already exists".to_owned()),
+        "campaigns_relaunched_from_key" => {
+            ApiError::Conflict("this campaign has already been relaunched".to_owned())
+        }
         name if name.ends_with("_fkey") => {
             ApiError::Validation(format!("a referenced record does not exist ({name})"))
         }
@@ -100,6 +106,11 @@ impl From<StoreError> for ApiError {
             StoreError::Database(sqlx::Error::Database(db)) => {
                 match db.constraint().and_then(constraint_error) {
                     Some(mapped) => mapped,
+                    // Class 22, data exceptions: a value Postgres cannot store (a NUL in text,
+                    // a number out of range) is the client's input, not a server fault.
+                    None if db.code().is_some_and(|code| code.starts_with("22")) => {
+                        ApiError::Validation(format!("a value cannot be stored: {}", db.message()))
+                    }
                     None => ApiError::Internal(anyhow::Error::new(sqlx::Error::Database(db))),
                 }
             }
@@ -117,6 +128,7 @@ impl From<OperationError> for ApiError {
             OperationError::NotFound => ApiError::NotFound("campaign"),
             OperationError::NotDraft { .. }
             | OperationError::NotFinished { .. }
+            | OperationError::AlreadyRelaunched { .. }
             | OperationError::NothingToRetry => ApiError::Conflict(err.to_string()),
             OperationError::NoContacts | OperationError::InvalidSettings(_) => {
                 ApiError::Validation(err.to_string())

@@ -1,11 +1,16 @@
 //! Campaign operations the API calls: launch, stop, retry, relaunch.
 //!
 //! Each is a store transaction (the database decides, atomically, whether the operation applies)
-//! followed by one Temporal call. Launch is idempotent: the campaign row leaves `draft` exactly
+//! and one Temporal call. A launch or retry commits only once Temporal has accepted the
+//! workflow's start, so when Temporal is down the answer is 503 and nothing has changed; the
+//! workflow's first read of the audience waits for that commit (see
+//! `Store::queued_audience_page`). Launch is idempotent: the campaign row leaves `draft` exactly
 //! once and the workflow id `campaign-{id}` refuses a duplicate run, so a repeated call starts
-//! nothing and answers "not a draft".
+//! nothing and answers "not a draft". A relaunch copies a finished campaign once.
 
-use campaign_activities::store::{LaunchOutcome, RetryOutcome, Store, StoreError};
+use campaign_activities::store::{
+    LaunchOutcome, PendingStart, RelaunchOutcome, RetryOutcome, Store, StoreError,
+};
 use campaign_activities::{Pacing, SendPolicy};
 use campaign_workflows::{Campaign, CampaignInput, CampaignProgress, CampaignSettings, TaskQueues};
 use chrono::{DateTime, Utc};
@@ -69,17 +74,31 @@ impl Default for SettingsSnapshot {
     }
 }
 
+/// The longest duration a setting may take (30 days): longer is a typo, and durations must fit
+/// the workflow's millisecond timers.
+const MAX_DURATION_SECS: f64 = 30.0 * 24.0 * 3600.0;
+
 /// The widest sending window: one campaign run starts at most this many journeys.
 const MAX_IN_FLIGHT_LIMIT: u32 = campaign_workflows::campaign::MAX_CHILDREN_PER_RUN as u32;
 
 impl SettingsSnapshot {
+    /// The snapshot stored at launch (R16): `self` (the defaults) with the overrides a draft
+    /// stores, as JSON.
+    fn snapshot(&self, stored: &serde_json::Value) -> Result<serde_json::Value, String> {
+        let overrides: SettingsOverrides =
+            serde_json::from_value(stored.clone()).map_err(|err| err.to_string())?;
+        serde_json::to_value(self.with_overrides(overrides)?).map_err(|err| err.to_string())
+    }
+
     /// Applies an operator's overrides to `self` (the defaults), refusing nonsense.
     pub fn with_overrides(&self, overrides: SettingsOverrides) -> Result<SettingsSnapshot, String> {
         let mut settings = self.clone();
         let secs = |value: Option<f64>, current: f64, name: &str, min: f64| match value {
             None => Ok(current),
-            Some(v) if v.is_finite() && v >= min => Ok(v),
-            Some(v) => Err(format!("{name} must be at least {min}, got {v}")),
+            Some(v) if v.is_finite() && (min..=MAX_DURATION_SECS).contains(&v) => Ok(v),
+            Some(v) => Err(format!(
+                "{name} must be between {min} and {MAX_DURATION_SECS} seconds, got {v}"
+            )),
         };
         settings.interaction_window_secs = secs(
             overrides.interaction_window_secs,
@@ -171,6 +190,8 @@ pub enum OperationError {
     NotDraft { status: String },
     #[error("campaign is {status}; only a finished campaign can be retried or relaunched")]
     NotFinished { status: String },
+    #[error("campaign was already relaunched as campaign {campaign_id}; relaunch that one")]
+    AlreadyRelaunched { campaign_id: i64 },
     #[error("campaign has no failed journey to retry")]
     NothingToRetry,
     #[error("the campaign's categories contain no contact")]
@@ -206,37 +227,34 @@ pub struct Engine {
 impl Engine {
     /// Launches a draft campaign (see the module docs).
     pub async fn launch(&self, campaign_id: i64) -> Result<Launched, OperationError> {
-        let workflow_id = campaign_workflows::campaign_workflow_id(campaign_id);
         let defaults = self.defaults.clone();
         let outcome = self
             .store
-            .launch_campaign(campaign_id, &workflow_id, self.daily_limit, move |stored| {
-                let overrides: SettingsOverrides =
-                    serde_json::from_value(stored.clone()).map_err(|err| err.to_string())?;
-                let snapshot = defaults.with_overrides(overrides)?;
-                serde_json::to_value(snapshot).map_err(|err| err.to_string())
-            })
+            .launch_campaign(
+                campaign_id,
+                campaign_workflows::campaign_workflow_id,
+                self.daily_limit,
+                move |stored| defaults.snapshot(stored),
+            )
             .await?;
+        self.start_launched(outcome).await
+    }
+
+    /// Starts the workflow of a launch the store has decided, then makes the launch visible.
+    async fn start_launched(&self, outcome: LaunchOutcome) -> Result<Launched, OperationError> {
         match outcome {
-            LaunchOutcome::Launched {
-                total_contacts,
-                settings,
-                started_at,
-            } => {
-                let settings: SettingsSnapshot = serde_json::from_value(settings)
-                    .map_err(|err| OperationError::InvalidSettings(err.to_string()))?;
-                self.start_campaign_workflow(campaign_id, &settings, started_at)
-                    .await?;
-                tracing::info!(campaign_id, total_contacts, "campaign launched");
-                Ok(Launched {
-                    campaign_id,
-                    workflow_id,
-                    total_contacts,
-                })
+            LaunchOutcome::Launched(pending) => {
+                let launched = self.start(pending, |started_at| started_at).await?;
+                tracing::info!(
+                    campaign_id = launched.campaign_id,
+                    total_contacts = launched.total_contacts,
+                    "campaign launched"
+                );
+                Ok(launched)
             }
             LaunchOutcome::NotFound => Err(OperationError::NotFound),
             LaunchOutcome::NotDraft { status } => {
-                tracing::info!(campaign_id, %status, "repeated launch ignored");
+                tracing::info!(%status, "repeated launch ignored");
                 Err(OperationError::NotDraft { status })
             }
             LaunchOutcome::InvalidSettings { reason } => {
@@ -279,20 +297,10 @@ impl Engine {
     /// Starts new journeys for the failed contacts of a finished campaign, nothing else.
     pub async fn retry(&self, campaign_id: i64) -> Result<Launched, OperationError> {
         match self.store.requeue_failed(campaign_id).await? {
-            RetryOutcome::Requeued {
-                journeys,
-                settings,
-                started_at,
-            } => {
-                let settings: SettingsSnapshot = serde_json::from_value(settings)
-                    .map_err(|err| OperationError::InvalidSettings(err.to_string()))?;
-                self.start_campaign_workflow(campaign_id, &settings, started_at.max(Utc::now()))
-                    .await?;
-                Ok(Launched {
-                    campaign_id,
-                    workflow_id: campaign_workflows::campaign_workflow_id(campaign_id),
-                    total_contacts: journeys,
-                })
+            // The cutoff counts from the retry, not from the first launch.
+            RetryOutcome::Requeued(pending) => {
+                self.start(pending, |started_at| started_at.max(Utc::now()))
+                    .await
             }
             RetryOutcome::NotFound => Err(OperationError::NotFound),
             RetryOutcome::NotFinished { status } => Err(OperationError::NotFinished { status }),
@@ -301,23 +309,49 @@ impl Engine {
     }
 
     /// A fresh run of a finished campaign as a new campaign (same texts, categories and
-    /// overrides); the earlier campaign and its results stay as they are.
+    /// overrides), once: a repeated relaunch answers with the first copy. The earlier campaign
+    /// and its results stay as they are.
     pub async fn relaunch(&self, campaign_id: i64) -> Result<Launched, OperationError> {
-        match self.store.campaign_status(campaign_id).await?.as_deref() {
-            None => return Err(OperationError::NotFound),
-            Some("completed" | "failed" | "cancelled") => {}
-            Some(status) => {
-                return Err(OperationError::NotFinished {
-                    status: status.to_owned(),
-                });
+        let defaults = self.defaults.clone();
+        let outcome = self
+            .store
+            .relaunch_campaign(
+                campaign_id,
+                campaign_workflows::campaign_workflow_id,
+                self.daily_limit,
+                move |stored| defaults.snapshot(stored),
+            )
+            .await?;
+        match outcome {
+            RelaunchOutcome::Copied { launch, .. } => self.start_launched(launch).await,
+            RelaunchOutcome::NotFound => Err(OperationError::NotFound),
+            RelaunchOutcome::NotFinished { status } => Err(OperationError::NotFinished { status }),
+            RelaunchOutcome::AlreadyRelaunched { campaign_id } => {
+                Err(OperationError::AlreadyRelaunched { campaign_id })
             }
         }
-        let copy = self
-            .store
-            .copy_campaign(campaign_id)
-            .await?
-            .ok_or(OperationError::NotFound)?;
-        self.launch(copy).await
+    }
+
+    /// Starts the campaign workflow of a launch or retry, and commits it only once Temporal has
+    /// accepted the start: when Temporal is down the campaign stays as it was and the operator
+    /// can simply try again.
+    async fn start(
+        &self,
+        pending: PendingStart,
+        cutoff_from: impl FnOnce(DateTime<Utc>) -> DateTime<Utc>,
+    ) -> Result<Launched, OperationError> {
+        let settings: SettingsSnapshot = serde_json::from_value(pending.settings.clone())
+            .map_err(|err| OperationError::InvalidSettings(err.to_string()))?;
+        let campaign_id = pending.campaign_id;
+        self.start_campaign_workflow(campaign_id, &settings, cutoff_from(pending.started_at))
+            .await?;
+        let total_contacts = pending.journeys;
+        pending.commit().await?;
+        Ok(Launched {
+            campaign_id,
+            workflow_id: campaign_workflows::campaign_workflow_id(campaign_id),
+            total_contacts,
+        })
     }
 
     async fn start_campaign_workflow(

@@ -5,6 +5,7 @@
 use crate::auth::JwtKeys;
 use crate::config::ApiConfig;
 use crate::context::ApiContext;
+use crate::error::ApiError;
 use crate::metrics::Metrics;
 use crate::operations::{Engine, SettingsSnapshot};
 use crate::{auth, metrics, openapi, routes};
@@ -105,14 +106,29 @@ pub fn router(context: ApiContext) -> Router {
         .merge(routes::campaigns::routes())
         .merge(routes::messages::routes())
         .merge(routes::monitoring::routes())
-        .merge(routes::webhooks::routes());
+        .merge(routes::webhooks::routes())
+        .method_not_allowed_fallback(method_not_allowed);
     Router::new()
         .nest("/api/v1", api)
+        .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(
             context.clone(),
             metrics::count_requests,
         ))
         .layer(DefaultBodyLimit::max(context.config.max_body_bytes))
-        .layer(TraceLayer::new_for_http())
+        // The span names the path only: the query may carry the webhook secret (`?token=`).
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|request: &axum::extract::Request| {
+                tracing::info_span!("request", method = %request.method(), path = %request.uri().path())
+            }),
+        )
         .with_state(context)
+}
+
+async fn not_found() -> ApiError {
+    ApiError::NotFound("route")
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::MethodNotAllowed
 }

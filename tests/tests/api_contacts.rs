@@ -272,6 +272,20 @@ async fn every_validation_error_answers_its_status_and_json_body() {
     assert_error(&answer, unprocessable, "validation_error");
     let answer = call(api.post("/categories").json(&json!({ "name": "  " }))).await;
     assert_error(&answer, unprocessable, "validation_error");
+    // Text Postgres cannot store (a NUL) is the client's input: 422, nothing created.
+    let answer = call(api.post("/categories").json(&json!({ "name": "VIP\u{0}" }))).await;
+    assert_error(&answer, unprocessable, "validation_error");
+    let answer = call(
+        api.post("/contacts")
+            .json(&json!({ "phone": "+33612345679", "first_name": "Je\u{0}an" })),
+    )
+    .await;
+    assert_error(&answer, unprocessable, "validation_error");
+    assert_error(
+        &call(api.get("/contacts?search=a%00b")).await,
+        unprocessable,
+        "validation_error",
+    );
 
     // A category that does not exist, referenced from a contact.
     let answer = call(
@@ -349,6 +363,30 @@ async fn every_validation_error_answers_its_status_and_json_body() {
     ] {
         assert_error(&answer, StatusCode::NOT_FOUND, "not_found");
     }
+
+    // Unknown routes and methods answer in the same JSON format.
+    assert_error(
+        &call(api.get("/no-such-route")).await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    );
+    assert_error(
+        &call(api.http.get(api.url("/no-such-route"))).await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    );
+    assert_error(
+        &call(api.request(reqwest::Method::PATCH, "/contacts")).await,
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+    );
+
+    // The bearer scheme is case-insensitive (the login answers `token_type: "bearer"`).
+    let lowercase = api
+        .http
+        .get(api.url("/contacts"))
+        .header("authorization", format!("bearer {}", api.admin_token));
+    assert_eq!(call(lowercase).await.0, StatusCode::OK);
 
     // Every route needs a token.
     let answer = call(api.http.get(api.url("/contacts"))).await;

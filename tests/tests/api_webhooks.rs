@@ -2,7 +2,7 @@
 //! running API, real Postgres, real Temporal and the sandbox.
 
 use campaign_tests::TestEnv;
-use campaign_tests::api::{ADMIN_EMAIL, TestApi, WEBHOOK_SECRET, login};
+use campaign_tests::api::{ADMIN_EMAIL, TestApi, WEBHOOK_SECRET, assert_error, call, login};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -390,7 +390,7 @@ async fn authorization_matrix() {
 }
 
 #[tokio::test]
-async fn with_temporal_down_the_webhook_answers_503_and_the_redelivery_takes_effect_once() {
+async fn with_temporal_down_webhooks_and_launches_answer_503_and_take_effect_once_it_is_back() {
     let mut temporal = campaign_tests::temporal::OwnTemporal::start()
         .await
         .unwrap();
@@ -399,6 +399,7 @@ async fn with_temporal_down_the_webhook_answers_503_and_the_redelivery_takes_eff
         .unwrap();
     let api = env.spawn_api().await.unwrap();
     let (campaign_id, _) = env.draft_campaign(1, quick_settings(120.0)).await.unwrap();
+    let (later_campaign_id, _) = env.draft_campaign(2, quick_settings(1.0)).await.unwrap();
     env.engine().launch(campaign_id).await.unwrap();
     env.wait_for_accepted(1).await.unwrap();
     let message_1 = env.sandbox.accepted().remove(0);
@@ -418,6 +419,21 @@ async fn with_temporal_down_the_webhook_answers_503_and_the_redelivery_takes_eff
     );
     let health = api.http.get(api.url("/health")).send().await.unwrap();
     assert_eq!(health.status(), StatusCode::SERVICE_UNAVAILABLE);
+    // A launch whose workflow cannot start changes nothing: still a draft, no audience.
+    let send = format!("/campaigns/{later_campaign_id}/send");
+    assert_error(
+        &call(api.post(&send)).await,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "unavailable",
+    );
+    let (_, shown) = call(api.get(&format!("/campaigns/{later_campaign_id}"))).await;
+    assert_eq!(shown["status"], "draft", "{shown}");
+    let journeys: i64 = sqlx::query_scalar("SELECT count(*) FROM journeys WHERE campaign_id = $1")
+        .bind(later_campaign_id)
+        .fetch_one(env.store.pool())
+        .await
+        .unwrap();
+    assert_eq!(journeys, 0);
 
     temporal.restart().await.unwrap();
     let mut status = StatusCode::SERVICE_UNAVAILABLE;
@@ -431,7 +447,25 @@ async fn with_temporal_down_the_webhook_answers_503_and_the_redelivery_takes_eff
     }
     assert_eq!(status, StatusCode::OK);
     assert_eq!(post_webhook(&api, &event).await, StatusCode::OK);
-    env.wait_for_accepted(2).await.unwrap();
+    // The operator sends again once Temporal is back; the campaign runs as if nothing happened.
+    let (status, launched) = call(api.post(&send)).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{launched}");
+    let stats = env
+        .campaign_result(later_campaign_id, CAMPAIGN_TIMEOUT)
+        .await
+        .unwrap();
+    assert_eq!(
+        stats
+            .outcomes
+            .get(&campaign_domain::JourneyState::NoInteraction),
+        Some(&2),
+        "{stats:?}"
+    );
+    let deadline = std::time::Instant::now() + CAMPAIGN_TIMEOUT;
+    while message_2_count(&env, campaign_id, contact_id) == 0 {
+        assert!(std::time::Instant::now() < deadline, "no Message 2");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     tokio::time::sleep(Duration::from_secs(1)).await;
     assert_eq!(message_2_count(&env, campaign_id, contact_id), 1);
 }
@@ -514,4 +548,113 @@ async fn replies_landing_while_a_journey_closes_are_recorded_late() {
         10,
         "no Message 2 for a late reply"
     );
+}
+
+#[tokio::test]
+async fn replies_go_to_the_open_journey_and_count_within_its_window_after_message_2() {
+    let env = TestEnv::start().await.unwrap();
+    let api = env.spawn_api().await.unwrap();
+    // Campaign A closes without an answer; campaign B, to the same contact, then waits.
+    let (closed_campaign, contact_ids) = env.draft_campaign(1, quick_settings(1.0)).await.unwrap();
+    let contact_id = contact_ids[0];
+    env.engine().launch(closed_campaign).await.unwrap();
+    env.campaign_result(closed_campaign, CAMPAIGN_TIMEOUT)
+        .await
+        .unwrap();
+    let category_id: i64 =
+        sqlx::query_scalar("SELECT category_id FROM campaign_categories WHERE campaign_id = $1")
+            .bind(closed_campaign)
+            .fetch_one(env.store.pool())
+            .await
+            .unwrap();
+    let (_, body) = call(api.post("/campaigns").json(&json!({
+        "name": "Second chance",
+        "message_1": "Hello again {first_name}",
+        "message_2": "Thanks {first_name}",
+        "category_ids": [category_id],
+        "settings": quick_settings(120.0),
+    })))
+    .await;
+    let open_campaign = body["id"].as_i64().unwrap();
+    env.engine().launch(open_campaign).await.unwrap();
+    env.wait_for_accepted(2).await.unwrap();
+    let accepted = env.sandbox.accepted();
+    let closed_message_1 = &accepted[0];
+
+    // A reply quoting A's Message 1 belongs to B, the open journey (SPEC section 7).
+    let quoting_the_closed_one = reply(
+        "wamid-quotes-closed",
+        &closed_message_1.phone,
+        closed_message_1.reference.as_deref(),
+    );
+    assert_eq!(
+        post_webhook(&api, &quoting_the_closed_one).await,
+        StatusCode::OK
+    );
+    let deadline = std::time::Instant::now() + CAMPAIGN_TIMEOUT;
+    while message_2_count(&env, open_campaign, contact_id) == 0 {
+        assert!(std::time::Instant::now() < deadline, "no Message 2");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        journey_state(&env, closed_campaign, contact_id).await,
+        "no_interaction"
+    );
+    while journey_state(&env, open_campaign, contact_id).await != "message_2_sent" {
+        assert!(std::time::Instant::now() < deadline, "journey B not closed");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    // A second reply after Message 2 is still inside B's window: recorded as such, no new send.
+    assert_eq!(
+        post_webhook(
+            &api,
+            &reply("wamid-after-message-2", &closed_message_1.phone, None)
+        )
+        .await,
+        StatusCode::OK
+    );
+    let recorded: Vec<(String, Option<i64>, bool)> = sqlx::query_as(
+        "SELECT provider_message_id, campaign_id, within_window FROM interactions ORDER BY id",
+    )
+    .fetch_all(env.store.pool())
+    .await
+    .unwrap();
+    assert_eq!(
+        recorded,
+        vec![
+            ("wamid-quotes-closed".to_owned(), Some(open_campaign), true),
+            (
+                "wamid-after-message-2".to_owned(),
+                Some(open_campaign),
+                true
+            ),
+        ]
+    );
+    assert_eq!(message_2_count(&env, open_campaign, contact_id), 1);
+
+    // An ack is dated by the event, not by the message's own (send) timestamp.
+    let open_message_1 = &accepted[1];
+    let acked_at = chrono::Utc::now().timestamp() - 5;
+    let ack = json!({
+        "id": "evt-ack-1",
+        "event": "message:out:ack",
+        "created": acked_at,
+        "ack": "delivered",
+        "data": {
+            "id": open_message_1.id,
+            "flow": "outbound",
+            "ack": "delivered",
+            "timestamp": acked_at - 3600,
+            "reference": open_message_1.reference,
+        },
+    });
+    assert_eq!(post_webhook(&api, &ack).await, StatusCode::OK);
+    let delivered_at: chrono::DateTime<chrono::Utc> =
+        sqlx::query_scalar("SELECT delivered_at FROM messages WHERE provider_message_id = $1")
+            .bind(&open_message_1.id)
+            .fetch_one(env.store.pool())
+            .await
+            .unwrap();
+    assert_eq!(delivered_at.timestamp(), acked_at);
 }

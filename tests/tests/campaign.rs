@@ -397,10 +397,28 @@ async fn retry_starts_new_journeys_for_failed_contacts_only() {
         Err(OperationError::NothingToRetry)
     ));
 
+    // A relaunch the daily limit refuses leaves no copy behind.
+    let sent_today = env.store.sent_today().await.unwrap();
+    env.store.set_sent_today(1_000).await.unwrap();
+    assert!(matches!(
+        env.engine().relaunch(campaign_id).await,
+        Err(OperationError::QuotaExceeded { remaining: 0, .. })
+    ));
+    assert_eq!(campaign_count(&env).await, 1);
+    env.store.set_sent_today(sent_today).await.unwrap();
+
     // Relaunch: a fresh campaign for the same audience; the first one and its results stay.
     let relaunched = env.engine().relaunch(campaign_id).await.unwrap();
     assert_ne!(relaunched.campaign_id, campaign_id);
     assert_eq!(relaunched.total_contacts, 10);
+    // A repeated relaunch (a double click) finds the first copy and starts nothing.
+    match env.engine().relaunch(campaign_id).await {
+        Err(OperationError::AlreadyRelaunched { campaign_id: copy }) => {
+            assert_eq!(copy, relaunched.campaign_id)
+        }
+        other => panic!("a second relaunch answered {other:?}"),
+    }
+    assert_eq!(campaign_count(&env).await, 2);
     env.campaign_result(relaunched.campaign_id, CAMPAIGN_TIMEOUT)
         .await
         .unwrap();
@@ -424,4 +442,11 @@ async fn retry_starts_new_journeys_for_failed_contacts_only() {
         Some("completed")
     );
     assert_counters_match_rows(&env, relaunched.campaign_id).await;
+}
+
+async fn campaign_count(env: &TestEnv) -> i64 {
+    sqlx::query_scalar("SELECT count(*) FROM campaigns")
+        .fetch_one(env.store.pool())
+        .await
+        .unwrap()
 }

@@ -17,8 +17,9 @@ pub struct User {
     pub updated_at: DateTime<Utc>,
 }
 
-/// A user with the hash their password is checked against.
-#[derive(Debug, Clone, sqlx::FromRow)]
+/// A user with the hash their password is checked against (no `Debug`, so the hash cannot be
+/// logged by accident).
+#[derive(Clone, sqlx::FromRow)]
 pub struct UserCredentials {
     #[sqlx(flatten)]
     pub user: User,

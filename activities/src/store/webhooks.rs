@@ -13,19 +13,25 @@ impl Store {
         )
     }
 
-    /// The journey whose Message 1 reached this phone most recently: where an answer that quotes
-    /// nothing belongs (SPEC section 7).
-    pub async fn latest_message_1_journey(
+    /// The journey an inbound message from this phone belongs to (SPEC section 7): the quoted
+    /// one while it is open and its contact has this phone, else the one whose Message 1
+    /// reached this phone most recently (open or not: a closed one records the reply as late).
+    pub async fn journey_for_interaction(
         &self,
         phone: &str,
+        quoted: Option<(i64, i64)>,
     ) -> Result<Option<(i64, i64)>, StoreError> {
         Ok(sqlx::query_as(
             "SELECT j.campaign_id, j.contact_id FROM contacts k \
              JOIN journeys j ON j.contact_id = k.id \
-             WHERE k.phone = $1 AND j.message_1_sent_at IS NOT NULL \
-             ORDER BY j.message_1_sent_at DESC LIMIT 1",
+             CROSS JOIN LATERAL (SELECT coalesce(j.campaign_id = $2 AND j.contact_id = $3 \
+               AND NOT journey_state_is_final(j.state), false) AS open_and_quoted) q \
+             WHERE k.phone = $1 AND (j.message_1_sent_at IS NOT NULL OR q.open_and_quoted) \
+             ORDER BY q.open_and_quoted DESC, j.message_1_sent_at DESC NULLS LAST LIMIT 1",
         )
         .bind(phone)
+        .bind(quoted.map(|(campaign_id, _)| campaign_id))
+        .bind(quoted.map(|(_, contact_id)| contact_id))
         .fetch_optional(&self.pool)
         .await?)
     }

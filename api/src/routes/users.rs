@@ -18,7 +18,8 @@ pub fn routes() -> Router<ApiContext> {
         .route("/users/{id}", get(show).put(update).delete(remove))
 }
 
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
+// No `Debug` on request bodies carrying a password: it must not reach a log by accident.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct NewUser {
     email: String,
@@ -27,7 +28,7 @@ struct NewUser {
     role: Option<String>,
 }
 
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct UserUpdate {
     email: Option<String>,

@@ -8,12 +8,13 @@
 //! forward). The secret is compared in constant time, before the body is even parsed.
 
 use crate::context::ApiContext;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiQuery, ApiResult};
 use crate::openapi::{ErrorBody, WebhookAnswer};
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Query, State};
-use axum::http::HeaderMap;
+use axum::extract::State;
+use axum::extract::rejection::BytesRejection;
+use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use campaign_activities::store::NewInteraction;
 use campaign_domain::{InteractionType, MessageStatus, PhoneNumber};
@@ -32,7 +33,7 @@ pub fn routes() -> Router<ApiContext> {
     Router::new().route("/webhooks/wassenger", post(receive))
 }
 
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 struct SecretQuery {
     /// The shared webhook secret, when the `x-webhook-secret` header is not used.
@@ -87,8 +88,8 @@ impl Handled {
 async fn receive(
     State(context): State<ApiContext>,
     headers: HeaderMap,
-    Query(query): Query<SecretQuery>,
-    body: Bytes,
+    ApiQuery(query): ApiQuery<SecretQuery>,
+    body: Result<Bytes, BytesRejection>,
 ) -> ApiResult<axum::Json<Value>> {
     let presented = headers
         .get(SECRET_HEADER)
@@ -98,6 +99,10 @@ async fn receive(
     if !presented.is_some_and(|secret| bool::from(secret.as_slice().ct_eq(expected))) {
         return Err(ApiError::Unauthorized("missing or wrong webhook secret"));
     }
+    let body = body.map_err(|rejection| match rejection.status() {
+        StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge,
+        _ => ApiError::BadRequest(rejection.body_text()),
+    })?;
     let event: Value = serde_json::from_slice(&body)
         .map_err(|err| ApiError::BadRequest(format!("malformed webhook body: {err}")))?;
     let name = event
@@ -196,7 +201,7 @@ fn inbound(event: &Value, name: &str) -> ApiResult<Inbound> {
     } else {
         InteractionType::from_provider_type(data.get("type").and_then(Value::as_str).unwrap_or(""))
     };
-    let received_at = event_time(event)?;
+    let received_at = message_time(event)?;
     let quoted = data
         .get("quoted")
         .and_then(|quoted| quoted.get("reference"))
@@ -221,14 +226,27 @@ const EARLIEST_EVENT_SECS: i64 = 946_684_800;
 /// ... nor further in the future than this, for clocks slightly ahead.
 const MAX_CLOCK_SKEW_SECS: i64 = 24 * 3600;
 
-/// When the provider saw what the event reports: the message's `timestamp`, else the event's
-/// `created`, else now. A time no provider could have stamped is a malformed body.
-fn event_time(event: &Value) -> ApiResult<DateTime<Utc>> {
-    let stamped = event
-        .get("data")
-        .and_then(|data| data.get("timestamp"))
-        .and_then(Value::as_i64)
-        .or_else(|| event.get("created").and_then(Value::as_i64));
+/// When a person sent what an inbound event reports: the message's `timestamp`, else the
+/// event's `created`, else now.
+fn message_time(event: &Value) -> ApiResult<DateTime<Utc>> {
+    plausible_time(
+        event
+            .get("data")
+            .and_then(|data| data.get("timestamp"))
+            .and_then(Value::as_i64)
+            .or_else(|| event.get("created").and_then(Value::as_i64)),
+    )
+}
+
+/// When an ack happened: the event's `created` (the message's own `timestamp` is when it was
+/// sent), else now.
+fn ack_time(event: &Value) -> ApiResult<DateTime<Utc>> {
+    plausible_time(event.get("created").and_then(Value::as_i64))
+}
+
+/// Unix seconds as a time, now when absent; a time no provider could have stamped is a
+/// malformed body.
+fn plausible_time(stamped: Option<i64>) -> ApiResult<DateTime<Utc>> {
     let Some(secs) = stamped else {
         return Ok(Utc::now());
     };
@@ -253,18 +271,14 @@ fn message_1_reference(reference: &str) -> Option<(i64, i64)> {
     Some((campaign.parse().ok()?, contact.parse().ok()?))
 }
 
-/// Signals the journey the interaction belongs to (R3), or records it when that journey has
-/// already ended (a late reply, R4) or when no journey exists (R6).
+/// Signals the journey the interaction belongs to (R3; SPEC section 7: the open journey it
+/// quotes, else the latest Message 1 to that phone), or records it when that journey has already
+/// ended (a late reply, R4) or when no journey exists (R6).
 async fn interaction(context: &ApiContext, inbound: Inbound) -> ApiResult<Handled> {
-    let journey = match inbound.quoted {
-        Some(journey) => Some(journey),
-        None => {
-            context
-                .store
-                .latest_message_1_journey(inbound.phone.as_str())
-                .await?
-        }
-    };
+    let journey = context
+        .store
+        .journey_for_interaction(inbound.phone.as_str(), inbound.quoted)
+        .await?;
     let Some((campaign_id, contact_id)) = journey else {
         let contact_id = context
             .store
@@ -366,7 +380,7 @@ async fn move_status(
 ) -> ApiResult<Handled> {
     let moved = context
         .store
-        .advance_message_status_at(provider_message_id, status, event_time(event)?)
+        .advance_message_status_at(provider_message_id, status, ack_time(event)?)
         .await?;
     if moved {
         return Ok(Handled::StatusMoved);
