@@ -16,7 +16,7 @@ use campaign_domain::{InteractionType, JourneyState, MessageType, retry_delay};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use temporalio_macros::activities;
 use temporalio_sdk::ApplicationFailure;
 use temporalio_sdk::activities::{ActivityContext, ActivityError};
@@ -24,6 +24,9 @@ use temporalio_sdk::activities::{ActivityContext, ActivityError};
 /// A pacing slot further away than this is not reserved: the send waits as a delayed retry, so
 /// no activity sleeps for long holding a worker slot.
 const PACING_HORIZON: Duration = Duration::from_secs(5);
+/// Time kept between the end of a provider call and the attempt's Temporal deadline, for
+/// recording its result.
+const DEADLINE_MARGIN: Duration = Duration::from_secs(1);
 /// Shortest wait before asking again for a slot or whether the pause is over.
 const MIN_WAIT: Duration = Duration::from_millis(50);
 
@@ -78,6 +81,10 @@ pub struct SentMessage {
     pub provider_message_id: String,
     /// When the provider accepted it (R2), Unix milliseconds.
     pub sent_at_ms: i64,
+    /// For a Message 1 accepted by an earlier run of the journey (a retry after its Message 2
+    /// failed): when the contact first answered, so the journey can go straight to Message 2.
+    #[serde(default)]
+    pub answered_at_ms: Option<i64>,
 }
 
 /// An interaction as a journey records it.
@@ -181,6 +188,12 @@ impl JourneyActivities {
         _ctx: ActivityContext,
         input: SendMessageInput,
     ) -> Result<SentMessage, ActivityError> {
+        // Temporal's start-to-close timeout does not stop this code: a provider call still in
+        // flight when it fires could land after the retry's reference lookup and be a second
+        // send. So the call must end before the attempt's deadline, with a margin.
+        let deadline = Instant::now()
+            + Duration::from_millis(input.policy.attempt_timeout_ms)
+                .saturating_sub(DEADLINE_MARGIN);
         let SendMessageInput {
             campaign_id,
             contact_id,
@@ -198,7 +211,16 @@ impl JourneyActivities {
             SendPreparation::AlreadySent(accepted) => {
                 tracing::info!(campaign_id, contact_id, %message_type, provider_message_id = %accepted.provider_message_id,
                     "duplicate send attempt: message already accepted, not sending again");
-                return Ok(sent(accepted));
+                let mut sent = sent(accepted);
+                if message_type == MessageType::Message1 {
+                    sent.answered_at_ms = self
+                        .store
+                        .first_interaction_at(campaign_id, contact_id)
+                        .await
+                        .map_err(database)?
+                        .map(|at| at.timestamp_millis());
+                }
+                return Ok(sent);
             }
             SendPreparation::AlreadyFailed { reason } => return Err(permanent(reason)),
             SendPreparation::JourneyClosed => {
@@ -264,13 +286,44 @@ impl JourneyActivities {
                 }
             }
         }
+        // The attempt count is in the database, so a failure that could not be recorded on the
+        // last attempt never turns into one more provider call (R12).
+        if attempts > i32::try_from(policy.max_attempts).unwrap_or(i32::MAX) {
+            let reason = format!("gave up after {} attempts", policy.max_attempts);
+            self.store
+                .fail_message(prepared.message_id, &reason)
+                .await
+                .map_err(database)?;
+            return Err(permanent(reason));
+        }
+        let Some(time_left) = deadline.checked_duration_since(Instant::now()) else {
+            // The pacing wait used up this attempt's time: no call was made, so it is not one.
+            self.store
+                .uncount_attempt(prepared.message_id)
+                .await
+                .map_err(database)?;
+            return Err(ApplicationFailure::builder(
+                "no time left in this attempt for the provider call",
+            )
+            .type_name("AttemptOutOfTime".to_owned())
+            .next_retry_delay(Duration::ZERO)
+            .build()
+            .into());
+        };
 
         let outgoing = OutgoingMessage {
             phone: prepared.phone,
             message: prepared.content,
             reference,
         };
-        match self.provider.send_message(&outgoing).await {
+        let answer = tokio::time::timeout(time_left, self.provider.send_message(&outgoing))
+            .await
+            .unwrap_or_else(|_| {
+                Err(ProviderError::Retryable {
+                    reason: format!("no answer within the attempt's {time_left:?}"),
+                })
+            });
+        match answer {
             Ok(accepted) => {
                 let accepted = self
                     .store
@@ -433,6 +486,7 @@ fn sent(accepted: AcceptedSend) -> SentMessage {
     SentMessage {
         provider_message_id: accepted.provider_message_id,
         sent_at_ms: accepted.sent_at.timestamp_millis(),
+        answered_at_ms: None,
     }
 }
 

@@ -63,6 +63,9 @@ pub enum StoreError {
     Migration(#[from] sqlx::migrate::MigrateError),
     #[error("{0} not found")]
     NotFound(&'static str),
+    /// The change would break something still running; the message says what.
+    #[error("{0}")]
+    InUse(&'static str),
 }
 
 /// A handle on the database, cheap to clone.
@@ -1128,6 +1131,35 @@ impl Store {
         Ok(())
     }
 
+    /// When the contact first interacted during this journey, if they have.
+    pub async fn first_interaction_at(
+        &self,
+        campaign_id: i64,
+        contact_id: i64,
+    ) -> Result<Option<DateTime<Utc>>, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT first_interaction_at FROM journeys WHERE campaign_id = $1 AND contact_id = $2",
+        )
+        .bind(campaign_id)
+        .bind(contact_id)
+        .fetch_optional(&self.pool)
+        .await?
+        .flatten())
+    }
+
+    /// Cancels a campaign that is still a draft; false when it is not (any more).
+    pub async fn cancel_draft(&self, campaign_id: i64) -> Result<bool, StoreError> {
+        let cancelled = sqlx::query(&format!(
+            "UPDATE campaigns SET status = 'cancelled', completed_at = now(), updated_at = now(), \
+             final_stats = {FINAL_STATS} WHERE id = $1 AND status = 'draft'"
+        ))
+        .bind(campaign_id)
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        Ok(cancelled == 1)
+    }
+
     /// Launches a draft campaign in one transaction (R1, R10, R16): snapshots its audience (the
     /// distinct contacts of its categories) as `queued` journeys and its settings, checks that
     /// today's remaining sends cover the audience, and marks it `running` under `workflow_id`.
@@ -1249,19 +1281,21 @@ impl Store {
             tx.rollback().await?;
             return Ok(RetryOutcome::NothingToRetry);
         }
-        sqlx::query(
-            "DELETE FROM messages WHERE campaign_id = $1 AND status IN ('pending', 'failed') AND contact_id IN \
-             (SELECT contact_id FROM journeys WHERE campaign_id = $1 AND state = 'queued')",
+        let removed_failed: i64 = sqlx::query_scalar(
+            "WITH removed AS (DELETE FROM messages WHERE campaign_id = $1 AND status IN ('pending', 'failed') \
+             AND contact_id IN (SELECT contact_id FROM journeys WHERE campaign_id = $1 AND state = 'queued') \
+             RETURNING status) SELECT count(*) FILTER (WHERE status = 'failed') FROM removed",
         )
         .bind(campaign_id)
-        .execute(&mut *tx)
+        .fetch_one(&mut *tx)
         .await?;
         let started_at: DateTime<Utc> = sqlx::query_scalar(
-            "UPDATE campaigns SET status = 'running', failed = failed - $2, completed_at = NULL, final_stats = NULL, \
-             updated_at = now() WHERE id = $1 RETURNING started_at",
+            "UPDATE campaigns SET status = 'running', failed = failed - $2, messages_failed = messages_failed - $3, \
+             completed_at = NULL, final_stats = NULL, updated_at = now() WHERE id = $1 RETURNING started_at",
         )
         .bind(campaign_id)
         .bind(requeued as i32)
+        .bind(removed_failed as i32)
         .fetch_one(&mut *tx)
         .await?;
         Ok(RetryOutcome::Requeued(PendingStart {

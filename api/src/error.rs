@@ -103,6 +103,7 @@ impl From<StoreError> for ApiError {
     fn from(err: StoreError) -> Self {
         match err {
             StoreError::NotFound(what) => ApiError::NotFound(what),
+            StoreError::InUse(what) => ApiError::Conflict(what.to_owned()),
             StoreError::Database(sqlx::Error::Database(db)) => {
                 match db.constraint().and_then(constraint_error) {
                     Some(mapped) => mapped,
@@ -129,6 +130,7 @@ impl From<OperationError> for ApiError {
             OperationError::NotDraft { .. }
             | OperationError::NotFinished { .. }
             | OperationError::AlreadyRelaunched { .. }
+            | OperationError::RunStillOpen
             | OperationError::NothingToRetry => ApiError::Conflict(err.to_string()),
             OperationError::NoContacts | OperationError::InvalidSettings(_) => {
                 ApiError::Validation(err.to_string())

@@ -15,6 +15,7 @@ use campaign_activities::{Pacing, SendPolicy};
 use campaign_workflows::{Campaign, CampaignInput, CampaignProgress, CampaignSettings, TaskQueues};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use temporalio_client::errors::WorkflowStartError;
 use temporalio_client::{
     Client, WorkflowCancelOptions, WorkflowIdConflictPolicy, WorkflowIdReusePolicy,
     WorkflowStartOptions,
@@ -78,6 +79,10 @@ impl Default for SettingsSnapshot {
 /// the workflow's millisecond timers.
 const MAX_DURATION_SECS: f64 = 30.0 * 24.0 * 3600.0;
 
+/// The shortest send attempt: room for a pacing wait (up to 5 s), a provider call and the
+/// margin the send keeps before its deadline (it never calls the provider without time left).
+const MIN_SEND_TIMEOUT_SECS: f64 = 10.0;
+
 /// The widest sending window: one campaign run starts at most this many journeys.
 const MAX_IN_FLIGHT_LIMIT: u32 = campaign_workflows::campaign::MAX_CHILDREN_PER_RUN as u32;
 
@@ -140,7 +145,7 @@ impl SettingsSnapshot {
             overrides.send_timeout_secs,
             self.send_timeout_secs,
             "send_timeout_secs",
-            1.0,
+            MIN_SEND_TIMEOUT_SECS,
         )?;
         settings.batch_size = overrides.batch_size.unwrap_or(self.batch_size);
         settings.max_in_flight = overrides.max_in_flight.unwrap_or(self.max_in_flight);
@@ -192,6 +197,8 @@ pub enum OperationError {
     NotFinished { status: String },
     #[error("campaign was already relaunched as campaign {campaign_id}; relaunch that one")]
     AlreadyRelaunched { campaign_id: i64 },
+    #[error("the campaign's previous run is still closing; try again in a moment")]
+    RunStillOpen,
     #[error("campaign has no failed journey to retry")]
     NothingToRetry,
     #[error("the campaign's categories contain no contact")]
@@ -272,10 +279,10 @@ impl Engine {
         match self.store.campaign_status(campaign_id).await?.as_deref() {
             None => return Err(OperationError::NotFound),
             Some("running") => {}
-            Some("draft") => {
-                self.store.cancel_campaign(campaign_id).await?;
-                return Ok(());
-            }
+            // A launch may commit between the read and the update: then it is running, and
+            // its workflow is the one to stop.
+            Some("draft") if self.store.cancel_draft(campaign_id).await? => return Ok(()),
+            Some("draft") => {}
             Some(status) => {
                 return Err(OperationError::NotDraft {
                     status: status.to_owned(),
@@ -370,15 +377,21 @@ impl Engine {
         };
         let options = WorkflowStartOptions::new(self.task_queues.message_1.clone(), workflow_id)
             .id_reuse_policy(WorkflowIdReusePolicy::AllowDuplicate)
-            .id_conflict_policy(WorkflowIdConflictPolicy::UseExisting)
+            // Never attach to a run still open: a retry right after completion would otherwise
+            // hand its journeys to a run that is only closing (the retry then rolls back, 409).
+            .id_conflict_policy(WorkflowIdConflictPolicy::Fail)
             .search_attributes(SearchAttributes::new([
                 campaign_workflows::CAMPAIGN_ID.value_set(campaign_id.to_string())
             ]))
             .build();
-        self.client
+        match self
+            .client
             .start_workflow(Campaign::run, input, options)
             .await
-            .map_err(|err| OperationError::Temporal(err.to_string()))?;
-        Ok(())
+        {
+            Ok(_) => Ok(()),
+            Err(WorkflowStartError::AlreadyStarted { .. }) => Err(OperationError::RunStillOpen),
+            Err(err) => Err(OperationError::Temporal(err.to_string())),
+        }
     }
 }

@@ -35,15 +35,15 @@ async fn journey_states(env: &TestEnv, campaign_id: i64) -> HashMap<String, i64>
 
 /// The campaign's live counters must equal a recount from the journey and message rows.
 async fn assert_counters_match_rows(env: &TestEnv, campaign_id: i64) {
-    let counters: (i32, i32, i32, i32, i32, i32, i32, i32) = sqlx::query_as(
+    let counters: (i32, i32, i32, i32, i32, i32, i32, i32, i32) = sqlx::query_as(
         "SELECT total_contacts, messages_sent, message_2_sent, no_interaction, late_interaction, failed, cancelled, \
-         interactions FROM campaigns WHERE id = $1",
+         interactions, messages_failed FROM campaigns WHERE id = $1",
     )
     .bind(campaign_id)
     .fetch_one(env.store.pool())
     .await
     .unwrap();
-    let recount: (i64, i64, i64, i64, i64, i64, i64, i64) = sqlx::query_as(
+    let recount: (i64, i64, i64, i64, i64, i64, i64, i64, i64) = sqlx::query_as(
         "SELECT (SELECT count(*) FROM journeys WHERE campaign_id = $1), \
          (SELECT count(*) FROM messages WHERE campaign_id = $1 AND sent_at IS NOT NULL), \
          (SELECT count(*) FROM journeys WHERE campaign_id = $1 AND state = 'message_2_sent'), \
@@ -51,7 +51,8 @@ async fn assert_counters_match_rows(env: &TestEnv, campaign_id: i64) {
          (SELECT count(*) FROM journeys WHERE campaign_id = $1 AND state = 'late_interaction'), \
          (SELECT count(*) FROM journeys WHERE campaign_id = $1 AND state = 'failed'), \
          (SELECT count(*) FROM journeys WHERE campaign_id = $1 AND state = 'cancelled'), \
-         (SELECT count(*) FROM interactions WHERE campaign_id = $1)",
+         (SELECT count(*) FROM interactions WHERE campaign_id = $1), \
+         (SELECT count(*) FROM messages WHERE campaign_id = $1 AND status = 'failed')",
     )
     .bind(campaign_id)
     .fetch_one(env.store.pool())
@@ -59,15 +60,16 @@ async fn assert_counters_match_rows(env: &TestEnv, campaign_id: i64) {
     .unwrap();
     let counters = [
         counters.0, counters.1, counters.2, counters.3, counters.4, counters.5, counters.6,
-        counters.7,
+        counters.7, counters.8,
     ]
     .map(i64::from);
     let recount = [
         recount.0, recount.1, recount.2, recount.3, recount.4, recount.5, recount.6, recount.7,
+        recount.8,
     ];
     assert_eq!(
         counters, recount,
-        "counters (total, sent, m2, none, late, failed, cancelled, interactions)"
+        "counters (total, sent, m2, none, late, failed, cancelled, interactions, messages failed)"
     );
 }
 
@@ -449,4 +451,70 @@ async fn campaign_count(env: &TestEnv) -> i64 {
         .fetch_one(env.store.pool())
         .await
         .unwrap()
+}
+
+#[tokio::test]
+async fn a_retry_sends_the_failed_message_2_to_a_contact_who_had_answered() {
+    let env = TestEnv::start().await.unwrap();
+    let (campaign_id, contact_ids) = env
+        .draft_campaign(1, fast_settings(60.0, 10))
+        .await
+        .unwrap();
+    env.engine().launch(campaign_id).await.unwrap();
+    env.wait_for_accepted(1).await.unwrap();
+    let phone = campaign_domain::PhoneNumber::parse(&env.sandbox.accepted()[0].phone).unwrap();
+    // The contact answers; their Message 2 meets a permanent error.
+    env.sandbox.fail_next(400, 1).unwrap();
+    let journey = env
+        .client
+        .get_workflow_handle::<campaign_workflows::ContactJourney>(
+            campaign_workflows::journey_workflow_id(campaign_id, contact_ids[0]),
+        );
+    campaign_tests::signal(
+        &journey,
+        campaign_tests::interaction("wamid-answer", &phone, campaign_tests::now_ms()),
+    )
+    .await
+    .unwrap();
+    env.campaign_result(campaign_id, CAMPAIGN_TIMEOUT)
+        .await
+        .unwrap();
+    assert_eq!(
+        journey_states(&env, campaign_id).await.get("failed"),
+        Some(&1)
+    );
+    assert_counters_match_rows(&env, campaign_id).await;
+
+    // The retry does not send Message 1 again, nor wait for another answer: Message 2 leaves.
+    let retried = env.engine().retry(campaign_id).await.unwrap();
+    assert_eq!(retried.total_contacts, 1);
+    env.campaign_result(campaign_id, CAMPAIGN_TIMEOUT)
+        .await
+        .unwrap();
+    assert_eq!(
+        journey_states(&env, campaign_id)
+            .await
+            .get("message_2_sent"),
+        Some(&1)
+    );
+    let references: Vec<String> = env
+        .sandbox
+        .accepted()
+        .into_iter()
+        .filter_map(|record| record.reference)
+        .collect();
+    assert_eq!(
+        references,
+        [
+            format!(
+                "campaign-{campaign_id}-contact-{}-message_1",
+                contact_ids[0]
+            ),
+            format!(
+                "campaign-{campaign_id}-contact-{}-message_2",
+                contact_ids[0]
+            ),
+        ]
+    );
+    assert_counters_match_rows(&env, campaign_id).await;
 }

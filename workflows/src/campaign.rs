@@ -23,13 +23,12 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 use temporalio_macros::{workflow, workflow_methods};
 use temporalio_sdk::{
-    ActivityOptions, ChildWorkflowOptions, ContinueAsNewOptions, ParentClosePolicy,
-    SyncWorkflowContext, WorkflowCancellationToken, WorkflowContext, WorkflowContextView,
-    WorkflowResult,
+    ChildWorkflowOptions, ContinueAsNewOptions, ParentClosePolicy, SyncWorkflowContext,
+    WorkflowCancellationToken, WorkflowContext, WorkflowContextView, WorkflowResult,
 };
 
 use crate::journey::{ContactJourney, JourneyInput, TaskQueues};
-use crate::{CAMPAIGN_ID, bookkeeping_options, journey_workflow_id, unix_ms};
+use crate::{CAMPAIGN_ID, bookkeeping_options, detached, journey_workflow_id, unix_ms};
 
 /// A run continues-as-new once its history passes this many events (each released journey
 /// costs about four: child initiated, child started, report signal, workflow task), far below
@@ -254,12 +253,6 @@ async fn close_journeys(
     )
     .await?;
     Ok(())
-}
-
-/// Options whose activity runs to completion even when the campaign is being cancelled.
-fn detached(mut options: ActivityOptions) -> ActivityOptions {
-    options.cancellation_token = Some(WorkflowCancellationToken::new());
-    options
 }
 
 impl Campaign {

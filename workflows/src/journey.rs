@@ -26,7 +26,7 @@ use temporalio_sdk::{
 };
 
 use crate::campaign::{Campaign, JourneyReport};
-use crate::{CAMPAIGN_ID, JOURNEY_STATE, bookkeeping_options, unix_ms};
+use crate::{CAMPAIGN_ID, JOURNEY_STATE, bookkeeping_options, detached, unix_ms};
 
 /// Failure type of permanent send errors, never retried (R12).
 const PERMANENT_SEND_FAILURE: &str = "PermanentSendFailure";
@@ -124,7 +124,9 @@ impl ContactJourney {
                     JourneyEvent::Cancel
                 },
             );
-            return Ok(outcome(ctx));
+            // Replies signalled between the database closing the journey and the cancellation
+            // reaching it were acknowledged to the provider: they are recorded all the same.
+            return record_late_arrivals(ctx, &input).await;
         }
         journeyed?;
         // Interactions that arrived while the outcome was being recorded are late ones.
@@ -197,8 +199,12 @@ async fn journey(
             send_options(&input.send_policy, &input.task_queues.message_1),
         )
         .await;
-    let sent_at_ms = match message_1 {
-        Ok(SentMessage { sent_at_ms, .. }) => sent_at_ms,
+    let (sent_at_ms, answered_at_ms) = match message_1 {
+        Ok(SentMessage {
+            sent_at_ms,
+            answered_at_ms,
+            ..
+        }) => (sent_at_ms, answered_at_ms),
         Err(err) => return fail(ctx, input, &err).await,
     };
     ctx.state_mut(|s| s.message_1_sent_at_ms = Some(sent_at_ms));
@@ -214,6 +220,14 @@ async fn journey(
                 SignalWorkflowOptions::default(),
             )
             .await;
+    }
+
+    // A retried journey whose contact had answered in time, but whose Message 2 failed.
+    if answered_at_ms.is_some_and(|at| {
+        classify_interaction(sent_at_ms, at, input.interaction_window_ms)
+            == WindowDecision::WithinWindow
+    }) {
+        return send_message_2(ctx, input, sent_at_ms, Vec::new()).await;
     }
 
     let deadline_ms = sent_at_ms.saturating_add(input.interaction_window_ms as i64);
@@ -326,6 +340,9 @@ async fn record(
     input: &JourneyInput,
     interactions: Vec<InteractionRecord>,
 ) -> WorkflowResult<()> {
+    if interactions.is_empty() {
+        return Ok(());
+    }
     ctx.execute_activity(
         JourneyActivities::record_interactions,
         RecordInteractionsInput {
@@ -333,7 +350,8 @@ async fn record(
             contact_id: input.contact_id,
             interactions,
         },
-        bookkeeping_options(),
+        // Recorded even if a stop cancels the journey meanwhile (R6).
+        detached(bookkeeping_options()),
     )
     .await?;
     Ok(())
@@ -436,7 +454,7 @@ async fn record_late_arrivals(
                 contact_id: input.contact_id,
                 interactions,
             },
-            bookkeeping_options(),
+            detached(bookkeeping_options()),
         )
         .await?;
         if ctx.state(|s| s.state) == JourneyState::NoInteraction {

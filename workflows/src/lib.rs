@@ -20,7 +20,7 @@ pub use verification::{VerifyNumbers, VerifyNumbersInput};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use temporalio_common::RetryPolicy;
 use temporalio_common::search_attributes::SearchAttributeKey;
-use temporalio_sdk::ActivityOptions;
+use temporalio_sdk::{ActivityOptions, WorkflowCancellationToken};
 
 /// Search attribute with the campaign id, on campaign and journey runs.
 pub const CAMPAIGN_ID: SearchAttributeKey<String> = SearchAttributeKey::keyword("CampaignId");
@@ -54,4 +54,11 @@ pub(crate) fn bookkeeping_options() -> ActivityOptions {
 pub(crate) fn unix_ms(time: Option<SystemTime>) -> i64 {
     time.and_then(|now| now.duration_since(UNIX_EPOCH).ok())
         .map_or(0, |since_epoch| since_epoch.as_millis() as i64)
+}
+
+/// Options whose activity runs to completion even when its workflow is being cancelled: the
+/// closing bookkeeping a stop or cutoff must not cut short.
+pub(crate) fn detached(mut options: ActivityOptions) -> ActivityOptions {
+    options.cancellation_token = Some(WorkflowCancellationToken::new());
+    options
 }

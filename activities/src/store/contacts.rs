@@ -250,14 +250,28 @@ impl Store {
         Ok(contact)
     }
 
+    /// Deletes a contact and its history, unless one of its journeys is still open: its
+    /// workflow would otherwise wait forever on rows that no longer exist.
     pub async fn delete_contact(&self, id: i64) -> Result<(), StoreError> {
-        let deleted = sqlx::query("DELETE FROM contacts WHERE id = $1")
-            .bind(id)
-            .execute(&self.pool)
-            .await?
-            .rows_affected();
+        let deleted = sqlx::query(
+            "DELETE FROM contacts WHERE id = $1 AND NOT EXISTS \
+             (SELECT 1 FROM journeys WHERE contact_id = $1 AND NOT journey_state_is_final(state))",
+        )
+        .bind(id)
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
         if deleted == 0 {
-            return Err(StoreError::NotFound("contact"));
+            let exists: bool =
+                sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM contacts WHERE id = $1)")
+                    .bind(id)
+                    .fetch_one(&self.pool)
+                    .await?;
+            return Err(if exists {
+                StoreError::InUse("the contact is in a running campaign")
+            } else {
+                StoreError::NotFound("contact")
+            });
         }
         Ok(())
     }

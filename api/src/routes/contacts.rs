@@ -275,6 +275,7 @@ async fn update(
         (status = 204, description = "Deleted"),
         (status = 401, description = "Missing or invalid access token", body = ErrorBody),
         (status = 404, description = "No such contact", body = ErrorBody),
+        (status = 409, description = "The contact is in a running campaign", body = ErrorBody),
     )
 )]
 async fn remove(
