@@ -107,6 +107,31 @@ impl CampaignActivities {
         Ok(running.len() as u32)
     }
 
+    /// Succeeds once no journey of the campaign is open; until then it fails, to be retried a
+    /// little later, so the wait adds nothing to the workflow's history. After the cutoff the
+    /// only open journeys are those whose Message 2 was already on its way.
+    #[activity]
+    pub async fn await_open_journeys(
+        self: Arc<Self>,
+        _ctx: ActivityContext,
+        campaign_id: i64,
+    ) -> Result<(), ActivityError> {
+        let open = self
+            .store
+            .open_journey_count(campaign_id)
+            .await
+            .map_err(ApplicationFailure::new)?;
+        if open == 0 {
+            return Ok(());
+        }
+        Err(
+            ApplicationFailure::builder(format!("{open} journeys are still sending Message 2"))
+                .type_name("JourneysStillOpen".to_owned())
+                .build()
+                .into(),
+        )
+    }
+
     /// Marks the campaign `cancelled` with its statistics as they stand.
     #[activity]
     pub async fn cancel_campaign(

@@ -8,8 +8,8 @@
 
 use crate::provider::{OutgoingMessage, ProviderError, WhatsAppProvider};
 use crate::store::{
-    AcceptedSend, BreakerPolicy, DAILY_LIMIT_REASON, JOURNEY_CLOSED_REASON, NewInteraction, Pacing,
-    SendPreparation, SendResult, SlotReservation, Store, StoreError,
+    AcceptedSend, AttemptCount, BreakerPolicy, DAILY_LIMIT_REASON, JOURNEY_CLOSED_REASON,
+    NewInteraction, Pacing, SendPreparation, SendResult, SlotReservation, Store, StoreError,
 };
 use campaign_domain::retry::rate_limited_delay;
 use campaign_domain::{InteractionType, JourneyState, MessageType, retry_delay};
@@ -203,7 +203,7 @@ impl JourneyActivities {
         } = input;
         let prepared = match self
             .store
-            .prepare_send(campaign_id, contact_id, message_type, self.daily_limit)
+            .prepare_send(campaign_id, contact_id, message_type)
             .await
             .map_err(database)?
         {
@@ -226,10 +226,6 @@ impl JourneyActivities {
             SendPreparation::JourneyClosed => {
                 tracing::info!(campaign_id, contact_id, %message_type, "send skipped: journey already closed");
                 return Err(permanent(JOURNEY_CLOSED_REASON));
-            }
-            SendPreparation::DailyLimitReached => {
-                tracing::warn!(campaign_id, contact_id, %message_type, "send refused: daily limit reached");
-                return Err(permanent(DAILY_LIMIT_REASON));
             }
         };
 
@@ -256,14 +252,21 @@ impl JourneyActivities {
             }
         }
 
-        let Some(attempts) = self
+        let attempts = match self
             .store
-            .count_attempt(prepared.message_id)
+            .count_attempt(prepared.message_id, self.daily_limit)
             .await
             .map_err(database)?
-        else {
-            tracing::info!(campaign_id, contact_id, %message_type, "send skipped: journey closed while waiting for its slot");
-            return Err(permanent(JOURNEY_CLOSED_REASON));
+        {
+            AttemptCount::Counted(attempts) => attempts,
+            AttemptCount::JourneyClosed => {
+                tracing::info!(campaign_id, contact_id, %message_type, "send skipped: journey closed while waiting for its slot");
+                return Err(permanent(JOURNEY_CLOSED_REASON));
+            }
+            AttemptCount::DailyLimitReached => {
+                tracing::warn!(campaign_id, contact_id, %message_type, "send refused: daily limit reached");
+                return Err(permanent(DAILY_LIMIT_REASON));
+            }
         };
         let reference = message_reference(campaign_id, contact_id, message_type);
         if attempts > 1 {

@@ -77,16 +77,25 @@ pub struct Store {
 /// What a send attempt should do, decided atomically before talking to the provider.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SendPreparation {
-    /// Send this text; the ledger unit for it is already consumed.
+    /// Send this text, once [`Store::count_attempt`] allows the call.
     Send(PreparedSend),
     /// The database already shows the message accepted: an earlier attempt got through.
     AlreadySent(AcceptedSend),
     /// The message already failed for good.
     AlreadyFailed { reason: String },
-    /// The daily ledger is full (R10): the message is now failed and nothing is sent.
-    DailyLimitReached,
     /// The journey was closed (stop, cutoff) before this message left: nothing is sent.
     JourneyClosed,
+}
+
+/// Whether a provider call may be made now, decided right before it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AttemptCount {
+    /// Make the call: this many calls so far, this one included.
+    Counted(i32),
+    /// The journey was closed (stop, cutoff) while the send waited: no call.
+    JourneyClosed,
+    /// The daily ledger is full (R10): the message is now failed and nothing is sent.
+    DailyLimitReached,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -420,15 +429,13 @@ impl Store {
     }
 
     /// Decides, in one transaction, what a send attempt must do: creates the message row on the
-    /// first attempt (the unique key makes a second Message 2 row impossible), returns an earlier
-    /// acceptance instead of sending again, and consumes the day's ledger unit exactly once per
-    /// message.
+    /// first attempt (the unique key makes a second Message 2 row impossible) and returns an
+    /// earlier acceptance instead of sending again.
     pub async fn prepare_send(
         &self,
         campaign_id: i64,
         contact_id: i64,
         message_type: MessageType,
-        daily_limit: i32,
     ) -> Result<SendPreparation, StoreError> {
         let mut tx = self.pool.begin().await?;
         let target = sqlx::query(
@@ -468,7 +475,7 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         let message = sqlx::query(
-            "SELECT id, status, provider_message_id, sent_at, error, ledger_day IS NOT NULL AS ledger_consumed \
+            "SELECT id, status, provider_message_id, sent_at, error \
              FROM messages WHERE campaign_id = $1 AND contact_id = $2 AND message_type = $3 FOR UPDATE",
         )
         .bind(campaign_id)
@@ -510,31 +517,6 @@ impl Store {
         if journey_closed == Some(true) {
             tx.rollback().await?;
             return Ok(SendPreparation::JourneyClosed);
-        }
-
-        if !message.get::<bool, _>("ledger_consumed") {
-            let consumed = sqlx::query(&format!(
-                "INSERT INTO daily_send_ledger AS l (day, sent, {column}) \
-                 VALUES ((now() AT TIME ZONE 'UTC')::date, 1, 1) \
-                 ON CONFLICT (day) DO UPDATE SET sent = l.sent + 1, {column} = l.{column} + 1, updated_at = now() \
-                 WHERE l.sent < $1 RETURNING day",
-                column = message_type.as_str()
-            ))
-            .bind(daily_limit)
-            .fetch_optional(&mut *tx)
-            .await?;
-            let allowed = daily_limit > 0 && consumed.is_some();
-            if !allowed {
-                tx.rollback().await?;
-                self.fail_message(message_id, DAILY_LIMIT_REASON).await?;
-                return Ok(SendPreparation::DailyLimitReached);
-            }
-            sqlx::query(
-                "UPDATE messages SET ledger_day = (now() AT TIME ZONE 'UTC')::date WHERE id = $1",
-            )
-            .bind(message_id)
-            .execute(&mut *tx)
-            .await?;
         }
 
         let sending_state = match message_type {
@@ -630,20 +612,58 @@ impl Store {
         })
     }
 
-    /// Counts a provider call about to be made for a message; returns the calls so far, this one
-    /// included. Counted before the call, so a retry after a crash knows a call may have gone out.
-    /// `None` when the message's journey was closed (stop, cutoff) while the send waited for its
-    /// pacing slot: the call must not be made.
-    pub async fn count_attempt(&self, message_id: i64) -> Result<Option<i32>, StoreError> {
-        Ok(sqlx::query_scalar(
+    /// Counts a provider call about to be made for a message, in one transaction right before
+    /// the call. Counted before the call, so a retry after a crash knows a call may have gone
+    /// out. The journey must still be open (a stop or cutoff while the send waited for its pacing
+    /// slot means no call), and the message's first call consumes the day's ledger unit (R10),
+    /// once per message: the unit is charged to the day the message leaves, never to a send that
+    /// does not happen.
+    pub async fn count_attempt(
+        &self,
+        message_id: i64,
+        daily_limit: i32,
+    ) -> Result<AttemptCount, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let counted: Option<(i32, String, bool)> = sqlx::query_as(
             "UPDATE messages m SET attempts = attempts + 1 WHERE m.id = $1 AND NOT EXISTS \
              (SELECT 1 FROM journeys j WHERE j.campaign_id = m.campaign_id \
               AND j.contact_id = m.contact_id AND journey_state_is_final(j.state)) \
-             RETURNING attempts",
+             RETURNING attempts, message_type, ledger_day IS NOT NULL",
         )
         .bind(message_id)
-        .fetch_optional(&self.pool)
-        .await?)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some((attempts, message_type, ledger_consumed)) = counted else {
+            return Ok(AttemptCount::JourneyClosed);
+        };
+        if !ledger_consumed {
+            let column = match message_type.as_str() {
+                "message_2" => "message_2",
+                _ => "message_1",
+            };
+            let consumed = sqlx::query(&format!(
+                "INSERT INTO daily_send_ledger AS l (day, sent, {column}) \
+                 VALUES ((now() AT TIME ZONE 'UTC')::date, 1, 1) \
+                 ON CONFLICT (day) DO UPDATE SET sent = l.sent + 1, {column} = l.{column} + 1, updated_at = now() \
+                 WHERE l.sent < $1 RETURNING day",
+            ))
+            .bind(daily_limit)
+            .fetch_optional(&mut *tx)
+            .await?;
+            if daily_limit <= 0 || consumed.is_none() {
+                tx.rollback().await?;
+                self.fail_message(message_id, DAILY_LIMIT_REASON).await?;
+                return Ok(AttemptCount::DailyLimitReached);
+            }
+            sqlx::query(
+                "UPDATE messages SET ledger_day = (now() AT TIME ZONE 'UTC')::date WHERE id = $1",
+            )
+            .bind(message_id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(AttemptCount::Counted(attempts))
     }
 
     /// Takes back the attempt counted for a call the provider refused as rate-limited: waiting
@@ -1129,6 +1149,16 @@ impl Store {
         .execute(&self.pool)
         .await?;
         Ok(())
+    }
+
+    /// Journeys of the campaign not yet in a final state.
+    pub async fn open_journey_count(&self, campaign_id: i64) -> Result<i64, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT count(*) FROM journeys WHERE campaign_id = $1 AND NOT journey_state_is_final(state)",
+        )
+        .bind(campaign_id)
+        .fetch_one(&self.pool)
+        .await?)
     }
 
     /// When the contact first interacted during this journey, if they have.

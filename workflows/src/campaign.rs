@@ -21,13 +21,15 @@ use campaign_domain::JourneyState;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::time::Duration;
+use temporalio_common::{ActivityCloseTimeouts, RetryPolicy};
 use temporalio_macros::{workflow, workflow_methods};
 use temporalio_sdk::{
-    ChildWorkflowOptions, ContinueAsNewOptions, ParentClosePolicy, SyncWorkflowContext,
-    WorkflowCancellationToken, WorkflowContext, WorkflowContextView, WorkflowResult,
+    ActivityOptions, ChildWorkflowOptions, ContinueAsNewOptions, ParentClosePolicy,
+    SyncWorkflowContext, WorkflowCancellationToken, WorkflowContext, WorkflowContextView,
+    WorkflowResult,
 };
 
-use crate::journey::{ContactJourney, JourneyInput, TaskQueues};
+use crate::journey::{ContactJourney, JourneyInput, ReportTo, TaskQueues};
 use crate::{CAMPAIGN_ID, bookkeeping_options, detached, journey_workflow_id, unix_ms};
 
 /// A run continues-as-new once its history passes this many events (each released journey
@@ -100,6 +102,8 @@ pub struct JourneyReport {
     pub state: JourneyState,
     /// Whether the journey reported `journey_waiting` before, so it already left the window.
     pub reported_waiting: bool,
+    /// The campaign start the journey belongs to (see [`ReportTo`]).
+    pub campaign_started_at_ms: i64,
 }
 
 /// Answer of the `progress` query.
@@ -162,7 +166,10 @@ impl Campaign {
         _ctx: &mut SyncWorkflowContext<Self>,
         report: JourneyReport,
     ) {
-        self.reports.push(report);
+        // A journey of an earlier start (one a stop or cutoff left running) is not this run's.
+        if report.campaign_started_at_ms == self.input.started_at_ms {
+            self.reports.push(report);
+        }
     }
 
     /// A journey sent Message 1 and waits for an interaction: it leaves the sliding window.
@@ -200,6 +207,15 @@ async fn drive(
         let until_cutoff_ms = cutoff_at_ms.saturating_sub(unix_ms(ctx.workflow_time()));
         if !finished && until_cutoff_ms <= 0 {
             close_journeys(ctx, input, Closing::Cutoff).await?;
+            // R8 after R9: a Message 2 already on its way finishes first, so the final
+            // statistics include it; one stuck longer than the grace is left to finish alone.
+            let _ = ctx
+                .execute_activity(
+                    CampaignActivities::await_open_journeys,
+                    input.campaign_id,
+                    cutoff_grace_options(),
+                )
+                .await;
         }
         if finished || until_cutoff_ms <= 0 {
             ctx.execute_activity(
@@ -235,6 +251,27 @@ async fn drive(
             return Ok(ctx.state(Campaign::status));
         }
     }
+}
+
+/// How long a campaign past its cutoff waits for Message 2s already on their way: three
+/// attempts and their retry delays, with room for a circuit-breaker pause (30 min).
+const CUTOFF_GRACE: Duration = Duration::from_secs(3600);
+
+/// Checks every few seconds, for at most [`CUTOFF_GRACE`], whether the journeys left open at
+/// the cutoff have finished.
+fn cutoff_grace_options() -> ActivityOptions {
+    ActivityOptions::with_close_timeouts(ActivityCloseTimeouts::ScheduleAndStartToClose {
+        schedule_to_close: CUTOFF_GRACE,
+        start_to_close: Duration::from_secs(30),
+    })
+    .retry_policy(
+        RetryPolicy::builder()
+            .initial_interval(Duration::from_secs(1))
+            .backoff_coefficient(1.5)
+            .maximum_interval(Duration::from_secs(10))
+            .build(),
+    )
+    .build()
 }
 
 /// Closes the journeys still open, out of reach of the campaign's own cancellation.
@@ -313,7 +350,10 @@ async fn release_page(
             interaction_window_ms: input.settings.interaction_window_ms,
             send_policy: input.settings.send_policy,
             task_queues: input.task_queues.clone(),
-            report_to: Some(ctx.workflow_id().to_owned()),
+            report_to: Some(ReportTo {
+                workflow_id: ctx.workflow_id().to_owned(),
+                campaign_started_at_ms: input.started_at_ms,
+            }),
             pacing: input.settings.pacing,
         };
         ctx.start_child_workflow(

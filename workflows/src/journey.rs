@@ -48,10 +48,19 @@ pub struct JourneyInput {
     pub interaction_window_ms: u64,
     pub send_policy: SendPolicy,
     pub task_queues: TaskQueues,
-    /// Workflow id of the campaign to report the outcome to (`journey_finished`), if any.
-    pub report_to: Option<String>,
+    /// The campaign run to report to (`journey_waiting`, `journey_finished`), if any.
+    pub report_to: Option<ReportTo>,
     /// R11 pacing of Message 1, when the campaign paces its sends.
     pub pacing: Option<Pacing>,
+}
+
+/// Where a journey reports, and for which start of its campaign: a retry starts the campaign
+/// workflow again under the same id, and must not count reports of journeys from before.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportTo {
+    pub workflow_id: String,
+    /// The campaign input's `started_at_ms`, which a retry renews.
+    pub campaign_started_at_ms: i64,
 }
 
 /// The `interaction` signal: a contact replied, reacted or sent media.
@@ -136,11 +145,12 @@ impl ContactJourney {
                 contact_id: input.contact_id,
                 state: outcome.state,
                 reported_waiting: ctx.state(|s| s.message_1_sent_at_ms.is_some()),
+                campaign_started_at_ms: campaign.campaign_started_at_ms,
             };
             // The campaign may have ended (cutoff, stop) and no longer listen: the outcome is in
             // the database either way.
             let _ = ctx
-                .external_workflow(campaign.clone(), None)
+                .external_workflow(campaign.workflow_id.clone(), None)
                 .signal(
                     Campaign::journey_finished,
                     report,
@@ -213,7 +223,7 @@ async fn journey(
         // Frees this journey's place in the campaign's sending window. A campaign that has
         // already ended no longer listens, which changes nothing here.
         let _ = ctx
-            .external_workflow(campaign.clone(), None)
+            .external_workflow(campaign.workflow_id.clone(), None)
             .signal(
                 Campaign::journey_waiting,
                 input.contact_id,

@@ -13,7 +13,7 @@ pub use campaign::{
     Campaign, CampaignInput, CampaignProgress, CampaignSettings, CampaignStatus, JourneyReport,
 };
 pub use journey::{
-    ContactJourney, Interaction, JourneyInput, JourneyOutcome, JourneyStatus, TaskQueues,
+    ContactJourney, Interaction, JourneyInput, JourneyOutcome, JourneyStatus, ReportTo, TaskQueues,
 };
 pub use verification::{VerifyNumbers, VerifyNumbersInput};
 
