@@ -464,6 +464,14 @@ async fn stopping_a_running_campaign_cancels_it() {
     let running = campaign_stats(&api, id).await;
     assert_eq!(running["status"], "running", "{running}");
     assert!(running["pending"].as_i64().unwrap() > 0, "{running}");
+    // A contact whose journey is open cannot be deleted from under it.
+    let (_, members) = call(api.get(&format!("/campaigns/{id}/contacts"))).await;
+    let member = members["items"][0]["contact_id"].as_i64().unwrap();
+    assert_error(
+        &call(api.delete(&format!("/contacts/{member}"))).await,
+        StatusCode::CONFLICT,
+        "conflict",
+    );
 
     let (status, stopped) = call(api.post(&format!("/campaigns/{id}/stop"))).await;
     assert_eq!(status, StatusCode::ACCEPTED, "{stopped}");
@@ -506,4 +514,7 @@ async fn stopping_a_running_campaign_cancels_it() {
     );
     let (_, listed) = call(api.get("/campaigns?status=cancelled")).await;
     assert_eq!(listed["items"][0]["id"], id, "{listed}");
+    // Once the campaign is over, the contact can go.
+    let (status, _) = call(api.delete(&format!("/contacts/{member}"))).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
 }
