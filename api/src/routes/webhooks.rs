@@ -277,7 +277,7 @@ fn message_1_reference(reference: &str) -> Option<(i64, i64)> {
 async fn interaction(context: &ApiContext, inbound: Inbound) -> ApiResult<Handled> {
     let journey = context
         .store
-        .journey_for_interaction(inbound.phone.as_str(), inbound.quoted)
+        .journey_for_interaction(inbound.phone.as_str(), inbound.quoted, inbound.received_at)
         .await?;
     let Some((campaign_id, contact_id)) = journey else {
         let contact_id = context
