@@ -893,9 +893,11 @@ impl Store {
 
     /// Records, in one transaction, an interaction that reached its journey after the journey's
     /// workflow had decided (a late reply, or a second one after Message 2). `within_window` is
-    /// worked out from Message 1's time and the campaign's window, whatever the caller passed;
-    /// a `no_interaction` journey becomes `late_interaction` (R4). Returns whether the
-    /// interaction was new.
+    /// worked out here, whatever the caller passed: true only for a journey that answered within
+    /// its window (Message 2) and an interaction stamped inside that window. A journey that
+    /// decided there was no answer keeps that decision, so a reply stamped (in whole seconds)
+    /// just before the window's end but delivered after it is late, and a `no_interaction`
+    /// journey becomes `late_interaction` (R4). Returns whether the interaction was new.
     pub async fn record_late_interaction(
         &self,
         interaction: &NewInteraction,
@@ -908,7 +910,8 @@ impl Store {
         let mut journey_state = None;
         if let (Some(campaign_id), Some(contact_id)) = (late.campaign_id, late.contact_id) {
             let journey: Option<(String, bool)> = sqlx::query_as(
-                "SELECT j.state, coalesce($3 < j.message_1_sent_at + \
+                "SELECT j.state, coalesce(j.state IN ('sending_message_2', 'message_2_sent') \
+                   AND $3 < j.message_1_sent_at + \
                    make_interval(secs => (c.settings ->> 'interaction_window_secs')::float8), false) \
                  FROM journeys j JOIN campaigns c ON c.id = j.campaign_id \
                  WHERE j.campaign_id = $1 AND j.contact_id = $2 FOR UPDATE OF j",

@@ -521,7 +521,7 @@ async fn replies_landing_while_a_journey_closes_are_recorded_late() {
         .unwrap();
     // Let the last journey workflows finish recording.
     let mut late = 0_i64;
-    for _ in 0..100 {
+    for _ in 0..300 {
         late = sqlx::query_scalar(
             "SELECT count(*) FROM journeys WHERE campaign_id = $1 AND state = 'late_interaction'",
         )
@@ -534,7 +534,18 @@ async fn replies_landing_while_a_journey_closes_are_recorded_late() {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    assert_eq!(late, 10, "every reply turned its journey late_interaction");
+    let rows: Vec<(i64, String, Option<i64>, bool)> = sqlx::query_as(
+        "SELECT j.contact_id, j.state, i.campaign_id, i.within_window FROM journeys j \
+         LEFT JOIN interactions i ON i.contact_id = j.contact_id WHERE j.campaign_id = $1",
+    )
+    .bind(campaign_id)
+    .fetch_all(env.store.pool())
+    .await
+    .unwrap();
+    assert_eq!(
+        late, 10,
+        "every reply turned its journey late_interaction: {rows:?}"
+    );
     let recorded: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM interactions WHERE campaign_id = $1 AND NOT within_window",
     )
@@ -542,7 +553,7 @@ async fn replies_landing_while_a_journey_closes_are_recorded_late() {
     .fetch_one(env.store.pool())
     .await
     .unwrap();
-    assert_eq!(recorded, 10);
+    assert_eq!(recorded, 10, "{rows:?}");
     assert_eq!(
         env.sandbox.accepted().len(),
         10,
@@ -614,12 +625,17 @@ async fn replies_go_to_the_open_journey_and_count_within_its_window_after_messag
         .await,
         StatusCode::OK
     );
-    let recorded: Vec<(String, Option<i64>, bool)> = sqlx::query_as(
-        "SELECT provider_message_id, campaign_id, within_window FROM interactions ORDER BY id",
-    )
-    .fetch_all(env.store.pool())
-    .await
-    .unwrap();
+    // The journey's workflow records it (it was still running) or the bridge does (it had ended).
+    let mut recorded: Vec<(String, Option<i64>, bool)> = Vec::new();
+    while recorded.len() < 2 && std::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        recorded = sqlx::query_as(
+            "SELECT provider_message_id, campaign_id, within_window FROM interactions ORDER BY id",
+        )
+        .fetch_all(env.store.pool())
+        .await
+        .unwrap();
+    }
     assert_eq!(
         recorded,
         vec![
