@@ -38,6 +38,10 @@ TEMPORAL_DB="$DEV_DIR/temporal.db"
 TEMPORAL_PORT_FILE="$DEV_DIR/temporal.port"
 TEMPORAL_UI_PORT_FILE="$DEV_DIR/temporal.ui-port"
 SEARCH_ATTRIBUTES=(CampaignId JourneyState) # all of type Keyword
+# SQLite in WAL mode with synchronous=full syncs the log at every commit, so history Temporal
+# acknowledged survives a power cut as well as a crash of the server (normal survives only the
+# latter). Both `make run` and `make test` use this one server.
+TEMPORAL_SQLITE_SYNCHRONOUS=full
 
 PG_STATE_DIR="$DEV_DIR/pg"
 PG_PORT_FILE="$PG_STATE_DIR/port"
@@ -213,10 +217,12 @@ listen_addresses = '127.0.0.1'
 port = $port
 unix_socket_directories = '$sockdir'
 max_connections = 300
-# Durability is irrelevant for a throw-away dev/test cluster; speed is not.
-fsync = off
-synchronous_commit = off
-full_page_writes = off
+# 'make run' keeps its data here: what a commit acknowledged must survive a crash of Postgres
+# or of the machine. The tests' throw-away databases turn synchronous_commit off for themselves
+# (ALTER DATABASE); the cluster itself never trades durability for speed.
+fsync = on
+synchronous_commit = on
+full_page_writes = on
 EOF
 }
 
@@ -268,6 +274,10 @@ ensure_postgres() {
   if pg_as_owner "$bindir/pg_ctl" -D "$data" status >/dev/null 2>&1; then
     [ -n "$port" ] || die "cluster in $data is running but $PG_PORT_FILE is missing; run 'make stop' and retry"
     log "postgres already running on 127.0.0.1:$port"
+    # A cluster started by an older version of this script may run with durability off:
+    # rewrite the settings and reload them (all three take effect on reload).
+    pg_write_conf "$port" "$sockdir"
+    pg_as_owner "$bindir/pg_ctl" -D "$data" reload >/dev/null
   else
     if [ -z "$port" ] || port_in_use "$port"; then
       [ -n "$port" ] && warn "port $port is taken by something else; choosing another one"
@@ -295,9 +305,18 @@ ensure_postgres() {
     "$psql" -h 127.0.0.1 -p "$port" -U postgres -d postgres -Xqc "create database \"$PG_DB_NAME\"" ||
       die "could not create database $PG_DB_NAME"
   fi
+  local durability i
+  for i in $(seq 1 10); do
+    durability="$("$psql" -h 127.0.0.1 -p "$port" -U postgres -d "$PG_DB_NAME" -XtAc \
+      "select current_setting('fsync') || current_setting('synchronous_commit') || current_setting('full_page_writes')")"
+    [ "$durability" = "ononon" ] && break
+    sleep 0.5
+  done
+  [ "$durability" = "ononon" ] ||
+    die "postgres on 127.0.0.1:$port is not durable (fsync, synchronous_commit, full_page_writes: $durability)"
   export DATABASE_URL
   DATABASE_URL="$(local_database_url "$port")"
-  log "postgres ok: $DATABASE_URL"
+  log "postgres ok (durable: fsync, synchronous commit, full-page writes): $DATABASE_URL"
 }
 
 stop_postgres() {
@@ -425,6 +444,12 @@ ensure_temporal_server() {
   ui_port="$(cat "$TEMPORAL_UI_PORT_FILE" 2>/dev/null || echo $((port + 1000)))"
   [ -f "$TEMPORAL_PID_FILE" ] && pid="$(cat "$TEMPORAL_PID_FILE")"
 
+  if temporal_pid_alive "$pid" && ! tr '\0' ' ' <"/proc/$pid/cmdline" |
+    grep -q "synchronous=$TEMPORAL_SQLITE_SYNCHRONOUS"; then
+    log "Temporal dev server (pid $pid) runs with other SQLite durability settings; restarting it"
+    stop_temporal_server
+    pid=""
+  fi
   if temporal_healthy "127.0.0.1:$port"; then
     log "Temporal already answering on 127.0.0.1:$port"
   else
@@ -463,7 +488,7 @@ ensure_temporal_server() {
         "$TEMPORAL_BIN" server start-dev \
         --db-filename "$TEMPORAL_DB" --ip 127.0.0.1 --port "$port" --ui-port "$ui_port" \
         --namespace "$TEMPORAL_NAMESPACE" "${sa_flags[@]}" --color never \
-        --sqlite-pragma journal_mode=wal --sqlite-pragma synchronous=normal
+        --sqlite-pragma journal_mode=wal --sqlite-pragma "synchronous=$TEMPORAL_SQLITE_SYNCHRONOUS"
     ) </dev/null >>"$TEMPORAL_LOG" 2>&1 || die "could not launch the Temporal dev server"
     echo "$port" >"$TEMPORAL_PORT_FILE"
     echo "$ui_port" >"$TEMPORAL_UI_PORT_FILE"

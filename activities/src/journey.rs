@@ -29,6 +29,15 @@ const PACING_HORIZON: Duration = Duration::from_secs(5);
 const DEADLINE_MARGIN: Duration = Duration::from_secs(1);
 /// Shortest wait before asking again for a slot or whether the pause is over.
 const MIN_WAIT: Duration = Duration::from_millis(50);
+/// Time added to a provider call's bound before a retry may ask the provider whether the call
+/// got through: a request cut off on our side may still be taken in by the provider a moment
+/// later, and the lookup must not miss it and send again.
+const CALL_END_MARGIN: Duration = Duration::from_secs(2);
+/// How often a send reports that its worker is alive.
+const HEARTBEAT_INTERVAL: Duration = Duration::from_secs(1);
+/// How long a send may go without a heartbeat before Temporal gives it to another worker: a
+/// worker that died mid-send is replaced in seconds, not after the attempt's whole timeout.
+pub const SEND_HEARTBEAT_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// R12 retry settings, copied into each journey's input at launch (R16).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -39,8 +48,8 @@ pub struct SendPolicy {
     pub retry_base_delay_ms: u64,
     /// The least a provider rate-limit answer waits.
     pub rate_limit_delay_ms: u64,
-    /// How long one attempt may take before Temporal gives it to another worker (a worker that
-    /// died mid-send is detected after this).
+    /// How long one attempt may take in all. A worker that died mid-send is detected sooner, by
+    /// its missing heartbeats ([`SEND_HEARTBEAT_TIMEOUT`]).
     pub attempt_timeout_ms: u64,
 }
 
@@ -126,6 +135,8 @@ pub struct JourneyActivities {
     provider: Arc<dyn WhatsAppProvider>,
     daily_limit: i32,
     breaker: BreakerPolicy,
+    /// The longest a provider call may take: the provider client's own request timeout.
+    call_timeout: Duration,
 }
 
 impl JourneyActivities {
@@ -134,12 +145,14 @@ impl JourneyActivities {
         provider: Arc<dyn WhatsAppProvider>,
         daily_limit: i32,
         breaker: BreakerPolicy,
+        call_timeout: Duration,
     ) -> Self {
         JourneyActivities {
             store,
             provider,
             daily_limit,
             breaker,
+            call_timeout,
         }
     }
 }
@@ -181,171 +194,20 @@ fn database(err: StoreError) -> ActivityError {
 impl JourneyActivities {
     /// Sends Message 1 or Message 2 of one journey at most once (see the module docs). Waits
     /// while the circuit breaker pauses sending (R13) and, for Message 1, for a pacing slot
-    /// (R11): waiting is a retry with a delay, never a failed attempt.
+    /// (R11): waiting is a retry with a delay, never a failed attempt. Heartbeats throughout, so
+    /// that a worker that dies mid-send is replaced within [`SEND_HEARTBEAT_TIMEOUT`].
     #[activity]
     pub async fn send_message(
         self: Arc<Self>,
-        _ctx: ActivityContext,
+        ctx: ActivityContext,
         input: SendMessageInput,
     ) -> Result<SentMessage, ActivityError> {
-        // Temporal's start-to-close timeout does not stop this code: a provider call still in
-        // flight when it fires could land after the retry's reference lookup and be a second
-        // send. So the call must end before the attempt's deadline, with a margin.
-        let deadline = Instant::now()
-            + Duration::from_millis(input.policy.attempt_timeout_ms)
-                .saturating_sub(DEADLINE_MARGIN);
-        let SendMessageInput {
-            campaign_id,
-            contact_id,
-            message_type,
-            policy,
-            pacing,
-        } = input;
-        let prepared = match self
-            .store
-            .prepare_send(campaign_id, contact_id, message_type)
-            .await
-            .map_err(database)?
-        {
-            SendPreparation::Send(prepared) => prepared,
-            SendPreparation::AlreadySent(accepted) => {
-                tracing::info!(campaign_id, contact_id, %message_type, provider_message_id = %accepted.provider_message_id,
-                    "duplicate send attempt: message already accepted, not sending again");
-                let mut sent = sent(accepted);
-                if message_type == MessageType::Message1 {
-                    sent.answered_at_ms = self
-                        .store
-                        .first_interaction_at(campaign_id, contact_id)
-                        .await
-                        .map_err(database)?
-                        .map(|at| at.timestamp_millis());
-                }
-                return Ok(sent);
-            }
-            SendPreparation::AlreadyFailed { reason } => return Err(permanent(reason)),
-            SendPreparation::JourneyClosed => {
-                tracing::info!(campaign_id, contact_id, %message_type, "send skipped: journey already closed");
-                return Err(permanent(JOURNEY_CLOSED_REASON));
-            }
-        };
-
-        if let Some(until) = self.store.sending_paused_until().await.map_err(database)? {
-            return Err(wait_until(until, "sending paused by the circuit breaker"));
-        }
-        if let (MessageType::Message1, Some(pacing)) =
-            (message_type, pacing.filter(|p| p.interval_ms > 0))
-        {
-            match self
-                .store
-                .reserve_send_slot(campaign_id, &pacing, PACING_HORIZON)
-                .await
-                .map_err(database)?
-            {
-                SlotReservation::Granted { at } => {
-                    if let Ok(wait) = (at - Utc::now()).to_std() {
-                        tokio::time::sleep(wait).await;
-                    }
-                }
-                SlotReservation::Wait { until } => {
-                    return Err(wait_until(until, "waiting for a pacing slot"));
-                }
-            }
-        }
-
-        let attempts = match self
-            .store
-            .count_attempt(prepared.message_id, self.daily_limit)
-            .await
-            .map_err(database)?
-        {
-            AttemptCount::Counted(attempts) => attempts,
-            AttemptCount::JourneyClosed => {
-                tracing::info!(campaign_id, contact_id, %message_type, "send skipped: journey closed while waiting for its slot");
-                return Err(permanent(JOURNEY_CLOSED_REASON));
-            }
-            AttemptCount::DailyLimitReached => {
-                tracing::warn!(campaign_id, contact_id, %message_type, "send refused: daily limit reached");
-                return Err(permanent(DAILY_LIMIT_REASON));
-            }
-        };
-        let reference = message_reference(campaign_id, contact_id, message_type);
-        if attempts > 1 {
-            match self.provider.find_by_reference(&reference).await {
-                Ok(Some(earlier)) => {
-                    let accepted = self
-                        .store
-                        .mark_sent(prepared.message_id, &earlier.provider_message_id)
-                        .await
-                        .map_err(database)?;
-                    tracing::info!(campaign_id, contact_id, %message_type, provider_message_id = %accepted.provider_message_id,
-                        "earlier attempt was accepted by the provider; recorded it instead of sending again");
-                    return Ok(sent(accepted));
-                }
-                Ok(None) => {}
-                Err(err) => {
-                    return Err(self
-                        .after_failure(prepared.message_id, attempts, &policy, err)
-                        .await);
-                }
-            }
-        }
-        // The attempt count is in the database, so a failure that could not be recorded on the
-        // last attempt never turns into one more provider call (R12).
-        if attempts > i32::try_from(policy.max_attempts).unwrap_or(i32::MAX) {
-            let reason = format!("gave up after {} attempts", policy.max_attempts);
-            self.store
-                .fail_message(prepared.message_id, &reason)
-                .await
-                .map_err(database)?;
-            return Err(permanent(reason));
-        }
-        let Some(time_left) = deadline.checked_duration_since(Instant::now()) else {
-            // The pacing wait used up this attempt's time: no call was made, so it is not one.
-            self.store
-                .uncount_attempt(prepared.message_id)
-                .await
-                .map_err(database)?;
-            return Err(ApplicationFailure::builder(
-                "no time left in this attempt for the provider call",
-            )
-            .type_name("AttemptOutOfTime".to_owned())
-            .next_retry_delay(Duration::ZERO)
-            .build()
-            .into());
-        };
-
-        let outgoing = OutgoingMessage {
-            phone: prepared.phone,
-            message: prepared.content,
-            reference,
-        };
-        let answer = tokio::time::timeout(time_left, self.provider.send_message(&outgoing))
-            .await
-            .unwrap_or_else(|_| {
-                Err(ProviderError::Retryable {
-                    reason: format!("no answer within the attempt's {time_left:?}"),
-                })
-            });
-        match answer {
-            Ok(accepted) => {
-                let accepted = self
-                    .store
-                    .mark_sent(prepared.message_id, &accepted.provider_message_id)
-                    .await
-                    .map_err(database)?;
-                self.store
-                    .record_send_result(SendResult::Accepted, &self.breaker)
-                    .await
-                    .map_err(database)?;
-                tracing::info!(campaign_id, contact_id, %message_type, provider_message_id = %accepted.provider_message_id,
-                    attempts, "message sent");
-                Ok(sent(accepted))
-            }
-            Err(err) => {
-                tracing::warn!(campaign_id, contact_id, %message_type, attempts, error = %err, "send failed");
-                Err(self
-                    .after_failure(prepared.message_id, attempts, &policy, err)
-                    .await)
+        let sending = self.send_once(input);
+        tokio::pin!(sending);
+        loop {
+            let _ = ctx.record_heartbeat(()).await;
+            if let Ok(result) = tokio::time::timeout(HEARTBEAT_INTERVAL, &mut sending).await {
+                return result;
             }
         }
     }
@@ -418,6 +280,190 @@ impl JourneyActivities {
 }
 
 impl JourneyActivities {
+    /// One attempt of [`JourneyActivities::send_message`].
+    async fn send_once(&self, input: SendMessageInput) -> Result<SentMessage, ActivityError> {
+        // Temporal's timeouts do not stop this code: a provider call still in flight when the
+        // attempt is given to another worker could land after that worker's reference lookup and
+        // be a second send. So every call has a bound, recorded with its attempt, and a retry
+        // waits until that bound has passed before it looks the message up.
+        let deadline = Instant::now()
+            + Duration::from_millis(input.policy.attempt_timeout_ms)
+                .saturating_sub(DEADLINE_MARGIN);
+        let SendMessageInput {
+            campaign_id,
+            contact_id,
+            message_type,
+            policy,
+            pacing,
+        } = input;
+        let prepared = match self
+            .store
+            .prepare_send(campaign_id, contact_id, message_type)
+            .await
+            .map_err(database)?
+        {
+            SendPreparation::Send(prepared) => prepared,
+            SendPreparation::AlreadySent(accepted) => {
+                tracing::info!(campaign_id, contact_id, %message_type, provider_message_id = %accepted.provider_message_id,
+                    "duplicate send attempt: message already accepted, not sending again");
+                let mut sent = sent(accepted);
+                if message_type == MessageType::Message1 {
+                    sent.answered_at_ms = self
+                        .store
+                        .first_interaction_at(campaign_id, contact_id)
+                        .await
+                        .map_err(database)?
+                        .map(|at| at.timestamp_millis());
+                }
+                return Ok(sent);
+            }
+            SendPreparation::AlreadyFailed { reason } => return Err(permanent(reason)),
+            SendPreparation::JourneyClosed => {
+                tracing::info!(campaign_id, contact_id, %message_type, "send skipped: journey already closed");
+                return Err(permanent(JOURNEY_CLOSED_REASON));
+            }
+        };
+
+        if let Some(until) = self.store.sending_paused_until().await.map_err(database)? {
+            return Err(wait_until(until, "sending paused by the circuit breaker"));
+        }
+        if let (MessageType::Message1, Some(pacing)) =
+            (message_type, pacing.filter(|p| p.interval_ms > 0))
+        {
+            match self
+                .store
+                .reserve_send_slot(campaign_id, &pacing, PACING_HORIZON)
+                .await
+                .map_err(database)?
+            {
+                SlotReservation::Granted { at } => {
+                    if let Ok(wait) = (at - Utc::now()).to_std() {
+                        tokio::time::sleep(wait).await;
+                    }
+                }
+                SlotReservation::Wait { until } => {
+                    return Err(wait_until(until, "waiting for a pacing slot"));
+                }
+            }
+        }
+
+        let call_ends = deadline.min(Instant::now() + self.call_timeout);
+        let call_bound = call_ends.saturating_duration_since(Instant::now()) + CALL_END_MARGIN;
+        let attempts = match self
+            .store
+            .count_attempt(prepared.message_id, self.daily_limit, call_bound)
+            .await
+            .map_err(database)?
+        {
+            AttemptCount::Counted(attempts) => attempts,
+            AttemptCount::EarlierCallInFlight { until } => {
+                return Err(wait_until(
+                    until,
+                    "waiting for an earlier attempt's provider call to end",
+                ));
+            }
+            AttemptCount::JourneyClosed => {
+                tracing::info!(campaign_id, contact_id, %message_type, "send skipped: journey closed while waiting for its slot");
+                return Err(permanent(JOURNEY_CLOSED_REASON));
+            }
+            AttemptCount::DailyLimitReached => {
+                tracing::warn!(campaign_id, contact_id, %message_type, "send refused: daily limit reached");
+                return Err(permanent(DAILY_LIMIT_REASON));
+            }
+        };
+        let reference = message_reference(campaign_id, contact_id, message_type);
+        if attempts > 1 {
+            match self.provider.find_by_reference(&reference).await {
+                Ok(Some(earlier)) => {
+                    let accepted = self
+                        .store
+                        .mark_sent(
+                            prepared.message_id,
+                            &earlier.provider_message_id,
+                            earlier.accepted_at,
+                        )
+                        .await
+                        .map_err(database)?;
+                    tracing::info!(campaign_id, contact_id, %message_type, provider_message_id = %accepted.provider_message_id,
+                        "earlier attempt was accepted by the provider; recorded it instead of sending again");
+                    return Ok(sent(accepted));
+                }
+                Ok(None) => {}
+                Err(err) => {
+                    return Err(self
+                        .after_failure(prepared.message_id, attempts, &policy, err)
+                        .await);
+                }
+            }
+        }
+        // The attempt count is in the database, so a failure that could not be recorded on the
+        // last attempt never turns into one more provider call (R12).
+        if attempts > i32::try_from(policy.max_attempts).unwrap_or(i32::MAX) {
+            let reason = format!("gave up after {} attempts", policy.max_attempts);
+            self.store
+                .fail_message(prepared.message_id, &reason)
+                .await
+                .map_err(database)?;
+            return Err(permanent(reason));
+        }
+        let Some(time_left) = call_ends.checked_duration_since(Instant::now()) else {
+            // The pacing wait or the lookup used up this attempt's time: no call was made, so it
+            // is not one.
+            self.store
+                .uncount_attempt(prepared.message_id)
+                .await
+                .map_err(database)?;
+            return Err(ApplicationFailure::builder(
+                "no time left in this attempt for the provider call",
+            )
+            .type_name("AttemptOutOfTime".to_owned())
+            .next_retry_delay(Duration::ZERO)
+            .build()
+            .into());
+        };
+
+        let outgoing = OutgoingMessage {
+            phone: prepared.phone,
+            message: prepared.content,
+            reference,
+        };
+        let answer = tokio::time::timeout(time_left, self.provider.send_message(&outgoing))
+            .await
+            .unwrap_or_else(|_| {
+                Err(ProviderError::Retryable {
+                    reason: format!("no answer within the attempt's {time_left:?}"),
+                })
+            });
+        match answer {
+            Ok(accepted) => {
+                // An answer that did not say when: the acceptance was just now.
+                let accepted_at = accepted.accepted_at.unwrap_or_else(Utc::now);
+                let accepted = self
+                    .store
+                    .mark_sent(
+                        prepared.message_id,
+                        &accepted.provider_message_id,
+                        Some(accepted_at),
+                    )
+                    .await
+                    .map_err(database)?;
+                self.store
+                    .record_send_result(SendResult::Accepted, &self.breaker)
+                    .await
+                    .map_err(database)?;
+                tracing::info!(campaign_id, contact_id, %message_type, provider_message_id = %accepted.provider_message_id,
+                    attempts, "message sent");
+                Ok(sent(accepted))
+            }
+            Err(err) => {
+                tracing::warn!(campaign_id, contact_id, %message_type, attempts, error = %err, "send failed");
+                Err(self
+                    .after_failure(prepared.message_id, attempts, &policy, err)
+                    .await)
+            }
+        }
+    }
+
     /// Records a failed provider call (for operators and the circuit breaker) and turns it into
     /// Temporal's next step: permanent errors and the last attempt fail the message for good; a
     /// rate limit waits at least its minimum and does not count as an attempt; other errors retry

@@ -14,7 +14,7 @@ pub mod verification;
 pub use campaign::{AudiencePageInput, CampaignActivities, CampaignCompletion, CloseJourneysInput};
 pub use journey::{
     InteractionRecord, JourneyActivities, JourneyOutcomeInput, RecordInteractionsInput,
-    SendMessageInput, SendPolicy, SentMessage,
+    SEND_HEARTBEAT_TIMEOUT, SendMessageInput, SendPolicy, SentMessage,
 };
 pub use store::{BreakerPolicy, Closing, Pacing, Store, StoreError};
 pub use verification::{VerificationActivities, VerificationTally};

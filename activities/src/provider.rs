@@ -23,6 +23,7 @@
 //! `{status, errorCode, message}`; `POST /v1/numbers/exists` with `{phone}` answers
 //! `{exists, phone, wid, ...}`.
 
+use chrono::{DateTime, Utc};
 use std::fmt::{self, Write as _};
 use std::time::Duration;
 
@@ -93,6 +94,10 @@ pub struct OutgoingMessage {
 pub struct AcceptedMessage {
     /// The provider's identifier of the queued message (Wassenger's `id`).
     pub provider_message_id: String,
+    /// When the provider accepted it (Wassenger's `createdAt`), by the provider's clock: the
+    /// clock that also stamps the contact's replies, so the window compares like with like (R2).
+    /// `None` when the provider's answer did not say.
+    pub accepted_at: Option<DateTime<Utc>>,
 }
 
 /// A provider failure, already classified by what the caller should do about it.
@@ -284,6 +289,20 @@ struct MessageBody {
     id: String,
     #[serde(default)]
     reference: Option<String>,
+    /// RFC 3339; an unreadable date is treated as absent rather than losing the acceptance.
+    #[serde(default, rename = "createdAt", deserialize_with = "lenient_date")]
+    created_at: Option<DateTime<Utc>>,
+}
+
+fn lenient_date<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<DateTime<Utc>>, D::Error> {
+    let raw = Option::<serde_json::Value>::deserialize(deserializer)?;
+    Ok(raw
+        .as_ref()
+        .and_then(serde_json::Value::as_str)
+        .and_then(|date| DateTime::parse_from_rfc3339(date).ok())
+        .map(|date| date.with_timezone(&Utc)))
 }
 
 /// `GET /v1/messages` answers a JSON array; a `{data: [...]}` envelope is accepted as well so
@@ -422,6 +441,7 @@ impl WassengerClient {
         let message: MessageBody = parse_body(&text, "send")?;
         Ok(AcceptedMessage {
             provider_message_id: message.id,
+            accepted_at: message.created_at,
         })
     }
 }
@@ -492,6 +512,7 @@ impl WhatsAppProvider for WassengerClient {
             .find(|message| message.reference.as_deref() == Some(reference))
             .map(|message| AcceptedMessage {
                 provider_message_id: message.id,
+                accepted_at: message.created_at,
             }))
     }
 }
@@ -653,5 +674,31 @@ mod tests {
             .expect_err("newline is not a header character");
         assert!(!err.reason().contains("bad\ntoken"));
         assert!(matches!(err, ProviderError::Permanent { .. }));
+    }
+
+    #[test]
+    fn acceptance_time_is_read_from_created_at_and_an_unreadable_one_is_absent() {
+        let message: MessageBody = parse_body(
+            r#"{"id":"abc","reference":"r","createdAt":"2026-12-02T10:11:12.345Z"}"#,
+            "send",
+        )
+        .expect("readable");
+        assert_eq!(
+            message.created_at,
+            Some(
+                DateTime::parse_from_rfc3339("2026-12-02T10:11:12.345Z")
+                    .unwrap()
+                    .with_timezone(&Utc)
+            )
+        );
+        for body in [
+            r#"{"id":"abc"}"#,
+            r#"{"id":"abc","createdAt":null}"#,
+            r#"{"id":"abc","createdAt":"yesterday"}"#,
+            r#"{"id":"abc","createdAt":17}"#,
+        ] {
+            let message: MessageBody = parse_body(body, "send").expect("still accepted");
+            assert_eq!(message.created_at, None, "{body}");
+        }
     }
 }

@@ -96,6 +96,8 @@ pub enum AttemptCount {
     JourneyClosed,
     /// The daily ledger is full (R10): the message is now failed and nothing is sent.
     DailyLimitReached,
+    /// An earlier attempt's call may still be in flight until `until`: no call before then.
+    EarlierCallInFlight { until: DateTime<Utc> },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -541,22 +543,28 @@ impl Store {
         }))
     }
 
-    /// Records the provider's acceptance (R2: `sent_at` is now) and moves the journey on:
-    /// Message 1 opens the window, Message 2 ends the journey. Idempotent: a message already
-    /// accepted keeps its first `sent_at`.
+    /// Records the provider's acceptance and moves the journey on: Message 1 opens the window,
+    /// Message 2 ends the journey. `sent_at` is `accepted_at`, the provider's own acceptance time
+    /// (R2), on every path: a send answered now or one found by a retry's lookup minutes later.
+    /// Without it (a provider answer that did not say), the first call's start stands in: the
+    /// acceptance came after it, and the window must not start late. Idempotent: a message
+    /// already accepted keeps its first `sent_at`.
     pub async fn mark_sent(
         &self,
         message_id: i64,
         provider_message_id: &str,
+        accepted_at: Option<DateTime<Utc>>,
     ) -> Result<AcceptedSend, StoreError> {
         let mut tx = self.pool.begin().await?;
         let updated = sqlx::query(
-            "UPDATE messages SET status = 'sent', provider_message_id = $2, sent_at = now(), error = NULL \
+            "UPDATE messages SET status = 'sent', provider_message_id = $2, \
+               sent_at = coalesce($3, first_call_at, now()), error = NULL, call_ends_by = NULL \
              WHERE id = $1 AND message_status_can_advance(status, 'sent') \
              RETURNING campaign_id, contact_id, message_type, sent_at",
         )
         .bind(message_id)
         .bind(provider_message_id)
+        .bind(accepted_at)
         .fetch_optional(&mut *tx)
         .await?;
         let Some(row) = updated else {
@@ -614,23 +622,44 @@ impl Store {
 
     /// Counts a provider call about to be made for a message, in one transaction right before
     /// the call. Counted before the call, so a retry after a crash knows a call may have gone
-    /// out. The journey must still be open (a stop or cutoff while the send waited for its pacing
-    /// slot means no call), and the message's first call consumes the day's ledger unit (R10),
-    /// once per message: the unit is charged to the day the message leaves, never to a send that
-    /// does not happen.
+    /// out; the first call's start is kept (from then on the contact may have the message), and
+    /// `call_ends_by` (now + `call_bound`) says until when this call may still be in flight. A
+    /// call an earlier attempt may still have in flight (its worker vanished, or its heartbeats
+    /// were lost) means no call now: the caller waits until it has certainly ended, then asks the
+    /// provider whether it got through. The journey must still be open (a stop or cutoff while the
+    /// send waited for its pacing slot means no call), and the message's first call consumes the
+    /// day's ledger unit (R10), once per message: the unit is charged to the day the message
+    /// leaves, never to a send that does not happen.
     pub async fn count_attempt(
         &self,
         message_id: i64,
         daily_limit: i32,
+        call_bound: Duration,
     ) -> Result<AttemptCount, StoreError> {
         let mut tx = self.pool.begin().await?;
-        let counted: Option<(i32, String, bool)> = sqlx::query_as(
-            "UPDATE messages m SET attempts = attempts + 1 WHERE m.id = $1 AND NOT EXISTS \
-             (SELECT 1 FROM journeys j WHERE j.campaign_id = m.campaign_id \
-              AND j.contact_id = m.contact_id AND journey_state_is_final(j.state)) \
-             RETURNING attempts, message_type, ledger_day IS NOT NULL",
+        let (journey_open, earlier_call_ends_by): (bool, Option<DateTime<Utc>>) = sqlx::query_as(
+            "SELECT NOT EXISTS (SELECT 1 FROM journeys j WHERE j.campaign_id = m.campaign_id \
+               AND j.contact_id = m.contact_id AND journey_state_is_final(j.state)), \
+             CASE WHEN m.call_ends_by > now() THEN m.call_ends_by END \
+             FROM messages m WHERE m.id = $1 FOR UPDATE",
         )
         .bind(message_id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(StoreError::NotFound("message"))?;
+        if !journey_open {
+            return Ok(AttemptCount::JourneyClosed);
+        }
+        if let Some(until) = earlier_call_ends_by {
+            return Ok(AttemptCount::EarlierCallInFlight { until });
+        }
+        let counted: Option<(i32, String, bool)> = sqlx::query_as(
+            "UPDATE messages SET attempts = attempts + 1, first_call_at = coalesce(first_call_at, now()), \
+               call_ends_by = now() + make_interval(secs => $2) \
+             WHERE id = $1 RETURNING attempts, message_type, ledger_day IS NOT NULL",
+        )
+        .bind(message_id)
+        .bind(call_bound.as_secs_f64())
         .fetch_optional(&mut *tx)
         .await?;
         let Some((attempts, message_type, ledger_consumed)) = counted else {
@@ -669,7 +698,9 @@ impl Store {
     /// Takes back the attempt counted for a call the provider refused as rate-limited: waiting
     /// for the provider is not the message's fault (R13: paused sends are not failed).
     pub async fn uncount_attempt(&self, message_id: i64) -> Result<(), StoreError> {
-        sqlx::query("UPDATE messages SET attempts = greatest(attempts - 1, 0) WHERE id = $1")
+        sqlx::query(
+            "UPDATE messages SET attempts = greatest(attempts - 1, 0), call_ends_by = NULL WHERE id = $1",
+        )
             .bind(message_id)
             .execute(&self.pool)
             .await?;
@@ -784,10 +815,11 @@ impl Store {
     }
 
     /// Notes a failed attempt that will be retried: the error is kept for operators and counted
-    /// in today's ledger errors.
+    /// in today's ledger errors, and the call is known to have ended.
     pub async fn note_send_error(&self, message_id: i64, error: &str) -> Result<(), StoreError> {
         sqlx::query(
-            "WITH m AS (UPDATE messages SET error = $2 WHERE id = $1 AND status = 'pending' RETURNING id) \
+            "WITH m AS (UPDATE messages SET error = $2, call_ends_by = NULL \
+               WHERE id = $1 AND status = 'pending' RETURNING id) \
              INSERT INTO daily_send_ledger AS l (day, errors) VALUES ((now() AT TIME ZONE 'UTC')::date, 1) \
              ON CONFLICT (day) DO UPDATE SET errors = l.errors + 1, updated_at = now()",
         )

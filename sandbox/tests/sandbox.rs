@@ -159,6 +159,11 @@ async fn accepted_send_is_recorded_and_found_by_reference() {
     assert_eq!(records[0].phone, "+34600111222");
     assert_eq!(records[0].message, "Hello camp-1:contact-1:m1");
     assert_eq!(records[0].reference.as_deref(), Some("camp-1:contact-1:m1"));
+    assert_eq!(
+        accepted.accepted_at,
+        Some(records[0].accepted_at),
+        "the send answer carries the acceptance time"
+    );
     assert_eq!(sandbox.accepted_for("34600111222").len(), 1);
 
     let found = client
@@ -374,6 +379,11 @@ async fn timed_out_send_is_still_accepted_and_found_by_reference() {
         .expect("search works")
         .expect("the timed-out send was accepted");
     assert_eq!(found.provider_message_id, sandbox.accepted()[0].id);
+    assert_eq!(
+        found.accepted_at,
+        Some(sandbox.accepted()[0].accepted_at),
+        "the search gives the acceptance time, not the time of the search"
+    );
 }
 
 #[tokio::test]

@@ -674,3 +674,122 @@ async fn replies_go_to_the_open_journey_and_count_within_its_window_after_messag
             .unwrap();
     assert_eq!(delivered_at.timestamp(), acked_at);
 }
+
+/// A worker dies while the provider is accepting Message 1, so the database does not show the
+/// message sent; the contact answers at once (an unquoted reply stamped in whole seconds, within
+/// the second of the acceptance). The reply must reach that journey, not "no campaign", and count
+/// from the provider's acceptance, which the recovered message records as its `sent_at`.
+#[tokio::test]
+async fn a_reply_while_message_1_is_recovered_reaches_its_journey_and_counts_from_the_acceptance() {
+    let mut env = TestEnv::start().await.unwrap();
+    let api = env.spawn_api().await.unwrap();
+    env.sandbox
+        .set_faults(wa_sandbox::Faults {
+            latency_ms: 1_500,
+            ..wa_sandbox::Faults::default()
+        })
+        .unwrap();
+    let (campaign_id, contact_ids) = env.draft_campaign(1, quick_settings(30.0)).await.unwrap();
+    let contact_id = contact_ids[0];
+    env.engine().launch(campaign_id).await.unwrap();
+
+    let message_1 = |env: &TestEnv| {
+        let pool = env.store.pool().clone();
+        async move {
+            sqlx::query_as::<_, (i32, String, Option<chrono::DateTime<chrono::Utc>>)>(
+                "SELECT attempts, status, sent_at FROM messages \
+                 WHERE campaign_id = $1 AND contact_id = $2 AND message_type = 'message_1'",
+            )
+            .bind(campaign_id)
+            .bind(contact_id)
+            .fetch_optional(&pool)
+            .await
+            .unwrap()
+        }
+    };
+    for _ in 0..600 {
+        if message_1(&env)
+            .await
+            .is_some_and(|(attempts, ..)| attempts >= 1)
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    env.kill_worker().await.unwrap();
+    env.wait_for_accepted(1).await.unwrap();
+    let accepted = env.sandbox.accepted()[0].clone();
+    let (_, status, _) = message_1(&env).await.unwrap();
+    assert_eq!(
+        status, "pending",
+        "the dead worker never recorded the acceptance"
+    );
+
+    let phone: String = sqlx::query_scalar("SELECT phone FROM contacts WHERE id = $1")
+        .bind(contact_id)
+        .fetch_one(env.store.pool())
+        .await
+        .unwrap();
+    let mut answer = reply("wamid-recovery-1", &phone, None);
+    answer["data"]["timestamp"] = json!(accepted.accepted_at.timestamp());
+    answer["created"] = json!(accepted.accepted_at.timestamp());
+    let (status, body) = call(
+        api.post("/webhooks/wassenger")
+            .header("X-Webhook-Secret", WEBHOOK_SECRET)
+            .json(&answer),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["status"], "signalled", "{body}");
+
+    env.sandbox
+        .set_faults(wa_sandbox::Faults::default())
+        .unwrap();
+    let replaced = std::time::Instant::now();
+    env.spawn_worker().unwrap();
+    while message_1(&env).await.unwrap().1 == "pending" {
+        assert!(
+            replaced.elapsed() < Duration::from_secs(60),
+            "never recovered"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    eprintln!(
+        "recovered the dead worker's Message 1 {:.1} s after a new worker started",
+        replaced.elapsed().as_secs_f64()
+    );
+    env.campaign_result(campaign_id, CAMPAIGN_TIMEOUT)
+        .await
+        .unwrap();
+
+    let (attempts, _, sent_at) = message_1(&env).await.unwrap();
+    assert_eq!(attempts, 2, "one call, then one lookup: {attempts}");
+    assert_eq!(
+        sent_at.map(|at| at.timestamp_millis()),
+        Some(accepted.accepted_at.timestamp_millis()),
+        "sent_at is the provider's acceptance, not the time of the lookup"
+    );
+    assert_eq!(
+        env.sandbox
+            .accepted()
+            .iter()
+            .filter(|record| record.reference == accepted.reference)
+            .count(),
+        1,
+        "Message 1 was not sent again"
+    );
+    assert_eq!(
+        journey_state(&env, campaign_id, contact_id).await,
+        "message_2_sent"
+    );
+    assert_eq!(message_2_count(&env, campaign_id, contact_id), 1);
+    let (filed_under, within_window): (Option<i64>, bool) = sqlx::query_as(
+        "SELECT campaign_id, within_window FROM interactions WHERE provider_message_id = $1",
+    )
+    .bind("wamid-recovery-1")
+    .fetch_one(env.store.pool())
+    .await
+    .unwrap();
+    assert_eq!(filed_under, Some(campaign_id));
+    assert!(within_window);
+}

@@ -87,7 +87,13 @@ pub async fn run(config: WorkerConfig, shutdown: impl Future<Output = ()>) -> an
         ..BreakerPolicy::default()
     };
     let verification_activities = VerificationActivities::new(store.clone(), provider.clone());
-    let activities = JourneyActivities::new(store, provider, config.daily_message_limit, breaker);
+    let activities = JourneyActivities::new(
+        store,
+        provider,
+        config.daily_message_limit,
+        breaker,
+        config.provider_timeout,
+    );
 
     let runtime = Runtime::from_current_tokio(Default::default())?;
     let client = connect_temporal(

@@ -10,7 +10,7 @@ use campaign_activities::Pacing;
 use campaign_activities::store::CUTOFF_REASON;
 use campaign_activities::{
     InteractionRecord, JourneyActivities, JourneyOutcomeInput, RecordInteractionsInput,
-    SendMessageInput, SendPolicy, SentMessage,
+    SEND_HEARTBEAT_TIMEOUT, SendMessageInput, SendPolicy, SentMessage,
 };
 use campaign_domain::{
     InteractionType, JourneyEvent, JourneyState, MessageType, WindowDecision, classify_interaction,
@@ -30,6 +30,12 @@ use crate::{CAMPAIGN_ID, JOURNEY_STATE, bookkeeping_options, detached, unix_ms};
 
 /// Failure type of permanent send errors, never retried (R12).
 const PERMANENT_SEND_FAILURE: &str = "PermanentSendFailure";
+/// First wait before retrying a send that ended without saying when to retry (its worker died,
+/// or the database failed) ...
+const UNEXPLAINED_RETRY_INTERVAL: Duration = Duration::from_secs(1);
+/// ... doubling up to this: a dead worker's send is picked up in seconds, a database outage is
+/// asked again every few seconds.
+const UNEXPLAINED_RETRY_MAX_INTERVAL: Duration = Duration::from_secs(10);
 
 /// Task queues of a journey's sends: Message 2 has a queue of its own so that it is never
 /// queued behind bulk Message 1 traffic (R11).
@@ -298,14 +304,18 @@ fn send_input(input: &JourneyInput, message_type: MessageType) -> SendMessageInp
 /// R12 as a Temporal retry policy. The activity sets each delay explicitly from the same formula
 /// (at least the rate-limit minimum after a 429) and gives up after `max_attempts` provider
 /// calls, counted in the database: waiting for a pacing slot or the end of a breaker pause is a
-/// retry too, and must not use up attempts, so Temporal's own count is unbounded.
+/// retry too, and must not use up attempts, so Temporal's own count is unbounded. The policy's
+/// own intervals apply only where the activity could not say: a worker that died (its heartbeats
+/// stopped) or a database error, both retried within seconds.
 fn send_options(policy: &SendPolicy, task_queue: &str) -> ActivityOptions {
     ActivityOptions::with_start_to_close_timeout(policy.attempt_timeout())
         .task_queue(task_queue.to_owned())
+        .heartbeat_timeout(SEND_HEARTBEAT_TIMEOUT)
         .retry_policy(
             RetryPolicy::builder()
-                .initial_interval(policy.retry_base_delay())
+                .initial_interval(UNEXPLAINED_RETRY_INTERVAL)
                 .backoff_coefficient(2.0)
+                .maximum_interval(UNEXPLAINED_RETRY_MAX_INTERVAL)
                 .non_retryable_error_types([PERMANENT_SEND_FAILURE])
                 .build(),
         )
