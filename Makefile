@@ -5,6 +5,7 @@
 #   make bench    run the journey benchmark (campaign-tests/bench-journeys)
 #   make bench-fanout  run the 100,000-contact campaign fan-out benchmark
 #   make bench-api     run the webhook and statistics benchmark
+#   make chaos    run the long chaos suite (crashes workers, Temporal, Postgres, API)
 #   make lint     rustfmt --check + clippy -D warnings
 #   make dev-env  only set up / start Postgres + Temporal, write .dev/env
 #   make status   show the background services and .dev/env
@@ -24,34 +25,42 @@ export PATH := $(PATH):$(subst $(space),:,$(EXTRA_PATH))
 endif
 
 CARGO ?= cargo
-WITH_ENV := scripts/with-dev-env.sh
+# Tests and benchmarks run on the test profile's Temporal dev server (`make run` on the durable
+# run profile's; see scripts/dev-env.sh).
+WITH_TEST_ENV := DEV_ENV_PROFILE=test scripts/with-dev-env.sh
 
 # Extra arguments, e.g. `make test TEST_ARGS='-p campaign-workflows -- --nocapture'`.
 TEST_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: help run test bench bench-fanout bench-api lint fmt dev-env status stop clean-dev
+.PHONY: help run test chaos bench bench-fanout bench-api lint fmt dev-env status stop clean-dev
 
 help:
-	@sed -n '2,12p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,13p' Makefile | sed 's/^# \{0,1\}//'
 
 run:
 	@scripts/run.sh
 
 test:
-	@$(WITH_ENV) $(CARGO) test --workspace --locked $(TEST_ARGS)
+	@$(WITH_TEST_ENV) $(CARGO) test --workspace --locked $(TEST_ARGS)
+
+# The long form of tests/tests/chaos.rs (`make test` runs the short one).
+CHAOS_ENV ?= CHAOS_CONTACTS=300 CHAOS_WORKER_KILLS=5 CHAOS_WINDOW_SECS=45
+
+chaos:
+	@$(CHAOS_ENV) $(WITH_TEST_ENV) $(CARGO) test --locked -p campaign-tests --test chaos -- --nocapture
 
 bench:
 	$(CARGO) build --release --locked -p campaign-tests --bins
-	@$(WITH_ENV) target/release/bench-journeys $(BENCH_ARGS)
+	@$(WITH_TEST_ENV) target/release/bench-journeys $(BENCH_ARGS)
 
 bench-fanout:
 	$(CARGO) build --release --locked -p campaign-tests --bins
-	@$(WITH_ENV) target/release/bench-fanout $(BENCH_ARGS)
+	@$(WITH_TEST_ENV) target/release/bench-fanout $(BENCH_ARGS)
 
 bench-api:
 	$(CARGO) build --release --locked -p campaign-tests --bins
-	@$(WITH_ENV) target/release/bench-api $(BENCH_ARGS)
+	@$(WITH_TEST_ENV) target/release/bench-api $(BENCH_ARGS)
 
 lint:
 	@scripts/dev-env.sh apt

@@ -29,19 +29,44 @@ set -euo pipefail
 DEV_ENV_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 DEV_DIR="$DEV_ENV_ROOT/.dev"
 TOOLS_BIN="$DEV_ENV_ROOT/.tools/bin"
-DEV_ENV_FILE="$DEV_DIR/env"
-
+# Two profiles share one durable Postgres cluster and differ in their Temporal dev server:
+#   run  (`make run`):  .dev/temporal.*, SQLite synchronous=full: every commit syncs the log, so
+#                       what the server acknowledged survives a power cut as well as a crash.
+#   test (`make test`, benchmarks): .dev/test-temporal.*, synchronous=normal: survives a crash of
+#                       the server (the chaos suite SIGKILLs one), may lose its last commits on a
+#                       power cut. Test data is thrown away, and the 3,000-contact campaign
+#                       test ran 1.7x as fast with it here (7.6 against 4.5 sends/s).
+DEV_ENV_PROFILE="${DEV_ENV_PROFILE:-run}"
 TEMPORAL_CLI_VERSION="${TEMPORAL_CLI_VERSION:-v1.5.1}"
-TEMPORAL_PID_FILE="$DEV_DIR/temporal.pid"
-TEMPORAL_LOG="$DEV_DIR/temporal.log"
-TEMPORAL_DB="$DEV_DIR/temporal.db"
-TEMPORAL_PORT_FILE="$DEV_DIR/temporal.port"
-TEMPORAL_UI_PORT_FILE="$DEV_DIR/temporal.ui-port"
+
+# Sets the Temporal dev server's files, port and durability for profile $1.
+select_profile() {
+  case "$1" in
+  run)
+    TEMPORAL_STATE="$DEV_DIR/temporal"
+    DEV_ENV_FILE="$DEV_DIR/env"
+    TEMPORAL_SQLITE_SYNCHRONOUS=full
+    TEMPORAL_DEFAULT_PORT=7233
+    ;;
+  test)
+    TEMPORAL_STATE="$DEV_DIR/test-temporal"
+    DEV_ENV_FILE="$DEV_DIR/test-env"
+    TEMPORAL_SQLITE_SYNCHRONOUS=normal
+    TEMPORAL_DEFAULT_PORT=7243
+    ;;
+  *)
+    echo "DEV_ENV_PROFILE must be run or test, not $1" >&2
+    exit 2
+    ;;
+  esac
+  TEMPORAL_PID_FILE="$TEMPORAL_STATE.pid"
+  TEMPORAL_LOG="$TEMPORAL_STATE.log"
+  TEMPORAL_DB="$TEMPORAL_STATE.db"
+  TEMPORAL_PORT_FILE="$TEMPORAL_STATE.port"
+  TEMPORAL_UI_PORT_FILE="$TEMPORAL_STATE.ui-port"
+}
+select_profile "$DEV_ENV_PROFILE"
 SEARCH_ATTRIBUTES=(CampaignId JourneyState) # all of type Keyword
-# SQLite in WAL mode with synchronous=full syncs the log at every commit, so history Temporal
-# acknowledged survives a power cut as well as a crash of the server (normal survives only the
-# latter). Both `make run` and `make test` use this one server.
-TEMPORAL_SQLITE_SYNCHRONOUS=full
 
 PG_STATE_DIR="$DEV_DIR/pg"
 PG_PORT_FILE="$PG_STATE_DIR/port"
@@ -440,7 +465,7 @@ ensure_temporal_server() {
   fi
 
   local port ui_port pid=""
-  port="$(cat "$TEMPORAL_PORT_FILE" 2>/dev/null || echo 7233)"
+  port="$(cat "$TEMPORAL_PORT_FILE" 2>/dev/null || echo "$TEMPORAL_DEFAULT_PORT")"
   ui_port="$(cat "$TEMPORAL_UI_PORT_FILE" 2>/dev/null || echo $((port + 1000)))"
   [ -f "$TEMPORAL_PID_FILE" ] && pid="$(cat "$TEMPORAL_PID_FILE")"
 
@@ -469,10 +494,10 @@ ensure_temporal_server() {
 
   if ! temporal_healthy "127.0.0.1:$port"; then
     rm -f "$TEMPORAL_PID_FILE"
-    port=7233
-    if port_in_use "$port"; then port="$(find_free_port 17233)"; fi
-    ui_port=8233
-    if port_in_use "$ui_port"; then ui_port="$(find_free_port 18233)"; fi
+    port=$TEMPORAL_DEFAULT_PORT
+    if port_in_use "$port"; then port="$(find_free_port $((TEMPORAL_DEFAULT_PORT + 10000)))"; fi
+    ui_port=$((TEMPORAL_DEFAULT_PORT + 1000))
+    if port_in_use "$ui_port"; then ui_port="$(find_free_port $((TEMPORAL_DEFAULT_PORT + 11000)))"; fi
     if [ "$ui_port" = "$port" ]; then ui_port="$(find_free_port $((port + 1)))"; fi
     local sa_flags=() name
     for name in "${SEARCH_ATTRIBUTES[@]}"; do sa_flags+=(--search-attribute "$name=Keyword"); done
@@ -555,7 +580,12 @@ dev_env_setup() {
 }
 
 dev_env_stop() {
-  stop_temporal_server
+  local profile
+  for profile in run test; do
+    select_profile "$profile"
+    stop_temporal_server
+  done
+  select_profile "$DEV_ENV_PROFILE"
   stop_postgres
 }
 
@@ -574,13 +604,18 @@ dev_env_clean() {
 }
 
 dev_env_status() {
-  local pid="" port
-  [ -f "$TEMPORAL_PID_FILE" ] && pid="$(cat "$TEMPORAL_PID_FILE")"
-  if temporal_pid_alive "$pid"; then
-    echo "temporal: running (pid $pid) on 127.0.0.1:$(cat "$TEMPORAL_PORT_FILE"), UI http://127.0.0.1:$(cat "$TEMPORAL_UI_PORT_FILE")"
-  else
-    echo "temporal: not running"
-  fi
+  local pid port profile
+  for profile in run test; do
+    select_profile "$profile"
+    pid=""
+    [ -f "$TEMPORAL_PID_FILE" ] && pid="$(cat "$TEMPORAL_PID_FILE")"
+    if temporal_pid_alive "$pid"; then
+      echo "temporal ($profile, SQLite $(tr '\0' ' ' <"/proc/$pid/cmdline" | grep -o 'synchronous=[a-z]*' || echo 'synchronous=default')): running (pid $pid) on 127.0.0.1:$(cat "$TEMPORAL_PORT_FILE"), UI http://127.0.0.1:$(cat "$TEMPORAL_UI_PORT_FILE")"
+    else
+      echo "temporal ($profile): not running"
+    fi
+  done
+  select_profile "$DEV_ENV_PROFILE"
   if [ -f "$PG_PORT_FILE" ]; then
     port="$(cat "$PG_PORT_FILE")"
     if port_in_use "$port"; then echo "postgres: running on 127.0.0.1:$port"; else echo "postgres: not running (port $port)"; fi

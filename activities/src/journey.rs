@@ -204,11 +204,13 @@ impl JourneyActivities {
     ) -> Result<SentMessage, ActivityError> {
         let sending = self.send_once(input);
         tokio::pin!(sending);
+        // The first heartbeat only after an interval: most sends end sooner, and a heartbeat is
+        // a write on the Temporal server.
         loop {
-            let _ = ctx.record_heartbeat(()).await;
             if let Ok(result) = tokio::time::timeout(HEARTBEAT_INTERVAL, &mut sending).await {
                 return result;
             }
+            let _ = ctx.record_heartbeat(()).await;
         }
     }
 

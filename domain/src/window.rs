@@ -55,6 +55,22 @@ mod tests {
             prop_assert_eq!(decision == WindowDecision::WithinWindow, offset < window);
         }
 
+        /// Wassenger stamps replies in whole seconds, truncated: a reply that truly came after
+        /// the acceptance (stamped with milliseconds) and inside the window may carry a stamp up
+        /// to a second *before* the acceptance. Such a reply is never late.
+        #[test]
+        fn a_reply_stamped_in_whole_seconds_inside_the_window_is_within_it(
+            sent in 946_684_800_000i64..4_102_444_800_000,
+            window in 1u64..100_000_000,
+            after in 0u64..100_000_000,
+        ) {
+            prop_assume!(after < window);
+            let true_time = sent + after as i64;
+            let stamped = true_time.div_euclid(1_000) * 1_000;
+            prop_assert!(stamped <= true_time && true_time - stamped < 1_000);
+            prop_assert_eq!(classify_interaction(sent, stamped, window), WindowDecision::WithinWindow);
+        }
+
         #[test]
         fn later_never_becomes_earlier(sent in 0i64..1_000_000_000, window in 1u64..10_000_000, a in 0u64..20_000_000, b in 0u64..20_000_000) {
             let (early, late) = (a.min(b), a.max(b));
