@@ -637,13 +637,30 @@ impl Store {
         call_bound: Duration,
     ) -> Result<AttemptCount, StoreError> {
         let mut tx = self.pool.begin().await?;
-        let (journey_open, earlier_call_ends_by): (bool, Option<DateTime<Utc>>) = sqlx::query_as(
-            "SELECT NOT EXISTS (SELECT 1 FROM journeys j WHERE j.campaign_id = m.campaign_id \
-               AND j.contact_id = m.contact_id AND journey_state_is_final(j.state)), \
-             CASE WHEN m.call_ends_by > now() THEN m.call_ends_by END \
-             FROM messages m WHERE m.id = $1 FOR UPDATE",
+        // One round trip: this runs between the pacing slot and the provider call.
+        #[allow(clippy::type_complexity)]
+        let (journey_open, earlier_call_ends_by, attempts, message_type, ledger_consumed): (
+            bool,
+            Option<DateTime<Utc>>,
+            Option<i32>,
+            Option<String>,
+            Option<bool>,
+        ) = sqlx::query_as(
+            "WITH m AS (SELECT m.id, NOT EXISTS (SELECT 1 FROM journeys j \
+                 WHERE j.campaign_id = m.campaign_id AND j.contact_id = m.contact_id \
+                 AND journey_state_is_final(j.state)) AS journey_open, \
+               CASE WHEN m.call_ends_by > now() THEN m.call_ends_by END AS earlier_call_ends_by \
+               FROM messages m WHERE m.id = $1 FOR UPDATE), \
+             counted AS (UPDATE messages SET attempts = attempts + 1, \
+                 first_call_at = coalesce(first_call_at, now()), \
+                 call_ends_by = now() + make_interval(secs => $2) \
+               FROM m WHERE messages.id = m.id AND m.journey_open AND m.earlier_call_ends_by IS NULL \
+               RETURNING messages.attempts, messages.message_type, messages.ledger_day IS NOT NULL AS ledger_consumed) \
+             SELECT m.journey_open, m.earlier_call_ends_by, c.attempts, c.message_type, c.ledger_consumed \
+             FROM m LEFT JOIN counted c ON true",
         )
         .bind(message_id)
+        .bind(call_bound.as_secs_f64())
         .fetch_optional(&mut *tx)
         .await?
         .ok_or(StoreError::NotFound("message"))?;
@@ -653,17 +670,10 @@ impl Store {
         if let Some(until) = earlier_call_ends_by {
             return Ok(AttemptCount::EarlierCallInFlight { until });
         }
-        let counted: Option<(i32, String, bool)> = sqlx::query_as(
-            "UPDATE messages SET attempts = attempts + 1, first_call_at = coalesce(first_call_at, now()), \
-               call_ends_by = now() + make_interval(secs => $2) \
-             WHERE id = $1 RETURNING attempts, message_type, ledger_day IS NOT NULL",
-        )
-        .bind(message_id)
-        .bind(call_bound.as_secs_f64())
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some((attempts, message_type, ledger_consumed)) = counted else {
-            return Ok(AttemptCount::JourneyClosed);
+        let (Some(attempts), Some(message_type), Some(ledger_consumed)) =
+            (attempts, message_type, ledger_consumed)
+        else {
+            return Err(StoreError::NotFound("message"));
         };
         if !ledger_consumed {
             let column = match message_type.as_str() {

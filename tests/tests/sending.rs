@@ -10,9 +10,11 @@ use std::time::Duration;
 const CAMPAIGN_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// How far below the interval two accepted sends may be. The clock spaces the *start* of each
-/// provider call exactly; the sandbox stamps acceptance when it has read the request, so one
-/// request's local HTTP latency (a few milliseconds here) may shift a stamp.
-const PACING_TOLERANCE_MS: i64 = 20;
+/// provider call exactly; between the slot and the provider's stamp lie one transaction (counting
+/// the attempt) and the HTTP request, whose latency on this 2-core machine with a durable
+/// Postgres (fsync on) varies by up to a few tens of milliseconds. Unpaced sends are a few
+/// milliseconds apart, so the assertions still tell pacing from none.
+const PACING_TOLERANCE_MS: i64 = 50;
 
 fn settings(window_secs: f64, max_in_flight: u32) -> serde_json::Value {
     json!({
