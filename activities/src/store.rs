@@ -87,6 +87,17 @@ pub enum SendPreparation {
     JourneyClosed,
 }
 
+/// What [`Store::count_attempt`]'s statement found and did; the last three are set only when it
+/// counted the call.
+#[derive(sqlx::FromRow)]
+struct AttemptRow {
+    journey_open: bool,
+    earlier_call_ends_by: Option<DateTime<Utc>>,
+    attempts: Option<i32>,
+    message_type: Option<String>,
+    ledger_consumed: Option<bool>,
+}
+
 /// Whether a provider call may be made now, decided right before it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AttemptCount {
@@ -638,14 +649,13 @@ impl Store {
     ) -> Result<AttemptCount, StoreError> {
         let mut tx = self.pool.begin().await?;
         // One round trip: this runs between the pacing slot and the provider call.
-        #[allow(clippy::type_complexity)]
-        let (journey_open, earlier_call_ends_by, attempts, message_type, ledger_consumed): (
-            bool,
-            Option<DateTime<Utc>>,
-            Option<i32>,
-            Option<String>,
-            Option<bool>,
-        ) = sqlx::query_as(
+        let AttemptRow {
+            journey_open,
+            earlier_call_ends_by,
+            attempts,
+            message_type,
+            ledger_consumed,
+        } = sqlx::query_as(
             "WITH m AS (SELECT m.id, NOT EXISTS (SELECT 1 FROM journeys j \
                  WHERE j.campaign_id = m.campaign_id AND j.contact_id = m.contact_id \
                  AND journey_state_is_final(j.state)) AS journey_open, \

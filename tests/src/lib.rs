@@ -104,6 +104,63 @@ pub async fn fresh_database() -> anyhow::Result<String> {
     Ok(database_url)
 }
 
+/// The counters of a campaign row, in the order [`campaign_counters`] gives them.
+pub const COUNTER_NAMES: [&str; 9] = [
+    "total_contacts",
+    "messages_sent",
+    "message_2_sent",
+    "no_interaction",
+    "late_interaction",
+    "failed",
+    "cancelled",
+    "interactions",
+    "messages_failed",
+];
+
+/// Each counter of the campaign row beside a recount from its journey, message and interaction
+/// rows, as `(name, stored, recount)`: the statistics are kept incrementally, and must never
+/// drift from the rows they count.
+pub async fn campaign_counters(
+    pool: &sqlx::PgPool,
+    campaign_id: i64,
+) -> sqlx::Result<Vec<(&'static str, i64, i64)>> {
+    let stored: (i32, i32, i32, i32, i32, i32, i32, i32, i32) = sqlx::query_as(
+        "SELECT total_contacts, messages_sent, message_2_sent, no_interaction, \
+         late_interaction, failed, cancelled, interactions, messages_failed \
+         FROM campaigns WHERE id = $1",
+    )
+    .bind(campaign_id)
+    .fetch_one(pool)
+    .await?;
+    let recount: (i64, i64, i64, i64, i64, i64, i64, i64, i64) = sqlx::query_as(
+        "SELECT (SELECT count(*) FROM journeys WHERE campaign_id = $1), \
+         (SELECT count(*) FROM messages WHERE campaign_id = $1 AND sent_at IS NOT NULL), \
+         (SELECT count(*) FROM journeys WHERE campaign_id = $1 AND state = 'message_2_sent'), \
+         (SELECT count(*) FROM journeys WHERE campaign_id = $1 AND state = 'no_interaction'), \
+         (SELECT count(*) FROM journeys WHERE campaign_id = $1 AND state = 'late_interaction'), \
+         (SELECT count(*) FROM journeys WHERE campaign_id = $1 AND state = 'failed'), \
+         (SELECT count(*) FROM journeys WHERE campaign_id = $1 AND state = 'cancelled'), \
+         (SELECT count(*) FROM interactions WHERE campaign_id = $1), \
+         (SELECT count(*) FROM messages WHERE campaign_id = $1 AND status = 'failed')",
+    )
+    .bind(campaign_id)
+    .fetch_one(pool)
+    .await?;
+    let stored = [
+        stored.0, stored.1, stored.2, stored.3, stored.4, stored.5, stored.6, stored.7, stored.8,
+    ]
+    .map(i64::from);
+    let recount = [
+        recount.0, recount.1, recount.2, recount.3, recount.4, recount.5, recount.6, recount.7,
+        recount.8,
+    ];
+    Ok(COUNTER_NAMES
+        .into_iter()
+        .zip(stored.into_iter().zip(recount))
+        .map(|(name, (stored, recount))| (name, stored, recount))
+        .collect())
+}
+
 /// One isolated engine: database, sandbox, task queues, worker process and a Temporal client.
 pub struct TestEnv {
     pub store: Store,

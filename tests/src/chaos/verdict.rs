@@ -37,34 +37,6 @@ pub struct Evidence {
     pub retried_sends: i64,
 }
 
-/// The campaign row's counters, in the order of [`RECOUNT_SQL`].
-const COUNTER_NAMES: [&str; 9] = [
-    "total_contacts",
-    "messages_sent",
-    "message_2_sent",
-    "no_interaction",
-    "late_interaction",
-    "failed",
-    "cancelled",
-    "interactions",
-    "messages_failed",
-];
-
-/// Each counter of [`COUNTER_NAMES`], counted again from the journey, message and interaction
-/// rows (the recount of the campaign tests).
-const RECOUNT_SQL: &str = "SELECT \
-    (SELECT count(*) FROM journeys WHERE campaign_id = $1), \
-    (SELECT count(*) FROM messages WHERE campaign_id = $1 AND sent_at IS NOT NULL), \
-    (SELECT count(*) FROM journeys WHERE campaign_id = $1 AND state = 'message_2_sent'), \
-    (SELECT count(*) FROM journeys WHERE campaign_id = $1 AND state = 'no_interaction'), \
-    (SELECT count(*) FROM journeys WHERE campaign_id = $1 AND state = 'late_interaction'), \
-    (SELECT count(*) FROM journeys WHERE campaign_id = $1 AND state = 'failed'), \
-    (SELECT count(*) FROM journeys WHERE campaign_id = $1 AND state = 'cancelled'), \
-    (SELECT count(*) FROM interactions WHERE campaign_id = $1), \
-    (SELECT count(*) FROM messages WHERE campaign_id = $1 AND status = 'failed')";
-
-type Nine = (i64, i64, i64, i64, i64, i64, i64, i64, i64);
-
 impl Evidence {
     /// Reads the database's side of the evidence and puts it beside the provider's and the
     /// phones'.
@@ -106,33 +78,13 @@ impl Evidence {
         .into_iter()
         .map(|(contact, kind, sent_at)| (reference(campaign_id, contact, &kind), sent_at))
         .collect();
-        let stored: (i32, i32, i32, i32, i32, i32, i32, i32, i32) = sqlx::query_as(
-            "SELECT total_contacts, messages_sent, message_2_sent, no_interaction, \
-             late_interaction, failed, cancelled, interactions, messages_failed \
-             FROM campaigns WHERE id = $1",
-        )
-        .bind(campaign_id)
-        .fetch_one(pool)
-        .await?;
         let retried_sends = sqlx::query_scalar(
             "SELECT count(*) FROM messages WHERE campaign_id = $1 AND attempts > 1",
         )
         .bind(campaign_id)
         .fetch_one(pool)
         .await?;
-        let recount: Nine = sqlx::query_as(RECOUNT_SQL)
-            .bind(campaign_id)
-            .fetch_one(pool)
-            .await?;
-        let stored = [
-            stored.0, stored.1, stored.2, stored.3, stored.4, stored.5, stored.6, stored.7,
-            stored.8,
-        ]
-        .map(i64::from);
-        let recount = [
-            recount.0, recount.1, recount.2, recount.3, recount.4, recount.5, recount.6, recount.7,
-            recount.8,
-        ];
+        let counters = crate::campaign_counters(pool, campaign_id).await?;
         let mut by_reference: HashMap<String, Vec<AcceptedRecord>> = HashMap::new();
         for record in accepted {
             if let Some(reference) = record.reference.clone() {
@@ -152,11 +104,7 @@ impl Evidence {
             journeys,
             interactions,
             sent_at,
-            counters: COUNTER_NAMES
-                .into_iter()
-                .zip(stored.into_iter().zip(recount))
-                .map(|(name, (stored, recount))| (name, stored, recount))
-                .collect(),
+            counters,
             retried_sends,
         })
     }
