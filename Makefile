@@ -2,6 +2,7 @@
 #
 #   make run      build and run sandbox + API + worker locally (foreground)
 #   make test     run every test against a real Temporal and a real Postgres
+#   make build    build what run, test and the benchmarks use (one release build)
 #   make bench    run the journey benchmark (campaign-tests/bench-journeys)
 #   make bench-fanout  run the 100,000-contact campaign fan-out benchmark
 #   make bench-api     run the webhook and statistics benchmark
@@ -33,33 +34,37 @@ WITH_TEST_ENV := DEV_ENV_PROFILE=test scripts/with-dev-env.sh
 TEST_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: help run test chaos bench bench-fanout bench-api lint fmt dev-env status stop clean-dev
+.PHONY: help build run test chaos bench bench-fanout bench-api lint fmt dev-env status stop clean-dev
 
 help:
-	@sed -n '2,13p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,14p' Makefile | sed 's/^# \{0,1\}//'
+
+# One build for run, test and the benchmarks: all on the release profile, and with --tests
+# cargo resolves dependency features as `cargo test --workspace` does, so each reuses what the
+# other compiled (without it, the Temporal SDK, sqlx and reqwest would be built twice).
+build:
+	@scripts/dev-env.sh apt
+	$(CARGO) build --release --locked --workspace --bins --tests
 
 run:
 	@scripts/run.sh
 
 test:
-	@$(WITH_TEST_ENV) $(CARGO) test --workspace --locked $(TEST_ARGS)
+	@$(WITH_TEST_ENV) $(CARGO) test --release --workspace --locked $(TEST_ARGS)
 
 # The long form of tests/tests/chaos.rs (`make test` runs the short one).
 CHAOS_ENV ?= CHAOS_CONTACTS=300 CHAOS_WORKER_KILLS=5 CHAOS_WINDOW_SECS=45
 
 chaos:
-	@$(CHAOS_ENV) $(WITH_TEST_ENV) $(CARGO) test --locked -p campaign-tests --test chaos -- --nocapture
+	@$(CHAOS_ENV) $(WITH_TEST_ENV) $(CARGO) test --release --locked -p campaign-tests --test chaos -- --nocapture
 
-bench:
-	$(CARGO) build --release --locked -p campaign-tests --bins
+bench: build
 	@$(WITH_TEST_ENV) target/release/bench-journeys $(BENCH_ARGS)
 
-bench-fanout:
-	$(CARGO) build --release --locked -p campaign-tests --bins
+bench-fanout: build
 	@$(WITH_TEST_ENV) target/release/bench-fanout $(BENCH_ARGS)
 
-bench-api:
-	$(CARGO) build --release --locked -p campaign-tests --bins
+bench-api: build
 	@$(WITH_TEST_ENV) target/release/bench-api $(BENCH_ARGS)
 
 lint:

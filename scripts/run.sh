@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# `make run`: set up the dev environment, build the release binaries and run the
-# sandbox, the API (when the workspace has it) and the worker in the foreground
-# with prefixed output. Ctrl-C stops them; the Temporal dev server and the local
+# `make run`: set up the dev environment, build (`make build`, the build `make test`
+# shares) and run the sandbox, the API and the worker in the foreground with
+# prefixed output. Ctrl-C stops them; the Temporal dev server and the local
 # Postgres keep running in the background (`make stop` stops those).
 #
 # Overridable: SANDBOX_ADDR (127.0.0.1:3001), API_ADDR (127.0.0.1:8080),
@@ -46,42 +46,19 @@ fi
 export ADMIN_PASSWORD
 
 # --- build -------------------------------------------------------------------
-log "reading workspace metadata"
-meta="$(cargo metadata --no-deps --format-version 1)" || die "cargo metadata failed"
-has_package() { grep -q "\"name\":\"$1\",\"version\"" <<<"$meta"; }
-
-packages=(wa-sandbox campaign-worker)
-for p in "${packages[@]}"; do
-  has_package "$p" || die "workspace has no package '$p'"
-done
-with_api=0
-if has_package campaign-api; then
-  packages+=(campaign-api)
-  with_api=1
-else
-  warn "no 'campaign-api' package in the workspace; running without the API"
-fi
-
-build_args=(build --release)
-[ -f Cargo.lock ] && build_args+=(--locked)
-for p in "${packages[@]}"; do build_args+=(-p "$p"); done
-log "cargo ${build_args[*]}"
-cargo "${build_args[@]}" || die "cargo build failed"
+log "make build"
+make --no-print-directory build || die "cargo build failed"
 
 target_dir="${CARGO_TARGET_DIR:-$DEV_ENV_ROOT/target}"
 case "$target_dir" in /*) ;; *) target_dir="$DEV_ENV_ROOT/$target_dir" ;; esac
 bin_dir="$target_dir/release"
-for b in wa-sandbox campaign-worker; do
+for b in wa-sandbox campaign-worker campaign-api; do
   [ -x "$bin_dir/$b" ] || die "expected binary $bin_dir/$b was not built"
 done
-if [ "$with_api" -eq 1 ] && [ ! -x "$bin_dir/campaign-api" ]; then
-  die "expected binary $bin_dir/campaign-api was not built"
-fi
 
 # --- run -----------------------------------------------------------------------
 addr_port() { echo "${1##*:}"; }
-http_addrs=("$SANDBOX_ADDR")
-[ "$with_api" -eq 1 ] && http_addrs+=("$API_ADDR")
+http_addrs=("$SANDBOX_ADDR" "$API_ADDR")
 for a in "${http_addrs[@]}"; do
   if port_in_use "$(addr_port "$a")"; then
     die "port $(addr_port "$a") ($a) is already in use; is another 'make run' active? (override with SANDBOX_ADDR / API_ADDR)"
@@ -124,14 +101,11 @@ trap 'stop_all; exit 143' TERM
 trap 'stop_all' EXIT
 
 api_url="http://$API_ADDR"
-webhook_url=""
-[ "$with_api" -eq 1 ] && webhook_url="$api_url/api/v1/webhooks/wassenger"
+webhook_url="$api_url/api/v1/webhooks/wassenger"
 
 start sandbox 35 env SANDBOX_ADDR="$SANDBOX_ADDR" SANDBOX_WEBHOOK_URL="$webhook_url" \
   SANDBOX_TOKEN="${SANDBOX_TOKEN:-${WASSENGER_TOKEN:-sandbox-token}}" "$bin_dir/wa-sandbox"
-if [ "$with_api" -eq 1 ]; then
-  start api 32 env API_ADDR="$API_ADDR" "$bin_dir/campaign-api"
-fi
+start api 32 env API_ADDR="$API_ADDR" "$bin_dir/campaign-api"
 start worker 36 "$bin_dir/campaign-worker"
 
 # Give the HTTP servers a moment so the banner is printed after their start-up logs.
@@ -142,19 +116,14 @@ for a in "${http_addrs[@]}"; do
   done
 done
 
-if [ "$with_api" -eq 1 ]; then
-  api_line="$api_url/api/v1   (webhook $webhook_url)
-    OpenAPI     : $api_url/api/v1/docs   (document: $api_url/api/v1/openapi.json)
-    Admin login : $ADMIN_EMAIL, password in $admin_password_source (created when no user exists)"
-else
-  api_line="(not built: the workspace has no campaign-api package)"
-fi
 cat >&2 <<EOF
 
   Campaign engine is running (Ctrl-C to stop):
     Temporal UI : ${TEMPORAL_UI_URL:-n/a}   (gRPC $TEMPORAL_ADDRESS, namespace $TEMPORAL_NAMESPACE)
     Sandbox     : http://$SANDBOX_ADDR
-    API         : $api_line
+    API         : $api_url/api/v1   (webhook $webhook_url)
+    OpenAPI     : $api_url/api/v1/docs   (document: $api_url/api/v1/openapi.json)
+    Admin login : $ADMIN_EMAIL, password in $admin_password_source (created when no user exists)
     Postgres    : $DATABASE_URL
   The Temporal dev server and Postgres keep running after Ctrl-C; 'make stop' stops them.
 

@@ -3,7 +3,7 @@
 # with DATABASE_URL / TEMPORAL_ADDRESS / TEMPORAL_NAMESPACE / TEMPORAL_UI_URL
 # exported.
 #
-#   scripts/with-dev-env.sh cargo test --workspace --locked
+#   DEV_ENV_PROFILE=test scripts/with-dev-env.sh cargo test --release --workspace --locked
 set -euo pipefail
 
 [ "$#" -gt 0 ] || { echo "usage: $0 COMMAND [ARGS...]" >&2; exit 2; }

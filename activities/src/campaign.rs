@@ -3,7 +3,9 @@
 //! The audience snapshot (R1) lives in `journeys`; the workflow reads it a page at a time so its
 //! input and history never carry 100k contact ids.
 
-use crate::store::{CUTOFF_REASON, Closing, Store, StoreError};
+use campaign_domain::Closing;
+use campaign_domain::sending::CUTOFF_REASON;
+use campaign_store::{Store, StoreError};
 use futures::StreamExt;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;

@@ -6,13 +6,17 @@
 //! provider's acceptance and the database write, the provider is asked for the message by its
 //! deterministic reference before sending again.
 
-use crate::provider::{OutgoingMessage, ProviderError, WhatsAppProvider};
-use crate::store::{
-    AcceptedSend, AttemptCount, BreakerPolicy, DAILY_LIMIT_REASON, JOURNEY_CLOSED_REASON,
-    NewInteraction, Pacing, SendPreparation, SendResult, SlotReservation, Store, StoreError,
-};
 use campaign_domain::retry::rate_limited_delay;
-use campaign_domain::{InteractionType, JourneyState, MessageType, retry_delay};
+use campaign_domain::sending::{DAILY_LIMIT_REASON, JOURNEY_CLOSED_REASON};
+use campaign_domain::{
+    BreakerPolicy, InteractionType, JourneyState, MessageReference, MessageType, Pacing,
+    SendPolicy, retry_delay,
+};
+use campaign_provider::{OutgoingMessage, ProviderError, WhatsAppProvider};
+use campaign_store::{
+    AcceptedSend, AttemptCount, NewInteraction, SendPreparation, SendResult, SlotReservation,
+    Store, StoreError,
+};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -20,6 +24,7 @@ use std::time::{Duration, Instant};
 use temporalio_macros::activities;
 use temporalio_sdk::ApplicationFailure;
 use temporalio_sdk::activities::{ActivityContext, ActivityError};
+use tracing::Instrument;
 
 /// A pacing slot further away than this is not reserved: the send waits as a delayed retry, so
 /// no activity sleeps for long holding a worker slot.
@@ -38,41 +43,6 @@ const HEARTBEAT_INTERVAL: Duration = Duration::from_secs(1);
 /// How long a send may go without a heartbeat before Temporal gives it to another worker: a
 /// worker that died mid-send is replaced in seconds, not after the attempt's whole timeout.
 pub const SEND_HEARTBEAT_TIMEOUT: Duration = Duration::from_secs(5);
-
-/// R12 retry settings, copied into each journey's input at launch (R16).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SendPolicy {
-    /// Attempts in all, the first included.
-    pub max_attempts: u32,
-    /// `RETRY_BASE_DELAY`: attempt `n` waits `base × 2^(n-1)` before the next.
-    pub retry_base_delay_ms: u64,
-    /// The least a provider rate-limit answer waits.
-    pub rate_limit_delay_ms: u64,
-    /// How long one attempt may take in all. A worker that died mid-send is detected sooner, by
-    /// its missing heartbeats ([`SEND_HEARTBEAT_TIMEOUT`]).
-    pub attempt_timeout_ms: u64,
-}
-
-impl SendPolicy {
-    pub fn retry_base_delay(&self) -> Duration {
-        Duration::from_millis(self.retry_base_delay_ms)
-    }
-
-    pub fn attempt_timeout(&self) -> Duration {
-        Duration::from_millis(self.attempt_timeout_ms)
-    }
-}
-
-impl Default for SendPolicy {
-    fn default() -> Self {
-        SendPolicy {
-            max_attempts: 3,
-            retry_base_delay_ms: 60_000,
-            rate_limit_delay_ms: 60_000,
-            attempt_timeout_ms: 60_000,
-        }
-    }
-}
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SendMessageInput {
@@ -122,12 +92,6 @@ pub struct JourneyOutcomeInput {
     pub reason: Option<String>,
 }
 
-/// The provider reference of a message: the same for every attempt, so a retry can find out
-/// whether an earlier attempt was accepted.
-pub fn message_reference(campaign_id: i64, contact_id: i64, message_type: MessageType) -> String {
-    format!("campaign-{campaign_id}-contact-{contact_id}-{message_type}")
-}
-
 /// Everything the journey activities need, shared by all activity tasks of a worker.
 #[derive(Clone)]
 pub struct JourneyActivities {
@@ -175,9 +139,12 @@ fn new_interactions(input: &RecordInteractionsInput) -> Vec<NewInteraction> {
         .collect()
 }
 
+/// Failure type of permanent send errors: the journey's retry policy never retries it (R12).
+pub const PERMANENT_SEND_FAILURE: &str = "PermanentSendFailure";
+
 fn permanent(reason: impl Into<String>) -> ActivityError {
     ApplicationFailure::builder(reason.into())
-        .type_name("PermanentSendFailure".to_owned())
+        .type_name(PERMANENT_SEND_FAILURE.to_owned())
         .non_retryable(true)
         .build()
         .into()
@@ -202,7 +169,14 @@ impl JourneyActivities {
         ctx: ActivityContext,
         input: SendMessageInput,
     ) -> Result<SentMessage, ActivityError> {
-        let sending = self.send_once(input);
+        // Every line the send logs carries the journey's ids (see `campaign_runtime::telemetry`).
+        let span = tracing::info_span!(
+            "send_message",
+            campaign_id = input.campaign_id,
+            contact_id = input.contact_id,
+            message_type = %input.message_type,
+        );
+        let sending = self.send_once(input).instrument(span);
         tokio::pin!(sending);
         // The first heartbeat only after an interval: most sends end sooner, and a heartbeat is
         // a write on the Temporal server.
@@ -373,7 +347,7 @@ impl JourneyActivities {
                 return Err(permanent(DAILY_LIMIT_REASON));
             }
         };
-        let reference = message_reference(campaign_id, contact_id, message_type);
+        let reference = MessageReference::new(campaign_id, contact_id, message_type).to_string();
         if attempts > 1 {
             match self.provider.find_by_reference(&reference).await {
                 Ok(Some(earlier)) => {

@@ -5,8 +5,8 @@
 //! workflow of small batches: a batch whose provider call fails is retried by Temporal, and a
 //! retried batch simply checks its numbers again (recording an answer twice changes nothing).
 
-use crate::provider::WhatsAppProvider;
-use crate::store::Store;
+use campaign_provider::WhatsAppProvider;
+use campaign_store::Store;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use temporalio_macros::activities;
@@ -69,7 +69,7 @@ impl VerificationActivities {
             };
             match self.store.set_whatsapp_verified(contact_id, exists).await {
                 Ok(_) => {}
-                Err(crate::StoreError::NotFound(_)) => continue,
+                Err(campaign_store::StoreError::NotFound(_)) => continue,
                 Err(err) => return Err(retryable(err.to_string())),
             }
             if exists {

@@ -15,7 +15,7 @@ use axum::Router;
 use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::routing::{get, post};
-use campaign_activities::store::users::User;
+use campaign_store::users::User;
 use jsonwebtoken::{DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
@@ -131,7 +131,11 @@ pub fn validate_password(password: &str) -> ApiResult<()> {
 pub async fn bootstrap_admin(context: &ApiContext) -> anyhow::Result<()> {
     let (Some(email), Some(password)) = (
         context.config.admin_email.clone(),
-        context.config.admin_password.clone(),
+        context
+            .config
+            .admin_password
+            .clone()
+            .map(|password| password.expose().to_owned()),
     ) else {
         if context.store.count_users().await? == 0 {
             tracing::warn!(
@@ -196,7 +200,7 @@ async fn active_user(context: &ApiContext, user_id: i64) -> ApiResult<User> {
     match context.store.user(user_id).await {
         Ok(user) if user.is_active => Ok(user),
         Ok(_) => Err(ApiError::Unauthorized("user is inactive")),
-        Err(campaign_activities::StoreError::NotFound(_)) => {
+        Err(campaign_store::StoreError::NotFound(_)) => {
             Err(ApiError::Unauthorized("user no longer exists"))
         }
         Err(err) => Err(err.into()),

@@ -4,8 +4,8 @@ use crate::auth::JwtKeys;
 use crate::config::ApiConfig;
 use crate::metrics::Metrics;
 use crate::operations::Engine;
-use campaign_activities::Store;
-use campaign_activities::provider::WassengerClient;
+use campaign_provider::WassengerClient;
+use campaign_store::Store;
 use std::sync::Arc;
 use temporalio_client::Client;
 

@@ -1,5 +1,5 @@
 //! The one error type of the HTTP boundary, mapped to statuses and the JSON body
-//! `{"error": {"code", "message"}}` of SPEC section 6.
+//! `{"error": {"code", "message"}}` of SPEC §6.
 //!
 //! Database errors are inspected for the named constraints of the schema, so a duplicate phone
 //! answers 409 and a broken reference 422 without a check-then-insert race. Anything unexpected
@@ -10,7 +10,7 @@ use crate::operations::OperationError;
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use campaign_activities::StoreError;
+use campaign_store::StoreError;
 use serde_json::json;
 
 #[derive(Debug, thiserror::Error)]
@@ -149,7 +149,7 @@ impl From<OperationError> for ApiError {
 }
 
 /// The JSON body extractor's rejections as API errors: malformed JSON is 400, a body of the
-/// wrong shape 422, an oversized one 413 (SPEC section 6 error format throughout).
+/// wrong shape 422, an oversized one 413 (SPEC §6 error format throughout).
 impl From<axum::extract::rejection::JsonRejection> for ApiError {
     fn from(rejection: axum::extract::rejection::JsonRejection) -> Self {
         use axum::extract::rejection::JsonRejection;

@@ -1,9 +1,9 @@
-//! HTTP API of the campaign engine (SPEC section 6): authentication, contacts and categories,
+//! HTTP API of the campaign engine (SPEC §6): authentication, contacts and categories,
 //! campaigns and their operations, messages, monitoring, and the provider's webhooks, which it
 //! turns into workflow signals. Handlers are thin over the same [`Store`] the activities use
 //! and over the campaign [`operations`].
 //!
-//! [`Store`]: campaign_activities::Store
+//! [`Store`]: campaign_store::Store
 
 pub mod auth;
 pub mod config;

@@ -1,4 +1,4 @@
-//! The OpenAPI 3.1 document of the API (SPEC section 6), generated from the handlers'
+//! The OpenAPI 3.1 document of the API (SPEC §6), generated from the handlers'
 //! `#[utoipa::path]` annotations: served as JSON at `GET /api/v1/openapi.json` and as an
 //! interactive page (Scalar) at `GET /api/v1/docs`, both without authentication.
 //!
@@ -7,17 +7,18 @@
 //! actually reads or writes.
 
 use crate::auth::{LoginRequest, RefreshRequest, TokenResponse};
-use crate::operations::{Launched, SettingsOverrides};
+use crate::operations::Launched;
 use crate::routes::monitoring::AlertLevel;
 use crate::routes::{
     campaigns, categories, contacts, health, messages, monitoring, users, webhooks,
 };
 use crate::{auth, metrics};
 use axum::Json;
-use campaign_activities::store::campaigns_api::{CampaignContact, CampaignRecord, CampaignState};
-use campaign_activities::store::contacts::{Category, Contact};
-use campaign_activities::store::reporting::{CampaignStats, MessageListItem, MessageStats};
-use campaign_activities::store::users::User;
+use campaign_domain::SettingsOverrides;
+use campaign_store::campaigns_api::{CampaignContact, CampaignRecord, CampaignState};
+use campaign_store::contacts::{Category, Contact};
+use campaign_store::reporting::{CampaignStats, MessageListItem, MessageStats};
+use campaign_store::users::User;
 use std::sync::LazyLock;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{Object, ObjectBuilder, Type};

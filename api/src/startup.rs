@@ -7,13 +7,14 @@ use crate::config::ApiConfig;
 use crate::context::ApiContext;
 use crate::error::ApiError;
 use crate::metrics::Metrics;
-use crate::operations::{Engine, SettingsSnapshot};
+use crate::operations::Engine;
 use crate::{auth, metrics, openapi, routes};
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::get;
-use campaign_activities::Store;
-use campaign_activities::provider::WassengerClient;
+use campaign_domain::CampaignSettings;
+use campaign_provider::WassengerClient;
+use campaign_store::Store;
 use campaign_workflows::TaskQueues;
 use std::future::Future;
 use std::sync::Arc;
@@ -32,30 +33,25 @@ impl Application {
     pub async fn build(config: ApiConfig) -> anyhow::Result<Application> {
         let store = Store::connect(&config.database_url).await?;
         store.migrate().await?;
-        let temporal = campaign_worker::connect_temporal(
-            &config.temporal_address,
-            &config.temporal_namespace,
-            "campaign-api",
-        )
-        .await?;
+        let temporal = campaign_runtime::connect_temporal(&config.temporal, "campaign-api").await?;
         let provider = Arc::new(WassengerClient::new(
-            &config.provider_base_url,
-            &config.provider_token,
-            config.provider_timeout,
+            &config.provider.base_url,
+            config.provider.token.expose(),
+            config.provider.timeout,
         )?);
         let engine = Engine {
             store: store.clone(),
             client: temporal.clone(),
             task_queues: TaskQueues {
-                message_1: config.task_queue.clone(),
-                message_2: config.message_2_task_queue.clone(),
+                message_1: config.temporal.task_queue.clone(),
+                message_2: config.temporal.message_2_task_queue.clone(),
             },
             daily_limit: config.daily_message_limit,
-            defaults: SettingsSnapshot::default(),
+            defaults: CampaignSettings::default(),
         };
         let context = ApiContext {
             keys: Arc::new(JwtKeys::new(
-                &config.jwt_secret,
+                config.jwt_secret.expose(),
                 config.access_token_ttl,
                 config.refresh_token_ttl,
             )),

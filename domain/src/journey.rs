@@ -1,4 +1,4 @@
-//! The contact journey state machine (SPEC section 2).
+//! The contact journey state machine (SPEC §2).
 //!
 //! `queued → sending_message_1 → awaiting_interaction → sending_message_2 → message_2_sent`, or one
 //! of the other final states. The machine is the single authority on which events move a journey:
@@ -94,7 +94,7 @@ impl FromStr for JourneyState {
     }
 }
 
-/// The kinds of interaction a contact can make (SPEC section 2).
+/// The kinds of interaction a contact can make (SPEC §2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum InteractionType {

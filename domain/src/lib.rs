@@ -1,20 +1,29 @@
-//! The pure rules of the campaign engine.
+//! The pure rules of the campaign engine and the vocabulary every other crate shares.
 //!
 //! Everything here is deterministic and free of I/O so that workflow code (which must replay
-//! identically), activities, the API and property tests all share one definition of each rule:
-//! the interaction window (R3/R4), the forward-only message status (R7), the journey state
-//! machine, the retry formula (R12), phone parsing and message personalisation (R18).
+//! identically), activities, the store, the API and property tests all share one definition of
+//! each rule: the interaction window (R3/R4), the forward-only message status (R7), the journey
+//! state machine, the retry formula (R12), phone parsing and message personalisation (R18), the
+//! campaign settings snapshot (R16), and the names the engine gives workflows and messages.
 
+pub mod campaign;
+pub mod ids;
 pub mod journey;
 pub mod message;
 pub mod phone;
 pub mod retry;
+pub mod sending;
+pub mod settings;
 pub mod template;
 pub mod window;
 
+pub use campaign::{CampaignState, Closing, UnknownCampaignState};
+pub use ids::{CampaignWorkflowId, IdParseError, JourneyWorkflowId, MessageReference};
 pub use journey::{InteractionType, JourneyEvent, JourneyState, TransitionError};
 pub use message::{MessageStatus, MessageType};
 pub use phone::{PhoneNumber, PhoneNumberError};
 pub use retry::retry_delay;
+pub use sending::{BreakerPolicy, SendPolicy};
+pub use settings::{CampaignSettings, InvalidSettings, Pacing, SettingsOverrides};
 pub use template::{Template, TemplateError};
 pub use window::{WindowDecision, classify_interaction};

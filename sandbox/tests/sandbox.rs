@@ -11,9 +11,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use axum::{Json, Router};
-use campaign_activities::provider::{
-    OutgoingMessage, ProviderError, WassengerClient, WhatsAppProvider,
-};
+use campaign_provider::{OutgoingMessage, ProviderError, WassengerClient, WhatsAppProvider};
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 use wa_sandbox::{

@@ -1,13 +1,12 @@
 #!/bin/sh
 # One-shot (temporalio/admin-tools): wait for the Temporal server, make sure the
-# namespace exists and register the custom search attributes the campaign
-# engine uses (CampaignId, JourneyState: Keyword). Idempotent.
+# namespace exists, then register the search attributes with the script the dev
+# environment uses too (../register-search-attributes.sh). Idempotent.
 set -eu
 
 ADDRESS="${TEMPORAL_ADDRESS:-temporal:7233}"
 NAMESPACE="${TEMPORAL_NAMESPACE:-default}"
 RETENTION="${TEMPORAL_NAMESPACE_RETENTION:-72h}"
-SEARCH_ATTRIBUTES="${SEARCH_ATTRIBUTES:-CampaignId JourneyState}"
 
 # gRPC in this image sometimes prefers an unusable IPv6 address; use IPv4.
 host="${ADDRESS%:*}"
@@ -37,18 +36,5 @@ fi
 # A new namespace takes a few seconds to become usable everywhere.
 retry 30 temporal operator namespace describe --namespace "$NAMESPACE" --address "$ADDRESS" >/dev/null
 
-has_attribute() {
-  temporal operator search-attribute list --namespace "$NAMESPACE" --address "$ADDRESS" |
-    grep -Eq "^[[:space:]]*$1[[:space:]]+Keyword"
-}
-create_attribute() {
-  has_attribute "$1" ||
-    temporal operator search-attribute create --name "$1" --type Keyword \
-      --namespace "$NAMESPACE" --address "$ADDRESS"
-}
-for name in $SEARCH_ATTRIBUTES; do
-  retry 30 create_attribute "$name" || { echo "could not register search attribute $name"; exit 1; }
-  retry 30 has_attribute "$name" || { echo "search attribute $name not visible"; exit 1; }
-  echo "search attribute $name (Keyword) ready"
-done
+sh "$(dirname "$0")/../register-search-attributes.sh" "$ADDRESS" "$NAMESPACE"
 echo "Temporal namespace $NAMESPACE ready"

@@ -54,7 +54,8 @@ impl TestEnv {
         for (name, value) in overrides {
             vars.insert((*name).to_owned(), (*value).to_owned());
         }
-        let config = ApiConfig::from_lookup(|name| vars.get(name).cloned())?;
+        let config =
+            ApiConfig::from_env(&campaign_runtime::Env::new(|name| vars.get(name).cloned()))?;
         let application = Application::build(config).await?;
         let base_url = format!("http://127.0.0.1:{}/api/v1", application.port());
         let (stop, stopped) = oneshot::channel();

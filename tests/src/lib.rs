@@ -11,8 +11,10 @@ pub mod chaos;
 pub mod temporal;
 
 use anyhow::{Context, bail};
-use campaign_activities::{SendPolicy, Store};
+use campaign_domain::SendPolicy;
 use campaign_domain::{PhoneNumber, Template};
+use campaign_runtime::{Env, TemporalConfig};
+use campaign_store::Store;
 use campaign_workflows::{
     Campaign, CampaignStatus, ContactJourney, Interaction, JourneyInput, JourneyOutcome,
     JourneyStatus, TaskQueues,
@@ -211,13 +213,16 @@ impl TestEnv {
             "127.0.0.1:0".parse()?,
         )
         .await?;
-        let client = campaign_worker::connect_temporal(
-            &temporal_address,
-            &temporal_namespace(),
-            "campaign-tests",
-        )
-        .await
-        .context("connecting to Temporal: is the dev server running? (`make test` starts it)")?;
+        let temporal = TemporalConfig {
+            address: temporal_address.clone(),
+            namespace: temporal_namespace(),
+            ..TemporalConfig::from_env(&Env::new(|_| None))
+        };
+        let client = campaign_runtime::connect_temporal(&temporal, "campaign-tests")
+            .await
+            .context(
+                "connecting to Temporal: is the dev server running? (`make test` starts it)",
+            )?;
         let queue = format!("test-{}", uuid::Uuid::new_v4().simple());
         let mut env = TestEnv {
             store,
@@ -298,7 +303,7 @@ impl TestEnv {
             client: self.client.clone(),
             task_queues: self.task_queues.clone(),
             daily_limit: self.daily_limit,
-            defaults: campaign_api::operations::SettingsSnapshot::default(),
+            defaults: campaign_domain::CampaignSettings::default(),
         }
     }
 
@@ -354,9 +359,9 @@ impl TestEnv {
         campaign_id: i64,
         timeout: Duration,
     ) -> anyhow::Result<CampaignStatus> {
-        let handle = self
-            .client
-            .get_workflow_handle::<Campaign>(campaign_workflows::campaign_workflow_id(campaign_id));
+        let handle = self.client.get_workflow_handle::<Campaign>(
+            campaign_domain::CampaignWorkflowId::new(campaign_id).to_string(),
+        );
         Ok(tokio::time::timeout(
             timeout,
             handle.get_result(WorkflowGetResultOptions::default()),
@@ -396,7 +401,8 @@ impl TestEnv {
             report_to: None,
             pacing: None,
         };
-        let workflow_id = campaign_workflows::journey_workflow_id(campaign_id, contact_id);
+        let workflow_id =
+            campaign_domain::JourneyWorkflowId::new(campaign_id, contact_id).to_string();
         self.client
             .start_workflow(
                 ContactJourney::run,
@@ -474,7 +480,7 @@ async fn on_webhook(
         received_at_ms: now_ms(),
     };
     let handle = bridge.client.get_workflow_handle::<ContactJourney>(
-        campaign_workflows::journey_workflow_id(campaign_id, contact_id),
+        campaign_domain::JourneyWorkflowId::new(campaign_id, contact_id).to_string(),
     );
     let signal_at = chrono::Utc::now();
     if handle
@@ -496,14 +502,11 @@ async fn on_webhook(
     "ok"
 }
 
-/// `campaign-{c}-contact-{k}-{message_type}` → `(c, k)`.
+/// The `(campaign, contact)` a provider reference names, when it is a `message_type` message.
 pub fn parse_reference(reference: &str, message_type: &str) -> Option<(i64, i64)> {
-    let rest = reference
-        .strip_prefix("campaign-")?
-        .strip_suffix(message_type)?
-        .strip_suffix('-')?;
-    let (campaign, contact) = rest.split_once("-contact-")?;
-    Some((campaign.parse().ok()?, contact.parse().ok()?))
+    let reference: campaign_domain::MessageReference = reference.parse().ok()?;
+    (reference.message_type.as_str() == message_type)
+        .then_some((reference.campaign_id, reference.contact_id))
 }
 
 /// An interaction as the webhook bridge would signal it.

@@ -2,6 +2,7 @@
 //! one serves every other test). It persists to a SQLite file, so a restart keeps workflows.
 
 use anyhow::Context;
+use campaign_runtime::{Env, TemporalConfig};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 use tokio::process::{Child, Command};
@@ -79,7 +80,11 @@ impl OwnTemporal {
         self.server = Some(server);
         let deadline = Instant::now() + START_TIMEOUT;
         loop {
-            if campaign_worker::connect_temporal(&self.address(), "default", "probe")
+            let probe = TemporalConfig {
+                address: self.address(),
+                ..TemporalConfig::from_env(&Env::new(|_| None))
+            };
+            if campaign_runtime::connect_temporal(&probe, "probe")
                 .await
                 .is_ok()
             {

@@ -5,7 +5,7 @@ use campaign_tests::TestEnv;
 use reqwest::StatusCode;
 use serde_json::Value;
 
-/// Every route of SPEC section 6, as mounted, with its methods.
+/// Every route of SPEC §6, as mounted, with its methods.
 const ROUTES: &[(&str, &[&str])] = &[
     ("/api/v1/auth/login", &["post"]),
     ("/api/v1/auth/refresh", &["post"]),
@@ -38,7 +38,7 @@ const ROUTES: &[(&str, &[&str])] = &[
     ("/api/v1/metrics", &["get"]),
 ];
 
-/// Routes answered without a bearer token (SPEC section 6).
+/// Routes answered without a bearer token (SPEC §6).
 const PUBLIC: &[&str] = &[
     "/api/v1/auth/login",
     "/api/v1/auth/refresh",
@@ -94,7 +94,7 @@ async fn the_openapi_document_describes_every_route() -> anyhow::Result<()> {
         }
     }
 
-    // The error body of SPEC section 6 is a schema, and error answers use it.
+    // The error body of SPEC §6 is a schema, and error answers use it.
     let error = &document["components"]["schemas"]["ErrorBody"];
     assert!(error["properties"]["error"].is_object(), "{error}");
     assert_eq!(

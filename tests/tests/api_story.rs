@@ -543,7 +543,7 @@ async fn the_whole_story_through_http() {
     // Every journey ends (Temporal's word, not only the database's) before the late replies.
     for (id, _, _) in &contacts {
         let handle = env.client.get_workflow_handle::<ContactJourney>(
-            campaign_workflows::journey_workflow_id(campaign_id, *id),
+            campaign_domain::JourneyWorkflowId::new(campaign_id, *id).to_string(),
         );
         tokio::time::timeout(WAIT, handle.get_result(WorkflowGetResultOptions::default()))
             .await

@@ -592,7 +592,7 @@ async fn replies_go_to_the_open_journey_and_count_within_its_window_after_messag
     let accepted = env.sandbox.accepted();
     let closed_message_1 = &accepted[0];
 
-    // A reply quoting A's Message 1 belongs to B, the open journey (SPEC section 7).
+    // A reply quoting A's Message 1 belongs to B, the open journey (SPEC §7).
     let quoting_the_closed_one = reply(
         "wamid-quotes-closed",
         &closed_message_1.phone,

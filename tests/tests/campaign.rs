@@ -443,7 +443,7 @@ async fn a_retry_sends_the_failed_message_2_to_a_contact_who_had_answered() {
     let journey = env
         .client
         .get_workflow_handle::<campaign_workflows::ContactJourney>(
-            campaign_workflows::journey_workflow_id(campaign_id, contact_ids[0]),
+            campaign_domain::JourneyWorkflowId::new(campaign_id, contact_ids[0]).to_string(),
         );
     campaign_tests::signal(
         &journey,

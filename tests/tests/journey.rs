@@ -1,7 +1,7 @@
 //! `ContactJourney` end to end: real Temporal dev server, real Postgres, the sandbox provider.
 
-use campaign_activities::SendPolicy;
 use campaign_domain::JourneyState;
+use campaign_domain::SendPolicy;
 use campaign_tests::{FAST_RETRIES, TestEnv, interaction, now_ms, outcome, signal, wait_for_state};
 use std::time::Duration;
 
@@ -231,7 +231,7 @@ async fn a_reply_after_the_journey_closed_refines_no_interaction_to_late() {
     );
     let recorded = env
         .store
-        .record_late_interaction(&campaign_activities::store::NewInteraction {
+        .record_late_interaction(&campaign_store::NewInteraction {
             campaign_id: Some(campaign_id),
             contact_id: Some(contact_id),
             phone: phone.as_str().to_owned(),

@@ -14,12 +14,9 @@
 //! the input after absorbing every report already delivered, so no report is lost or counted
 //! twice.
 
-use campaign_activities::{
-    AudiencePageInput, CampaignActivities, CloseJourneysInput, Closing, Pacing, SendPolicy,
-};
-use campaign_domain::JourneyState;
-use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use campaign_activities::{AudiencePageInput, CampaignActivities, CloseJourneysInput};
+use campaign_domain::settings::MAX_IN_FLIGHT_LIMIT;
+use campaign_domain::{Closing, JourneyWorkflowId};
 use std::time::Duration;
 use temporalio_common::{ActivityCloseTimeouts, RetryPolicy};
 use temporalio_macros::{workflow, workflow_methods};
@@ -29,8 +26,12 @@ use temporalio_sdk::{
     WorkflowResult,
 };
 
-use crate::journey::{ContactJourney, JourneyInput, ReportTo, TaskQueues};
-use crate::{CAMPAIGN_ID, bookkeeping_options, detached, journey_workflow_id, unix_ms};
+use crate::journey::ContactJourney;
+use crate::protocol::{
+    CAMPAIGN_ID, CampaignInput, CampaignProgress, CampaignStatus, JourneyInput, JourneyReport,
+    ReportTo,
+};
+use crate::{bookkeeping_options, detached, unix_ms};
 
 /// A run continues-as-new once its history passes this many events (each released journey
 /// costs about four: child initiated, child started, report signal, workflow task), far below
@@ -39,84 +40,7 @@ pub const HISTORY_BUDGET: u32 = 3_000;
 
 /// Journeys one run starts at most. Each stays a pending child of that run until it ends (a day
 /// later in production), and Temporal refuses more than 2,000 pending children per execution.
-pub const MAX_CHILDREN_PER_RUN: u64 = 1_000;
-
-/// Settings copied into the campaign at launch (R16).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CampaignSettings {
-    pub interaction_window_ms: u64,
-    pub cutoff_ms: u64,
-    /// Journeys sending Message 1 at most (sliding window).
-    pub max_in_flight: u32,
-    pub send_policy: SendPolicy,
-    /// R11 pacing of Message 1; `None` sends as fast as the provider takes them.
-    pub pacing: Option<Pacing>,
-}
-
-/// What a run hands to the next one when it continues-as-new.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CampaignProgress {
-    /// Journeys started so far.
-    pub released: u64,
-    /// The audience is read in contact id order; the last id released.
-    pub after_contact_id: i64,
-    pub audience_exhausted: bool,
-    /// Journeys done with Message 1: reported waiting, or finished without waiting.
-    pub past_message_1: u64,
-    /// Final journey states reported so far.
-    pub outcomes: BTreeMap<JourneyState, u64>,
-    /// Runs before this one.
-    pub previous_runs: u32,
-}
-
-impl CampaignProgress {
-    pub fn finished(&self) -> u64 {
-        self.outcomes.values().sum()
-    }
-
-    /// Journeys released and not yet final.
-    pub fn open(&self) -> u64 {
-        self.released.saturating_sub(self.finished())
-    }
-
-    /// Journeys released and still sending Message 1: the sliding window.
-    pub fn in_flight(&self) -> u64 {
-        self.released.saturating_sub(self.past_message_1)
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CampaignInput {
-    pub campaign_id: i64,
-    pub settings: CampaignSettings,
-    pub task_queues: TaskQueues,
-    /// Launch time, Unix milliseconds: the cutoff runs from it.
-    pub started_at_ms: i64,
-    pub progress: CampaignProgress,
-}
-
-/// The `journey_finished` signal a journey sends its campaign.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct JourneyReport {
-    pub contact_id: i64,
-    pub state: JourneyState,
-    /// Whether the journey reported `journey_waiting` before, so it already left the window.
-    pub reported_waiting: bool,
-    /// The campaign start the journey belongs to (see [`ReportTo`]).
-    pub campaign_started_at_ms: i64,
-}
-
-/// Answer of the `progress` query.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CampaignStatus {
-    pub released: u64,
-    /// Journeys sending Message 1.
-    pub in_flight: u64,
-    /// Journeys waiting for an interaction.
-    pub waiting: u64,
-    pub outcomes: BTreeMap<JourneyState, u64>,
-    pub runs: u32,
-}
+pub const MAX_CHILDREN_PER_RUN: u64 = MAX_IN_FLIGHT_LIMIT as u64;
 
 #[workflow]
 pub struct Campaign {
@@ -360,7 +284,7 @@ async fn release_page(
             ContactJourney::run,
             journey,
             ChildWorkflowOptions::builder()
-                .workflow_id(journey_workflow_id(input.campaign_id, contact_id))
+                .workflow_id(JourneyWorkflowId::new(input.campaign_id, contact_id).to_string())
                 .task_queue(input.task_queues.message_1.clone())
                 .parent_close_policy(ParentClosePolicy::Abandon)
                 // Journeys outlive the run that started them (continue-as-new); only the

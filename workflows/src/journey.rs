@@ -6,16 +6,14 @@
 //! window it ends `late_interaction`; no interaction ends `no_interaction`. Every interaction is
 //! recorded, duplicates (same provider message id) are dropped at the signal handler.
 
-use campaign_activities::Pacing;
-use campaign_activities::store::CUTOFF_REASON;
 use campaign_activities::{
-    InteractionRecord, JourneyActivities, JourneyOutcomeInput, RecordInteractionsInput,
-    SEND_HEARTBEAT_TIMEOUT, SendMessageInput, SendPolicy, SentMessage,
+    InteractionRecord, JourneyActivities, JourneyOutcomeInput, PERMANENT_SEND_FAILURE,
+    RecordInteractionsInput, SEND_HEARTBEAT_TIMEOUT, SendMessageInput, SentMessage,
 };
+use campaign_domain::sending::CUTOFF_REASON;
 use campaign_domain::{
-    InteractionType, JourneyEvent, JourneyState, MessageType, WindowDecision, classify_interaction,
+    JourneyEvent, JourneyState, MessageType, SendPolicy, WindowDecision, classify_interaction,
 };
-use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use std::time::Duration;
 use temporalio_common::RetryPolicy;
@@ -25,77 +23,18 @@ use temporalio_sdk::{
     WorkflowContext, WorkflowContextView, WorkflowResult,
 };
 
-use crate::campaign::{Campaign, JourneyReport};
-use crate::{CAMPAIGN_ID, JOURNEY_STATE, bookkeeping_options, detached, unix_ms};
-
-/// Failure type of permanent send errors, never retried (R12).
-const PERMANENT_SEND_FAILURE: &str = "PermanentSendFailure";
+use crate::campaign::Campaign;
+use crate::protocol::{
+    CAMPAIGN_ID, Interaction, JOURNEY_STATE, JourneyInput, JourneyOutcome, JourneyReport,
+    JourneyStatus,
+};
+use crate::{bookkeeping_options, detached, unix_ms};
 /// First wait before retrying a send that ended without saying when to retry (its worker died,
 /// or the database failed) ...
 const UNEXPLAINED_RETRY_INTERVAL: Duration = Duration::from_secs(1);
 /// ... doubling up to this: a dead worker's send is picked up in seconds, a database outage is
 /// asked again every few seconds.
 const UNEXPLAINED_RETRY_MAX_INTERVAL: Duration = Duration::from_secs(10);
-
-/// Task queues of a journey's sends: Message 2 has a queue of its own so that it is never
-/// queued behind bulk Message 1 traffic (R11).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TaskQueues {
-    pub message_1: String,
-    pub message_2: String,
-}
-
-/// Everything a journey needs, fixed at launch (R16).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct JourneyInput {
-    pub campaign_id: i64,
-    pub contact_id: i64,
-    /// The interaction window, 24 h in production.
-    pub interaction_window_ms: u64,
-    pub send_policy: SendPolicy,
-    pub task_queues: TaskQueues,
-    /// The campaign run to report to (`journey_waiting`, `journey_finished`), if any.
-    pub report_to: Option<ReportTo>,
-    /// R11 pacing of Message 1, when the campaign paces its sends.
-    pub pacing: Option<Pacing>,
-}
-
-/// Where a journey reports, and for which start of its campaign: a retry starts the campaign
-/// workflow again under the same id, and must not count reports of journeys from before.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ReportTo {
-    pub workflow_id: String,
-    /// The campaign input's `started_at_ms`, which a retry renews.
-    pub campaign_started_at_ms: i64,
-}
-
-/// The `interaction` signal: a contact replied, reacted or sent media.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Interaction {
-    /// The provider's id of the inbound message; deduplicates redelivered webhooks.
-    pub provider_message_id: String,
-    pub interaction_type: InteractionType,
-    pub phone: String,
-    pub content: Option<String>,
-    /// When the provider received it, Unix milliseconds; decides the window (R3).
-    pub received_at_ms: i64,
-}
-
-/// Answer of the `state` query.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct JourneyStatus {
-    pub state: JourneyState,
-    pub message_1_sent_at_ms: Option<i64>,
-    pub interactions: u32,
-    pub failure_reason: Option<String>,
-}
-
-/// The result of a finished journey.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct JourneyOutcome {
-    pub state: JourneyState,
-    pub failure_reason: Option<String>,
-}
 
 #[workflow]
 pub struct ContactJourney {

@@ -7,35 +7,20 @@
 
 pub mod campaign;
 pub mod journey;
+pub mod protocol;
 pub mod verification;
 
-pub use campaign::{
-    Campaign, CampaignInput, CampaignProgress, CampaignSettings, CampaignStatus, JourneyReport,
-};
-pub use journey::{
-    ContactJourney, Interaction, JourneyInput, JourneyOutcome, JourneyStatus, ReportTo, TaskQueues,
+pub use campaign::Campaign;
+pub use journey::ContactJourney;
+pub use protocol::{
+    CAMPAIGN_ID, CampaignInput, CampaignProgress, CampaignStatus, Interaction, JOURNEY_STATE,
+    JourneyInput, JourneyOutcome, JourneyReport, JourneyStatus, ReportTo, TaskQueues,
 };
 pub use verification::{VerifyNumbers, VerifyNumbersInput};
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use temporalio_common::RetryPolicy;
-use temporalio_common::search_attributes::SearchAttributeKey;
 use temporalio_sdk::{ActivityOptions, WorkflowCancellationToken};
-
-/// Search attribute with the campaign id, on campaign and journey runs.
-pub const CAMPAIGN_ID: SearchAttributeKey<String> = SearchAttributeKey::keyword("CampaignId");
-/// Search attribute with a journey's current state, kept current as it moves.
-pub const JOURNEY_STATE: SearchAttributeKey<String> = SearchAttributeKey::keyword("JourneyState");
-
-/// Workflow id of a campaign (SPEC section 4).
-pub fn campaign_workflow_id(campaign_id: i64) -> String {
-    format!("campaign-{campaign_id}")
-}
-
-/// Workflow id of a contact's journey in a campaign (SPEC section 4).
-pub fn journey_workflow_id(campaign_id: i64, contact_id: i64) -> String {
-    format!("campaign-{campaign_id}-contact-{contact_id}")
-}
 
 /// Options of the store-only activities: they retry until Postgres answers, so an outage delays
 /// a campaign but never loses an interaction or an outcome.

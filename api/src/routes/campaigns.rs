@@ -9,17 +9,18 @@ use crate::auth::AuthUser;
 use crate::context::ApiContext;
 use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult};
 use crate::openapi::ErrorBody;
-use crate::operations::{Launched, SettingsOverrides};
+use crate::operations::Launched;
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
-use campaign_activities::store::campaigns_api::{
+use campaign_domain::SettingsOverrides;
+use campaign_domain::{JourneyState, Template};
+use campaign_store::campaigns_api::{
     CampaignChanges, CampaignContact, CampaignRecord, CampaignState, DraftDelete, DraftWrite,
     NewCampaign, Page, PageRequest,
 };
-use campaign_activities::store::reporting::CampaignStats;
-use campaign_domain::{JourneyState, Template};
+use campaign_store::reporting::CampaignStats;
 use serde::{Deserialize, Serialize};
 
 pub fn routes() -> Router<ApiContext> {
@@ -64,7 +65,7 @@ struct CreateCampaign {
     message_2: String,
     category_ids: Vec<i64>,
     #[serde(default)]
-    #[schema(value_type = Option<crate::operations::SettingsOverrides>)]
+    #[schema(value_type = Option<campaign_domain::SettingsOverrides>)]
     settings: Option<serde_json::Value>,
 }
 
@@ -76,7 +77,7 @@ struct UpdateCampaign {
     message_1: Option<String>,
     message_2: Option<String>,
     category_ids: Option<Vec<i64>>,
-    #[schema(value_type = Option<crate::operations::SettingsOverrides>)]
+    #[schema(value_type = Option<campaign_domain::SettingsOverrides>)]
     settings: Option<serde_json::Value>,
 }
 

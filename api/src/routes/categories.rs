@@ -9,8 +9,8 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{delete, get, post};
-use campaign_activities::StoreError;
-use campaign_activities::store::contacts::Category;
+use campaign_store::StoreError;
+use campaign_store::contacts::Category;
 use serde::Deserialize;
 
 pub fn routes() -> Router<ApiContext> {

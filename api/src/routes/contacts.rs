@@ -12,12 +12,10 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use campaign_activities::Store;
-use campaign_activities::provider::{WassengerClient, WhatsAppProvider};
-use campaign_activities::store::contacts::{
-    Contact, ContactChanges, ContactFilter, NewContact, Window,
-};
 use campaign_domain::PhoneNumber;
+use campaign_provider::{WassengerClient, WhatsAppProvider};
+use campaign_store::Store;
+use campaign_store::contacts::{Contact, ContactChanges, ContactFilter, NewContact, Window};
 use campaign_workflows::{VerifyNumbers, VerifyNumbersInput};
 use futures::{StreamExt, TryStreamExt, stream};
 use serde::{Deserialize, Serialize};
@@ -383,8 +381,11 @@ async fn verify_many(
         .start_workflow(
             VerifyNumbers::run,
             VerifyNumbersInput { contact_ids },
-            WorkflowStartOptions::new(context.config.task_queue.clone(), workflow_id.clone())
-                .build(),
+            WorkflowStartOptions::new(
+                context.config.temporal.task_queue.clone(),
+                workflow_id.clone(),
+            )
+            .build(),
         )
         .await
         .map_err(|err| {

@@ -8,9 +8,9 @@ use crate::routes::campaigns::page_request;
 use axum::Router;
 use axum::extract::State;
 use axum::routing::get;
-use campaign_activities::store::campaigns_api::Page;
-use campaign_activities::store::reporting::{MessageFilter, MessageListItem, MessageStats};
 use campaign_domain::{MessageStatus, MessageType};
+use campaign_store::campaigns_api::Page;
+use campaign_store::reporting::{MessageFilter, MessageListItem, MessageStats};
 use serde::Deserialize;
 
 pub fn routes() -> Router<ApiContext> {

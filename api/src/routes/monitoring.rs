@@ -8,7 +8,7 @@ use crate::openapi::ErrorBody;
 use axum::Router;
 use axum::extract::State;
 use axum::routing::get;
-use campaign_activities::store::reporting::percent;
+use campaign_store::reporting::percent;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 

@@ -9,7 +9,7 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
-use campaign_activities::store::users::{User, UserChanges};
+use campaign_store::users::{User, UserChanges};
 use serde::Deserialize;
 
 pub fn routes() -> Router<ApiContext> {

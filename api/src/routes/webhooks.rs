@@ -1,5 +1,5 @@
 //! `POST /webhooks/wassenger`: the provider's events, turned into workflow signals and
-//! message status changes (SPEC section 7, R15).
+//! message status changes (SPEC §7, R15).
 //!
 //! The answer is 2xx only once the event's effect is durable: the `interaction` signal accepted
 //! by Temporal, or the row written. When Temporal or Postgres is down the answer is 503, so the
@@ -16,8 +16,10 @@ use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
-use campaign_activities::store::NewInteraction;
-use campaign_domain::{InteractionType, MessageStatus, PhoneNumber};
+use campaign_domain::{
+    InteractionType, JourneyWorkflowId, MessageReference, MessageStatus, MessageType, PhoneNumber,
+};
+use campaign_store::NewInteraction;
 use campaign_workflows::{ContactJourney, Interaction};
 use chrono::{DateTime, TimeZone, Utc};
 use serde::Deserialize;
@@ -95,7 +97,7 @@ async fn receive(
         .get(SECRET_HEADER)
         .map(|value| value.as_bytes().to_vec())
         .or(query.token.map(String::into_bytes));
-    let expected = context.config.webhook_secret.as_bytes();
+    let expected = context.config.webhook_secret.expose().as_bytes();
     if !presented.is_some_and(|secret| bool::from(secret.as_slice().ct_eq(expected))) {
         return Err(ApiError::Unauthorized("missing or wrong webhook secret"));
     }
@@ -261,17 +263,14 @@ fn plausible_time(stamped: Option<i64>) -> ApiResult<DateTime<Utc>> {
         .ok_or_else(|| ApiError::BadRequest(format!("event time {secs} is invalid")))
 }
 
-/// `campaign-{c}-contact-{k}-message_1` (the reference every Message 1 is sent with) →
-/// `(c, k)`.
+/// The journey a quoted reference names, when it is a Message 1 (replies quote Message 1).
 fn message_1_reference(reference: &str) -> Option<(i64, i64)> {
-    let rest = reference
-        .strip_prefix("campaign-")?
-        .strip_suffix("-message_1")?;
-    let (campaign, contact) = rest.split_once("-contact-")?;
-    Some((campaign.parse().ok()?, contact.parse().ok()?))
+    let reference: MessageReference = reference.parse().ok()?;
+    (reference.message_type == MessageType::Message1)
+        .then_some((reference.campaign_id, reference.contact_id))
 }
 
-/// Signals the journey the interaction belongs to (R3; SPEC section 7: the open journey it
+/// Signals the journey the interaction belongs to (R3; SPEC §7: the open journey it
 /// quotes, else the latest Message 1 to that phone), or records it when that journey has already
 /// ended (a late reply, R4) or when no journey exists (R6).
 async fn interaction(context: &ApiContext, inbound: Inbound) -> ApiResult<Handled> {
@@ -299,10 +298,9 @@ async fn interaction(context: &ApiContext, inbound: Inbound) -> ApiResult<Handle
     };
     let sent = context
         .temporal
-        .get_workflow_handle::<ContactJourney>(campaign_workflows::journey_workflow_id(
-            campaign_id,
-            contact_id,
-        ))
+        .get_workflow_handle::<ContactJourney>(
+            JourneyWorkflowId::new(campaign_id, contact_id).to_string(),
+        )
         .signal(
             ContactJourney::interaction,
             signal,
@@ -388,7 +386,7 @@ async fn move_status(
     let ours = data(event)?
         .get("reference")
         .and_then(Value::as_str)
-        .is_some_and(|reference| reference.starts_with("campaign-"));
+        .is_some_and(MessageReference::is_engine_reference);
     if ours && !context.store.message_recorded(provider_message_id).await? {
         return Err(ApiError::Unavailable("the acknowledged message's record"));
     }

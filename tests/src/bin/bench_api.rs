@@ -13,7 +13,7 @@
 //! Usage: `bench-api [--journeys N]` (default 1000 per half).
 
 use anyhow::Context;
-use campaign_activities::SendPolicy;
+use campaign_domain::SendPolicy;
 use campaign_tests::api::{TestApi, WEBHOOK_SECRET};
 use campaign_tests::{TestEnv, interaction, now_ms, percentile};
 use campaign_workflows::ContactJourney;
@@ -65,7 +65,7 @@ async fn main() -> anyhow::Result<()> {
     futures::stream::iter(raw.iter())
         .map(|(contact_id, phone)| {
             let handle = env.client.get_workflow_handle::<ContactJourney>(
-                campaign_workflows::journey_workflow_id(campaign_id, *contact_id),
+                campaign_domain::JourneyWorkflowId::new(campaign_id, *contact_id).to_string(),
             );
             let signal = interaction(&format!("raw-{contact_id}"), phone, now_ms());
             async move {

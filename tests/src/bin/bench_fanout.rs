@@ -7,7 +7,7 @@
 //! Usage: `bench-fanout [--contacts N] [--baseline M]` (defaults 100000 and 3000).
 
 use anyhow::Context;
-use campaign_activities::SendPolicy;
+use campaign_domain::SendPolicy;
 use campaign_tests::TestEnv;
 use campaign_workflows::{ContactJourney, JourneyInput, TaskQueues};
 use futures::{StreamExt, TryStreamExt};
@@ -80,7 +80,7 @@ async fn main() -> anyhow::Result<()> {
         .list_workflows(
             format!(
                 "WorkflowId = '{}'",
-                campaign_workflows::campaign_workflow_id(campaign_id)
+                campaign_domain::CampaignWorkflowId::new(campaign_id)
             ),
             WorkflowListOptions::default(),
         )

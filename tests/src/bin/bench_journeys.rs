@@ -9,8 +9,8 @@
 //! Usage: `bench-journeys [--journeys N]` (default 2000).
 
 use anyhow::Context;
-use campaign_activities::SendPolicy;
 use campaign_domain::JourneyState;
+use campaign_domain::SendPolicy;
 use campaign_tests::{ReplyBridge, TestEnv, parse_reference, percentile};
 use futures::StreamExt;
 use std::time::{Duration, Instant};

@@ -12,8 +12,9 @@ async fn main() -> anyhow::Result<()> {
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn")),
         )
         .init();
-    let application = Application::build(ApiConfig::from_env()?).await?;
+    let application =
+        Application::build(ApiConfig::from_env(&campaign_runtime::Env::process())?).await?;
     application
-        .run_until_stopped(campaign_worker::shutdown_signal())
+        .run_until_stopped(campaign_runtime::shutdown_signal())
         .await
 }

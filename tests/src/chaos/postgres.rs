@@ -7,7 +7,7 @@
 //! `postgres` user owns (as `scripts/dev-env.sh` does).
 
 use anyhow::{Context, bail};
-use campaign_activities::Store;
+use campaign_store::Store;
 use sqlx::Connection;
 use std::ffi::OsStr;
 use std::io::Write;

@@ -7,7 +7,7 @@ use super::{ChaosSize, free_port};
 use crate::api::{ADMIN_EMAIL, ADMIN_PASSWORD, JWT_SECRET, WEBHOOK_SECRET};
 use crate::temporal::OwnTemporal;
 use anyhow::{Context, bail};
-use campaign_activities::Store;
+use campaign_store::Store;
 use serde_json::Value;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};

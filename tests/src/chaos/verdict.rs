@@ -3,7 +3,7 @@
 //! shows everything that broke rather than the first thing.
 
 use super::phones::PostedReply;
-use campaign_activities::Store;
+use campaign_store::Store;
 use chrono::{DateTime, Utc};
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;

@@ -1,6 +1,6 @@
 //! Postgres store: the one place that reads and writes campaign data.
 //!
-//! Activities and (later) HTTP handlers are thin over these functions. Every multi-row change is a
+//! Activities and HTTP handlers are thin over these functions. Every multi-row change is a
 //! single statement or a transaction, and each rule that protects customers is written in SQL too:
 //! the unique (campaign, contact, type) key makes a second Message 2 impossible, conditional
 //! updates make message status forward-only and final journey states final, and the daily ledger
@@ -12,7 +12,11 @@ pub mod reporting;
 pub mod users;
 pub mod webhooks;
 
-use campaign_domain::{JourneyState, MessageType};
+use campaign_domain::sending::{CUTOFF_REASON, DAILY_LIMIT_REASON};
+use campaign_domain::{
+    BreakerPolicy, CampaignSettings, CampaignWorkflowId, Closing, JourneyState, MessageType,
+    Pacing, SettingsOverrides,
+};
 use chrono::{DateTime, Utc};
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::{Postgres, Row, Transaction};
@@ -25,9 +29,6 @@ pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
 /// small local Postgres that tests create one database per test on.
 const DEFAULT_MAX_CONNECTIONS: u32 = 20;
 
-/// The failure reason of journeys closed by the campaign's cutoff before sending Message 1 (R9).
-pub const CUTOFF_REASON: &str = "campaign cutoff";
-
 /// A campaign's counters as stored in `final_stats` when it ends.
 const FINAL_STATS: &str = "jsonb_build_object(\
     'total_contacts', total_contacts, 'messages_sent', messages_sent, \
@@ -36,24 +37,9 @@ const FINAL_STATS: &str = "jsonb_build_object(\
     'message_2_sent', message_2_sent, 'no_interaction', no_interaction, \
     'late_interaction', late_interaction, 'failed', failed, 'cancelled', cancelled)";
 
-/// Why a campaign closes the journeys still open.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Closing {
-    /// The 48 h cutoff (R9).
-    Cutoff,
-    /// An operator stopped the campaign.
-    Stop,
-}
-
 /// Advisory lock arguments (`$1` = campaign id) a launch or retry holds until it commits or rolls
 /// back; the two-key form keeps it apart from single-key locks.
 const LAUNCH_LOCK: &str = "hashtext('campaign_launch'), ($1 % 2147483648)::int";
-
-/// Why a failed send reads "daily limit reached" in the database and the journey.
-pub const DAILY_LIMIT_REASON: &str = "daily message limit reached";
-/// Why a send was skipped because its journey had already been closed.
-pub const JOURNEY_CLOSED_REASON: &str = "journey already closed";
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -133,7 +119,7 @@ pub struct PendingStart {
     pub campaign_id: i64,
     /// Journeys the run starts: the audience at launch, the failed ones on retry.
     pub journeys: i64,
-    pub settings: serde_json::Value,
+    pub settings: CampaignSettings,
     pub started_at: DateTime<Utc>,
 }
 
@@ -158,7 +144,7 @@ impl std::fmt::Debug for PendingStart {
 /// What [`Store::launch_campaign`] did.
 #[derive(Debug)]
 pub enum LaunchOutcome {
-    Launched(PendingStart),
+    Launched(Box<PendingStart>),
     NotFound,
     NotDraft { status: String },
     InvalidSettings { reason: String },
@@ -169,7 +155,7 @@ pub enum LaunchOutcome {
 /// What [`Store::requeue_failed`] did.
 #[derive(Debug)]
 pub enum RetryOutcome {
-    Requeued(PendingStart),
+    Requeued(Box<PendingStart>),
     NotFound,
     NotFinished { status: String },
     NothingToRetry,
@@ -193,16 +179,6 @@ pub enum RelaunchOutcome {
     },
 }
 
-/// R11 pacing of a campaign's Message 1 sends, from its settings snapshot.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct Pacing {
-    /// Least time between two Message 1 sends, across all campaigns and workers.
-    pub interval_ms: u64,
-    /// After this many sends of the campaign, a pause of `batch_pause_ms`.
-    pub batch_size: u32,
-    pub batch_pause_ms: u64,
-}
-
 /// What [`Store::reserve_send_slot`] decided.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SlotReservation {
@@ -217,29 +193,6 @@ pub enum SlotReservation {
 pub enum SendResult {
     Accepted,
     Error { ban_risk: bool, reason: String },
-}
-
-/// R13 thresholds, shared by every worker through the `sending_circuit` row.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct BreakerPolicy {
-    /// How long sending pauses once the breaker trips (30 min by default).
-    pub pause: Duration,
-    /// Errors in a row that trip it.
-    pub consecutive_limit: i32,
-    /// Errors within `window` that trip it.
-    pub window_limit: i32,
-    pub window: Duration,
-}
-
-impl Default for BreakerPolicy {
-    fn default() -> Self {
-        BreakerPolicy {
-            pause: Duration::from_secs(30 * 60),
-            consecutive_limit: 3,
-            window_limit: 5,
-            window: Duration::from_secs(10 * 60),
-        }
-    }
 }
 
 /// A contact interaction to record (R6).
@@ -393,8 +346,7 @@ impl Store {
         Ok(id)
     }
 
-    /// Creates a campaign directly in `running` state with its settings snapshot (R16). The
-    /// launch operation of the campaign issue builds on this.
+    /// Creates a campaign directly in `running` state with its settings snapshot (R16).
     pub async fn create_running_campaign(
         &self,
         name: &str,
@@ -964,7 +916,7 @@ impl Store {
             let journey: Option<(String, bool)> = sqlx::query_as(
                 "SELECT j.state, coalesce(j.state IN ('sending_message_2', 'message_2_sent') \
                    AND $3 < j.message_1_sent_at + \
-                   make_interval(secs => (c.settings ->> 'interaction_window_secs')::float8), false) \
+                   make_interval(secs => (c.settings ->> 'interaction_window_ms')::float8 / 1000), false) \
                  FROM journeys j JOIN campaigns c ON c.id = j.campaign_id \
                  WHERE j.campaign_id = $1 AND j.contact_id = $2 FOR UPDATE OF j",
             )
@@ -1252,20 +1204,18 @@ impl Store {
     pub async fn launch_campaign(
         &self,
         campaign_id: i64,
-        workflow_id: fn(i64) -> String,
         daily_limit: i32,
-        snapshot_settings: impl FnOnce(&serde_json::Value) -> Result<serde_json::Value, String>,
+        defaults: &CampaignSettings,
     ) -> Result<LaunchOutcome, StoreError> {
         let tx = self.pool.begin().await?;
-        Self::launch_in(tx, campaign_id, workflow_id, daily_limit, snapshot_settings).await
+        Self::launch_in(tx, campaign_id, daily_limit, defaults).await
     }
 
     async fn launch_in(
         mut tx: Transaction<'static, Postgres>,
         campaign_id: i64,
-        workflow_id: fn(i64) -> String,
         daily_limit: i32,
-        snapshot_settings: impl FnOnce(&serde_json::Value) -> Result<serde_json::Value, String>,
+        defaults: &CampaignSettings,
     ) -> Result<LaunchOutcome, StoreError> {
         let Some(row) =
             sqlx::query("SELECT status, settings FROM campaigns WHERE id = $1 FOR UPDATE")
@@ -1283,7 +1233,13 @@ impl Store {
             .bind(campaign_id)
             .execute(&mut *tx)
             .await?;
-        let settings = match snapshot_settings(&row.get::<serde_json::Value, _>("settings")) {
+        let settings = match serde_json::from_value::<SettingsOverrides>(row.get("settings")) {
+            Ok(overrides) => defaults
+                .with_overrides(overrides)
+                .map_err(|invalid| invalid.to_string()),
+            Err(err) => Err(err.to_string()),
+        };
+        let settings = match settings {
             Ok(settings) => settings,
             Err(reason) => return Ok(LaunchOutcome::InvalidSettings { reason }),
         };
@@ -1319,18 +1275,18 @@ impl Store {
              started_at = now(), updated_at = now() WHERE id = $1 RETURNING started_at",
         )
         .bind(campaign_id)
-        .bind(&settings)
-        .bind(workflow_id(campaign_id))
+        .bind(sqlx::types::Json(&settings))
+        .bind(CampaignWorkflowId::new(campaign_id).to_string())
         .bind(total_contacts as i32)
         .fetch_one(&mut *tx)
         .await?;
-        Ok(LaunchOutcome::Launched(PendingStart {
+        Ok(LaunchOutcome::Launched(Box::new(PendingStart {
             tx,
             campaign_id,
             journeys: total_contacts,
             settings,
             started_at,
-        }))
+        })))
     }
 
     /// Gives a finished campaign's failed journeys a new start: they go back to `queued` (their
@@ -1383,13 +1339,15 @@ impl Store {
         .bind(removed_failed as i32)
         .fetch_one(&mut *tx)
         .await?;
-        Ok(RetryOutcome::Requeued(PendingStart {
+        Ok(RetryOutcome::Requeued(Box::new(PendingStart {
             tx,
             campaign_id,
             journeys: requeued,
-            settings: row.get("settings"),
+            settings: row
+                .get::<sqlx::types::Json<CampaignSettings>, _>("settings")
+                .0,
             started_at,
-        }))
+        })))
     }
 
     /// A fresh run of a finished campaign: a copy (texts, categories, settings overrides) that
@@ -1400,9 +1358,8 @@ impl Store {
     pub async fn relaunch_campaign(
         &self,
         campaign_id: i64,
-        workflow_id: fn(i64) -> String,
         daily_limit: i32,
-        snapshot_settings: impl FnOnce(&serde_json::Value) -> Result<serde_json::Value, String>,
+        defaults: &CampaignSettings,
     ) -> Result<RelaunchOutcome, StoreError> {
         let mut tx = self.pool.begin().await?;
         let Some(status) = sqlx::query_scalar::<_, String>(
@@ -1443,7 +1400,7 @@ impl Store {
         .bind(copy)
         .execute(&mut *tx)
         .await?;
-        let launch = Self::launch_in(tx, copy, workflow_id, daily_limit, snapshot_settings).await?;
+        let launch = Self::launch_in(tx, copy, daily_limit, defaults).await?;
         Ok(RelaunchOutcome::Copied {
             campaign_id: copy,
             launch,

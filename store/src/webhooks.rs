@@ -19,7 +19,7 @@ impl Store {
         )
     }
 
-    /// The journey an inbound message from this phone belongs to (SPEC section 7): the quoted
+    /// The journey an inbound message from this phone belongs to (SPEC §7): the quoted
     /// one while it is open and its contact has this phone, else the one whose Message 1 reached
     /// this phone most recently before the message was sent (open or not: a closed one records
     /// the reply as late).

@@ -6,9 +6,10 @@
 //! never changes under its workflow.
 
 use super::{Store, StoreError};
+pub use campaign_domain::CampaignState;
 use campaign_domain::{JourneyState, MessageStatus, Template};
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use sqlx::{Postgres, Transaction};
 
 /// A page of a list, as the API answers it.
@@ -42,29 +43,6 @@ impl PageRequest {
             total,
             page: self.page,
             size: self.size,
-        }
-    }
-}
-
-/// The lifecycle of a campaign (SPEC section 2).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum CampaignState {
-    Draft,
-    Running,
-    Completed,
-    Failed,
-    Cancelled,
-}
-
-impl CampaignState {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CampaignState::Draft => "draft",
-            CampaignState::Running => "running",
-            CampaignState::Completed => "completed",
-            CampaignState::Failed => "failed",
-            CampaignState::Cancelled => "cancelled",
         }
     }
 }
