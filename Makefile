@@ -3,11 +3,12 @@
 #   make run      build and run sandbox + API + worker locally (foreground)
 #   make test     run every test against a real Temporal and a real Postgres
 #   make build    build what run, test and the benchmarks use (one release build)
-#   make bench    run the journey benchmark (campaign-tests/bench-journeys)
+#   make bench    run the journey benchmark (benches/, bench-journeys)
 #   make bench-fanout  run the 100,000-contact campaign fan-out benchmark
 #   make bench-api     run the webhook and statistics benchmark
 #   make chaos    run the long chaos suite (crashes workers, Temporal, Postgres, API)
 #   make lint     rustfmt --check + clippy -D warnings
+#   make sqlx-prepare  refresh .sqlx/ (the checked queries' offline data) after changing SQL
 #   make dev-env  only set up / start Postgres + Temporal, write .dev/env
 #   make status   show the background services and .dev/env
 #   make stop     stop the background Temporal dev server and local Postgres
@@ -34,10 +35,10 @@ WITH_TEST_ENV := DEV_ENV_PROFILE=test scripts/with-dev-env.sh
 TEST_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: help build run test chaos bench bench-fanout bench-api lint fmt dev-env status stop clean-dev
+.PHONY: help build run test chaos bench bench-fanout bench-api lint fmt sqlx-prepare dev-env status stop clean-dev
 
 help:
-	@sed -n '2,14p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,15p' Makefile | sed 's/^# \{0,1\}//'
 
 # One build for run, test and the benchmarks: all on the release profile, and with --tests
 # cargo resolves dependency features as `cargo test --workspace` does, so each reuses what the
@@ -52,11 +53,11 @@ run:
 test:
 	@$(WITH_TEST_ENV) $(CARGO) test --release --workspace --locked $(TEST_ARGS)
 
-# The long form of tests/tests/chaos.rs (`make test` runs the short one).
+# The long form of the chaos test (tests/tests/engine/chaos.rs; `make test` runs the short one).
 CHAOS_ENV ?= CHAOS_CONTACTS=300 CHAOS_WORKER_KILLS=5 CHAOS_WINDOW_SECS=45
 
 chaos:
-	@$(CHAOS_ENV) $(WITH_TEST_ENV) $(CARGO) test --release --locked -p campaign-tests --test chaos -- --nocapture
+	@$(CHAOS_ENV) $(WITH_TEST_ENV) $(CARGO) test --release --locked -p campaign-tests --test engine -- chaos:: --nocapture
 
 bench: build
 	@$(WITH_TEST_ENV) target/release/bench-journeys $(BENCH_ARGS)
@@ -74,6 +75,9 @@ lint:
 
 fmt:
 	$(CARGO) fmt --all
+
+sqlx-prepare:
+	@DEV_ENV_PROFILE=test scripts/sqlx-prepare.sh
 
 dev-env:
 	@scripts/dev-env.sh setup

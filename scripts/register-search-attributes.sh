@@ -11,7 +11,7 @@
 # $TEMPORAL_NAMESPACE, else default.
 set -eu
 
-# The keys workflows/src/lib.rs declares (SearchAttributeKey::keyword).
+# The keys workflows/src/protocol.rs declares (SearchAttributeKey::keyword).
 NAMES="CampaignId JourneyState"
 
 if [ "${1:-}" = --names ]; then

@@ -168,6 +168,8 @@ impl CampaignActivities {
                     .build(),
                 other => ApplicationFailure::new(other),
             })?;
-        Ok(CampaignCompletion { status })
+        Ok(CampaignCompletion {
+            status: status.to_string(),
+        })
     }
 }

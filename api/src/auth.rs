@@ -6,19 +6,19 @@
 //! effect at once rather than when the token expires.
 
 use crate::context::ApiContext;
-use crate::error::{ApiError, ApiJson, ApiResult};
-use crate::openapi::ErrorBody;
+use crate::error::{ApiError, ApiJson, ApiResult, ErrorBody};
 use argon2::Argon2;
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use axum::Router;
 use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
-use axum::routing::{get, post};
-use campaign_store::users::User;
+use campaign_store::users::User as UserRow;
+use chrono::{DateTime, Utc};
 use jsonwebtoken::{DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 pub const ROLE_ADMIN: &str = "admin";
 pub const ROLE_SUPER_ADMIN: &str = "super_admin";
@@ -156,7 +156,7 @@ pub async fn bootstrap_admin(context: &ApiContext) -> anyhow::Result<()> {
 
 /// The authenticated, active user of a request (`Authorization: Bearer <access token>`).
 #[derive(Debug, Clone)]
-pub struct AuthUser(pub User);
+pub struct AuthUser(pub UserRow);
 
 impl FromRequestParts<ApiContext> for AuthUser {
     type Rejection = ApiError;
@@ -182,7 +182,7 @@ fn bearer_token(header: &str) -> Option<&str> {
 
 /// An authenticated `super_admin`; anyone else is refused with 403.
 #[derive(Debug, Clone)]
-pub struct SuperAdmin(pub User);
+pub struct SuperAdmin(pub UserRow);
 
 impl FromRequestParts<ApiContext> for SuperAdmin {
     type Rejection = ApiError;
@@ -196,7 +196,7 @@ impl FromRequestParts<ApiContext> for SuperAdmin {
     }
 }
 
-async fn active_user(context: &ApiContext, user_id: i64) -> ApiResult<User> {
+async fn active_user(context: &ApiContext, user_id: i64) -> ApiResult<UserRow> {
     match context.store.user(user_id).await {
         Ok(user) if user.is_active => Ok(user),
         Ok(_) => Err(ApiError::Unauthorized("user is inactive")),
@@ -207,11 +207,37 @@ async fn active_user(context: &ApiContext, user_id: i64) -> ApiResult<User> {
     }
 }
 
-pub fn routes() -> Router<ApiContext> {
-    Router::new()
-        .route("/auth/login", post(login))
-        .route("/auth/refresh", post(refresh))
-        .route("/auth/me", get(me))
+pub fn routes() -> OpenApiRouter<ApiContext> {
+    OpenApiRouter::new()
+        .routes(routes!(login))
+        .routes(routes!(refresh))
+        .routes(routes!(me))
+}
+
+/// A user as the API shows it: never the password hash.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct User {
+    id: i64,
+    email: String,
+    full_name: Option<String>,
+    role: String,
+    is_active: bool,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl From<UserRow> for User {
+    fn from(user: UserRow) -> User {
+        User {
+            id: user.id,
+            email: user.email,
+            full_name: user.full_name,
+            role: user.role,
+            is_active: user.is_active,
+            created_at: user.created_at,
+            updated_at: user.updated_at,
+        }
+    }
 }
 
 // No `Debug`: the password must not reach a log by accident.
@@ -237,13 +263,13 @@ pub struct TokenResponse {
     pub user: User,
 }
 
-fn tokens(context: &ApiContext, user: User) -> ApiResult<TokenResponse> {
+fn tokens(context: &ApiContext, user: UserRow) -> ApiResult<TokenResponse> {
     Ok(TokenResponse {
         access_token: context.keys.issue(user.id, TokenKind::Access)?,
         refresh_token: context.keys.issue(user.id, TokenKind::Refresh)?,
         token_type: "bearer",
         expires_in: context.keys.access_ttl.as_secs(),
-        user,
+        user: user.into(),
     })
 }
 
@@ -320,5 +346,5 @@ async fn refresh(
     )
 )]
 async fn me(AuthUser(user): AuthUser) -> ApiJson<User> {
-    ApiJson(user)
+    ApiJson(user.into())
 }

@@ -11,7 +11,7 @@ use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use campaign_store::StoreError;
-use serde_json::json;
+use serde::Serialize;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -71,12 +71,39 @@ impl IntoResponse for ApiError {
             }
             other => other.to_string(),
         };
-        let mut body = json!({ "error": { "code": code, "message": message } });
-        if let ApiError::QuotaExceeded { remaining, .. } = self {
-            body["error"]["remaining"] = json!(remaining);
-        }
+        let remaining = match self {
+            ApiError::QuotaExceeded { remaining, .. } => Some(remaining),
+            _ => None,
+        };
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code,
+                message,
+                remaining,
+            },
+        };
         (status, Json(body)).into_response()
     }
+}
+
+/// Every error answer: `{"error": {"code", "message"}}`, with the HTTP status telling the kind.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorDetail {
+    /// `bad_request`, `unauthorized`, `forbidden`, `not_found`, `conflict`,
+    /// `validation_error`, `quota_exceeded`, `payload_too_large`, `unavailable` or
+    /// `internal_error`.
+    #[schema(value_type = String, example = "not_found")]
+    pub code: &'static str,
+    #[schema(example = "campaign not found")]
+    pub message: String,
+    /// With `quota_exceeded` only: messages still allowed today.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub remaining: Option<i64>,
 }
 
 /// Unique and foreign-key constraints of the schema, as clients should read them.

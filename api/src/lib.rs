@@ -12,6 +12,7 @@ pub mod error;
 pub mod metrics;
 pub mod openapi;
 pub mod operations;
+pub mod pagination;
 pub mod routes;
 pub mod startup;
 

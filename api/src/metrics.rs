@@ -10,6 +10,8 @@ use axum::http::header::CONTENT_TYPE;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use prometheus::{Encoder, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 pub struct Metrics {
     registry: Registry,
@@ -90,6 +92,10 @@ pub async fn count_requests(
     response
 }
 
+pub fn routes() -> OpenApiRouter<ApiContext> {
+    OpenApiRouter::new().routes(routes!(render))
+}
+
 /// `GET /metrics`: Prometheus text format.
 #[utoipa::path(
     get,
@@ -98,10 +104,10 @@ pub async fn count_requests(
     operation_id = "metrics",
     responses(
         (status = 200, description = "Prometheus text exposition format", body = String, content_type = "text/plain; version=0.0.4"),
-        (status = 500, description = "The metrics could not be encoded", body = crate::openapi::ErrorBody),
+        (status = 500, description = "The metrics could not be encoded", body = crate::error::ErrorBody),
     )
 )]
-pub async fn render(State(context): State<ApiContext>) -> Response {
+async fn render(State(context): State<ApiContext>) -> Response {
     match context.store.messages_by_status_today().await {
         Ok(counts) => {
             context.metrics.sends_today.reset();

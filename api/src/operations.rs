@@ -8,7 +8,7 @@
 //! once and the workflow id `campaign-{id}` refuses a duplicate run, so a repeated call starts
 //! nothing and answers "not a draft". A relaunch copies a finished campaign once.
 
-use campaign_domain::{CampaignSettings, CampaignWorkflowId};
+use campaign_domain::{CampaignSettings, CampaignState, CampaignWorkflowId};
 use campaign_store::{
     LaunchOutcome, PendingStart, RelaunchOutcome, RetryOutcome, Store, StoreError,
 };
@@ -27,9 +27,9 @@ pub enum OperationError {
     #[error("campaign not found")]
     NotFound,
     #[error("campaign is {status}, not a draft")]
-    NotDraft { status: String },
+    NotDraft { status: CampaignState },
     #[error("campaign is {status}; only a finished campaign can be retried or relaunched")]
-    NotFinished { status: String },
+    NotFinished { status: CampaignState },
     #[error("campaign was already relaunched as campaign {campaign_id}; relaunch that one")]
     AlreadyRelaunched { campaign_id: i64 },
     #[error("the campaign's previous run is still closing; try again in a moment")]
@@ -106,18 +106,16 @@ impl Engine {
 
     /// Stops a running campaign: its workflow closes every open journey as `cancelled`.
     pub async fn stop(&self, campaign_id: i64) -> Result<(), OperationError> {
-        match self.store.campaign_status(campaign_id).await?.as_deref() {
+        match self.store.campaign_status(campaign_id).await? {
             None => return Err(OperationError::NotFound),
-            Some("running") => {}
+            Some(CampaignState::Running) => {}
             // A launch may commit between the read and the update: then it is running, and
             // its workflow is the one to stop.
-            Some("draft") if self.store.cancel_draft(campaign_id).await? => return Ok(()),
-            Some("draft") => {}
-            Some(status) => {
-                return Err(OperationError::NotDraft {
-                    status: status.to_owned(),
-                });
+            Some(CampaignState::Draft) if self.store.cancel_draft(campaign_id).await? => {
+                return Ok(());
             }
+            Some(CampaignState::Draft) => {}
+            Some(status) => return Err(OperationError::NotDraft { status }),
         }
         self.client
             .get_workflow_handle::<Campaign>(CampaignWorkflowId::new(campaign_id).to_string())

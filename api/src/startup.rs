@@ -11,7 +11,6 @@ use crate::operations::Engine;
 use crate::{auth, metrics, openapi, routes};
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::get;
 use campaign_domain::CampaignSettings;
 use campaign_provider::WassengerClient;
 use campaign_store::Store;
@@ -88,24 +87,12 @@ impl Application {
     }
 }
 
-/// All routes under `/api/v1`, with request tracing, metrics and body limits.
+/// All routes under `/api/v1` and their OpenAPI document, with request tracing, metrics and body
+/// limits.
 pub fn router(context: ApiContext) -> Router {
-    let api = Router::new()
-        .route("/health", get(routes::health::health))
-        .route("/metrics", get(metrics::render))
-        .route("/openapi.json", get(openapi::document))
-        .merge(openapi::docs_page("/docs"))
-        .merge(auth::routes())
-        .merge(routes::users::routes())
-        .merge(routes::categories::routes())
-        .merge(routes::contacts::routes())
-        .merge(routes::campaigns::routes())
-        .merge(routes::messages::routes())
-        .merge(routes::monitoring::routes())
-        .merge(routes::webhooks::routes())
-        .method_not_allowed_fallback(method_not_allowed);
-    Router::new()
-        .nest("/api/v1", api)
+    let (api, document) = routes::api().split_for_parts();
+    api.merge(openapi::routes("/api/v1", document))
+        .method_not_allowed_fallback(method_not_allowed)
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(
             context.clone(),

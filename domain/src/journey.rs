@@ -13,15 +13,23 @@ use crate::window::WindowDecision;
 
 /// Where a contact is in its journey.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "sqlx",
+    derive(sqlx::Type),
+    sqlx(type_name = "text", rename_all = "snake_case")
+)]
 #[serde(rename_all = "snake_case")]
 pub enum JourneyState {
     Queued,
     #[serde(rename = "sending_message_1")]
+    #[cfg_attr(feature = "sqlx", sqlx(rename = "sending_message_1"))]
     SendingMessage1,
     AwaitingInteraction,
     #[serde(rename = "sending_message_2")]
+    #[cfg_attr(feature = "sqlx", sqlx(rename = "sending_message_2"))]
     SendingMessage2,
     #[serde(rename = "message_2_sent")]
+    #[cfg_attr(feature = "sqlx", sqlx(rename = "message_2_sent"))]
     Message2Sent,
     NoInteraction,
     LateInteraction,

@@ -11,11 +11,18 @@ use std::str::FromStr;
 
 /// Which of the campaign's two texts a message carries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "sqlx",
+    derive(sqlx::Type),
+    sqlx(type_name = "text", rename_all = "snake_case")
+)]
 #[serde(rename_all = "snake_case")]
 pub enum MessageType {
     #[serde(rename = "message_1")]
+    #[cfg_attr(feature = "sqlx", sqlx(rename = "message_1"))]
     Message1,
     #[serde(rename = "message_2")]
+    #[cfg_attr(feature = "sqlx", sqlx(rename = "message_2"))]
     Message2,
 }
 
@@ -36,6 +43,11 @@ impl fmt::Display for MessageType {
 
 /// Delivery status of one message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "sqlx",
+    derive(sqlx::Type),
+    sqlx(type_name = "text", rename_all = "snake_case")
+)]
 #[serde(rename_all = "snake_case")]
 pub enum MessageStatus {
     Pending,

@@ -21,7 +21,9 @@
 //! `201` with the queued message (`{id, waId, phone, wid, status: "queued", deliveryStatus,
 //! reference, ...}`, where `id` is a 24-hex identifier); errors are JSON
 //! `{status, errorCode, message}`; `POST /v1/numbers/exists` with `{phone}` answers
-//! `{exists, phone, wid, ...}`.
+//! `{exists, phone, wid, ...}`. Its webhook events are read in [`webhook`].
+
+pub mod webhook;
 
 use chrono::{DateTime, Utc};
 use std::fmt::{self, Write as _};

@@ -12,7 +12,7 @@ use serde::Serialize;
 use sqlx::{PgExecutor, Postgres, QueryBuilder};
 
 /// A contact as the API shows it, with the categories it belongs to.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct Contact {
     pub id: i64,
     pub phone: String,
@@ -27,7 +27,7 @@ pub struct Contact {
 }
 
 /// A category with the number of contacts in it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct Category {
     pub id: i64,
     pub name: String,
@@ -70,15 +70,12 @@ pub struct Window {
     pub limit: i64,
 }
 
+/// The columns of [`Contact`], for the listings whose filters are assembled at run time.
 const CONTACT_COLUMNS: &str = "c.id, c.phone, c.first_name, c.last_name, c.whatsapp_verified, \
     c.whatsapp_verified_at, \
     ARRAY(SELECT m.category_id FROM contact_categories m WHERE m.contact_id = c.id \
           ORDER BY m.category_id) AS category_ids, \
     c.created_at, c.updated_at";
-
-const CATEGORY_COLUMNS: &str = "g.id, g.name, g.color, \
-    (SELECT count(*) FROM contact_categories m WHERE m.category_id = g.id) AS contact_count, \
-    g.created_at, g.updated_at";
 
 /// The search term as a phone fragment (`+33 6 12` → `+33612`), when it looks like one, so
 /// numbers are found however the operator spaces them.
@@ -121,20 +118,29 @@ fn push_contact_filter(query: &mut QueryBuilder<'_, Postgres>, filter: &ContactF
 }
 
 async fn fetch_contact(executor: impl PgExecutor<'_>, id: i64) -> Result<Contact, StoreError> {
-    sqlx::query_as(&format!(
-        "SELECT {CONTACT_COLUMNS} FROM contacts c WHERE c.id = $1"
-    ))
-    .bind(id)
+    sqlx::query_as!(
+        Contact,
+        r#"SELECT c.id, c.phone, c.first_name, c.last_name, c.whatsapp_verified, c.whatsapp_verified_at,
+             ARRAY(SELECT m.category_id FROM contact_categories m WHERE m.contact_id = c.id
+                   ORDER BY m.category_id) AS "category_ids!",
+             c.created_at, c.updated_at
+           FROM contacts c WHERE c.id = $1"#,
+        id,
+    )
     .fetch_optional(executor)
     .await?
     .ok_or(StoreError::NotFound("contact"))
 }
 
 async fn fetch_category(executor: impl PgExecutor<'_>, id: i64) -> Result<Category, StoreError> {
-    sqlx::query_as(&format!(
-        "SELECT {CATEGORY_COLUMNS} FROM categories g WHERE g.id = $1"
-    ))
-    .bind(id)
+    sqlx::query_as!(
+        Category,
+        r#"SELECT g.id, g.name, g.color,
+             (SELECT count(*) FROM contact_categories m WHERE m.category_id = g.id) AS "contact_count!",
+             g.created_at, g.updated_at
+           FROM categories g WHERE g.id = $1"#,
+        id,
+    )
     .fetch_optional(executor)
     .await?
     .ok_or(StoreError::NotFound("category"))
@@ -148,25 +154,34 @@ impl Store {
         category_ids: &[i64],
     ) -> Result<Contact, StoreError> {
         let mut tx = self.pool.begin().await?;
-        let id: i64 = sqlx::query_scalar(
+        let id = sqlx::query_scalar!(
             "INSERT INTO contacts (phone, first_name, last_name) VALUES ($1, $2, $3) RETURNING id",
+            contact.phone.as_str(),
+            contact.first_name,
+            contact.last_name,
         )
-        .bind(contact.phone.as_str())
-        .bind(&contact.first_name)
-        .bind(&contact.last_name)
         .fetch_one(&mut *tx)
         .await?;
-        sqlx::query(
+        sqlx::query!(
             "INSERT INTO contact_categories (category_id, contact_id) \
              SELECT unnest($2::bigint[]), $1 ON CONFLICT DO NOTHING",
+            id,
+            category_ids,
         )
-        .bind(id)
-        .bind(category_ids)
         .execute(&mut *tx)
         .await?;
         let contact = fetch_contact(&mut *tx, id).await?;
         tx.commit().await?;
         Ok(contact)
+    }
+
+    /// The contact with this phone (E.164 with `+`), if any.
+    pub async fn contact_id_by_phone(&self, phone: &str) -> Result<Option<i64>, StoreError> {
+        Ok(
+            sqlx::query_scalar!("SELECT id FROM contacts WHERE phone = $1", phone)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
     }
 
     pub async fn contact(&self, id: i64) -> Result<Contact, StoreError> {
@@ -215,33 +230,33 @@ impl Store {
         changes: ContactChanges,
     ) -> Result<Contact, StoreError> {
         let mut tx = self.pool.begin().await?;
-        sqlx::query_scalar::<_, i64>(
+        sqlx::query_scalar!(
             "UPDATE contacts SET phone = coalesce($2, phone), \
              first_name = coalesce($3, first_name), last_name = coalesce($4, last_name), \
              updated_at = now() WHERE id = $1 RETURNING id",
+            id,
+            changes.phone.as_ref().map(PhoneNumber::as_str),
+            changes.first_name,
+            changes.last_name,
         )
-        .bind(id)
-        .bind(changes.phone.as_ref().map(PhoneNumber::as_str))
-        .bind(changes.first_name)
-        .bind(changes.last_name)
         .fetch_optional(&mut *tx)
         .await?
         .ok_or(StoreError::NotFound("contact"))?;
         if let Some(category_ids) = changes.category_ids {
-            sqlx::query(
+            sqlx::query!(
                 "DELETE FROM contact_categories WHERE contact_id = $1 \
                  AND category_id <> ALL($2::bigint[])",
+                id,
+                &category_ids,
             )
-            .bind(id)
-            .bind(&category_ids)
             .execute(&mut *tx)
             .await?;
-            sqlx::query(
+            sqlx::query!(
                 "INSERT INTO contact_categories (category_id, contact_id) \
                  SELECT unnest($2::bigint[]), $1 ON CONFLICT DO NOTHING",
+                id,
+                &category_ids,
             )
-            .bind(id)
-            .bind(&category_ids)
             .execute(&mut *tx)
             .await?;
         }
@@ -253,20 +268,21 @@ impl Store {
     /// Deletes a contact and its history, unless one of its journeys is still open: its
     /// workflow would otherwise wait forever on rows that no longer exist.
     pub async fn delete_contact(&self, id: i64) -> Result<(), StoreError> {
-        let deleted = sqlx::query(
+        let deleted = sqlx::query!(
             "DELETE FROM contacts WHERE id = $1 AND NOT EXISTS \
              (SELECT 1 FROM journeys WHERE contact_id = $1 AND NOT journey_state_is_final(state))",
+            id,
         )
-        .bind(id)
         .execute(&self.pool)
         .await?
         .rows_affected();
         if deleted == 0 {
-            let exists: bool =
-                sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM contacts WHERE id = $1)")
-                    .bind(id)
-                    .fetch_one(&self.pool)
-                    .await?;
+            let exists = sqlx::query_scalar!(
+                r#"SELECT EXISTS (SELECT 1 FROM contacts WHERE id = $1) AS "exists!""#,
+                id,
+            )
+            .fetch_one(&self.pool)
+            .await?;
             return Err(if exists {
                 StoreError::InUse("the contact is in a running campaign")
             } else {
@@ -282,12 +298,19 @@ impl Store {
         id: i64,
         verified: bool,
     ) -> Result<Contact, StoreError> {
-        sqlx::query_as(&format!(
-            "WITH c AS (UPDATE contacts SET whatsapp_verified = $2, whatsapp_verified_at = now(), \
-             updated_at = now() WHERE id = $1 RETURNING *) SELECT {CONTACT_COLUMNS} FROM c"
-        ))
-        .bind(id)
-        .bind(verified)
+        sqlx::query_as!(
+            Contact,
+            r#"WITH c AS (UPDATE contacts SET whatsapp_verified = $2, whatsapp_verified_at = now(),
+                 updated_at = now() WHERE id = $1 RETURNING *)
+               SELECT c.id AS "id!", c.phone AS "phone!", c.first_name, c.last_name, c.whatsapp_verified,
+                 c.whatsapp_verified_at,
+                 ARRAY(SELECT m.category_id FROM contact_categories m WHERE m.contact_id = c.id
+                       ORDER BY m.category_id) AS "category_ids!",
+                 c.created_at AS "created_at!", c.updated_at AS "updated_at!"
+               FROM c"#,
+            id,
+            verified,
+        )
         .fetch_optional(&self.pool)
         .await?
         .ok_or(StoreError::NotFound("contact"))
@@ -295,23 +318,27 @@ impl Store {
 
     /// The ids among `ids` that are no contact, sorted and without repeats.
     pub async fn unknown_contacts(&self, ids: &[i64]) -> Result<Vec<i64>, StoreError> {
-        Ok(sqlx::query_scalar(
-            "SELECT DISTINCT i.id FROM unnest($1::bigint[]) AS i(id) \
-             WHERE NOT EXISTS (SELECT 1 FROM contacts c WHERE c.id = i.id) ORDER BY i.id",
+        Ok(sqlx::query_scalar!(
+            r#"SELECT DISTINCT i.id AS "id!" FROM unnest($1::bigint[]) AS i(id)
+               WHERE NOT EXISTS (SELECT 1 FROM contacts c WHERE c.id = i.id) ORDER BY 1"#,
+            ids,
         )
-        .bind(ids)
         .fetch_all(&self.pool)
         .await?)
     }
 
     /// `(id, phone)` of the contacts among `ids`.
     pub async fn contact_phones(&self, ids: &[i64]) -> Result<Vec<(i64, String)>, StoreError> {
-        Ok(
-            sqlx::query_as("SELECT id, phone FROM contacts WHERE id = ANY($1) ORDER BY id")
-                .bind(ids)
-                .fetch_all(&self.pool)
-                .await?,
+        let contacts = sqlx::query!(
+            "SELECT id, phone FROM contacts WHERE id = ANY($1) ORDER BY id",
+            ids,
         )
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(contacts
+            .into_iter()
+            .map(|contact| (contact.id, contact.phone))
+            .collect())
     }
 
     /// Inserts a batch of imported contacts in one statement and returns how many were new;
@@ -328,24 +355,24 @@ impl Store {
         let last_names: Vec<Option<&str>> =
             contacts.iter().map(|c| c.last_name.as_deref()).collect();
         let mut tx = self.pool.begin().await?;
-        let created = sqlx::query(
+        let created = sqlx::query!(
             "INSERT INTO contacts (phone, first_name, last_name) \
              SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) \
              ON CONFLICT (phone) DO NOTHING",
+            &phones as &[&str],
+            &first_names as &[Option<&str>],
+            &last_names as &[Option<&str>],
         )
-        .bind(&phones)
-        .bind(&first_names)
-        .bind(&last_names)
         .execute(&mut *tx)
         .await?
         .rows_affected();
         if let Some(category_id) = category_id {
-            sqlx::query(
+            sqlx::query!(
                 "INSERT INTO contact_categories (category_id, contact_id) \
                  SELECT $1, id FROM contacts WHERE phone = ANY($2::text[]) ON CONFLICT DO NOTHING",
+                category_id,
+                &phones as &[&str],
             )
-            .bind(category_id)
-            .bind(&phones)
             .execute(&mut *tx)
             .await?;
         }
@@ -358,12 +385,13 @@ impl Store {
         name: &str,
         color: Option<&str>,
     ) -> Result<Category, StoreError> {
-        let id: i64 =
-            sqlx::query_scalar("INSERT INTO categories (name, color) VALUES ($1, $2) RETURNING id")
-                .bind(name)
-                .bind(color)
-                .fetch_one(&self.pool)
-                .await?;
+        let id = sqlx::query_scalar!(
+            "INSERT INTO categories (name, color) VALUES ($1, $2) RETURNING id",
+            name,
+            color,
+        )
+        .fetch_one(&self.pool)
+        .await?;
         fetch_category(&self.pool, id).await
     }
 
@@ -378,20 +406,24 @@ impl Store {
         search: Option<&str>,
         window: Window,
     ) -> Result<(Vec<Category>, i64), StoreError> {
-        const MATCHES: &str = "$1::text IS NULL OR strpos(lower(g.name), lower($1)) > 0";
-        let total = sqlx::query_scalar(&format!(
-            "SELECT count(*) FROM categories g WHERE {MATCHES}"
-        ))
-        .bind(search)
+        let total = sqlx::query_scalar!(
+            r#"SELECT count(*) AS "count!" FROM categories g
+               WHERE $1::text IS NULL OR strpos(lower(g.name), lower($1)) > 0"#,
+            search,
+        )
         .fetch_one(&self.pool)
         .await?;
-        let categories = sqlx::query_as(&format!(
-            "SELECT {CATEGORY_COLUMNS} FROM categories g WHERE {MATCHES} \
-             ORDER BY g.name, g.id LIMIT $2 OFFSET $3"
-        ))
-        .bind(search)
-        .bind(window.limit)
-        .bind(window.offset)
+        let categories = sqlx::query_as!(
+            Category,
+            r#"SELECT g.id, g.name, g.color,
+                 (SELECT count(*) FROM contact_categories m WHERE m.category_id = g.id) AS "contact_count!",
+                 g.created_at, g.updated_at
+               FROM categories g WHERE $1::text IS NULL OR strpos(lower(g.name), lower($1)) > 0
+               ORDER BY g.name, g.id LIMIT $2 OFFSET $3"#,
+            search,
+            window.limit,
+            window.offset,
+        )
         .fetch_all(&self.pool)
         .await?;
         Ok((categories, total))
@@ -404,14 +436,18 @@ impl Store {
         name: Option<&str>,
         color: Option<&str>,
     ) -> Result<Category, StoreError> {
-        sqlx::query_as(&format!(
-            "WITH g AS (UPDATE categories SET name = coalesce($2, name), \
-             color = coalesce($3, color), updated_at = now() WHERE id = $1 RETURNING *) \
-             SELECT {CATEGORY_COLUMNS} FROM g"
-        ))
-        .bind(id)
-        .bind(name)
-        .bind(color)
+        sqlx::query_as!(
+            Category,
+            r#"WITH g AS (UPDATE categories SET name = coalesce($2, name),
+                 color = coalesce($3, color), updated_at = now() WHERE id = $1 RETURNING *)
+               SELECT g.id AS "id!", g.name AS "name!", g.color,
+                 (SELECT count(*) FROM contact_categories m WHERE m.category_id = g.id) AS "contact_count!",
+                 g.created_at AS "created_at!", g.updated_at AS "updated_at!"
+               FROM g"#,
+            id,
+            name,
+            color,
+        )
         .fetch_optional(&self.pool)
         .await?
         .ok_or(StoreError::NotFound("category"))
@@ -420,8 +456,7 @@ impl Store {
     /// Deletes a category and its memberships (not the contacts). A category a campaign targets
     /// is kept by `campaign_categories_category_id_fkey`.
     pub async fn delete_category(&self, id: i64) -> Result<(), StoreError> {
-        let deleted = sqlx::query("DELETE FROM categories WHERE id = $1")
-            .bind(id)
+        let deleted = sqlx::query!("DELETE FROM categories WHERE id = $1", id)
             .execute(&self.pool)
             .await?
             .rows_affected();
@@ -437,11 +472,11 @@ impl Store {
         category_id: i64,
         contact_id: i64,
     ) -> Result<(), StoreError> {
-        let removed = sqlx::query(
+        let removed = sqlx::query!(
             "DELETE FROM contact_categories WHERE category_id = $1 AND contact_id = $2",
+            category_id,
+            contact_id,
         )
-        .bind(category_id)
-        .bind(contact_id)
         .execute(&self.pool)
         .await?
         .rows_affected();

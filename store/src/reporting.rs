@@ -1,17 +1,17 @@
 //! Read-side queries of the API: statistics, monitoring and metrics. Campaign statistics read
 //! the counters kept on the campaign row, never a scan of its messages.
 
-use super::campaigns_api::{Page, PageRequest};
 use super::{Store, StoreError};
-use campaign_domain::{MessageStatus, MessageType};
+use crate::page::{Page, PageRequest};
+use campaign_domain::{CampaignState, MessageStatus, MessageType};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
 /// A campaign's statistics, straight from its live counters (one primary-key read, so it stays
 /// fast on a 100k-contact campaign). `pending` counts journeys not yet final.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct CampaignStats {
-    pub status: String,
+    pub status: CampaignState,
     pub total_contacts: i32,
     pub messages_sent: i32,
     pub messages_delivered: i32,
@@ -38,15 +38,15 @@ pub struct MessageFilter {
 }
 
 /// One message as the API lists it, with its recipient's phone.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct MessageListItem {
     pub id: i64,
     pub campaign_id: i64,
     pub contact_id: i64,
     pub phone: String,
-    pub message_type: String,
+    pub message_type: MessageType,
     pub content: String,
-    pub status: String,
+    pub status: MessageStatus,
     pub provider_message_id: Option<String>,
     pub attempts: i32,
     pub error: Option<String>,
@@ -63,7 +63,7 @@ pub struct MessageListItem {
 ///   with an outcome (pending ones are still being tried);
 /// - `delivery_rate`: `delivered` or `read` among accepted ones (a read message was delivered);
 /// - `read_rate`: `read` among accepted ones.
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct MessageStats {
     pub total: i64,
     pub sent: i64,
@@ -116,25 +116,32 @@ pub fn percent(part: i64, whole: i64) -> f64 {
 
 impl Store {
     /// Today's (UTC) messages by status, for the metrics endpoint.
-    pub async fn messages_by_status_today(&self) -> Result<Vec<(String, i64)>, StoreError> {
-        Ok(sqlx::query_as(
-            "SELECT status, count(*) FROM messages \
-             WHERE created_at >= (now() AT TIME ZONE 'UTC')::date GROUP BY status",
+    pub async fn messages_by_status_today(&self) -> Result<Vec<(MessageStatus, i64)>, StoreError> {
+        let counts = sqlx::query!(
+            r#"SELECT status AS "status: MessageStatus", count(*) AS "count!" FROM messages
+               WHERE created_at >= (now() AT TIME ZONE 'UTC')::date GROUP BY status"#
         )
         .fetch_all(&self.pool)
-        .await?)
+        .await?;
+        Ok(counts
+            .into_iter()
+            .map(|count| (count.status, count.count))
+            .collect())
     }
 
     /// A campaign's statistics from the counters on its row.
     pub async fn campaign_stats(&self, campaign_id: i64) -> Result<CampaignStats, StoreError> {
-        sqlx::query_as(
-            "SELECT status, total_contacts, messages_sent, messages_delivered, messages_read, \
-             messages_failed, interactions, message_2_sent, no_interaction, late_interaction, \
-             failed, cancelled, greatest(total_contacts - message_2_sent - no_interaction \
-               - late_interaction - failed - cancelled, 0) AS pending, \
-             started_at, completed_at FROM campaigns WHERE id = $1",
+        sqlx::query_as!(
+            CampaignStats,
+            r#"SELECT status AS "status: CampaignState", total_contacts, messages_sent,
+                 messages_delivered, messages_read, messages_failed, interactions, message_2_sent,
+                 no_interaction, late_interaction, failed, cancelled,
+                 greatest(total_contacts - message_2_sent - no_interaction
+                   - late_interaction - failed - cancelled, 0) AS "pending!",
+                 started_at, completed_at
+               FROM campaigns WHERE id = $1"#,
+            campaign_id,
         )
-        .bind(campaign_id)
         .fetch_optional(&self.pool)
         .await?
         .ok_or(StoreError::NotFound("campaign"))
@@ -146,32 +153,40 @@ impl Store {
         filter: MessageFilter,
         page: PageRequest,
     ) -> Result<Page<MessageListItem>, StoreError> {
-        const WHERE: &str = "($1::bigint IS NULL OR m.campaign_id = $1) \
-            AND ($2::bigint IS NULL OR m.contact_id = $2) \
-            AND ($3::text IS NULL OR m.status = $3) \
-            AND ($4::text IS NULL OR m.message_type = $4)";
         let status = filter.status.map(MessageStatus::as_str);
         let message_type = filter.message_type.map(MessageType::as_str);
-        let total: i64 =
-            sqlx::query_scalar(&format!("SELECT count(*) FROM messages m WHERE {WHERE}"))
-                .bind(filter.campaign_id)
-                .bind(filter.contact_id)
-                .bind(status)
-                .bind(message_type)
-                .fetch_one(&self.pool)
-                .await?;
-        let items = sqlx::query_as(&format!(
-            "SELECT m.id, m.campaign_id, m.contact_id, k.phone, m.message_type, m.content, m.status, \
-             m.provider_message_id, m.attempts, m.error, m.created_at, m.sent_at, m.delivered_at, \
-             m.read_at, m.failed_at FROM messages m JOIN contacts k ON k.id = m.contact_id \
-             WHERE {WHERE} ORDER BY m.id DESC LIMIT $5 OFFSET $6"
-        ))
-        .bind(filter.campaign_id)
-        .bind(filter.contact_id)
-        .bind(status)
-        .bind(message_type)
-        .bind(page.limit())
-        .bind(page.offset())
+        let total = sqlx::query_scalar!(
+            r#"SELECT count(*) AS "count!" FROM messages m
+               WHERE ($1::bigint IS NULL OR m.campaign_id = $1)
+                 AND ($2::bigint IS NULL OR m.contact_id = $2)
+                 AND ($3::text IS NULL OR m.status = $3)
+                 AND ($4::text IS NULL OR m.message_type = $4)"#,
+            filter.campaign_id,
+            filter.contact_id,
+            status,
+            message_type,
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        let items = sqlx::query_as!(
+            MessageListItem,
+            r#"SELECT m.id, m.campaign_id, m.contact_id, k.phone,
+                 m.message_type AS "message_type: MessageType", m.content,
+                 m.status AS "status: MessageStatus", m.provider_message_id, m.attempts, m.error,
+                 m.created_at, m.sent_at, m.delivered_at, m.read_at, m.failed_at
+               FROM messages m JOIN contacts k ON k.id = m.contact_id
+               WHERE ($1::bigint IS NULL OR m.campaign_id = $1)
+                 AND ($2::bigint IS NULL OR m.contact_id = $2)
+                 AND ($3::text IS NULL OR m.status = $3)
+                 AND ($4::text IS NULL OR m.message_type = $4)
+               ORDER BY m.id DESC LIMIT $5 OFFSET $6"#,
+            filter.campaign_id,
+            filter.contact_id,
+            status,
+            message_type,
+            page.limit(),
+            page.offset(),
+        )
         .fetch_all(&self.pool)
         .await?;
         Ok(page.page(items, total))
@@ -182,45 +197,44 @@ impl Store {
         &self,
         campaign_id: Option<i64>,
     ) -> Result<MessageStats, StoreError> {
-        let (sent, delivered, read, failed, pending): (i64, i64, i64, i64, i64) = sqlx::query_as(
-            "SELECT count(*) FILTER (WHERE status = 'sent'), count(*) FILTER (WHERE status = 'delivered'), \
-             count(*) FILTER (WHERE status = 'read'), count(*) FILTER (WHERE status = 'failed'), \
-             count(*) FILTER (WHERE status = 'pending') \
-             FROM messages WHERE $1::bigint IS NULL OR campaign_id = $1",
+        let counts = sqlx::query!(
+            r#"SELECT count(*) FILTER (WHERE status = 'sent') AS "sent!",
+                 count(*) FILTER (WHERE status = 'delivered') AS "delivered!",
+                 count(*) FILTER (WHERE status = 'read') AS "read!",
+                 count(*) FILTER (WHERE status = 'failed') AS "failed!",
+                 count(*) FILTER (WHERE status = 'pending') AS "pending!"
+               FROM messages WHERE $1::bigint IS NULL OR campaign_id = $1"#,
+            campaign_id,
         )
-        .bind(campaign_id)
         .fetch_one(&self.pool)
         .await?;
         Ok(MessageStats::from_counts(
-            sent, delivered, read, failed, pending,
+            counts.sent,
+            counts.delivered,
+            counts.read,
+            counts.failed,
+            counts.pending,
         ))
     }
 
     /// Today's (UTC) sends from the ledger, contacts who answered within their window today, and
     /// the circuit breaker's pause, if any.
     pub async fn daily_sends(&self) -> Result<DailySends, StoreError> {
-        let (date, sent, message_1, message_2, errors, answered, sending_paused_until) =
-            sqlx::query_as::<_, (NaiveDate, i32, i32, i32, i32, i64, Option<DateTime<Utc>>)>(
-                "WITH today AS (SELECT (now() AT TIME ZONE 'UTC')::date AS day) \
-                 SELECT today.day, coalesce(l.sent, 0), coalesce(l.message_1, 0), \
-                   coalesce(l.message_2, 0), coalesce(l.errors, 0), \
-                   (SELECT count(DISTINCT (i.campaign_id, i.contact_id)) FROM interactions i \
-                    WHERE i.received_at >= today.day::timestamp AT TIME ZONE 'UTC' \
-                      AND i.within_window AND i.campaign_id IS NOT NULL), \
-                   (SELECT paused_until FROM sending_circuit WHERE paused_until > now()) \
-                 FROM today LEFT JOIN daily_send_ledger l ON l.day = today.day",
-            )
-            .fetch_one(&self.pool)
-            .await?;
-        Ok(DailySends {
-            date,
-            sent,
-            message_1,
-            message_2,
-            errors,
-            answered,
-            sending_paused_until,
-        })
+        Ok(sqlx::query_as!(
+            DailySends,
+            r#"WITH today AS (SELECT (now() AT TIME ZONE 'UTC')::date AS day)
+               SELECT today.day AS "date!", coalesce(l.sent, 0) AS "sent!",
+                 coalesce(l.message_1, 0) AS "message_1!", coalesce(l.message_2, 0) AS "message_2!",
+                 coalesce(l.errors, 0) AS "errors!",
+                 (SELECT count(DISTINCT (i.campaign_id, i.contact_id)) FROM interactions i
+                  WHERE i.received_at >= today.day::timestamp AT TIME ZONE 'UTC'
+                    AND i.within_window AND i.campaign_id IS NOT NULL) AS "answered!",
+                 (SELECT paused_until FROM sending_circuit WHERE paused_until > now())
+                   AS sending_paused_until
+               FROM today LEFT JOIN daily_send_ledger l ON l.day = today.day"#
+        )
+        .fetch_one(&self.pool)
+        .await?)
     }
 }
 

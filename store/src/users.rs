@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 /// A user as the API shows it: never the password hash.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct User {
     pub id: i64,
     pub email: String,
@@ -19,9 +19,8 @@ pub struct User {
 
 /// A user with the hash their password is checked against (no `Debug`, so the hash cannot be
 /// logged by accident).
-#[derive(Clone, sqlx::FromRow)]
+#[derive(Clone)]
 pub struct UserCredentials {
-    #[sqlx(flatten)]
     pub user: User,
     pub password_hash: String,
 }
@@ -36,13 +35,13 @@ pub struct UserChanges {
     pub password_hash: Option<String>,
 }
 
-const USER_COLUMNS: &str = "id, email, full_name, role, is_active, created_at, updated_at";
-
 impl Store {
     pub async fn count_users(&self) -> Result<i64, StoreError> {
-        Ok(sqlx::query_scalar("SELECT count(*) FROM users")
-            .fetch_one(&self.pool)
-            .await?)
+        Ok(
+            sqlx::query_scalar!(r#"SELECT count(*) AS "count!" FROM users"#)
+                .fetch_one(&self.pool)
+                .await?,
+        )
     }
 
     pub async fn create_user(
@@ -52,14 +51,15 @@ impl Store {
         full_name: Option<&str>,
         role: &str,
     ) -> Result<User, StoreError> {
-        Ok(sqlx::query_as(&format!(
+        Ok(sqlx::query_as!(
+            User,
             "INSERT INTO users (email, password_hash, full_name, role) VALUES ($1, $2, $3, $4) \
-             RETURNING {USER_COLUMNS}"
-        ))
-        .bind(email)
-        .bind(password_hash)
-        .bind(full_name)
-        .bind(role)
+             RETURNING id, email, full_name, role, is_active, created_at, updated_at",
+            email,
+            password_hash,
+            full_name,
+            role,
+        )
         .fetch_one(&self.pool)
         .await?)
     }
@@ -72,21 +72,21 @@ impl Store {
         password_hash: &str,
     ) -> Result<bool, StoreError> {
         let mut tx = self.pool.begin().await?;
-        sqlx::query("SELECT pg_advisory_xact_lock(hashtext('bootstrap_super_admin'))")
+        sqlx::query!("SELECT FROM pg_advisory_xact_lock(hashtext('bootstrap_super_admin'))")
             .execute(&mut *tx)
             .await?;
-        let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM users)")
+        let exists = sqlx::query_scalar!(r#"SELECT EXISTS (SELECT 1 FROM users) AS "exists!""#)
             .fetch_one(&mut *tx)
             .await?;
         if exists {
             return Ok(false);
         }
-        sqlx::query(
+        sqlx::query!(
             "INSERT INTO users (email, password_hash, full_name, role) \
              VALUES ($1, $2, 'Administrator', 'super_admin')",
+            email,
+            password_hash,
         )
-        .bind(email)
-        .bind(password_hash)
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
@@ -97,51 +97,68 @@ impl Store {
         &self,
         email: &str,
     ) -> Result<Option<UserCredentials>, StoreError> {
-        Ok(sqlx::query_as(&format!(
-            "SELECT {USER_COLUMNS}, password_hash FROM users WHERE lower(email) = lower($1)"
-        ))
-        .bind(email)
+        let row = sqlx::query!(
+            "SELECT id, email, full_name, role, is_active, created_at, updated_at, password_hash \
+             FROM users WHERE lower(email) = lower($1)",
+            email,
+        )
         .fetch_optional(&self.pool)
-        .await?)
+        .await?;
+        Ok(row.map(|row| UserCredentials {
+            user: User {
+                id: row.id,
+                email: row.email,
+                full_name: row.full_name,
+                role: row.role,
+                is_active: row.is_active,
+                created_at: row.created_at,
+                updated_at: row.updated_at,
+            },
+            password_hash: row.password_hash,
+        }))
     }
 
     pub async fn user(&self, id: i64) -> Result<User, StoreError> {
-        sqlx::query_as(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"))
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?
-            .ok_or(StoreError::NotFound("user"))
+        sqlx::query_as!(
+            User,
+            "SELECT id, email, full_name, role, is_active, created_at, updated_at FROM users WHERE id = $1",
+            id,
+        )
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(StoreError::NotFound("user"))
     }
 
     pub async fn list_users(&self) -> Result<Vec<User>, StoreError> {
-        Ok(
-            sqlx::query_as(&format!("SELECT {USER_COLUMNS} FROM users ORDER BY id"))
-                .fetch_all(&self.pool)
-                .await?,
+        Ok(sqlx::query_as!(
+            User,
+            "SELECT id, email, full_name, role, is_active, created_at, updated_at FROM users ORDER BY id"
         )
+        .fetch_all(&self.pool)
+        .await?)
     }
 
     pub async fn update_user(&self, id: i64, changes: UserChanges) -> Result<User, StoreError> {
-        sqlx::query_as(&format!(
+        sqlx::query_as!(
+            User,
             "UPDATE users SET email = coalesce($2, email), full_name = coalesce($3, full_name), \
              role = coalesce($4, role), is_active = coalesce($5, is_active), \
              password_hash = coalesce($6, password_hash), updated_at = now() \
-             WHERE id = $1 RETURNING {USER_COLUMNS}"
-        ))
-        .bind(id)
-        .bind(changes.email)
-        .bind(changes.full_name)
-        .bind(changes.role)
-        .bind(changes.is_active)
-        .bind(changes.password_hash)
+             WHERE id = $1 RETURNING id, email, full_name, role, is_active, created_at, updated_at",
+            id,
+            changes.email,
+            changes.full_name,
+            changes.role,
+            changes.is_active,
+            changes.password_hash,
+        )
         .fetch_optional(&self.pool)
         .await?
         .ok_or(StoreError::NotFound("user"))
     }
 
     pub async fn delete_user(&self, id: i64) -> Result<(), StoreError> {
-        let deleted = sqlx::query("DELETE FROM users WHERE id = $1")
-            .bind(id)
+        let deleted = sqlx::query!("DELETE FROM users WHERE id = $1", id)
             .execute(&self.pool)
             .await?
             .rows_affected();

@@ -8,6 +8,8 @@
 
 pub mod api;
 pub mod chaos;
+pub mod fixtures;
+pub mod isolation;
 pub mod temporal;
 
 use anyhow::{Context, bail};
@@ -176,6 +178,8 @@ pub struct TestEnv {
     /// Extra environment for worker processes (e.g. `BREAKER_PAUSE_SECS`).
     pub worker_env: Vec<(String, String)>,
     workers: Vec<Child>,
+    /// Released last, once the workers are gone.
+    _sharing: tokio::sync::RwLockReadGuard<'static, ()>,
 }
 
 impl TestEnv {
@@ -203,6 +207,7 @@ impl TestEnv {
         daily_limit: i32,
         worker_env: &[(&str, &str)],
     ) -> anyhow::Result<TestEnv> {
+        let sharing = isolation::shared().await;
         let database_url = fresh_database().await?;
         let store = Store::connect(&database_url).await?;
         let sandbox = wa_sandbox::spawn(
@@ -240,6 +245,7 @@ impl TestEnv {
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect(),
             workers: Vec::new(),
+            _sharing: sharing,
         };
         env.spawn_worker()?;
         Ok(env)
@@ -289,10 +295,7 @@ impl TestEnv {
     pub async fn contact(&self, first_name: &str) -> anyhow::Result<(i64, PhoneNumber)> {
         let digits: u64 = rand::rng().random_range(100_000_000..999_999_999);
         let phone = PhoneNumber::parse(&format!("+336{digits}"))?;
-        let id = self
-            .store
-            .create_contact(&phone, Some(first_name), None)
-            .await?;
+        let id = fixtures::create_contact(&self.store, &phone, Some(first_name), None).await?;
         Ok((id, phone))
     }
 
@@ -313,31 +316,32 @@ impl TestEnv {
         count: usize,
         settings: serde_json::Value,
     ) -> anyhow::Result<(i64, Vec<i64>)> {
-        let category_id = self
-            .store
-            .create_category(&format!("category-{}", uuid::Uuid::new_v4().simple()))
-            .await?;
+        let category_id = fixtures::create_category(
+            &self.store,
+            &format!("category-{}", uuid::Uuid::new_v4().simple()),
+        )
+        .await?;
         // Consecutive numbers from a random start: random ones collide among 100,000 contacts.
         let first_number: u64 = rand::rng().random_range(100_000_000..800_000_000);
         let mut contact_ids = Vec::with_capacity(count);
         for i in 0..count {
             let phone = PhoneNumber::parse(&format!("+336{}", first_number + i as u64))?;
             let name = format!("Contact{i}");
-            contact_ids.push(self.store.create_contact(&phone, Some(&name), None).await?);
+            contact_ids
+                .push(fixtures::create_contact(&self.store, &phone, Some(&name), None).await?);
         }
         self.store
             .add_to_category(category_id, &contact_ids)
             .await?;
-        let campaign_id = self
-            .store
-            .create_draft_campaign(
-                "Test campaign",
-                &Template::parse(MESSAGE_1_TEXT)?,
-                &Template::parse(MESSAGE_2_TEXT)?,
-                &[category_id],
-                &settings,
-            )
-            .await?;
+        let campaign_id = fixtures::create_draft_campaign(
+            &self.store,
+            "Test campaign",
+            &Template::parse(MESSAGE_1_TEXT)?,
+            &Template::parse(MESSAGE_2_TEXT)?,
+            &[category_id],
+            &settings,
+        )
+        .await?;
         Ok((campaign_id, contact_ids))
     }
 
@@ -372,16 +376,15 @@ impl TestEnv {
 
     /// A running campaign with the standard texts and the given contacts enrolled.
     pub async fn campaign(&self, contact_ids: &[i64]) -> anyhow::Result<i64> {
-        let id = self
-            .store
-            .create_running_campaign(
-                "Test campaign",
-                &Template::parse(MESSAGE_1_TEXT)?,
-                &Template::parse(MESSAGE_2_TEXT)?,
-                &serde_json::json!({}),
-            )
-            .await?;
-        self.store.enroll_contacts(id, contact_ids).await?;
+        let id = fixtures::create_running_campaign(
+            &self.store,
+            "Test campaign",
+            &Template::parse(MESSAGE_1_TEXT)?,
+            &Template::parse(MESSAGE_2_TEXT)?,
+            &serde_json::json!({}),
+        )
+        .await?;
+        fixtures::enroll_contacts(&self.store, id, contact_ids).await?;
         Ok(id)
     }
 

@@ -63,16 +63,9 @@ impl OwnTemporal {
             .arg(self.port.to_string())
             .arg("--db-filename")
             .arg(&self.db_file)
-            .args([
-                "--namespace",
-                "default",
-                "--search-attribute",
-                "CampaignId=Keyword",
-                "--search-attribute",
-                "JourneyState=Keyword",
-                "--log-level",
-                "error",
-            ])
+            .args(["--namespace", "default"])
+            .args(search_attribute_flags()?)
+            .args(["--log-level", "error"])
             .stdout(std::process::Stdio::null())
             .kill_on_drop(true)
             .spawn()
@@ -103,4 +96,24 @@ impl Drop for OwnTemporal {
     fn drop(&mut self) {
         let _ = std::fs::remove_file(&self.db_file);
     }
+}
+
+/// `--search-attribute NAME=Keyword` for each of the engine's search attributes, as listed by
+/// the one script that registers them everywhere else.
+fn search_attribute_flags() -> anyhow::Result<Vec<String>> {
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../scripts/register-search-attributes.sh");
+    let listed = std::process::Command::new(&script)
+        .arg("--names")
+        .output()
+        .with_context(|| format!("running {}", script.display()))?;
+    anyhow::ensure!(
+        listed.status.success(),
+        "{} --names failed",
+        script.display()
+    );
+    Ok(String::from_utf8(listed.stdout)?
+        .lines()
+        .flat_map(|name| ["--search-attribute".to_owned(), format!("{name}=Keyword")])
+        .collect())
 }

@@ -302,3 +302,109 @@ async fn release_page(
     });
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use campaign_domain::{CampaignSettings, JourneyState};
+    use std::collections::BTreeMap;
+
+    fn campaign(progress: CampaignProgress) -> Campaign {
+        Campaign {
+            input: CampaignInput {
+                campaign_id: 1,
+                settings: CampaignSettings::default(),
+                task_queues: crate::TaskQueues {
+                    message_1: "message-1".to_owned(),
+                    message_2: "message-2".to_owned(),
+                },
+                started_at_ms: 1_000,
+                progress: progress.clone(),
+            },
+            progress,
+            reports: Vec::new(),
+            waiting_reports: 0,
+        }
+    }
+
+    fn report(contact_id: i64, state: JourneyState, reported_waiting: bool) -> JourneyReport {
+        JourneyReport {
+            contact_id,
+            state,
+            reported_waiting,
+            campaign_started_at_ms: 1_000,
+        }
+    }
+
+    #[test]
+    fn a_journey_leaves_the_window_once_whether_it_waited_or_not() {
+        let mut campaign = campaign(CampaignProgress {
+            released: 4,
+            ..CampaignProgress::default()
+        });
+        // Contacts 1 and 2 waited (one `journey_waiting` each) and then finished; contact 3
+        // failed while sending Message 1; contact 4 is still sending.
+        campaign.waiting_reports = 2;
+        campaign.reports = vec![
+            report(1, JourneyState::Message2Sent, true),
+            report(2, JourneyState::NoInteraction, true),
+            report(3, JourneyState::Failed, false),
+        ];
+        campaign.absorb_reports();
+        assert_eq!(campaign.progress.past_message_1, 3);
+        assert_eq!(campaign.progress.in_flight(), 1);
+        assert_eq!(campaign.progress.finished(), 3);
+        assert!(campaign.reports.is_empty());
+        assert_eq!(campaign.waiting_reports, 0);
+    }
+
+    #[test]
+    fn absorbing_twice_counts_each_report_once() {
+        let mut campaign = campaign(CampaignProgress {
+            released: 2,
+            ..CampaignProgress::default()
+        });
+        campaign.reports = vec![
+            report(1, JourneyState::Message2Sent, false),
+            report(2, JourneyState::Message2Sent, false),
+        ];
+        campaign.absorb_reports();
+        campaign.absorb_reports();
+        assert_eq!(
+            campaign.progress.outcomes,
+            BTreeMap::from([(JourneyState::Message2Sent, 2)])
+        );
+        assert_eq!(campaign.progress.past_message_1, 2);
+    }
+
+    #[test]
+    fn the_status_splits_open_journeys_into_sending_and_waiting() {
+        let mut campaign = campaign(CampaignProgress {
+            released: 10,
+            past_message_1: 7,
+            outcomes: BTreeMap::from([(JourneyState::NoInteraction, 4)]),
+            previous_runs: 2,
+            ..CampaignProgress::default()
+        });
+        campaign.waiting_reports = 1;
+        campaign.absorb_reports();
+        assert_eq!(
+            campaign.status(),
+            CampaignStatus {
+                released: 10,
+                in_flight: 2,
+                waiting: 4,
+                outcomes: BTreeMap::from([(JourneyState::NoInteraction, 4)]),
+                runs: 3,
+            }
+        );
+    }
+
+    #[test]
+    fn the_window_refills_a_quarter_at_a_time_and_at_least_one() {
+        assert_eq!(refill_threshold(500), 125);
+        assert_eq!(refill_threshold(10), 2);
+        assert_eq!(refill_threshold(3), 1);
+        assert_eq!(refill_threshold(1), 1);
+    }
+}

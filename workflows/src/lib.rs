@@ -47,3 +47,19 @@ pub(crate) fn detached(mut options: ActivityOptions) -> ActivityOptions {
     options.cancellation_token = Some(WorkflowCancellationToken::new());
     options
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_clock_reading_is_unix_milliseconds() {
+        let reading = UNIX_EPOCH + Duration::from_millis(1_700_000_000_123);
+        assert_eq!(unix_ms(Some(reading)), 1_700_000_000_123);
+    }
+
+    #[test]
+    fn no_clock_reading_yet_is_zero() {
+        assert_eq!(unix_ms(None), 0);
+    }
+}

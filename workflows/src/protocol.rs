@@ -140,3 +140,59 @@ pub struct JourneyOutcome {
     pub state: JourneyState,
     pub failure_reason: Option<String>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn progress(
+        released: u64,
+        past_message_1: u64,
+        outcomes: &[(JourneyState, u64)],
+    ) -> CampaignProgress {
+        CampaignProgress {
+            released,
+            past_message_1,
+            outcomes: outcomes.iter().copied().collect(),
+            ..CampaignProgress::default()
+        }
+    }
+
+    #[test]
+    fn finished_counts_every_final_state() {
+        let progress = progress(
+            10,
+            8,
+            &[
+                (JourneyState::Message2Sent, 3),
+                (JourneyState::NoInteraction, 2),
+                (JourneyState::Failed, 1),
+            ],
+        );
+        assert_eq!(progress.finished(), 6);
+        assert_eq!(progress.open(), 4);
+    }
+
+    #[test]
+    fn in_flight_is_what_has_not_got_past_message_1() {
+        // Waiting journeys have left the window though they are still open.
+        let progress = progress(10, 8, &[(JourneyState::Message2Sent, 3)]);
+        assert_eq!(progress.in_flight(), 2);
+        assert_eq!(progress.open(), 7);
+    }
+
+    #[test]
+    fn nothing_released_is_nothing_open_or_in_flight() {
+        let progress = CampaignProgress::default();
+        assert_eq!(
+            (progress.finished(), progress.open(), progress.in_flight()),
+            (0, 0, 0)
+        );
+    }
+
+    #[test]
+    fn more_reports_than_releases_never_underflow() {
+        let progress = progress(1, 3, &[(JourneyState::Cancelled, 2)]);
+        assert_eq!((progress.open(), progress.in_flight()), (0, 0));
+    }
+}

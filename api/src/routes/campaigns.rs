@@ -7,54 +7,171 @@
 
 use crate::auth::AuthUser;
 use crate::context::ApiContext;
-use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult};
-use crate::openapi::ErrorBody;
+use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, ErrorBody};
 use crate::operations::Launched;
-use axum::Router;
+use crate::pagination::{Page, PageQuery};
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use campaign_domain::SettingsOverrides;
-use campaign_domain::{JourneyState, Template};
-use campaign_store::campaigns_api::{
-    CampaignChanges, CampaignContact, CampaignRecord, CampaignState, DraftDelete, DraftWrite,
-    NewCampaign, Page, PageRequest,
-};
-use campaign_store::reporting::CampaignStats;
+use campaign_domain::{CampaignState, JourneyState, SettingsOverrides, Template};
+use campaign_store::campaigns::{CampaignChanges, DraftDelete, DraftWrite, NewCampaign};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use utoipa::openapi::{Object, ObjectBuilder, Type};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn routes() -> Router<ApiContext> {
-    Router::new()
-        .route("/campaigns", get(list).post(create))
-        .route("/campaigns/{id}", get(show).put(update).delete(remove))
-        .route("/campaigns/{id}/send", post(send))
-        .route("/campaigns/{id}/stop", post(stop))
-        .route("/campaigns/{id}/retry", post(retry))
-        .route("/campaigns/{id}/relaunch", post(relaunch))
-        .route("/campaigns/{id}/stats", get(stats))
-        .route("/campaigns/{id}/contacts", get(contacts))
+pub fn routes() -> OpenApiRouter<ApiContext> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(show, update, remove))
+        .routes(routes!(send))
+        .routes(routes!(stop))
+        .routes(routes!(retry))
+        .routes(routes!(relaunch))
+        .routes(routes!(stats))
+        .routes(routes!(contacts))
 }
 
-/// Page size when the client gives none, and the largest it may ask for.
-const DEFAULT_PAGE_SIZE: u32 = 20;
-const MAX_PAGE_SIZE: u32 = 100;
 /// Longest campaign name.
 const MAX_NAME_CHARS: usize = 200;
 
-/// The `page` (from 1) and `size` (1 to 100) query parameters, checked. Shared by every
-/// paginated route of this module and of `/messages`.
-pub(crate) fn page_request(page: Option<u32>, size: Option<u32>) -> ApiResult<PageRequest> {
-    let page = page.unwrap_or(1);
-    let size = size.unwrap_or(DEFAULT_PAGE_SIZE);
-    if page == 0 {
-        return Err(ApiError::Validation("page starts at 1".to_owned()));
+/// A campaign as the API shows it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct CampaignRecord {
+    id: i64,
+    name: String,
+    message_1: String,
+    message_2: String,
+    /// The operator's overrides while a draft; the full snapshot once launched (R16).
+    settings: serde_json::Value,
+    #[schema(value_type = String)]
+    status: CampaignState,
+    workflow_id: Option<String>,
+    category_ids: Vec<i64>,
+    total_contacts: i32,
+    final_stats: Option<serde_json::Value>,
+    created_by: Option<i64>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    started_at: Option<DateTime<Utc>>,
+    completed_at: Option<DateTime<Utc>>,
+}
+
+impl From<campaign_store::campaigns::CampaignRecord> for CampaignRecord {
+    fn from(record: campaign_store::campaigns::CampaignRecord) -> CampaignRecord {
+        CampaignRecord {
+            id: record.id,
+            name: record.name,
+            message_1: record.message_1,
+            message_2: record.message_2,
+            settings: record.settings,
+            status: record.status,
+            workflow_id: record.workflow_id,
+            category_ids: record.category_ids,
+            total_contacts: record.total_contacts,
+            final_stats: record.final_stats,
+            created_by: record.created_by,
+            created_at: record.created_at,
+            updated_at: record.updated_at,
+            started_at: record.started_at,
+            completed_at: record.completed_at,
+        }
     }
-    if size == 0 || size > MAX_PAGE_SIZE {
-        return Err(ApiError::Validation(format!(
-            "size must be between 1 and {MAX_PAGE_SIZE}"
-        )));
+}
+
+/// One contact of a campaign and where its journey stands.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct CampaignContact {
+    contact_id: i64,
+    phone: String,
+    first_name: Option<String>,
+    last_name: Option<String>,
+    state: String,
+    failure_reason: Option<String>,
+    message_1_status: Option<String>,
+    message_2_status: Option<String>,
+    message_1_sent_at: Option<DateTime<Utc>>,
+    first_interaction_at: Option<DateTime<Utc>>,
+    updated_at: DateTime<Utc>,
+}
+
+impl From<campaign_store::campaigns::CampaignContact> for CampaignContact {
+    fn from(contact: campaign_store::campaigns::CampaignContact) -> CampaignContact {
+        CampaignContact {
+            contact_id: contact.contact_id,
+            phone: contact.phone,
+            first_name: contact.first_name,
+            last_name: contact.last_name,
+            state: contact.state.to_string(),
+            failure_reason: contact.failure_reason,
+            message_1_status: contact.message_1_status.map(|status| status.to_string()),
+            message_2_status: contact.message_2_status.map(|status| status.to_string()),
+            message_1_sent_at: contact.message_1_sent_at,
+            first_interaction_at: contact.first_interaction_at,
+            updated_at: contact.updated_at,
+        }
     }
-    Ok(PageRequest { page, size })
+}
+
+/// A campaign's statistics, straight from its live counters (one primary-key read, so it stays
+/// fast on a 100k-contact campaign). `pending` counts journeys not yet final.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct CampaignStats {
+    status: String,
+    total_contacts: i32,
+    messages_sent: i32,
+    messages_delivered: i32,
+    messages_read: i32,
+    messages_failed: i32,
+    interactions: i32,
+    message_2_sent: i32,
+    no_interaction: i32,
+    late_interaction: i32,
+    failed: i32,
+    cancelled: i32,
+    pending: i32,
+    started_at: Option<DateTime<Utc>>,
+    completed_at: Option<DateTime<Utc>>,
+}
+
+impl From<campaign_store::reporting::CampaignStats> for CampaignStats {
+    fn from(stats: campaign_store::reporting::CampaignStats) -> CampaignStats {
+        CampaignStats {
+            status: stats.status.to_string(),
+            total_contacts: stats.total_contacts,
+            messages_sent: stats.messages_sent,
+            messages_delivered: stats.messages_delivered,
+            messages_read: stats.messages_read,
+            messages_failed: stats.messages_failed,
+            interactions: stats.interactions,
+            message_2_sent: stats.message_2_sent,
+            no_interaction: stats.no_interaction,
+            late_interaction: stats.late_interaction,
+            failed: stats.failed,
+            cancelled: stats.cancelled,
+            pending: stats.pending,
+            started_at: stats.started_at,
+            completed_at: stats.completed_at,
+        }
+    }
+}
+
+/// `JourneyState` values, for the `state` filter (the type lives in the domain crate).
+fn journey_state_schema() -> Object {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .enum_values(Some([
+            "queued",
+            "sending_message_1",
+            "awaiting_interaction",
+            "sending_message_2",
+            "message_2_sent",
+            "no_interaction",
+            "late_interaction",
+            "failed",
+            "cancelled",
+        ]))
+        .build()
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -84,10 +201,6 @@ struct UpdateCampaign {
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 struct ListQuery {
-    /// Page number, from 1 (default 1).
-    page: Option<u32>,
-    /// Items per page, 1 to 100 (default 20).
-    size: Option<u32>,
     #[param(inline)]
     status: Option<CampaignState>,
 }
@@ -95,11 +208,7 @@ struct ListQuery {
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 struct ContactsQuery {
-    /// Page number, from 1 (default 1).
-    page: Option<u32>,
-    /// Items per page, 1 to 100 (default 20).
-    size: Option<u32>,
-    #[param(schema_with = crate::openapi::journey_state_schema)]
+    #[param(schema_with = journey_state_schema)]
     state: Option<JourneyState>,
 }
 
@@ -150,7 +259,7 @@ fn valid_settings(
 
 fn written(outcome: DraftWrite) -> ApiResult<CampaignRecord> {
     match outcome {
-        DraftWrite::Saved(record) => Ok(*record),
+        DraftWrite::Saved(record) => Ok((*record).into()),
         DraftWrite::NotFound => Err(ApiError::NotFound("campaign")),
         DraftWrite::NotDraft { status } => Err(ApiError::Conflict(format!(
             "campaign is {status}; only a draft can be edited"
@@ -208,7 +317,7 @@ async fn create(
     tag = "campaigns",
     operation_id = "list_campaigns",
     security(("bearer" = [])),
-    params(ListQuery),
+    params(PageQuery, ListQuery),
     responses(
         (status = 200, description = "A page of campaigns", body = Page<CampaignRecord>),
         (status = 401, description = "Missing or invalid access token", body = ErrorBody),
@@ -218,11 +327,16 @@ async fn create(
 async fn list(
     State(context): State<ApiContext>,
     _user: AuthUser,
+    ApiQuery(page): ApiQuery<PageQuery>,
     ApiQuery(query): ApiQuery<ListQuery>,
 ) -> ApiResult<ApiJson<Page<CampaignRecord>>> {
-    let page = page_request(query.page, query.size)?;
+    let page = page.request()?;
     Ok(ApiJson(
-        context.store.list_campaigns(query.status, page).await?,
+        context
+            .store
+            .list_campaigns(query.status, page)
+            .await?
+            .into(),
     ))
 }
 
@@ -244,7 +358,7 @@ async fn show(
     _user: AuthUser,
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<ApiJson<CampaignRecord>> {
-    Ok(ApiJson(context.store.campaign(id).await?))
+    Ok(ApiJson(context.store.campaign(id).await?.into()))
 }
 
 #[utoipa::path(
@@ -319,9 +433,11 @@ async fn remove(
     match context.store.delete_draft_campaign(id).await? {
         DraftDelete::Deleted => Ok(StatusCode::NO_CONTENT),
         DraftDelete::NotFound => Err(ApiError::NotFound("campaign")),
-        DraftDelete::NotDraft { status } if status == CampaignState::Running.as_str() => Err(
-            ApiError::Conflict("campaign is running; stop it first".to_owned()),
-        ),
+        DraftDelete::NotDraft {
+            status: CampaignState::Running,
+        } => Err(ApiError::Conflict(
+            "campaign is running; stop it first".to_owned(),
+        )),
         DraftDelete::NotDraft { status } => Err(ApiError::Conflict(format!(
             "campaign is {status}; only a draft can be deleted"
         ))),
@@ -458,7 +574,7 @@ async fn stats(
     _user: AuthUser,
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<ApiJson<CampaignStats>> {
-    Ok(ApiJson(context.store.campaign_stats(id).await?))
+    Ok(ApiJson(context.store.campaign_stats(id).await?.into()))
 }
 
 #[utoipa::path(
@@ -467,7 +583,7 @@ async fn stats(
     tag = "campaigns",
     operation_id = "campaign_contacts",
     security(("bearer" = [])),
-    params(("id" = i64, Path, description = "Campaign id"), ContactsQuery),
+    params(("id" = i64, Path, description = "Campaign id"), PageQuery, ContactsQuery),
     responses(
         (status = 200, description = "A page of per-contact journey states", body = Page<CampaignContact>),
         (status = 401, description = "Missing or invalid access token", body = ErrorBody),
@@ -479,33 +595,15 @@ async fn contacts(
     State(context): State<ApiContext>,
     _user: AuthUser,
     ApiPath(id): ApiPath<i64>,
+    ApiQuery(page): ApiQuery<PageQuery>,
     ApiQuery(query): ApiQuery<ContactsQuery>,
 ) -> ApiResult<ApiJson<Page<CampaignContact>>> {
-    let page = page_request(query.page, query.size)?;
+    let page = page.request()?;
     Ok(ApiJson(
         context
             .store
             .campaign_contacts(id, query.state, page)
-            .await?,
+            .await?
+            .into(),
     ))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn pages_start_at_one_and_are_bounded() {
-        assert_eq!(
-            page_request(None, None).unwrap(),
-            PageRequest {
-                page: 1,
-                size: DEFAULT_PAGE_SIZE
-            }
-        );
-        assert!(page_request(Some(0), None).is_err());
-        assert!(page_request(None, Some(0)).is_err());
-        assert!(page_request(None, Some(MAX_PAGE_SIZE + 1)).is_err());
-        assert_eq!(page_request(Some(3), Some(10)).unwrap().offset(), 20);
-    }
 }

@@ -2,39 +2,62 @@
 
 use crate::auth::AuthUser;
 use crate::context::ApiContext;
-use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult};
-use crate::openapi::{AddedAnswer, ErrorBody};
-use crate::routes::contacts::{Page, Paging, refuse_unknown_contacts, search_term};
-use axum::Router;
+use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, ErrorBody};
+use crate::pagination::{Page, PageQuery, window};
+use crate::routes::contacts::{refuse_unknown_contacts, search_term};
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::{delete, get, post};
 use campaign_store::StoreError;
-use campaign_store::contacts::Category;
-use serde::Deserialize;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn routes() -> Router<ApiContext> {
-    Router::new()
-        .route("/categories", get(list).post(create))
-        .route("/categories/{id}", get(show).put(update).delete(remove))
-        .route("/categories/{id}/contacts", post(add_contacts))
-        .route(
-            "/categories/{id}/contacts/{contact_id}",
-            delete(remove_contact),
-        )
+pub fn routes() -> OpenApiRouter<ApiContext> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(show, update, remove))
+        .routes(routes!(add_contacts))
+        .routes(routes!(remove_contact))
 }
 
 const MAX_NAME_CHARS: usize = 100;
+
+/// A category with the number of contacts in it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Category {
+    id: i64,
+    name: String,
+    color: Option<String>,
+    contact_count: i64,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl From<campaign_store::contacts::Category> for Category {
+    fn from(category: campaign_store::contacts::Category) -> Category {
+        Category {
+            id: category.id,
+            name: category.name,
+            color: category.color,
+            contact_count: category.contact_count,
+            created_at: category.created_at,
+            updated_at: category.updated_at,
+        }
+    }
+}
+
+/// Contacts added to a category (those already in it are not counted).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+struct AddedAnswer {
+    added: u64,
+}
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 struct ListQuery {
     /// Text in the name (case-insensitive).
     search: Option<String>,
-    /// Page number, from 1 (default 1).
-    page: Option<i64>,
-    /// Items per page, 1 to 100 (default 20).
-    size: Option<i64>,
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -73,7 +96,7 @@ fn valid_name(name: &str) -> ApiResult<&str> {
     tag = "categories",
     operation_id = "list_categories",
     security(("bearer" = [])),
-    params(ListQuery),
+    params(PageQuery, ListQuery),
     responses(
         (status = 200, description = "A page of categories, by name", body = Page<Category>),
         (status = 401, description = "Missing or invalid access token", body = ErrorBody),
@@ -83,15 +106,16 @@ fn valid_name(name: &str) -> ApiResult<&str> {
 async fn list(
     _: AuthUser,
     State(context): State<ApiContext>,
+    ApiQuery(page): ApiQuery<PageQuery>,
     ApiQuery(query): ApiQuery<ListQuery>,
 ) -> ApiResult<ApiJson<Page<Category>>> {
-    let paging = Paging::new(query.page, query.size)?;
+    let page = page.request()?;
     let search = search_term(query.search);
     let (categories, total) = context
         .store
-        .list_categories(search.as_deref(), paging.window())
+        .list_categories(search.as_deref(), window(page))
         .await?;
-    Ok(ApiJson(paging.answer(categories, total)))
+    Ok(ApiJson(Page::new(page, categories, total)))
 }
 
 #[utoipa::path(
@@ -118,7 +142,7 @@ async fn create(
         .store
         .add_category(valid_name(&new.name)?, new.color.as_deref())
         .await?;
-    Ok((StatusCode::CREATED, ApiJson(category)))
+    Ok((StatusCode::CREATED, ApiJson(category.into())))
 }
 
 #[utoipa::path(
@@ -139,7 +163,7 @@ async fn show(
     State(context): State<ApiContext>,
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<ApiJson<Category>> {
-    Ok(ApiJson(context.store.category(id).await?))
+    Ok(ApiJson(context.store.category(id).await?.into()))
 }
 
 #[utoipa::path(
@@ -170,7 +194,7 @@ async fn update(
         .store
         .update_category(id, name, update.color.as_deref())
         .await?;
-    Ok(ApiJson(category))
+    Ok(ApiJson(category.into()))
 }
 
 /// Deletes the category and its memberships, but not one a campaign targets: the campaign's
@@ -232,11 +256,11 @@ async fn add_contacts(
     State(context): State<ApiContext>,
     ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<ContactIds>,
-) -> ApiResult<ApiJson<serde_json::Value>> {
+) -> ApiResult<ApiJson<AddedAnswer>> {
     context.store.category(id).await?;
     refuse_unknown_contacts(&context.store, &body.contact_ids).await?;
     let added = context.store.add_to_category(id, &body.contact_ids).await?;
-    Ok(ApiJson(serde_json::json!({ "added": added })))
+    Ok(ApiJson(AddedAnswer { added }))
 }
 
 #[utoipa::path(

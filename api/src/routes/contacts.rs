@@ -1,85 +1,76 @@
-//! `/contacts`: CRUD with search and pagination, CSV import and export, and WhatsApp number
-//! checks through the provider. Also the pagination shared by the list routes of this module and
-//! of `/categories`.
+//! `/contacts`: CRUD with search and pagination, CSV import and export (the CSV itself in
+//! [`csv_file`]), and WhatsApp number checks through the provider.
+
+mod csv_file;
 
 use crate::auth::AuthUser;
 use crate::context::ApiContext;
-use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult};
-use crate::openapi::{BulkVerifyAnswer, ErrorBody};
-use axum::Router;
+use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, ErrorBody};
+use crate::pagination::{Page, PageQuery, window};
 use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
 use campaign_domain::PhoneNumber;
 use campaign_provider::{WassengerClient, WhatsAppProvider};
 use campaign_store::Store;
-use campaign_store::contacts::{Contact, ContactChanges, ContactFilter, NewContact, Window};
+use campaign_store::contacts::{ContactChanges, ContactFilter, NewContact};
 use campaign_workflows::{VerifyNumbers, VerifyNumbersInput};
+use chrono::{DateTime, Utc};
+use csv_file::{EXPORT_HEADER, ImportReport, Importer, RecordSplitter, csv_rows};
 use futures::{StreamExt, TryStreamExt, stream};
 use serde::{Deserialize, Serialize};
 use temporalio_client::WorkflowStartOptions;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn routes() -> Router<ApiContext> {
-    Router::new()
-        .route("/contacts", get(list).post(create))
-        .route("/contacts/import", post(import))
-        .route("/contacts/export", get(export))
-        .route("/contacts/verify", post(verify_many))
-        .route("/contacts/{id}", get(show).put(update).delete(remove))
-        .route("/contacts/{id}/verify", post(verify))
+pub fn routes() -> OpenApiRouter<ApiContext> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(import))
+        .routes(routes!(export))
+        .routes(routes!(verify_many))
+        .routes(routes!(show, update, remove))
+        .routes(routes!(verify))
 }
 
-const DEFAULT_PAGE_SIZE: i64 = 20;
-const MAX_PAGE_SIZE: i64 = 100;
-
-/// A validated `page` (1-based) and `size`.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Paging {
-    page: i64,
-    size: i64,
-}
-
-impl Paging {
-    pub(crate) fn new(page: Option<i64>, size: Option<i64>) -> ApiResult<Paging> {
-        let page = page.unwrap_or(1);
-        let size = size.unwrap_or(DEFAULT_PAGE_SIZE);
-        if page < 1 {
-            return Err(ApiError::Validation("page must be 1 or more".to_owned()));
-        }
-        if !(1..=MAX_PAGE_SIZE).contains(&size) {
-            return Err(ApiError::Validation(format!(
-                "size must be between 1 and {MAX_PAGE_SIZE}"
-            )));
-        }
-        Ok(Paging { page, size })
-    }
-
-    pub(crate) fn window(self) -> Window {
-        Window {
-            offset: (self.page - 1).saturating_mul(self.size),
-            limit: self.size,
-        }
-    }
-
-    pub(crate) fn answer<T>(self, items: Vec<T>, total: i64) -> Page<T> {
-        Page {
-            items,
-            total,
-            page: self.page,
-            size: self.size,
-        }
-    }
-}
-
-/// One page of a list: `{items, total, page, size}`.
+/// A contact as the API shows it, with the categories it belongs to.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
-pub(crate) struct Page<T> {
-    items: Vec<T>,
-    total: i64,
-    page: i64,
-    size: i64,
+pub struct Contact {
+    id: i64,
+    phone: String,
+    first_name: Option<String>,
+    last_name: Option<String>,
+    /// `None` until the number has been checked with the provider.
+    whatsapp_verified: Option<bool>,
+    whatsapp_verified_at: Option<DateTime<Utc>>,
+    category_ids: Vec<i64>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl From<campaign_store::contacts::Contact> for Contact {
+    fn from(contact: campaign_store::contacts::Contact) -> Contact {
+        Contact {
+            id: contact.id,
+            phone: contact.phone,
+            first_name: contact.first_name,
+            last_name: contact.last_name,
+            whatsapp_verified: contact.whatsapp_verified,
+            whatsapp_verified_at: contact.whatsapp_verified_at,
+            category_ids: contact.category_ids,
+            created_at: contact.created_at,
+            updated_at: contact.updated_at,
+        }
+    }
+}
+
+/// A bulk WhatsApp check accepted: the distinct contacts it will check.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+struct BulkVerifyAnswer {
+    accepted: u64,
+    /// The workflow doing the checks, when they run in one.
+    workflow_id: Option<String>,
 }
 
 /// A search term, trimmed; blank means no search.
@@ -101,10 +92,6 @@ struct ListQuery {
     search: Option<String>,
     /// Only contacts in this category.
     category_id: Option<i64>,
-    /// Page number, from 1 (default 1).
-    page: Option<i64>,
-    /// Items per page, 1 to 100 (default 20).
-    size: Option<i64>,
 }
 
 /// A contact's fields as a client writes them: the phone either in E.164 (`phone`) or as
@@ -151,7 +138,7 @@ struct ContactIds {
     tag = "contacts",
     operation_id = "list_contacts",
     security(("bearer" = [])),
-    params(ListQuery),
+    params(PageQuery, ListQuery),
     responses(
         (status = 200, description = "A page of contacts", body = Page<Contact>),
         (status = 401, description = "Missing or invalid access token", body = ErrorBody),
@@ -161,18 +148,16 @@ struct ContactIds {
 async fn list(
     _: AuthUser,
     State(context): State<ApiContext>,
+    ApiQuery(page): ApiQuery<PageQuery>,
     ApiQuery(query): ApiQuery<ListQuery>,
 ) -> ApiResult<ApiJson<Page<Contact>>> {
-    let paging = Paging::new(query.page, query.size)?;
+    let page = page.request()?;
     let filter = ContactFilter {
         search: search_term(query.search),
         category_id: query.category_id,
     };
-    let (contacts, total) = context
-        .store
-        .list_contacts(&filter, paging.window())
-        .await?;
-    Ok(ApiJson(paging.answer(contacts, total)))
+    let (contacts, total) = context.store.list_contacts(&filter, window(page)).await?;
+    Ok(ApiJson(Page::new(page, contacts, total)))
 }
 
 #[utoipa::path(
@@ -205,7 +190,7 @@ async fn create(
     };
     let category_ids = body.category_ids.unwrap_or_default();
     let contact = context.store.add_contact(&contact, &category_ids).await?;
-    Ok((StatusCode::CREATED, ApiJson(contact)))
+    Ok((StatusCode::CREATED, ApiJson(contact.into())))
 }
 
 #[utoipa::path(
@@ -226,7 +211,7 @@ async fn show(
     State(context): State<ApiContext>,
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<ApiJson<Contact>> {
-    Ok(ApiJson(context.store.contact(id).await?))
+    Ok(ApiJson(context.store.contact(id).await?.into()))
 }
 
 /// Changes the fields given and leaves the others; `category_ids` replaces the memberships.
@@ -259,7 +244,9 @@ async fn update(
         last_name: name(body.last_name),
         category_ids: body.category_ids,
     };
-    Ok(ApiJson(context.store.update_contact(id, changes).await?))
+    Ok(ApiJson(
+        context.store.update_contact(id, changes).await?.into(),
+    ))
 }
 
 #[utoipa::path(
@@ -324,7 +311,11 @@ async fn verify(
     let contact = context.store.contact(id).await?;
     let exists = number_exists(&context.provider, id, &contact.phone).await?;
     Ok(ApiJson(
-        context.store.set_whatsapp_verified(id, exists).await?,
+        context
+            .store
+            .set_whatsapp_verified(id, exists)
+            .await?
+            .into(),
     ))
 }
 
@@ -364,7 +355,7 @@ async fn verify_many(
     _: AuthUser,
     State(context): State<ApiContext>,
     ApiJson(body): ApiJson<ContactIds>,
-) -> ApiResult<(StatusCode, ApiJson<serde_json::Value>)> {
+) -> ApiResult<(StatusCode, ApiJson<BulkVerifyAnswer>)> {
     if body.contact_ids.len() > MAX_BULK_VERIFY {
         return Err(ApiError::Validation(format!(
             "at most {MAX_BULK_VERIFY} contacts per request"
@@ -374,7 +365,7 @@ async fn verify_many(
     let mut contact_ids = body.contact_ids;
     contact_ids.sort_unstable();
     contact_ids.dedup();
-    let accepted = contact_ids.len();
+    let accepted = contact_ids.len() as u64;
     let workflow_id = format!("verify-numbers-{}", uuid::Uuid::new_v4().simple());
     context
         .temporal
@@ -394,13 +385,15 @@ async fn verify_many(
         })?;
     Ok((
         StatusCode::ACCEPTED,
-        ApiJson(serde_json::json!({ "accepted": accepted, "workflow_id": workflow_id })),
+        ApiJson(BulkVerifyAnswer {
+            accepted,
+            workflow_id: Some(workflow_id),
+        }),
     ))
 }
 
 /// Contacts per page of an export: bounded memory whatever the size of the table.
 const EXPORT_PAGE: i64 = 1_000;
-const EXPORT_HEADER: &[u8] = b"phone,first_name,last_name,whatsapp_verified\n";
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -409,25 +402,6 @@ struct ExportQuery {
     search: Option<String>,
     /// Only contacts in this category.
     category_id: Option<i64>,
-}
-
-fn csv_rows(contacts: &[Contact]) -> Result<Bytes, csv::Error> {
-    let mut writer = csv::Writer::from_writer(Vec::new());
-    for contact in contacts {
-        let verified = match contact.whatsapp_verified {
-            Some(true) => "true",
-            Some(false) => "false",
-            None => "",
-        };
-        writer.write_record([
-            contact.phone.as_str(),
-            contact.first_name.as_deref().unwrap_or_default(),
-            contact.last_name.as_deref().unwrap_or_default(),
-            verified,
-        ])?;
-    }
-    let rows = writer.into_inner().map_err(|err| err.into_error())?;
-    Ok(Bytes::from(rows))
 }
 
 /// Streams the contacts as CSV, a keyset page at a time. The first page is read before
@@ -494,258 +468,11 @@ async fn export(
         .into_response())
 }
 
-/// Rows per multi-row INSERT: 100,000 rows take 200 statements.
-const IMPORT_BATCH: usize = 500;
-/// Bad lines reported one by one; beyond this only `failed` counts them, so a wrong file does not
-/// get an answer as large as itself.
-const MAX_REPORTED_ERRORS: usize = 1_000;
-
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 struct ImportQuery {
     /// A category to put every imported contact in.
     category_id: Option<i64>,
-}
-
-#[derive(Debug, Default, Serialize, utoipa::ToSchema)]
-struct ImportReport {
-    total: u64,
-    created: u64,
-    skipped: u64,
-    failed: u64,
-    errors: Vec<LineError>,
-}
-
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-struct LineError {
-    line: u64,
-    reason: String,
-}
-
-/// Where a record boundary scan stands. Mirrors how the `csv` crate reads quotes: only a quote
-/// opening a field starts a quoted field, and inside one `""` is a literal quote.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Scan {
-    FieldStart,
-    Unquoted,
-    Quoted,
-    /// A quote seen inside a quoted field: it closes the field unless another quote follows.
-    QuotedQuote,
-}
-
-/// Cuts a CSV byte stream into runs of whole records, so each run can be parsed as it arrives:
-/// the body is never held in memory beyond the record in progress.
-#[derive(Debug)]
-struct RecordSplitter {
-    pending: Vec<u8>,
-    scanned: usize,
-    state: Scan,
-}
-
-impl RecordSplitter {
-    fn new() -> RecordSplitter {
-        RecordSplitter {
-            pending: Vec::new(),
-            scanned: 0,
-            state: Scan::FieldStart,
-        }
-    }
-
-    /// Adds `chunk` and returns the whole records now available (possibly none).
-    fn push(&mut self, chunk: &[u8]) -> Vec<u8> {
-        self.pending.extend_from_slice(chunk);
-        let mut boundary = None;
-        for (index, &byte) in self.pending.iter().enumerate().skip(self.scanned) {
-            self.state = match (self.state, byte) {
-                (Scan::Quoted, b'"') => Scan::QuotedQuote,
-                (Scan::Quoted, _) => Scan::Quoted,
-                (Scan::FieldStart | Scan::QuotedQuote, b'"') => Scan::Quoted,
-                (_, b',') => Scan::FieldStart,
-                (_, b'\n') => {
-                    boundary = Some(index + 1);
-                    Scan::FieldStart
-                }
-                _ => Scan::Unquoted,
-            };
-        }
-        self.scanned = self.pending.len();
-        match boundary {
-            Some(end) => {
-                let rest = self.pending.split_off(end);
-                self.scanned -= end;
-                std::mem::replace(&mut self.pending, rest)
-            }
-            None => Vec::new(),
-        }
-    }
-
-    /// What is left once the stream ends: the last record when it has no final newline.
-    fn finish(self) -> Vec<u8> {
-        self.pending
-    }
-}
-
-/// Where the columns of the import file are.
-#[derive(Debug)]
-struct Columns {
-    phone: PhoneColumns,
-    first_name: Option<usize>,
-    last_name: Option<usize>,
-}
-
-#[derive(Debug)]
-enum PhoneColumns {
-    E164(usize),
-    Parts { country_code: usize, number: usize },
-}
-
-impl Columns {
-    fn from_header(header: &csv::ByteRecord) -> ApiResult<Columns> {
-        let names: Vec<String> = header
-            .iter()
-            .map(|name| String::from_utf8_lossy(name).trim().to_lowercase())
-            .collect();
-        let position = |wanted: &str| names.iter().position(|name| name == wanted);
-        let phone = match (
-            position("phone"),
-            position("country_code"),
-            position("phone_number"),
-        ) {
-            (Some(phone), _, _) => PhoneColumns::E164(phone),
-            (None, Some(country_code), Some(number)) => PhoneColumns::Parts {
-                country_code,
-                number,
-            },
-            _ => {
-                return Err(ApiError::Validation(
-                    "the CSV header must name a phone column, or country_code and phone_number"
-                        .to_owned(),
-                ));
-            }
-        };
-        Ok(Columns {
-            phone,
-            first_name: position("first_name"),
-            last_name: position("last_name"),
-        })
-    }
-
-    /// The contact of one data record, or why it cannot be imported.
-    fn contact(&self, record: &csv::ByteRecord) -> Result<NewContact, String> {
-        let field = |index: usize| {
-            std::str::from_utf8(record.get(index).unwrap_or_default())
-                .map_err(|_| "not valid UTF-8".to_owned())
-        };
-        let phone = match self.phone {
-            PhoneColumns::E164(index) => PhoneNumber::parse(field(index)?),
-            PhoneColumns::Parts {
-                country_code,
-                number,
-            } => PhoneNumber::from_parts(field(country_code)?, field(number)?),
-        }
-        .map_err(|err| err.to_string())?;
-        let name = |column: Option<usize>| {
-            column
-                .map(field)
-                .transpose()
-                .map(|value| name(value.map(str::to_owned)))
-        };
-        Ok(NewContact {
-            phone,
-            first_name: name(self.first_name)?,
-            last_name: name(self.last_name)?,
-        })
-    }
-}
-
-fn newlines(bytes: &[u8]) -> u64 {
-    bytes.iter().filter(|&&byte| byte == b'\n').count() as u64
-}
-
-/// An import in progress: parses runs of whole records and inserts them a batch at a time.
-struct Importer<'a> {
-    store: &'a Store,
-    category_id: Option<i64>,
-    columns: Option<Columns>,
-    /// Lines of the file before the current run, to number records from 1 at the header.
-    lines_before: u64,
-    batch: Vec<NewContact>,
-    report: ImportReport,
-}
-
-impl Importer<'_> {
-    async fn feed(&mut self, run: &[u8]) -> ApiResult<()> {
-        // A byte order mark can only open the file, which is when no line has been read yet.
-        let run = match self.lines_before {
-            0 => run.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(run),
-            _ => run,
-        };
-        let mut reader = csv::ReaderBuilder::new()
-            .has_headers(false)
-            .flexible(true)
-            .trim(csv::Trim::All)
-            .from_reader(run);
-        let mut record = csv::ByteRecord::new();
-        let (mut line, mut counted) = (self.lines_before + 1, 0);
-        while reader
-            .read_byte_record(&mut record)
-            .map_err(|err| ApiError::BadRequest(format!("unreadable CSV: {err}")))?
-        {
-            // The reader's position is where the previous record ended, before the rest of its
-            // line terminator and any blank lines: skip those to find the record's first line.
-            let after_previous = record.position().map_or(0, |p| p.byte() as usize);
-            let start = after_previous
-                + run[after_previous..]
-                    .iter()
-                    .take_while(|&&byte| matches!(byte, b'\r' | b'\n'))
-                    .count();
-            line += newlines(&run[counted..start]);
-            counted = start;
-            match &self.columns {
-                None => self.columns = Some(Columns::from_header(&record)?),
-                Some(columns) => {
-                    self.report.total += 1;
-                    match columns.contact(&record) {
-                        Ok(contact) => self.batch.push(contact),
-                        Err(reason) => self.fail(line, reason),
-                    }
-                }
-            }
-        }
-        self.lines_before += newlines(run);
-        while self.batch.len() >= IMPORT_BATCH {
-            let batch: Vec<NewContact> = self.batch.drain(..IMPORT_BATCH).collect();
-            self.insert(&batch).await?;
-        }
-        Ok(())
-    }
-
-    fn fail(&mut self, line: u64, reason: String) {
-        self.report.failed += 1;
-        if self.report.errors.len() < MAX_REPORTED_ERRORS {
-            self.report.errors.push(LineError { line, reason });
-        }
-    }
-
-    async fn insert(&mut self, batch: &[NewContact]) -> ApiResult<()> {
-        let created = self.store.import_contacts(batch, self.category_id).await?;
-        self.report.created += created;
-        self.report.skipped += batch.len() as u64 - created;
-        Ok(())
-    }
-
-    async fn finish(mut self) -> ApiResult<ImportReport> {
-        if self.columns.is_none() {
-            return Err(ApiError::Validation(
-                "the CSV file is empty: it needs a header row".to_owned(),
-            ));
-        }
-        let batch = std::mem::take(&mut self.batch);
-        if !batch.is_empty() {
-            self.insert(&batch).await?;
-        }
-        Ok(self.report)
-    }
 }
 
 /// Imports a CSV file as it streams in, a batch of rows per INSERT. Duplicate phones (already
@@ -793,14 +520,7 @@ async fn import(
     if let Some(category_id) = query.category_id {
         context.store.category(category_id).await?;
     }
-    let mut importer = Importer {
-        store: &context.store,
-        category_id: query.category_id,
-        columns: None,
-        lines_before: 0,
-        batch: Vec::new(),
-        report: ImportReport::default(),
-    };
+    let mut importer = Importer::new(&context.store, query.category_id);
     let mut splitter = RecordSplitter::new();
     let mut received = 0_usize;
     let mut chunks = body.into_data_stream();

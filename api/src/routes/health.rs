@@ -2,12 +2,32 @@
 //! balancer stops sending traffic an instance cannot serve.
 
 use crate::context::ApiContext;
-use axum::Json;
+use crate::error::ApiJson;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::IntoResponse;
+use serde::Serialize;
 use std::time::Duration;
 use temporalio_common::protos::grpc::health::v1::HealthCheckRequest;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub fn routes() -> OpenApiRouter<ApiContext> {
+    OpenApiRouter::new().routes(routes!(health))
+}
+
+/// `GET /health`.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+struct HealthReport {
+    /// `ok`, or `degraded` (answered with 503) when a dependency is down.
+    #[schema(value_type = String, example = "ok")]
+    status: &'static str,
+    /// `up` or `down`.
+    #[schema(value_type = String, example = "up")]
+    database: &'static str,
+    /// `up` or `down`.
+    #[schema(value_type = String, example = "up")]
+    temporal: &'static str,
+}
 
 /// A dependency that takes longer than this to answer counts as down.
 const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
@@ -18,11 +38,11 @@ const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
     tag = "health",
     operation_id = "health",
     responses(
-        (status = 200, description = "The database and Temporal are up", body = crate::openapi::HealthReport),
-        (status = 503, description = "A dependency is down (`status` is `degraded`)", body = crate::openapi::HealthReport),
+        (status = 200, description = "The database and Temporal are up", body = HealthReport),
+        (status = 503, description = "A dependency is down (`status` is `degraded`)", body = HealthReport),
     )
 )]
-pub async fn health(State(context): State<ApiContext>) -> impl IntoResponse {
+async fn health(State(context): State<ApiContext>) -> (StatusCode, ApiJson<HealthReport>) {
     let database = async {
         tokio::time::timeout(PROBE_TIMEOUT, context.store.ping())
             .await
@@ -45,10 +65,10 @@ pub async fn health(State(context): State<ApiContext>) -> impl IntoResponse {
     } else {
         StatusCode::SERVICE_UNAVAILABLE
     };
-    let body = serde_json::json!({
-        "status": if healthy { "ok" } else { "degraded" },
-        "database": up(database_up),
-        "temporal": up(temporal_up),
-    });
-    (status, Json(body))
+    let report = HealthReport {
+        status: if healthy { "ok" } else { "degraded" },
+        database: up(database_up),
+        temporal: up(temporal_up),
+    };
+    (status, ApiJson(report))
 }

@@ -2,38 +2,127 @@
 
 use crate::auth::AuthUser;
 use crate::context::ApiContext;
-use crate::error::{ApiJson, ApiQuery, ApiResult};
-use crate::openapi::ErrorBody;
-use crate::routes::campaigns::page_request;
-use axum::Router;
+use crate::error::{ApiJson, ApiQuery, ApiResult, ErrorBody};
+use crate::pagination::{Page, PageQuery};
 use axum::extract::State;
-use axum::routing::get;
 use campaign_domain::{MessageStatus, MessageType};
-use campaign_store::campaigns_api::Page;
-use campaign_store::reporting::{MessageFilter, MessageListItem, MessageStats};
-use serde::Deserialize;
+use campaign_store::reporting::MessageFilter;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::openapi::{Object, ObjectBuilder, Type};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn routes() -> Router<ApiContext> {
-    Router::new()
-        .route("/messages", get(list))
-        .route("/messages/stats", get(stats))
+pub fn routes() -> OpenApiRouter<ApiContext> {
+    OpenApiRouter::new()
+        .routes(routes!(list))
+        .routes(routes!(stats))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 struct ListQuery {
-    /// Page number, from 1 (default 1).
-    page: Option<u32>,
-    /// Items per page, 1 to 100 (default 20).
-    size: Option<u32>,
     /// Only messages of this campaign.
     campaign_id: Option<i64>,
     /// Only messages to this contact.
     contact_id: Option<i64>,
-    #[param(schema_with = crate::openapi::message_status_schema)]
+    #[param(schema_with = message_status_schema)]
     status: Option<MessageStatus>,
-    #[param(schema_with = crate::openapi::message_type_schema)]
+    #[param(schema_with = message_type_schema)]
     message_type: Option<MessageType>,
+}
+
+/// A string restricted to `values`, for query parameters whose type lives in the domain crate.
+fn string_enum(values: &[&str]) -> Object {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .enum_values(Some(values.iter().copied()))
+        .build()
+}
+
+fn message_status_schema() -> Object {
+    string_enum(&["pending", "sent", "delivered", "read", "failed"])
+}
+
+fn message_type_schema() -> Object {
+    string_enum(&["message_1", "message_2"])
+}
+
+/// One message as the API lists it, with its recipient's phone.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct MessageListItem {
+    id: i64,
+    campaign_id: i64,
+    contact_id: i64,
+    phone: String,
+    message_type: String,
+    content: String,
+    status: String,
+    provider_message_id: Option<String>,
+    attempts: i32,
+    error: Option<String>,
+    created_at: DateTime<Utc>,
+    sent_at: Option<DateTime<Utc>>,
+    delivered_at: Option<DateTime<Utc>>,
+    read_at: Option<DateTime<Utc>>,
+    failed_at: Option<DateTime<Utc>>,
+}
+
+impl From<campaign_store::reporting::MessageListItem> for MessageListItem {
+    fn from(message: campaign_store::reporting::MessageListItem) -> MessageListItem {
+        MessageListItem {
+            id: message.id,
+            campaign_id: message.campaign_id,
+            contact_id: message.contact_id,
+            phone: message.phone,
+            message_type: message.message_type.to_string(),
+            content: message.content,
+            status: message.status.to_string(),
+            provider_message_id: message.provider_message_id,
+            attempts: message.attempts,
+            error: message.error,
+            created_at: message.created_at,
+            sent_at: message.sent_at,
+            delivered_at: message.delivered_at,
+            read_at: message.read_at,
+            failed_at: message.failed_at,
+        }
+    }
+}
+
+/// Messages by current status (each message counted once, so the five add up to `total`) and
+/// rates in percent, two decimals:
+/// - `success_rate`: accepted by the provider (`sent`, `delivered` or `read`) among messages
+///   with an outcome (pending ones are still being tried);
+/// - `delivery_rate`: `delivered` or `read` among accepted ones (a read message was delivered);
+/// - `read_rate`: `read` among accepted ones.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct MessageStats {
+    total: i64,
+    sent: i64,
+    delivered: i64,
+    read: i64,
+    failed: i64,
+    pending: i64,
+    success_rate: f64,
+    delivery_rate: f64,
+    read_rate: f64,
+}
+
+impl From<campaign_store::reporting::MessageStats> for MessageStats {
+    fn from(stats: campaign_store::reporting::MessageStats) -> MessageStats {
+        MessageStats {
+            total: stats.total,
+            sent: stats.sent,
+            delivered: stats.delivered,
+            read: stats.read,
+            failed: stats.failed,
+            pending: stats.pending,
+            success_rate: stats.success_rate,
+            delivery_rate: stats.delivery_rate,
+            read_rate: stats.read_rate,
+        }
+    }
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -50,7 +139,7 @@ struct StatsQuery {
     tag = "messages",
     operation_id = "list_messages",
     security(("bearer" = [])),
-    params(ListQuery),
+    params(PageQuery, ListQuery),
     responses(
         (status = 200, description = "A page of messages, newest first", body = Page<MessageListItem>),
         (status = 401, description = "Missing or invalid access token", body = ErrorBody),
@@ -60,16 +149,19 @@ struct StatsQuery {
 async fn list(
     State(context): State<ApiContext>,
     _user: AuthUser,
+    ApiQuery(page): ApiQuery<PageQuery>,
     ApiQuery(query): ApiQuery<ListQuery>,
 ) -> ApiResult<ApiJson<Page<MessageListItem>>> {
-    let page = page_request(query.page, query.size)?;
+    let page = page.request()?;
     let filter = MessageFilter {
         campaign_id: query.campaign_id,
         contact_id: query.contact_id,
         status: query.status,
         message_type: query.message_type,
     };
-    Ok(ApiJson(context.store.list_messages(filter, page).await?))
+    Ok(ApiJson(
+        context.store.list_messages(filter, page).await?.into(),
+    ))
 }
 
 #[utoipa::path(
@@ -91,6 +183,6 @@ async fn stats(
     ApiQuery(query): ApiQuery<StatsQuery>,
 ) -> ApiResult<ApiJson<MessageStats>> {
     Ok(ApiJson(
-        context.store.message_stats(query.campaign_id).await?,
+        context.store.message_stats(query.campaign_id).await?.into(),
     ))
 }

@@ -3,17 +3,16 @@
 
 use crate::auth::AuthUser;
 use crate::context::ApiContext;
-use crate::error::{ApiJson, ApiResult};
-use crate::openapi::ErrorBody;
-use axum::Router;
+use crate::error::{ApiJson, ApiResult, ErrorBody};
 use axum::extract::State;
-use axum::routing::get;
 use campaign_store::reporting::percent;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn routes() -> Router<ApiContext> {
-    Router::new().route("/monitoring/daily", get(daily))
+pub fn routes() -> OpenApiRouter<ApiContext> {
+    OpenApiRouter::new().routes(routes!(daily))
 }
 
 /// How close today's sends are to the daily limit (R14).

@@ -1,21 +1,22 @@
 //! `/users`: user administration, `super_admin` only (the [`SuperAdmin`] extractor answers 403
 //! to anyone else).
 
-use crate::auth::{ROLE_ADMIN, ROLE_SUPER_ADMIN, SuperAdmin, hash_password, validate_password};
+use crate::auth::{
+    ROLE_ADMIN, ROLE_SUPER_ADMIN, SuperAdmin, User, hash_password, validate_password,
+};
 use crate::context::ApiContext;
-use crate::error::{ApiError, ApiJson, ApiPath, ApiResult};
-use crate::openapi::ErrorBody;
-use axum::Router;
+use crate::error::{ApiError, ApiJson, ApiPath, ApiResult, ErrorBody};
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::get;
-use campaign_store::users::{User, UserChanges};
+use campaign_store::users::UserChanges;
 use serde::Deserialize;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn routes() -> Router<ApiContext> {
-    Router::new()
-        .route("/users", get(list).post(create))
-        .route("/users/{id}", get(show).put(update).delete(remove))
+pub fn routes() -> OpenApiRouter<ApiContext> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(show, update, remove))
 }
 
 // No `Debug` on request bodies carrying a password: it must not reach a log by accident.
@@ -72,7 +73,8 @@ fn valid_role(role: &str) -> ApiResult<String> {
     )
 )]
 async fn list(_: SuperAdmin, State(context): State<ApiContext>) -> ApiResult<ApiJson<Vec<User>>> {
-    Ok(ApiJson(context.store.list_users().await?))
+    let users = context.store.list_users().await?;
+    Ok(ApiJson(users.into_iter().map(User::from).collect()))
 }
 
 #[utoipa::path(
@@ -104,7 +106,7 @@ async fn create(
         .store
         .create_user(&email, &hash, new.full_name.as_deref(), &role)
         .await?;
-    Ok((StatusCode::CREATED, ApiJson(user)))
+    Ok((StatusCode::CREATED, ApiJson(user.into())))
 }
 
 #[utoipa::path(
@@ -126,7 +128,7 @@ async fn show(
     State(context): State<ApiContext>,
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<ApiJson<User>> {
-    Ok(ApiJson(context.store.user(id).await?))
+    Ok(ApiJson(context.store.user(id).await?.into()))
 }
 
 #[utoipa::path(
@@ -175,7 +177,9 @@ async fn update(
         is_active: update.is_active,
         password_hash,
     };
-    Ok(ApiJson(context.store.update_user(id, changes).await?))
+    Ok(ApiJson(
+        context.store.update_user(id, changes).await?.into(),
+    ))
 }
 
 #[utoipa::path(

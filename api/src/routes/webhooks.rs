@@ -8,31 +8,32 @@
 //! forward). The secret is compared in constant time, before the body is even parsed.
 
 use crate::context::ApiContext;
-use crate::error::{ApiError, ApiQuery, ApiResult};
-use crate::openapi::{ErrorBody, WebhookAnswer};
-use axum::Router;
+use crate::error::{ApiError, ApiJson, ApiQuery, ApiResult, ErrorBody};
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
 use axum::http::{HeaderMap, StatusCode};
-use axum::routing::post;
 use campaign_domain::{
     InteractionType, JourneyWorkflowId, MessageReference, MessageStatus, MessageType, PhoneNumber,
 };
+use campaign_provider::webhook::{
+    DeliveryStatus, InboundMessage, MalformedEvent, StatusUpdate, WebhookDelivery, WebhookEvent,
+};
 use campaign_store::NewInteraction;
 use campaign_workflows::{ContactJourney, Interaction};
-use chrono::{DateTime, TimeZone, Utc};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 use subtle::ConstantTimeEq;
 use temporalio_client::WorkflowSignalOptions;
 use temporalio_client::errors::WorkflowInteractionError;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 /// Header carrying the shared secret (the query parameter `token` is accepted too).
 pub const SECRET_HEADER: &str = "x-webhook-secret";
 
-pub fn routes() -> Router<ApiContext> {
-    Router::new().route("/webhooks/wassenger", post(receive))
+pub fn routes() -> OpenApiRouter<ApiContext> {
+    OpenApiRouter::new().routes(routes!(receive))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -40,6 +41,15 @@ pub fn routes() -> Router<ApiContext> {
 struct SecretQuery {
     /// The shared webhook secret, when the `x-webhook-secret` header is not used.
     token: Option<String>,
+}
+
+/// What the bridge did with a provider event.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+struct WebhookAnswer {
+    /// `signalled`, `recorded_late`, `recorded_without_journey`, `status_updated`,
+    /// `status_unchanged` or `ignored`.
+    #[schema(value_type = String, example = "signalled")]
+    status: &'static str,
 }
 
 /// What the bridge did with an event, echoed in the answer for operators reading logs.
@@ -92,7 +102,7 @@ async fn receive(
     headers: HeaderMap,
     ApiQuery(query): ApiQuery<SecretQuery>,
     body: Result<Bytes, BytesRejection>,
-) -> ApiResult<axum::Json<Value>> {
+) -> ApiResult<ApiJson<WebhookAnswer>> {
     let presented = headers
         .get(SECRET_HEADER)
         .map(|value| value.as_bytes().to_vec())
@@ -105,73 +115,32 @@ async fn receive(
         StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge,
         _ => ApiError::BadRequest(rejection.body_text()),
     })?;
-    let event: Value = serde_json::from_slice(&body)
-        .map_err(|err| ApiError::BadRequest(format!("malformed webhook body: {err}")))?;
-    let name = event
-        .get("event")
-        .and_then(Value::as_str)
-        .ok_or_else(|| ApiError::BadRequest("webhook body has no `event`".to_owned()))?;
+    let delivery = WebhookDelivery::parse(&body).map_err(malformed)?;
+    // Unknown names share one label, so a caller cannot create unbounded series.
     context
         .metrics
         .webhook_events
-        .with_label_values(&[known_event(name)])
+        .with_label_values(&[delivery.kind().name().unwrap_or("other")])
         .inc();
-    let handled = match name {
-        "message:in:new" | "message:reaction" => {
-            interaction(&context, inbound(&event, name)?).await?
+    let handled = match delivery.event().map_err(malformed)? {
+        WebhookEvent::Message(message) => {
+            let interaction_type =
+                InteractionType::from_provider_type(message.message_type.as_deref().unwrap_or(""));
+            interaction(&context, inbound(message, interaction_type)?).await?
         }
-        "message:out:ack" | "message:update" => {
-            let (provider_id, status) = acknowledgement(&event)?;
-            match status {
-                Some(status) => move_status(&context, &event, &provider_id, status).await?,
-                None => Handled::Ignored,
-            }
+        WebhookEvent::Reaction(reaction) => {
+            interaction(&context, inbound(reaction, InteractionType::Emoji)?).await?
         }
-        "message:out:failed" => {
-            let provider_id = message_id(data(&event)?)?;
-            move_status(&context, &event, &provider_id, MessageStatus::Failed).await?
-        }
-        _ => Handled::Ignored,
+        WebhookEvent::Status(update) => move_status(&context, update).await?,
+        WebhookEvent::Ignored => Handled::Ignored,
     };
-    Ok(axum::Json(json!({ "status": handled.as_str() })))
+    Ok(ApiJson(WebhookAnswer {
+        status: handled.as_str(),
+    }))
 }
 
-/// Event names as metric labels: unknown ones share one label so a caller cannot create
-/// unbounded series.
-fn known_event(name: &str) -> &'static str {
-    match name {
-        "message:in:new" => "message:in:new",
-        "message:reaction" => "message:reaction",
-        "message:out:ack" => "message:out:ack",
-        "message:update" => "message:update",
-        "message:out:failed" => "message:out:failed",
-        _ => "other",
-    }
-}
-
-fn data(event: &Value) -> ApiResult<&Value> {
-    event
-        .get("data")
-        .filter(|data| data.is_object())
-        .ok_or_else(|| ApiError::BadRequest("webhook body has no `data` object".to_owned()))
-}
-
-/// Longest provider message id accepted: Wassenger's are 24 characters, WhatsApp's about 30; the
-/// unique index on them refuses much longer keys anyway.
-const MAX_MESSAGE_ID_LEN: usize = 256;
-
-fn message_id(data: &Value) -> ApiResult<String> {
-    let id = data
-        .get("id")
-        .and_then(Value::as_str)
-        .filter(|id| !id.is_empty())
-        .ok_or_else(|| ApiError::BadRequest("webhook data has no message `id`".to_owned()))?;
-    if id.len() > MAX_MESSAGE_ID_LEN || id.chars().any(char::is_control) {
-        return Err(ApiError::BadRequest(format!(
-            "message `id` must be at most {MAX_MESSAGE_ID_LEN} printable characters"
-        )));
-    }
-    Ok(id.to_owned())
+fn malformed(err: MalformedEvent) -> ApiError {
+    ApiError::BadRequest(err.to_string())
 }
 
 /// A phone as Wassenger writes it (with or without `+`), in E.164 with `+`.
@@ -181,7 +150,7 @@ fn phone(raw: &str) -> ApiResult<PhoneNumber> {
         .map_err(|err| ApiError::BadRequest(format!("invalid phone {raw:?}: {err}")))
 }
 
-/// An inbound message or reaction, parsed.
+/// An inbound message or reaction, as the engine records it.
 struct Inbound {
     provider_message_id: String,
     phone: PhoneNumber,
@@ -192,75 +161,19 @@ struct Inbound {
     quoted: Option<(i64, i64)>,
 }
 
-fn inbound(event: &Value, name: &str) -> ApiResult<Inbound> {
-    let data = data(event)?;
-    let from = data
-        .get("fromNumber")
-        .and_then(Value::as_str)
-        .ok_or_else(|| ApiError::BadRequest("inbound message has no `fromNumber`".to_owned()))?;
-    let interaction_type = if name == "message:reaction" {
-        InteractionType::Emoji
-    } else {
-        InteractionType::from_provider_type(data.get("type").and_then(Value::as_str).unwrap_or(""))
-    };
-    let received_at = message_time(event)?;
-    let quoted = data
-        .get("quoted")
-        .and_then(|quoted| quoted.get("reference"))
-        .and_then(Value::as_str)
-        .and_then(message_1_reference);
+fn inbound(message: InboundMessage, interaction_type: InteractionType) -> ApiResult<Inbound> {
     Ok(Inbound {
-        provider_message_id: message_id(data)?,
-        phone: phone(from)?,
+        phone: phone(&message.from_number)?,
+        provider_message_id: message.id,
         interaction_type,
         // Postgres text cannot hold NUL; nothing a person typed is lost by dropping it.
-        content: data
-            .get("body")
-            .and_then(Value::as_str)
-            .map(|body| body.replace('\0', "")),
-        received_at,
-        quoted,
+        content: message.body.map(|body| body.replace('\0', "")),
+        received_at: message.sent_at,
+        quoted: message
+            .quoted_reference
+            .as_deref()
+            .and_then(message_1_reference),
     })
-}
-
-/// Event times accepted: none before this (Unix seconds of 2000-01-01) ...
-const EARLIEST_EVENT_SECS: i64 = 946_684_800;
-/// ... nor further in the future than this, for clocks slightly ahead.
-const MAX_CLOCK_SKEW_SECS: i64 = 24 * 3600;
-
-/// When a person sent what an inbound event reports: the message's `timestamp`, else the
-/// event's `created`, else now.
-fn message_time(event: &Value) -> ApiResult<DateTime<Utc>> {
-    plausible_time(
-        event
-            .get("data")
-            .and_then(|data| data.get("timestamp"))
-            .and_then(Value::as_i64)
-            .or_else(|| event.get("created").and_then(Value::as_i64)),
-    )
-}
-
-/// When an ack happened: the event's `created` (the message's own `timestamp` is when it was
-/// sent), else now.
-fn ack_time(event: &Value) -> ApiResult<DateTime<Utc>> {
-    plausible_time(event.get("created").and_then(Value::as_i64))
-}
-
-/// Unix seconds as a time, now when absent; a time no provider could have stamped is a
-/// malformed body.
-fn plausible_time(stamped: Option<i64>) -> ApiResult<DateTime<Utc>> {
-    let Some(secs) = stamped else {
-        return Ok(Utc::now());
-    };
-    let latest = Utc::now().timestamp() + MAX_CLOCK_SKEW_SECS;
-    if !(EARLIEST_EVENT_SECS..=latest).contains(&secs) {
-        return Err(ApiError::BadRequest(format!(
-            "event time {secs} is not a plausible Unix time"
-        )));
-    }
-    Utc.timestamp_opt(secs, 0)
-        .single()
-        .ok_or_else(|| ApiError::BadRequest(format!("event time {secs} is invalid")))
 }
 
 /// The journey a quoted reference names, when it is a Message 1 (replies quote Message 1).
@@ -346,48 +259,30 @@ fn record(inbound: &Inbound, campaign_id: Option<i64>, contact_id: Option<i64>) 
     }
 }
 
-/// The message and its new status from an ack event; `None` for acks that mean nothing new
-/// (e.g. `pending`).
-fn acknowledgement(event: &Value) -> ApiResult<(String, Option<MessageStatus>)> {
-    let data = data(event)?;
-    let ack = event
-        .get("ack")
-        .or_else(|| data.get("ack"))
-        .and_then(Value::as_str)
-        .unwrap_or("");
-    let status = match ack {
-        "sent" | "server" => Some(MessageStatus::Sent),
-        "delivered" | "device" => Some(MessageStatus::Delivered),
-        "read" | "played" => Some(MessageStatus::Read),
-        "failed" | "error" => Some(MessageStatus::Failed),
-        _ => None,
-    };
-    Ok((message_id(data)?, status))
-}
-
 /// Moves a message forward (R7) and its campaign's delivered / read / failed counters with it.
 ///
 /// The provider may acknowledge a message before the send activity has written the id it got
 /// back: an ack for one of our messages (its `reference` says so) whose id is not recorded yet
 /// answers 503, and the provider's redelivery finds it.
-async fn move_status(
-    context: &ApiContext,
-    event: &Value,
-    provider_message_id: &str,
-    status: MessageStatus,
-) -> ApiResult<Handled> {
+async fn move_status(context: &ApiContext, update: StatusUpdate) -> ApiResult<Handled> {
+    let status = match update.status {
+        DeliveryStatus::Sent => MessageStatus::Sent,
+        DeliveryStatus::Delivered => MessageStatus::Delivered,
+        DeliveryStatus::Read => MessageStatus::Read,
+        DeliveryStatus::Failed => MessageStatus::Failed,
+    };
     let moved = context
         .store
-        .advance_message_status_at(provider_message_id, status, ack_time(event)?)
+        .advance_message_status_at(&update.message_id, status, update.at)
         .await?;
     if moved {
         return Ok(Handled::StatusMoved);
     }
-    let ours = data(event)?
-        .get("reference")
-        .and_then(Value::as_str)
+    let ours = update
+        .reference
+        .as_deref()
         .is_some_and(MessageReference::is_engine_reference);
-    if ours && !context.store.message_recorded(provider_message_id).await? {
+    if ours && !context.store.message_recorded(&update.message_id).await? {
         return Err(ApiError::Unavailable("the acknowledged message's record"));
     }
     Ok(Handled::StatusUnchanged)

@@ -49,11 +49,14 @@ pub struct Rig {
     postgres: OwnPostgres,
     stop_supervisor: watch::Sender<bool>,
     worker_kills: usize,
+    /// Released last, once every process is gone.
+    _alone: tokio::sync::RwLockWriteGuard<'static, ()>,
 }
 
 impl Rig {
     /// Starts Postgres, Temporal, the provider, the workers and the API, and waits for the API.
     pub async fn start(size: ChaosSize) -> anyhow::Result<Rig> {
+        let alone = crate::isolation::alone().await;
         let started = Instant::now();
         let log_dir = std::env::temp_dir().join(format!(
             "chaos-logs-{}",
@@ -106,6 +109,7 @@ impl Rig {
             postgres,
             stop_supervisor,
             worker_kills: 0,
+            _alone: alone,
         };
         rig.wait_for_api().await?;
         Ok(rig)

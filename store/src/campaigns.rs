@@ -1,0 +1,666 @@
+//! Campaigns through their lifecycle (`draft → running → completed | failed | cancelled`): drafts
+//! the API creates, edits and deletes, the launch, retry and relaunch that start a run, the
+//! completion or cancellation that ends one, and the reads of a campaign and its contacts.
+//!
+//! Each write checks the campaign's status under its row lock in the same transaction as the
+//! change, so an edit racing a launch either lands before it or is refused (a running campaign
+//! never changes under its workflow), and a launch or retry stays invisible until its workflow
+//! has started ([`PendingStart`]).
+
+use super::{Store, StoreError};
+use crate::ledger;
+use crate::page::{Page, PageRequest};
+use campaign_domain::{
+    CampaignSettings, CampaignState, CampaignWorkflowId, JourneyState, MessageStatus,
+    SettingsOverrides, Template,
+};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use sqlx::{PgExecutor, Postgres, Transaction};
+
+/// A launch or retry decided in the database but not yet visible. Its transaction holds the
+/// campaign row's lock and commits only once the campaign workflow has started, so a Temporal
+/// outage leaves the campaign exactly as it was (dropping this rolls back).
+pub struct PendingStart {
+    tx: Transaction<'static, Postgres>,
+    pub campaign_id: i64,
+    /// Journeys the run starts: the audience at launch, the failed ones on retry.
+    pub journeys: i64,
+    pub settings: CampaignSettings,
+    pub started_at: DateTime<Utc>,
+}
+
+impl PendingStart {
+    /// Makes the launch or retry visible, once its workflow is running.
+    pub async fn commit(self) -> Result<(), StoreError> {
+        self.tx.commit().await?;
+        Ok(())
+    }
+}
+
+impl std::fmt::Debug for PendingStart {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PendingStart")
+            .field("campaign_id", &self.campaign_id)
+            .field("journeys", &self.journeys)
+            .field("started_at", &self.started_at)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What [`Store::launch_campaign`] did.
+#[derive(Debug)]
+pub enum LaunchOutcome {
+    Launched(Box<PendingStart>),
+    NotFound,
+    NotDraft { status: CampaignState },
+    InvalidSettings { reason: String },
+    NoContacts,
+    QuotaExceeded { remaining: i64, needed: i64 },
+}
+
+/// What [`Store::requeue_failed`] did.
+#[derive(Debug)]
+pub enum RetryOutcome {
+    Requeued(Box<PendingStart>),
+    NotFound,
+    NotFinished { status: CampaignState },
+    NothingToRetry,
+}
+
+/// What [`Store::relaunch_campaign`] did.
+#[derive(Debug)]
+pub enum RelaunchOutcome {
+    /// The copy `campaign_id` and its launch (which commits or rolls back the copy with it).
+    Copied {
+        campaign_id: i64,
+        launch: LaunchOutcome,
+    },
+    NotFound,
+    NotFinished {
+        status: CampaignState,
+    },
+    /// The campaign was relaunched before, as `campaign_id`: relaunch that one to run again.
+    AlreadyRelaunched {
+        campaign_id: i64,
+    },
+}
+
+/// A campaign as the API shows it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CampaignRecord {
+    pub id: i64,
+    pub name: String,
+    pub message_1: String,
+    pub message_2: String,
+    /// The operator's overrides while a draft; the full snapshot once launched (R16).
+    pub settings: serde_json::Value,
+    pub status: CampaignState,
+    pub workflow_id: Option<String>,
+    pub category_ids: Vec<i64>,
+    pub total_contacts: i32,
+    pub final_stats: Option<serde_json::Value>,
+    pub created_by: Option<i64>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub completed_at: Option<DateTime<Utc>>,
+}
+
+/// A new draft: texts already parsed (R18), settings already validated by the caller.
+#[derive(Debug, Clone)]
+pub struct NewCampaign<'a> {
+    pub name: &'a str,
+    pub message_1: &'a Template,
+    pub message_2: &'a Template,
+    pub category_ids: &'a [i64],
+    pub settings: &'a serde_json::Value,
+    pub created_by: Option<i64>,
+}
+
+/// Changes to a draft; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct CampaignChanges {
+    pub name: Option<String>,
+    pub message_1: Option<Template>,
+    pub message_2: Option<Template>,
+    pub category_ids: Option<Vec<i64>>,
+    pub settings: Option<serde_json::Value>,
+}
+
+/// What a draft write did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DraftWrite {
+    Saved(Box<CampaignRecord>),
+    NotFound,
+    /// Only drafts change; the campaign is in `status`.
+    NotDraft {
+        status: CampaignState,
+    },
+    /// These category ids do not exist; nothing was written.
+    UnknownCategories(Vec<i64>),
+}
+
+/// What deleting a draft did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DraftDelete {
+    Deleted,
+    NotFound,
+    NotDraft { status: CampaignState },
+}
+
+/// One contact of a campaign and where its journey stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CampaignContact {
+    pub contact_id: i64,
+    pub phone: String,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub state: JourneyState,
+    pub failure_reason: Option<String>,
+    pub message_1_status: Option<MessageStatus>,
+    pub message_2_status: Option<MessageStatus>,
+    pub message_1_sent_at: Option<DateTime<Utc>>,
+    pub first_interaction_at: Option<DateTime<Utc>>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Store {
+    /// Creates a draft campaign aimed at `category_ids`, refusing unknown categories.
+    pub async fn create_campaign(&self, new: NewCampaign<'_>) -> Result<DraftWrite, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let unknown = unknown_categories(&mut tx, new.category_ids).await?;
+        if !unknown.is_empty() {
+            return Ok(DraftWrite::UnknownCategories(unknown));
+        }
+        let id = sqlx::query_scalar!(
+            "INSERT INTO campaigns (name, message_1, message_2, settings, created_by) \
+             VALUES ($1, $2, $3, $4, $5) RETURNING id",
+            new.name,
+            new.message_1.as_str(),
+            new.message_2.as_str(),
+            new.settings as _,
+            new.created_by,
+        )
+        .fetch_one(&mut *tx)
+        .await?;
+        link_categories(&mut tx, id, new.category_ids).await?;
+        let record = fetch_campaign(&mut *tx, id)
+            .await?
+            .ok_or(StoreError::NotFound("campaign"))?;
+        tx.commit().await?;
+        Ok(DraftWrite::Saved(Box::new(record)))
+    }
+
+    /// Applies `changes` to a draft; any other status is refused and nothing changes.
+    pub async fn update_draft_campaign(
+        &self,
+        id: i64,
+        changes: CampaignChanges,
+    ) -> Result<DraftWrite, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        match status_for_update(&mut tx, id).await? {
+            None => return Ok(DraftWrite::NotFound),
+            Some(CampaignState::Draft) => {}
+            Some(status) => return Ok(DraftWrite::NotDraft { status }),
+        }
+        if let Some(category_ids) = &changes.category_ids {
+            let unknown = unknown_categories(&mut tx, category_ids).await?;
+            if !unknown.is_empty() {
+                return Ok(DraftWrite::UnknownCategories(unknown));
+            }
+            sqlx::query!("DELETE FROM campaign_categories WHERE campaign_id = $1", id)
+                .execute(&mut *tx)
+                .await?;
+            link_categories(&mut tx, id, category_ids).await?;
+        }
+        sqlx::query!(
+            "UPDATE campaigns SET name = coalesce($2, name), message_1 = coalesce($3, message_1), \
+             message_2 = coalesce($4, message_2), settings = coalesce($5, settings), updated_at = now() \
+             WHERE id = $1",
+            id,
+            changes.name,
+            changes.message_1.as_ref().map(Template::as_str),
+            changes.message_2.as_ref().map(Template::as_str),
+            changes.settings as _,
+        )
+        .execute(&mut *tx)
+        .await?;
+        let record = fetch_campaign(&mut *tx, id)
+            .await?
+            .ok_or(StoreError::NotFound("campaign"))?;
+        tx.commit().await?;
+        Ok(DraftWrite::Saved(Box::new(record)))
+    }
+
+    /// Deletes a draft (its category links go with it); a launched campaign keeps its history.
+    pub async fn delete_draft_campaign(&self, id: i64) -> Result<DraftDelete, StoreError> {
+        let deleted = sqlx::query!(
+            "DELETE FROM campaigns WHERE id = $1 AND status = 'draft'",
+            id
+        )
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        if deleted > 0 {
+            return Ok(DraftDelete::Deleted);
+        }
+        Ok(match self.campaign_status(id).await? {
+            None => DraftDelete::NotFound,
+            Some(status) => DraftDelete::NotDraft { status },
+        })
+    }
+
+    pub async fn campaign(&self, id: i64) -> Result<CampaignRecord, StoreError> {
+        fetch_campaign(&self.pool, id)
+            .await?
+            .ok_or(StoreError::NotFound("campaign"))
+    }
+
+    /// Campaigns, newest first, optionally only those in `status`.
+    pub async fn list_campaigns(
+        &self,
+        status: Option<CampaignState>,
+        page: PageRequest,
+    ) -> Result<Page<CampaignRecord>, StoreError> {
+        let status = status.map(CampaignState::as_str);
+        let total = sqlx::query_scalar!(
+            r#"SELECT count(*) AS "count!" FROM campaigns WHERE $1::text IS NULL OR status = $1"#,
+            status,
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        let items = sqlx::query_as!(
+            CampaignRecord,
+            r#"SELECT c.id, c.name, c.message_1, c.message_2, c.settings AS "settings: serde_json::Value",
+                 c.status AS "status: CampaignState", c.workflow_id,
+                 ARRAY(SELECT cc.category_id FROM campaign_categories cc
+                       WHERE cc.campaign_id = c.id ORDER BY cc.category_id) AS "category_ids!",
+                 c.total_contacts, c.final_stats AS "final_stats: serde_json::Value", c.created_by, c.created_at, c.updated_at,
+                 c.started_at, c.completed_at
+               FROM campaigns c WHERE $1::text IS NULL OR c.status = $1
+               ORDER BY c.created_at DESC, c.id DESC LIMIT $2 OFFSET $3"#,
+            status,
+            page.limit(),
+            page.offset(),
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(page.page(items, total))
+    }
+
+    pub async fn campaign_status(
+        &self,
+        campaign_id: i64,
+    ) -> Result<Option<CampaignState>, StoreError> {
+        Ok(sqlx::query_scalar!(
+            r#"SELECT status AS "status: CampaignState" FROM campaigns WHERE id = $1"#,
+            campaign_id,
+        )
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    /// Launches a draft campaign in one transaction (R1, R10, R16): snapshots its audience (the
+    /// distinct contacts of its categories) as `queued` journeys and its settings, checks that
+    /// today's remaining sends cover the audience, and marks it `running` under `workflow_id`.
+    /// Nothing is visible until the returned [`PendingStart`] is committed.
+    pub async fn launch_campaign(
+        &self,
+        campaign_id: i64,
+        daily_limit: i32,
+        defaults: &CampaignSettings,
+    ) -> Result<LaunchOutcome, StoreError> {
+        let tx = self.pool.begin().await?;
+        Self::launch_in(tx, campaign_id, daily_limit, defaults).await
+    }
+
+    async fn launch_in(
+        mut tx: Transaction<'static, Postgres>,
+        campaign_id: i64,
+        daily_limit: i32,
+        defaults: &CampaignSettings,
+    ) -> Result<LaunchOutcome, StoreError> {
+        let Some(row) = sqlx::query!(
+            r#"SELECT status AS "status: CampaignState", settings AS "settings: serde_json::Value"
+               FROM campaigns WHERE id = $1 FOR UPDATE"#,
+            campaign_id,
+        )
+        .fetch_optional(&mut *tx)
+        .await?
+        else {
+            return Ok(LaunchOutcome::NotFound);
+        };
+        if row.status != CampaignState::Draft {
+            return Ok(LaunchOutcome::NotDraft { status: row.status });
+        }
+        lock_launch(&mut tx, campaign_id).await?;
+        let settings = match serde_json::from_value::<SettingsOverrides>(row.settings) {
+            Ok(overrides) => defaults
+                .with_overrides(overrides)
+                .map_err(|invalid| invalid.to_string()),
+            Err(err) => Err(err.to_string()),
+        };
+        let settings = match settings {
+            Ok(settings) => settings,
+            Err(reason) => return Ok(LaunchOutcome::InvalidSettings { reason }),
+        };
+        let total_contacts = sqlx::query!(
+            "INSERT INTO journeys (campaign_id, contact_id) \
+             SELECT DISTINCT $1::bigint, cc.contact_id FROM contact_categories cc \
+             JOIN campaign_categories k ON k.category_id = cc.category_id WHERE k.campaign_id = $1 \
+             ON CONFLICT DO NOTHING",
+            campaign_id,
+        )
+        .execute(&mut *tx)
+        .await?
+        .rows_affected() as i64;
+        if total_contacts == 0 {
+            tx.rollback().await?;
+            return Ok(LaunchOutcome::NoContacts);
+        }
+        let sent_today = i64::from(ledger::sent_today(&mut *tx).await?);
+        let remaining = (i64::from(daily_limit) - sent_today).max(0);
+        if total_contacts > remaining {
+            tx.rollback().await?;
+            return Ok(LaunchOutcome::QuotaExceeded {
+                remaining,
+                needed: total_contacts,
+            });
+        }
+        let started_at = sqlx::query_scalar!(
+            r#"UPDATE campaigns SET status = 'running', settings = $2, workflow_id = $3, total_contacts = $4,
+                 started_at = now(), updated_at = now() WHERE id = $1 RETURNING started_at AS "started_at!""#,
+            campaign_id,
+            sqlx::types::Json(&settings) as _,
+            CampaignWorkflowId::new(campaign_id).to_string(),
+            total_contacts as i32,
+        )
+        .fetch_one(&mut *tx)
+        .await?;
+        Ok(LaunchOutcome::Launched(Box::new(PendingStart {
+            tx,
+            campaign_id,
+            journeys: total_contacts,
+            settings,
+            started_at,
+        })))
+    }
+
+    /// Gives a finished campaign's failed journeys a new start: they go back to `queued` (their
+    /// never-accepted messages are removed so the new attempt may send), and the campaign runs
+    /// again. Nothing is visible until the returned [`PendingStart`] is committed.
+    pub async fn requeue_failed(&self, campaign_id: i64) -> Result<RetryOutcome, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let Some(row) = sqlx::query!(
+            r#"SELECT status AS "status: CampaignState", settings AS "settings: sqlx::types::Json<CampaignSettings>"
+               FROM campaigns WHERE id = $1 FOR UPDATE"#,
+            campaign_id,
+        )
+        .fetch_optional(&mut *tx)
+        .await?
+        else {
+            return Ok(RetryOutcome::NotFound);
+        };
+        if !matches!(row.status, CampaignState::Completed | CampaignState::Failed) {
+            return Ok(RetryOutcome::NotFinished { status: row.status });
+        }
+        lock_launch(&mut tx, campaign_id).await?;
+        let requeued = sqlx::query!(
+            "UPDATE journeys SET state = 'queued', failure_reason = NULL, updated_at = now() \
+             WHERE campaign_id = $1 AND state = 'failed'",
+            campaign_id,
+        )
+        .execute(&mut *tx)
+        .await?
+        .rows_affected() as i64;
+        if requeued == 0 {
+            tx.rollback().await?;
+            return Ok(RetryOutcome::NothingToRetry);
+        }
+        let removed_failed = sqlx::query_scalar!(
+            r#"WITH removed AS (DELETE FROM messages WHERE campaign_id = $1 AND status IN ('pending', 'failed')
+                 AND contact_id IN (SELECT contact_id FROM journeys WHERE campaign_id = $1 AND state = 'queued')
+                 RETURNING status)
+               SELECT count(*) FILTER (WHERE status = 'failed') AS "removed_failed!" FROM removed"#,
+            campaign_id,
+        )
+        .fetch_one(&mut *tx)
+        .await?;
+        let started_at = sqlx::query_scalar!(
+            r#"UPDATE campaigns SET status = 'running', failed = failed - $2, messages_failed = messages_failed - $3,
+                 completed_at = NULL, final_stats = NULL, updated_at = now()
+               WHERE id = $1 RETURNING started_at AS "started_at!""#,
+            campaign_id,
+            requeued as i32,
+            removed_failed as i32,
+        )
+        .fetch_one(&mut *tx)
+        .await?;
+        Ok(RetryOutcome::Requeued(Box::new(PendingStart {
+            tx,
+            campaign_id,
+            journeys: requeued,
+            settings: row.settings.0,
+            started_at,
+        })))
+    }
+
+    /// A fresh run of a finished campaign: a copy (texts, categories, settings overrides) that
+    /// remembers its source, launched in the same transaction, so a refused launch leaves no
+    /// copy behind. A campaign is relaunched once (a repeated click finds the first copy,
+    /// and the unique `campaigns_relaunched_from_key` backs it); the copy can be relaunched in
+    /// turn. The original and its results stay as they are.
+    pub async fn relaunch_campaign(
+        &self,
+        campaign_id: i64,
+        daily_limit: i32,
+        defaults: &CampaignSettings,
+    ) -> Result<RelaunchOutcome, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let Some(status) = status_for_update(&mut tx, campaign_id).await? else {
+            return Ok(RelaunchOutcome::NotFound);
+        };
+        if !status.is_finished() {
+            return Ok(RelaunchOutcome::NotFinished { status });
+        }
+        let earlier = sqlx::query_scalar!(
+            "SELECT id FROM campaigns WHERE relaunched_from = $1",
+            campaign_id,
+        )
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some(earlier) = earlier {
+            return Ok(RelaunchOutcome::AlreadyRelaunched {
+                campaign_id: earlier,
+            });
+        }
+        let copy = sqlx::query_scalar!(
+            "INSERT INTO campaigns (name, message_1, message_2, settings, created_by, relaunched_from) \
+             SELECT name, message_1, message_2, coalesce(settings -> 'overrides', settings), created_by, id \
+             FROM campaigns WHERE id = $1 RETURNING id",
+            campaign_id,
+        )
+        .fetch_one(&mut *tx)
+        .await?;
+        sqlx::query!(
+            "INSERT INTO campaign_categories (campaign_id, category_id) \
+             SELECT $2, category_id FROM campaign_categories WHERE campaign_id = $1",
+            campaign_id,
+            copy,
+        )
+        .execute(&mut *tx)
+        .await?;
+        let launch = Self::launch_in(tx, copy, daily_limit, defaults).await?;
+        Ok(RelaunchOutcome::Copied {
+            campaign_id: copy,
+            launch,
+        })
+    }
+
+    /// Ends a running campaign (R8): `failed` when every journey failed, else `completed`, with
+    /// its final statistics and `completed_at`. Returns the campaign's status, unchanged when it
+    /// had already ended.
+    pub async fn complete_campaign(&self, campaign_id: i64) -> Result<CampaignState, StoreError> {
+        let completed = sqlx::query_scalar!(
+            r#"UPDATE campaigns SET
+                 status = CASE WHEN total_contacts > 0 AND failed >= total_contacts THEN 'failed' ELSE 'completed' END,
+                 completed_at = now(), updated_at = now(), final_stats = campaign_final_stats(campaigns)
+               WHERE id = $1 AND status = 'running' RETURNING status AS "status: CampaignState""#,
+            campaign_id,
+        )
+        .fetch_optional(&self.pool)
+        .await?;
+        match completed {
+            Some(status) => Ok(status),
+            None => self
+                .campaign_status(campaign_id)
+                .await?
+                .ok_or(StoreError::NotFound("campaign")),
+        }
+    }
+
+    /// Marks a campaign `cancelled` with its statistics as they stand.
+    pub async fn cancel_campaign(&self, campaign_id: i64) -> Result<(), StoreError> {
+        sqlx::query!(
+            "UPDATE campaigns SET status = 'cancelled', completed_at = now(), updated_at = now(), \
+             final_stats = campaign_final_stats(campaigns) WHERE id = $1 AND status IN ('draft', 'running')",
+            campaign_id,
+        )
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Cancels a campaign that is still a draft; false when it is not (any more).
+    pub async fn cancel_draft(&self, campaign_id: i64) -> Result<bool, StoreError> {
+        let cancelled = sqlx::query!(
+            "UPDATE campaigns SET status = 'cancelled', completed_at = now(), updated_at = now(), \
+             final_stats = campaign_final_stats(campaigns) WHERE id = $1 AND status = 'draft'",
+            campaign_id,
+        )
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        Ok(cancelled == 1)
+    }
+
+    /// The contacts of a campaign's audience with their journey state, by contact id. Both
+    /// queries follow the `journeys` primary key or its `(campaign_id, state)` index; message
+    /// statuses are read per listed contact through the `(campaign, contact, type)` key.
+    pub async fn campaign_contacts(
+        &self,
+        campaign_id: i64,
+        state: Option<JourneyState>,
+        page: PageRequest,
+    ) -> Result<Page<CampaignContact>, StoreError> {
+        if self.campaign_status(campaign_id).await?.is_none() {
+            return Err(StoreError::NotFound("campaign"));
+        }
+        let state = state.map(JourneyState::as_str);
+        let total = sqlx::query_scalar!(
+            r#"SELECT count(*) AS "count!" FROM journeys
+               WHERE campaign_id = $1 AND ($2::text IS NULL OR state = $2)"#,
+            campaign_id,
+            state,
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        let items = sqlx::query_as!(
+            CampaignContact,
+            r#"SELECT j.contact_id, k.phone, k.first_name, k.last_name,
+                 j.state AS "state: JourneyState", j.failure_reason,
+                 (SELECT m.status FROM messages m WHERE m.campaign_id = j.campaign_id
+                    AND m.contact_id = j.contact_id AND m.message_type = 'message_1')
+                   AS "message_1_status: MessageStatus",
+                 (SELECT m.status FROM messages m WHERE m.campaign_id = j.campaign_id
+                    AND m.contact_id = j.contact_id AND m.message_type = 'message_2')
+                   AS "message_2_status: MessageStatus",
+                 j.message_1_sent_at, j.first_interaction_at, j.updated_at
+               FROM journeys j JOIN contacts k ON k.id = j.contact_id
+               WHERE j.campaign_id = $1 AND ($2::text IS NULL OR j.state = $2)
+               ORDER BY j.contact_id LIMIT $3 OFFSET $4"#,
+            campaign_id,
+            state,
+            page.limit(),
+            page.offset(),
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(page.page(items, total))
+    }
+}
+
+/// The campaign's status, its row locked until the transaction ends.
+async fn status_for_update(
+    tx: &mut Transaction<'_, Postgres>,
+    campaign_id: i64,
+) -> Result<Option<CampaignState>, StoreError> {
+    Ok(sqlx::query_scalar!(
+        r#"SELECT status AS "status: CampaignState" FROM campaigns WHERE id = $1 FOR UPDATE"#,
+        campaign_id,
+    )
+    .fetch_optional(&mut **tx)
+    .await?)
+}
+
+/// Holds the campaign's launch lock until the transaction ends, so the campaign workflow's first
+/// audience read ([`Store::queued_audience_page`]) waits for this launch or retry to decide.
+async fn lock_launch(
+    tx: &mut Transaction<'_, Postgres>,
+    campaign_id: i64,
+) -> Result<(), StoreError> {
+    sqlx::query!("SELECT FROM lock_campaign_launch($1)", campaign_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// The ids of `category_ids` that name no category, in order, without duplicates.
+async fn unknown_categories(
+    tx: &mut Transaction<'_, Postgres>,
+    category_ids: &[i64],
+) -> Result<Vec<i64>, StoreError> {
+    Ok(sqlx::query_scalar!(
+        r#"SELECT DISTINCT id AS "id!" FROM unnest($1::bigint[]) AS wanted(id)
+           WHERE NOT EXISTS (SELECT 1 FROM categories c WHERE c.id = wanted.id) ORDER BY 1"#,
+        category_ids,
+    )
+    .fetch_all(&mut **tx)
+    .await?)
+}
+
+async fn link_categories(
+    tx: &mut Transaction<'_, Postgres>,
+    campaign_id: i64,
+    category_ids: &[i64],
+) -> Result<(), StoreError> {
+    sqlx::query!(
+        "INSERT INTO campaign_categories (campaign_id, category_id) \
+         SELECT $1, unnest($2::bigint[]) ON CONFLICT DO NOTHING",
+        campaign_id,
+        category_ids,
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+async fn fetch_campaign(
+    executor: impl PgExecutor<'_>,
+    id: i64,
+) -> Result<Option<CampaignRecord>, StoreError> {
+    Ok(sqlx::query_as!(
+        CampaignRecord,
+        r#"SELECT c.id, c.name, c.message_1, c.message_2, c.settings AS "settings: serde_json::Value",
+             c.status AS "status: CampaignState", c.workflow_id,
+             ARRAY(SELECT cc.category_id FROM campaign_categories cc
+                   WHERE cc.campaign_id = c.id ORDER BY cc.category_id) AS "category_ids!",
+             c.total_contacts, c.final_stats AS "final_stats: serde_json::Value", c.created_by, c.created_at, c.updated_at,
+             c.started_at, c.completed_at
+           FROM campaigns c WHERE c.id = $1"#,
+        id,
+    )
+    .fetch_optional(executor)
+    .await?)
+}

@@ -1,0 +1,153 @@
+//! Message status after the send (R7): provider acknowledgements move a message forward only
+//! (`sent → delivered → read`, `failed` terminal), and its campaign's delivery counters move in
+//! the same transaction, so statistics read counters that always agree with the rows.
+
+use super::{Store, StoreError};
+use campaign_domain::MessageStatus;
+use chrono::{DateTime, Utc};
+
+impl Store {
+    /// Moves a message forward from a provider acknowledgement (R7) and counts it on its
+    /// campaign in the same transaction, so the campaign's `messages_delivered`,
+    /// `messages_read` and `messages_failed` counters always agree with the message rows and
+    /// statistics never scan messages. This is the method the webhook bridge calls for
+    /// `message:out:ack` events.
+    ///
+    /// Forward only: `sent → delivered → read`, `failed` terminal. A `read` that skipped
+    /// `delivered` counts as delivered too (a read message was delivered); `at` fills each
+    /// timestamp the move implies, keeping an earlier one. Out-of-order, repeated, unknown
+    /// (no message with this provider id yet) and `pending`/`sent` acknowledgements change
+    /// nothing: acceptance is recorded by [`Store::mark_sent`] when the provider answers the
+    /// send. A late `failed` leaves the journey to its workflow. Returns whether anything
+    /// changed.
+    pub async fn advance_message_status_at(
+        &self,
+        provider_message_id: &str,
+        new_status: MessageStatus,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        if !matches!(
+            new_status,
+            MessageStatus::Delivered | MessageStatus::Read | MessageStatus::Failed
+        ) {
+            return Ok(false);
+        }
+        let mut tx = self.pool.begin().await?;
+        let moved = sqlx::query!(
+            r#"UPDATE messages m SET status = $2,
+                 delivered_at = CASE WHEN $2 IN ('delivered', 'read') THEN coalesce(m.delivered_at, $3)
+                   ELSE m.delivered_at END,
+                 read_at = CASE WHEN $2 = 'read' THEN coalesce(m.read_at, $3) ELSE m.read_at END,
+                 failed_at = CASE WHEN $2 = 'failed' THEN coalesce(m.failed_at, $3) ELSE m.failed_at END
+               FROM (SELECT id, status FROM messages WHERE provider_message_id = $1 FOR UPDATE) old
+               WHERE m.id = old.id AND message_status_can_advance(old.status, $2)
+               RETURNING m.campaign_id, old.status AS "old_status!: MessageStatus""#,
+            provider_message_id,
+            new_status.as_str(),
+            at,
+        )
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(moved) = moved else {
+            return Ok(false);
+        };
+        let was_delivered = matches!(
+            moved.old_status,
+            MessageStatus::Delivered | MessageStatus::Read
+        );
+        let delivered = i32::from(
+            !was_delivered && matches!(new_status, MessageStatus::Delivered | MessageStatus::Read),
+        );
+        let read = i32::from(new_status == MessageStatus::Read);
+        let failed = i32::from(new_status == MessageStatus::Failed);
+        sqlx::query!(
+            "UPDATE campaigns SET messages_delivered = messages_delivered + $2, \
+             messages_read = messages_read + $3, messages_failed = messages_failed + $4, \
+             updated_at = now() WHERE id = $1",
+            moved.campaign_id,
+            delivered,
+            read,
+            failed,
+        )
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Whether a message with this provider id has been recorded as accepted.
+    pub async fn message_recorded(&self, provider_message_id: &str) -> Result<bool, StoreError> {
+        Ok(sqlx::query_scalar!(
+            r#"SELECT EXISTS (SELECT 1 FROM messages WHERE provider_message_id = $1) AS "recorded!""#,
+            provider_message_id,
+        )
+        .fetch_one(&self.pool)
+        .await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_rows::{prepared_message, running_campaign};
+    use campaign_domain::MessageType;
+    use sqlx::PgPool;
+
+    #[sqlx::test(migrator = "crate::MIGRATOR")]
+    async fn a_late_delivered_never_overwrites_read(pool: PgPool) {
+        let store = Store::from_pool(pool.clone());
+        let (campaign_id, contacts) = running_campaign(&store, 1).await;
+        let message_id =
+            prepared_message(&store, campaign_id, contacts[0], MessageType::Message1).await;
+        store
+            .mark_sent(message_id, "provider-1", None)
+            .await
+            .unwrap();
+        let at = Utc::now();
+
+        assert!(
+            store
+                .advance_message_status_at("provider-1", MessageStatus::Read, at)
+                .await
+                .unwrap()
+        );
+        assert!(
+            !store
+                .advance_message_status_at("provider-1", MessageStatus::Delivered, at)
+                .await
+                .unwrap()
+        );
+        assert!(
+            !store
+                .advance_message_status_at("provider-1", MessageStatus::Read, at)
+                .await
+                .unwrap()
+        );
+
+        let message = sqlx::query!(
+            r#"SELECT status AS "status: MessageStatus", delivered_at, read_at FROM messages WHERE id = $1"#,
+            message_id,
+        )
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        assert_eq!(message.status, MessageStatus::Read);
+        assert!(message.delivered_at.is_some() && message.read_at.is_some());
+        let counters = sqlx::query!(
+            "SELECT messages_sent, messages_delivered, messages_read FROM campaigns WHERE id = $1",
+            campaign_id,
+        )
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        // The read counts as delivered, once.
+        assert_eq!(
+            (
+                counters.messages_sent,
+                counters.messages_delivered,
+                counters.messages_read
+            ),
+            (1, 1, 1)
+        );
+    }
+}
