@@ -62,15 +62,6 @@ impl ApiConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::HashMap;
-
-    fn env(vars: &[(&str, &str)]) -> Env<'static> {
-        let vars: HashMap<String, String> = vars
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect();
-        Env::new(move |name| vars.get(name).cloned())
-    }
 
     const BASE: [(&str, &str); 3] = [
         ("DATABASE_URL", "postgres://localhost/db"),
@@ -80,7 +71,7 @@ mod tests {
 
     #[test]
     fn defaults_apply_and_secrets_stay_out_of_debug() {
-        let config = ApiConfig::from_env(&env(&BASE)).unwrap();
+        let config = ApiConfig::from_env(&Env::from_pairs(&BASE)).unwrap();
         assert_eq!(config.listen_addr, DEFAULT_API_ADDR);
         assert_eq!(config.access_token_ttl, DEFAULT_ACCESS_TOKEN_TTL);
         let debug = format!("{config:?}");
@@ -92,14 +83,14 @@ mod tests {
         let mut vars = BASE.to_vec();
         vars[1] = ("JWT_SECRET", "short");
         assert!(matches!(
-            ApiConfig::from_env(&env(&vars)),
+            ApiConfig::from_env(&Env::from_pairs(&vars)),
             Err(ConfigError::Invalid {
                 name: "JWT_SECRET",
                 ..
             })
         ));
         assert_eq!(
-            ApiConfig::from_env(&env(&BASE[..2])).unwrap_err(),
+            ApiConfig::from_env(&Env::from_pairs(&BASE[..2])).unwrap_err(),
             ConfigError::Missing("WEBHOOK_SECRET")
         );
     }

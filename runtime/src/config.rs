@@ -5,6 +5,7 @@
 //! Durations that shape a campaign (window, cutoff, pacing, retries) are not configuration: they
 //! are copied into each campaign at launch (R16).
 
+use std::collections::HashMap;
 use std::fmt;
 use std::str::FromStr;
 use std::time::Duration;
@@ -40,6 +41,15 @@ pub struct Env<'a> {
 impl Env<'static> {
     pub fn process() -> Env<'static> {
         Env::new(|name| std::env::var(name).ok())
+    }
+
+    /// Variables from `(name, value)` pairs, as tests give them.
+    pub fn from_pairs(pairs: &[(&str, &str)]) -> Env<'static> {
+        let vars: HashMap<String, String> = pairs
+            .iter()
+            .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()))
+            .collect();
+        Env::new(move |name| vars.get(name).cloned())
     }
 }
 
@@ -194,45 +204,36 @@ pub fn daily_message_limit(env: &Env) -> Result<i32, ConfigError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::HashMap;
-
-    fn env(vars: &[(&str, &str)]) -> Env<'static> {
-        let vars: HashMap<String, String> = vars
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect();
-        Env::new(move |name| vars.get(name).cloned())
-    }
 
     #[test]
     fn the_sandbox_is_the_default_and_its_token_stays_out_of_debug() {
-        let provider = ProviderConfig::from_env(&env(&[])).unwrap();
+        let provider = ProviderConfig::from_env(&Env::from_pairs(&[])).unwrap();
         assert_eq!(provider.kind, ProviderKind::Sandbox);
         assert_eq!(provider.timeout, DEFAULT_PROVIDER_TIMEOUT);
         assert!(!format!("{provider:?}").contains(DEFAULT_SANDBOX_TOKEN));
-        assert_eq!(daily_message_limit(&env(&[])), Ok(1000));
+        assert_eq!(daily_message_limit(&Env::from_pairs(&[])), Ok(1000));
     }
 
     #[test]
     fn wassenger_needs_a_token_and_bad_values_are_refused() {
         assert_eq!(
-            ProviderConfig::from_env(&env(&[("WHATSAPP_PROVIDER", "wassenger")])),
+            ProviderConfig::from_env(&Env::from_pairs(&[("WHATSAPP_PROVIDER", "wassenger")])),
             Err(ConfigError::Missing("WASSENGER_TOKEN"))
         );
         assert!(matches!(
-            daily_message_limit(&env(&[("DAILY_MESSAGE_LIMIT", "many")])),
+            daily_message_limit(&Env::from_pairs(&[("DAILY_MESSAGE_LIMIT", "many")])),
             Err(ConfigError::Invalid {
                 name: "DAILY_MESSAGE_LIMIT",
                 ..
             })
         ));
         assert!(matches!(
-            env(&[("PROVIDER_TIMEOUT_SECS", "-1")])
+            Env::from_pairs(&[("PROVIDER_TIMEOUT_SECS", "-1")])
                 .seconds("PROVIDER_TIMEOUT_SECS", DEFAULT_PROVIDER_TIMEOUT),
             Err(ConfigError::Invalid { .. })
         ));
         assert!(matches!(
-            env(&[("JWT_SECRET", "short")]).secret("JWT_SECRET", 16),
+            Env::from_pairs(&[("JWT_SECRET", "short")]).secret("JWT_SECRET", 16),
             Err(ConfigError::Invalid {
                 name: "JWT_SECRET",
                 ..

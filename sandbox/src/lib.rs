@@ -117,17 +117,10 @@ impl Default for SandboxConfig {
 
 impl fmt::Debug for SandboxConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SandboxConfig")
-            .field("token", &"<redacted>")
-            .field("webhook_url", &self.webhook_url)
-            .field(
-                "webhook_secret",
-                &self.webhook_secret.as_ref().map(|_| "<redacted>"),
-            )
-            .field("reply_probability", &self.reply_probability)
-            .field("reply_delay", &self.reply_delay)
-            .field("ack_delay", &self.ack_delay)
-            .field("reply_types", &self.reply_types)
+        let mut debug = f.debug_struct("SandboxConfig");
+        debug.field("token", &"<redacted>");
+        self.behaviour().debug_fields(&mut debug);
+        debug
             .field("unknown_numbers", &self.unknown_numbers)
             .field("device_phone", &self.device_phone)
             .field("faults", &self.faults)
@@ -136,6 +129,18 @@ impl fmt::Debug for SandboxConfig {
 }
 
 impl SandboxConfig {
+    /// The behaviour the sandbox starts with.
+    pub(crate) fn behaviour(&self) -> Behaviour {
+        Behaviour {
+            webhook_url: self.webhook_url.clone(),
+            webhook_secret: self.webhook_secret.clone(),
+            reply_probability: self.reply_probability,
+            reply_delay: self.reply_delay,
+            ack_delay: self.ack_delay,
+            reply_types: self.reply_types.clone(),
+        }
+    }
+
     /// Reads the configuration from environment-like variables, defaults filling the gaps:
     /// `SANDBOX_TOKEN`, `SANDBOX_WEBHOOK_URL`, `WEBHOOK_SECRET`, `SANDBOX_REPLY_PROBABILITY`,
     /// `SANDBOX_REPLY_DELAY_MS`, `SANDBOX_ACK_DELAY_MS`, and the comma-separated

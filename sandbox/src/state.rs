@@ -148,7 +148,17 @@ pub struct Behaviour {
 
 impl fmt::Debug for Behaviour {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Behaviour")
+        let mut debug = f.debug_struct("Behaviour");
+        self.debug_fields(&mut debug);
+        debug.finish()
+    }
+}
+
+impl Behaviour {
+    /// Adds the fields to a `Debug` output, the secret redacted; [`SandboxConfig`]'s `Debug`
+    /// shows them the same way.
+    pub(crate) fn debug_fields(&self, debug: &mut fmt::DebugStruct<'_, '_>) {
+        debug
             .field("webhook_url", &self.webhook_url)
             .field(
                 "webhook_secret",
@@ -157,12 +167,9 @@ impl fmt::Debug for Behaviour {
             .field("reply_probability", &self.reply_probability)
             .field("reply_delay", &self.reply_delay)
             .field("ack_delay", &self.ack_delay)
-            .field("reply_types", &self.reply_types)
-            .finish()
+            .field("reply_types", &self.reply_types);
     }
-}
 
-impl Behaviour {
     /// The kinds answers are actually drawn from.
     pub(crate) fn effective_reply_types(&self) -> &[ReplyKind] {
         if self.reply_types.is_empty() {
@@ -282,6 +289,7 @@ impl AppState {
             .map_err(io::Error::other)?;
         let ids = IdGenerator::default();
         let device_id = ids.object_id();
+        let behaviour = config.behaviour();
         let mut faults = config.faults;
         faults.fail_next.retain(|spec| spec.count > 0);
         Ok(Self(Arc::new(Shared {
@@ -295,14 +303,7 @@ impl AppState {
             inner: Mutex::new(Inner {
                 records: Vec::new(),
                 faults,
-                behaviour: Behaviour {
-                    webhook_url: config.webhook_url,
-                    webhook_secret: config.webhook_secret,
-                    reply_probability: config.reply_probability,
-                    reply_delay: config.reply_delay,
-                    ack_delay: config.ack_delay,
-                    reply_types: config.reply_types,
-                },
+                behaviour,
             }),
         })))
     }

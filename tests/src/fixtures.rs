@@ -7,6 +7,34 @@
 use campaign_domain::{PhoneNumber, Template};
 use campaign_store::Store;
 use chrono::{DateTime, Utc};
+use serde_json::{Value, json};
+
+/// Campaign settings that make a campaign finish in seconds: the given interaction window and no
+/// pacing (no interval between sends, no pause between batches).
+pub fn unpaced_settings(window_secs: f64) -> Value {
+    json!({
+        "interaction_window_secs": window_secs,
+        "send_interval_secs": 0,
+        "batch_pause_secs": 0,
+    })
+}
+
+/// [`unpaced_settings`] with retries a fraction of a second apart and a 10 s send timeout.
+pub fn quick_retry_settings(window_secs: f64) -> Value {
+    let mut settings = unpaced_settings(window_secs);
+    settings["retry_base_delay_secs"] = json!(0.2);
+    settings["send_timeout_secs"] = json!(10);
+    settings
+}
+
+/// [`quick_retry_settings`] with `max_in_flight` journeys sending at once and a half-second pause
+/// after a rate limit.
+pub fn fast_settings(window_secs: f64, max_in_flight: u32) -> Value {
+    let mut settings = quick_retry_settings(window_secs);
+    settings["max_in_flight"] = json!(max_in_flight);
+    settings["rate_limit_delay_secs"] = json!(0.5);
+    settings
+}
 
 /// One row of `messages`.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]

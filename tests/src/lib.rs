@@ -374,6 +374,17 @@ impl TestEnv {
         .context("campaign did not finish in time")??)
     }
 
+    /// Launches the draft campaign and waits for its workflow to finish, returning its final
+    /// status.
+    pub async fn run_campaign(
+        &self,
+        campaign_id: i64,
+        timeout: Duration,
+    ) -> anyhow::Result<CampaignStatus> {
+        self.engine().launch(campaign_id).await?;
+        self.campaign_result(campaign_id, timeout).await
+    }
+
     /// A running campaign with the standard texts and the given contacts enrolled.
     pub async fn campaign(&self, contact_ids: &[i64]) -> anyhow::Result<i64> {
         let id = fixtures::create_running_campaign(

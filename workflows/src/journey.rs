@@ -294,6 +294,18 @@ fn classify(
     (records, decision)
 }
 
+/// The input of both recording activities (on time and late): the journey's interactions.
+fn interactions_of(
+    input: &JourneyInput,
+    interactions: Vec<InteractionRecord>,
+) -> RecordInteractionsInput {
+    RecordInteractionsInput {
+        campaign_id: input.campaign_id,
+        contact_id: input.contact_id,
+        interactions,
+    }
+}
+
 async fn record(
     ctx: &WorkflowContext<ContactJourney>,
     input: &JourneyInput,
@@ -304,11 +316,7 @@ async fn record(
     }
     ctx.execute_activity(
         JourneyActivities::record_interactions,
-        RecordInteractionsInput {
-            campaign_id: input.campaign_id,
-            contact_id: input.contact_id,
-            interactions,
-        },
+        interactions_of(input, interactions),
         // Recorded even if a stop cancels the journey meanwhile (R6).
         detached(bookkeeping_options()),
     )
@@ -408,11 +416,7 @@ async fn record_late_arrivals(
         let (interactions, _) = classify(input, sent_at_ms, arrived);
         ctx.execute_activity(
             JourneyActivities::record_late_interactions,
-            RecordInteractionsInput {
-                campaign_id: input.campaign_id,
-                contact_id: input.contact_id,
-                interactions,
-            },
+            interactions_of(input, interactions),
             detached(bookkeeping_options()),
         )
         .await?;

@@ -4,7 +4,7 @@ use crate::auth::AuthUser;
 use crate::context::ApiContext;
 use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, ErrorBody};
 use crate::pagination::{Page, PageQuery, window};
-use crate::routes::contacts::{refuse_unknown_contacts, search_term};
+use crate::routes::contacts::{ContactIds, non_blank, refuse_unknown_contacts};
 use axum::extract::State;
 use axum::http::StatusCode;
 use campaign_store::StoreError;
@@ -74,12 +74,6 @@ struct CategoryUpdate {
     color: Option<String>,
 }
 
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-struct ContactIds {
-    contact_ids: Vec<i64>,
-}
-
 fn valid_name(name: &str) -> ApiResult<&str> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > MAX_NAME_CHARS {
@@ -110,7 +104,7 @@ async fn list(
     ApiQuery(query): ApiQuery<ListQuery>,
 ) -> ApiResult<ApiJson<Page<Category>>> {
     let page = page.request()?;
-    let search = search_term(query.search);
+    let search = non_blank(query.search);
     let (categories, total) = context
         .store
         .list_categories(search.as_deref(), window(page))

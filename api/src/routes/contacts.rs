@@ -73,18 +73,12 @@ struct BulkVerifyAnswer {
     workflow_id: Option<String>,
 }
 
-/// A search term, trimmed; blank means no search.
-pub(crate) fn search_term(search: Option<String>) -> Option<String> {
-    search
-        .map(|s| s.trim().to_owned())
-        .filter(|s| !s.is_empty())
-}
-
-/// A name as stored: trimmed, blank meaning none.
-fn name(value: Option<String>) -> Option<String> {
+/// A client's text trimmed, blank meaning none: how search terms and names are taken.
+pub(crate) fn non_blank(value: Option<String>) -> Option<String> {
     value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
 }
 
+// Which contacts a list or an export covers.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 struct ListQuery {
@@ -92,6 +86,15 @@ struct ListQuery {
     search: Option<String>,
     /// Only contacts in this category.
     category_id: Option<i64>,
+}
+
+impl ListQuery {
+    fn filter(self) -> ContactFilter {
+        ContactFilter {
+            search: non_blank(self.search),
+            category_id: self.category_id,
+        }
+    }
 }
 
 /// A contact's fields as a client writes them: the phone either in E.164 (`phone`) or as
@@ -126,10 +129,12 @@ impl ContactBody {
     }
 }
 
+// Contacts a request names: a bulk check, or additions to a category. (A `//` comment: a doc
+// comment would become the schema's description in the OpenAPI document.)
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct ContactIds {
-    contact_ids: Vec<i64>,
+pub(crate) struct ContactIds {
+    pub(crate) contact_ids: Vec<i64>,
 }
 
 #[utoipa::path(
@@ -152,11 +157,10 @@ async fn list(
     ApiQuery(query): ApiQuery<ListQuery>,
 ) -> ApiResult<ApiJson<Page<Contact>>> {
     let page = page.request()?;
-    let filter = ContactFilter {
-        search: search_term(query.search),
-        category_id: query.category_id,
-    };
-    let (contacts, total) = context.store.list_contacts(&filter, window(page)).await?;
+    let (contacts, total) = context
+        .store
+        .list_contacts(&query.filter(), window(page))
+        .await?;
     Ok(ApiJson(Page::new(page, contacts, total)))
 }
 
@@ -185,8 +189,8 @@ async fn create(
         .ok_or_else(|| ApiError::Validation("phone is required".to_owned()))?;
     let contact = NewContact {
         phone,
-        first_name: name(body.first_name),
-        last_name: name(body.last_name),
+        first_name: non_blank(body.first_name),
+        last_name: non_blank(body.last_name),
     };
     let category_ids = body.category_ids.unwrap_or_default();
     let contact = context.store.add_contact(&contact, &category_ids).await?;
@@ -240,8 +244,8 @@ async fn update(
 ) -> ApiResult<ApiJson<Contact>> {
     let changes = ContactChanges {
         phone: body.phone()?,
-        first_name: name(body.first_name),
-        last_name: name(body.last_name),
+        first_name: non_blank(body.first_name),
+        last_name: non_blank(body.last_name),
         category_ids: body.category_ids,
     };
     Ok(ApiJson(
@@ -395,15 +399,6 @@ async fn verify_many(
 /// Contacts per page of an export: bounded memory whatever the size of the table.
 const EXPORT_PAGE: i64 = 1_000;
 
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-struct ExportQuery {
-    /// Text in the name (case-insensitive) or a fragment of the phone number.
-    search: Option<String>,
-    /// Only contacts in this category.
-    category_id: Option<i64>,
-}
-
 /// Streams the contacts as CSV, a keyset page at a time. The first page is read before
 /// answering so a database failure is still a proper error response; a later one can only cut
 /// the download short.
@@ -413,7 +408,7 @@ struct ExportQuery {
     tag = "contacts",
     operation_id = "export_contacts",
     security(("bearer" = [])),
-    params(ExportQuery),
+    params(ListQuery),
     responses(
         (status = 200, description = "CSV: `phone,first_name,last_name,whatsapp_verified`", body = String, content_type = "text/csv"),
         (status = 401, description = "Missing or invalid access token", body = ErrorBody),
@@ -423,12 +418,9 @@ struct ExportQuery {
 async fn export(
     _: AuthUser,
     State(context): State<ApiContext>,
-    ApiQuery(query): ApiQuery<ExportQuery>,
+    ApiQuery(query): ApiQuery<ListQuery>,
 ) -> ApiResult<Response> {
-    let filter = ContactFilter {
-        search: search_term(query.search),
-        category_id: query.category_id,
-    };
+    let filter = query.filter();
     let first = context
         .store
         .contacts_after(&filter, 0, EXPORT_PAGE)

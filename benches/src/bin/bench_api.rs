@@ -12,8 +12,7 @@
 //!
 //! Usage: `bench-api [--journeys N]` (default 1000 per half).
 
-use anyhow::Context;
-use campaign_domain::SendPolicy;
+use campaign_benches::{bench_policy, parse_journeys, start_journeys};
 use campaign_tests::api::{TestApi, WEBHOOK_SECRET};
 use campaign_tests::{TestEnv, interaction, now_ms, percentile};
 use campaign_workflows::ContactJourney;
@@ -32,7 +31,7 @@ const STATS_DURATION: Duration = Duration::from_secs(15);
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let journeys = parse_journeys()?;
+    let journeys = parse_journeys("bench-api", DEFAULT_JOURNEYS)?;
     let env = TestEnv::start_with_limit(i32::try_from(journeys * 5)?).await?;
     let api = env.spawn_api().await?;
 
@@ -42,19 +41,8 @@ async fn main() -> anyhow::Result<()> {
     }
     let contact_ids: Vec<i64> = contacts.iter().map(|(id, _)| *id).collect();
     let campaign_id = env.campaign(&contact_ids).await?;
-    let policy = SendPolicy {
-        retry_base_delay_ms: 1_000,
-        rate_limit_delay_ms: 1_000,
-        attempt_timeout_ms: 30_000,
-        ..SendPolicy::default()
-    };
-    futures::stream::iter(contact_ids.iter().copied())
-        .map(|contact_id| env.start_journey(campaign_id, contact_id, WINDOW, policy))
-        .buffer_unordered(64)
-        .collect::<Vec<_>>()
-        .await
-        .into_iter()
-        .collect::<Result<Vec<_>, _>>()?;
+    let policy = bench_policy();
+    start_journeys(&env, campaign_id, &contact_ids, WINDOW, policy, 64).await?;
     wait_for_accepted(&env, 2 * journeys).await?;
     println!(
         "bench-api: {journeys} raw signals, then {journeys} webhooks, {CONCURRENCY} concurrent"
@@ -228,13 +216,4 @@ async fn wait_for_accepted(env: &TestEnv, count: usize) -> anyhow::Result<()> {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     Ok(())
-}
-
-fn parse_journeys() -> anyhow::Result<usize> {
-    let mut args = std::env::args().skip(1);
-    match (args.next().as_deref(), args.next()) {
-        (None, _) => Ok(DEFAULT_JOURNEYS),
-        (Some("--journeys"), Some(n)) => n.parse().context("--journeys takes a number"),
-        _ => anyhow::bail!("usage: bench-api [--journeys N]"),
-    }
 }

@@ -8,11 +8,9 @@
 //!
 //! Usage: `bench-journeys [--journeys N]` (default 2000).
 
-use anyhow::Context;
+use campaign_benches::{bench_policy, parse_journeys, start_journeys};
 use campaign_domain::JourneyState;
-use campaign_domain::SendPolicy;
 use campaign_tests::{ReplyBridge, TestEnv, parse_reference, percentile};
-use futures::StreamExt;
 use std::time::{Duration, Instant};
 
 const DEFAULT_JOURNEYS: usize = 2_000;
@@ -23,7 +21,7 @@ const WINDOW: Duration = Duration::from_secs(30 * 60);
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let journeys = parse_journeys()?;
+    let journeys = parse_journeys("bench-journeys", DEFAULT_JOURNEYS)?;
     let env = TestEnv::start_with_limit(i32::try_from(journeys * 3)?).await?;
 
     let bridge = ReplyBridge::attach(&env, 1.0).await?;
@@ -33,22 +31,19 @@ async fn main() -> anyhow::Result<()> {
         contact_ids.push(env.contact(&format!("Bench{i}")).await?.0);
     }
     let campaign_id = env.campaign(&contact_ids).await?;
-    let policy = SendPolicy {
-        retry_base_delay_ms: 1_000,
-        rate_limit_delay_ms: 1_000,
-        attempt_timeout_ms: 30_000,
-        ..SendPolicy::default()
-    };
+    let policy = bench_policy();
 
     println!("bench-journeys: {journeys} journeys, replies through the sandbox, window {WINDOW:?}");
     let started = Instant::now();
-    futures::stream::iter(contact_ids.iter().copied())
-        .map(|contact_id| env.start_journey(campaign_id, contact_id, WINDOW, policy))
-        .buffer_unordered(START_CONCURRENCY)
-        .collect::<Vec<_>>()
-        .await
-        .into_iter()
-        .collect::<Result<Vec<_>, _>>()?;
+    start_journeys(
+        &env,
+        campaign_id,
+        &contact_ids,
+        WINDOW,
+        policy,
+        START_CONCURRENCY,
+    )
+    .await?;
     let all_started = started.elapsed();
 
     let finished = wait_until_final(&env, campaign_id, journeys).await?;
@@ -95,15 +90,6 @@ async fn main() -> anyhow::Result<()> {
         latencies_ms.len()
     );
     Ok(())
-}
-
-fn parse_journeys() -> anyhow::Result<usize> {
-    let mut args = std::env::args().skip(1);
-    match (args.next().as_deref(), args.next()) {
-        (None, _) => Ok(DEFAULT_JOURNEYS),
-        (Some("--journeys"), Some(n)) => n.parse().context("--journeys takes a number"),
-        _ => anyhow::bail!("usage: bench-journeys [--journeys N]"),
-    }
 }
 
 async fn wait_until_final(env: &TestEnv, campaign_id: i64, journeys: usize) -> anyhow::Result<i64> {

@@ -4,22 +4,13 @@
 use campaign_domain::MessageStatus;
 use campaign_tests::api::TestApi;
 use campaign_tests::api::{assert_error, call};
-use campaign_tests::fixtures;
+use campaign_tests::fixtures::{self, unpaced_settings};
 use campaign_tests::{ReplyBridge, TestEnv, parse_reference};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 
 const CAMPAIGN_TIMEOUT: Duration = Duration::from_secs(300);
-
-/// Settings that make a campaign finish in seconds: a short window, no pacing.
-fn fast_settings(window_secs: f64) -> Value {
-    json!({
-        "interaction_window_secs": window_secs,
-        "send_interval_secs": 0,
-        "batch_pause_secs": 0,
-    })
-}
 
 /// A category holding `count` new contacts.
 async fn category_with_contacts(env: &TestEnv, count: usize) -> i64 {
@@ -70,7 +61,7 @@ async fn a_campaign_runs_from_draft_to_completion_with_consistent_numbers() {
     let contacts = 6;
     let category_id = category_with_contacts(&env, contacts).await;
 
-    let id = create_campaign(&api, &campaign_body(category_id, fast_settings(1.0))).await;
+    let id = create_campaign(&api, &campaign_body(category_id, unpaced_settings(1.0))).await;
     let (status, edited) = call(api.put(&format!("/campaigns/{id}")).json(
         &json!({ "name": "Spring offer (final)", "message_2": "Merci {first_name}, code MERCI10" }),
     ))
@@ -432,7 +423,7 @@ async fn a_launch_beyond_the_daily_quota_is_refused_with_the_remaining_count() {
     let env = TestEnv::start_with_limit(2).await.unwrap();
     let api = env.spawn_api().await.unwrap();
     let category_id = category_with_contacts(&env, 3).await;
-    let id = create_campaign(&api, &campaign_body(category_id, fast_settings(1.0))).await;
+    let id = create_campaign(&api, &campaign_body(category_id, unpaced_settings(1.0))).await;
 
     let answer = call(api.post(&format!("/campaigns/{id}/send"))).await;
     assert_error(&answer, StatusCode::TOO_MANY_REQUESTS, "quota_exceeded");
@@ -459,7 +450,7 @@ async fn stopping_a_running_campaign_cancels_it() {
     let api = env.spawn_api().await.unwrap();
     let contacts = 10;
     let category_id = category_with_contacts(&env, contacts).await;
-    let mut settings = fast_settings(600.0);
+    let mut settings = unpaced_settings(600.0);
     settings["send_interval_secs"] = json!(0.5);
     let id = create_campaign(&api, &campaign_body(category_id, settings)).await;
     let (status, launched) = call(api.post(&format!("/campaigns/{id}/send"))).await;

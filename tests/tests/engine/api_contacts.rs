@@ -73,6 +73,27 @@ async fn import_in_chunks(api: &TestApi, csv: &str, chunk: usize) -> (StatusCode
     )
 }
 
+/// Imports `csv`, which must succeed, and returns the import report.
+async fn imported(api: &TestApi, query: &str, csv: impl Into<reqwest::Body>) -> Value {
+    let (status, report) = import(api, query, csv).await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    report
+}
+
+async fn delete_all_contacts(env: &TestEnv) {
+    sqlx::query("DELETE FROM contacts")
+        .execute(env.store.pool())
+        .await
+        .unwrap();
+}
+
+/// A fresh engine and its API.
+async fn start() -> (TestEnv, TestApi) {
+    let env = TestEnv::start().await.unwrap();
+    let api = env.spawn_api().await.unwrap();
+    (env, api)
+}
+
 async fn export(api: &TestApi, query: &str) -> String {
     let response = api
         .get(&format!("/contacts/export{query}"))
@@ -89,8 +110,7 @@ async fn export(api: &TestApi, query: &str) -> String {
 
 #[tokio::test]
 async fn contacts_are_created_listed_searched_filtered_paginated_updated_and_deleted() {
-    let env = TestEnv::start().await.unwrap();
-    let api = env.spawn_api().await.unwrap();
+    let (_env, api) = start().await;
     let vip = create_category(&api, "VIP").await;
 
     let alice = create_contact(
@@ -201,8 +221,7 @@ async fn contacts_are_created_listed_searched_filtered_paginated_updated_and_del
 
 #[tokio::test]
 async fn a_duplicate_phone_is_409_in_either_form() {
-    let env = TestEnv::start().await.unwrap();
-    let api = env.spawn_api().await.unwrap();
+    let (_env, api) = start().await;
     let first = create_contact(&api, json!({ "phone": "+33612345678" })).await;
 
     for body in [
@@ -230,8 +249,7 @@ async fn a_duplicate_phone_is_409_in_either_form() {
 
 #[tokio::test]
 async fn every_validation_error_answers_its_status_and_json_body() {
-    let env = TestEnv::start().await.unwrap();
-    let api = env.spawn_api().await.unwrap();
+    let (_env, api) = start().await;
     let contact = create_contact(&api, json!({ "phone": "+33612345678" })).await;
     let id = contact["id"].as_i64().unwrap();
     let unprocessable = StatusCode::UNPROCESSABLE_ENTITY;
@@ -399,8 +417,7 @@ async fn every_validation_error_answers_its_status_and_json_body() {
 
 #[tokio::test]
 async fn categories_are_managed_with_counts_search_pagination_and_membership() {
-    let env = TestEnv::start().await.unwrap();
-    let api = env.spawn_api().await.unwrap();
+    let (_env, api) = start().await;
     let (status, vip) = call(
         api.post("/categories")
             .json(&json!({ "name": "VIP", "color": "#ff0000" })),
@@ -511,8 +528,7 @@ async fn categories_are_managed_with_counts_search_pagination_and_membership() {
 
 #[tokio::test]
 async fn csv_import_reports_exact_counts_and_line_numbers() {
-    let env = TestEnv::start().await.unwrap();
-    let api = env.spawn_api().await.unwrap();
+    let (_env, api) = start().await;
     create_contact(
         &api,
         json!({ "phone": "+33600000001", "first_name": "Known" }),
@@ -530,8 +546,7 @@ async fn csv_import_reports_exact_counts_and_line_numbers() {
                +33612345678,Alice,Twice\r\n\
                +33abc,Letters,\r\n\
                +34600111222";
-    let (status, report) = import(&api, &format!("?category_id={newsletter}"), csv).await;
-    assert_eq!(status, StatusCode::OK, "{report}");
+    let report = imported(&api, &format!("?category_id={newsletter}"), csv).await;
     assert_eq!(report["total"], 8, "{report}");
     assert_eq!(report["created"], 3, "{report}");
     assert_eq!(report["skipped"], 2, "{report}");
@@ -566,8 +581,7 @@ async fn csv_import_reports_exact_counts_and_line_numbers() {
 
     let parts =
         "country_code,phone_number,first_name\n33,06 11 11 11 11,Zoé\n34,600 222 333,\n0,1,Bad\n";
-    let (status, report) = import(&api, "", parts).await;
-    assert_eq!(status, StatusCode::OK, "{report}");
+    let report = imported(&api, "", parts).await;
     assert_eq!(
         report,
         json!({ "total": 3, "created": 2, "skipped": 0, "failed": 1,
@@ -576,38 +590,30 @@ async fn csv_import_reports_exact_counts_and_line_numbers() {
     let (_, zoe) = call(api.get("/contacts?search=zo%C3%A9")).await;
     assert_eq!(phones(&zoe), ["+33611111111"]);
 
-    let (status, empty) = import(&api, "", "phone\n").await;
-    assert_eq!(status, StatusCode::OK);
+    let empty = imported(&api, "", "phone\n").await;
     assert_eq!(
         empty,
         json!({ "total": 0, "created": 0, "skipped": 0, "failed": 0, "errors": [] })
     );
-    assert_error(
-        &import(&api, "", "name,email\nJean,j@example.com\n").await,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "validation_error",
-    );
-    assert_error(
-        &import(&api, "", "").await,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "validation_error",
-    );
-    assert_error(
-        &import(&api, "?category_id=999999999", "phone\n+33612345670\n").await,
-        StatusCode::NOT_FOUND,
-        "not_found",
-    );
-    assert_error(
-        &import(&api, "?category_id=x", "phone\n").await,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "validation_error",
-    );
+    let invalid = (StatusCode::UNPROCESSABLE_ENTITY, "validation_error");
+    let refused = [
+        ("", "name,email\nJean,j@example.com\n", invalid),
+        ("", "", invalid),
+        (
+            "?category_id=999999999",
+            "phone\n+33612345670\n",
+            (StatusCode::NOT_FOUND, "not_found"),
+        ),
+        ("?category_id=x", "phone\n", invalid),
+    ];
+    for (query, csv, (status, code)) in refused {
+        assert_error(&import(&api, query, csv).await, status, code);
+    }
 }
 
 #[tokio::test]
 async fn a_csv_streamed_in_chunks_of_any_size_imports_the_same() {
-    let env = TestEnv::start().await.unwrap();
-    let api = env.spawn_api().await.unwrap();
+    let (env, api) = start().await;
     let csv = "\u{feff}phone,first_name,last_name\r\n\
                +33612345678,\"Jean \"\"JJ\"\"\",\"Dupont\r\nde la Tour\"\r\n\
                \r\n\
@@ -624,10 +630,7 @@ async fn a_csv_streamed_in_chunks_of_any_size_imports_the_same() {
         ],
     });
     for chunk in [1, 2, 3, 5, 8, 13, 64, 4096] {
-        sqlx::query("DELETE FROM contacts")
-            .execute(env.store.pool())
-            .await
-            .unwrap();
+        delete_all_contacts(&env).await;
         let (status, report) = import_in_chunks(&api, csv, chunk).await;
         assert_eq!(status, StatusCode::OK, "{report}");
         assert_eq!(report, expected, "chunks of {chunk} bytes");
@@ -642,8 +645,7 @@ async fn a_csv_streamed_in_chunks_of_any_size_imports_the_same() {
 
 #[tokio::test]
 async fn a_hundred_thousand_rows_import_in_seconds_past_the_json_body_limit() {
-    let env = TestEnv::start().await.unwrap();
-    let api = env.spawn_api().await.unwrap();
+    let (env, api) = start().await;
     let rows = 100_000;
     let mut csv = String::from("phone,first_name,last_name\n");
     for i in 0..rows {
@@ -685,8 +687,7 @@ async fn a_hundred_thousand_rows_import_in_seconds_past_the_json_body_limit() {
 
 #[tokio::test]
 async fn export_round_trips_through_import() {
-    let env = TestEnv::start().await.unwrap();
-    let api = env.spawn_api().await.unwrap();
+    let (env, api) = start().await;
     let friends = create_category(&api, "Friends").await;
     create_contact(
         &api,
@@ -724,16 +725,12 @@ async fn export_round_trips_through_import() {
     let only_friends = export(&api, &format!("?category_id={friends}")).await;
     assert_eq!(only_friends.lines().count(), 2);
 
-    let (status, report) = import(&api, "", exported.clone()).await;
-    assert_eq!(status, StatusCode::OK, "{report}");
+    let report = imported(&api, "", exported.clone()).await;
     assert_eq!(
         report,
         json!({ "total": 2_502, "created": 0, "skipped": 2_502, "failed": 0, "errors": [] })
     );
-    sqlx::query("DELETE FROM contacts")
-        .execute(env.store.pool())
-        .await
-        .unwrap();
+    delete_all_contacts(&env).await;
     let (_, report) = import(&api, "", exported.clone()).await;
     assert_eq!(report["created"], 2_502, "{report}");
     assert_eq!(
@@ -758,8 +755,7 @@ async fn verified(api: &TestApi, id: i64) -> Value {
 
 #[tokio::test]
 async fn whatsapp_checks_set_the_flag_and_its_time() {
-    let env = TestEnv::start().await.unwrap();
-    let api = env.spawn_api().await.unwrap();
+    let (env, api) = start().await;
     let one = create_contact(&api, json!({ "phone": "+33612345678" })).await;
     let id = one["id"].as_i64().unwrap();
 

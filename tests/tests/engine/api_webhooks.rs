@@ -3,22 +3,13 @@
 
 use campaign_tests::TestEnv;
 use campaign_tests::api::{ADMIN_EMAIL, TestApi, WEBHOOK_SECRET, assert_error, call, login};
+use campaign_tests::fixtures::{self, quick_retry_settings};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::time::Duration;
 use wa_sandbox::ReplyKind;
 
 const CAMPAIGN_TIMEOUT: Duration = Duration::from_secs(300);
-
-fn quick_settings(window_secs: f64) -> Value {
-    json!({
-        "interaction_window_secs": window_secs,
-        "send_interval_secs": 0,
-        "batch_pause_secs": 0,
-        "retry_base_delay_secs": 0.2,
-        "send_timeout_secs": 10,
-    })
-}
 
 /// Message 2 sends the sandbox accepted for each contact reference.
 fn message_2_count(env: &TestEnv, campaign_id: i64, contact_id: i64) -> usize {
@@ -59,12 +50,11 @@ async fn post_webhook(api: &TestApi, body: &Value) -> StatusCode {
 }
 
 async fn journey_state(env: &TestEnv, campaign_id: i64, contact_id: i64) -> String {
-    sqlx::query_scalar("SELECT state FROM journeys WHERE campaign_id = $1 AND contact_id = $2")
-        .bind(campaign_id)
-        .bind(contact_id)
-        .fetch_one(env.store.pool())
+    fixtures::journey(&env.store, campaign_id, contact_id)
         .await
         .unwrap()
+        .expect("a journey row")
+        .state
 }
 
 #[tokio::test]
@@ -84,10 +74,12 @@ async fn replies_of_every_kind_get_exactly_one_message_2_each() {
         ReplyKind::Reaction,
     ];
     env.sandbox.set_behaviour(behaviour);
-    let (campaign_id, contact_ids) = env.draft_campaign(12, quick_settings(30.0)).await.unwrap();
+    let (campaign_id, contact_ids) = env
+        .draft_campaign(12, quick_retry_settings(30.0))
+        .await
+        .unwrap();
 
-    env.engine().launch(campaign_id).await.unwrap();
-    env.campaign_result(campaign_id, CAMPAIGN_TIMEOUT)
+    env.run_campaign(campaign_id, CAMPAIGN_TIMEOUT)
         .await
         .unwrap();
 
@@ -121,7 +113,10 @@ async fn replies_of_every_kind_get_exactly_one_message_2_each() {
 async fn a_hundred_identical_webhooks_send_one_message_2_and_late_replies_are_recorded() {
     let env = TestEnv::start().await.unwrap();
     let api = env.spawn_api().await.unwrap();
-    let (campaign_id, contact_ids) = env.draft_campaign(2, quick_settings(20.0)).await.unwrap();
+    let (campaign_id, contact_ids) = env
+        .draft_campaign(2, quick_retry_settings(20.0))
+        .await
+        .unwrap();
     env.engine().launch(campaign_id).await.unwrap();
     env.wait_for_accepted(2).await.unwrap();
     let sends = env.sandbox.accepted();
@@ -398,8 +393,14 @@ async fn with_temporal_down_webhooks_and_launches_answer_503_and_take_effect_onc
         .await
         .unwrap();
     let api = env.spawn_api().await.unwrap();
-    let (campaign_id, _) = env.draft_campaign(1, quick_settings(120.0)).await.unwrap();
-    let (later_campaign_id, _) = env.draft_campaign(2, quick_settings(1.0)).await.unwrap();
+    let (campaign_id, _) = env
+        .draft_campaign(1, quick_retry_settings(120.0))
+        .await
+        .unwrap();
+    let (later_campaign_id, _) = env
+        .draft_campaign(2, quick_retry_settings(1.0))
+        .await
+        .unwrap();
     env.engine().launch(campaign_id).await.unwrap();
     env.wait_for_accepted(1).await.unwrap();
     let message_1 = env.sandbox.accepted().remove(0);
@@ -474,7 +475,10 @@ async fn with_temporal_down_webhooks_and_launches_answer_503_and_take_effect_onc
 async fn replies_landing_while_a_journey_closes_are_recorded_late() {
     let env = TestEnv::start().await.unwrap();
     let api = env.spawn_api().await.unwrap();
-    let (campaign_id, contact_ids) = env.draft_campaign(10, quick_settings(2.0)).await.unwrap();
+    let (campaign_id, contact_ids) = env
+        .draft_campaign(10, quick_retry_settings(2.0))
+        .await
+        .unwrap();
     env.engine().launch(campaign_id).await.unwrap();
     env.wait_for_accepted(10).await.unwrap();
     let phones: std::collections::HashMap<i64, String> = env
@@ -566,7 +570,10 @@ async fn replies_go_to_the_open_journey_and_count_within_its_window_after_messag
     let env = TestEnv::start().await.unwrap();
     let api = env.spawn_api().await.unwrap();
     // Campaign A closes without an answer; campaign B, to the same contact, then waits.
-    let (closed_campaign, contact_ids) = env.draft_campaign(1, quick_settings(1.0)).await.unwrap();
+    let (closed_campaign, contact_ids) = env
+        .draft_campaign(1, quick_retry_settings(1.0))
+        .await
+        .unwrap();
     let contact_id = contact_ids[0];
     env.engine().launch(closed_campaign).await.unwrap();
     env.campaign_result(closed_campaign, CAMPAIGN_TIMEOUT)
@@ -583,7 +590,7 @@ async fn replies_go_to_the_open_journey_and_count_within_its_window_after_messag
         "message_1": "Hello again {first_name}",
         "message_2": "Thanks {first_name}",
         "category_ids": [category_id],
-        "settings": quick_settings(120.0),
+        "settings": quick_retry_settings(120.0),
     })))
     .await;
     let open_campaign = body["id"].as_i64().unwrap();
@@ -689,7 +696,10 @@ async fn a_reply_while_message_1_is_recovered_reaches_its_journey_and_counts_fro
             ..wa_sandbox::Faults::default()
         })
         .unwrap();
-    let (campaign_id, contact_ids) = env.draft_campaign(1, quick_settings(30.0)).await.unwrap();
+    let (campaign_id, contact_ids) = env
+        .draft_campaign(1, quick_retry_settings(30.0))
+        .await
+        .unwrap();
     let contact_id = contact_ids[0];
     env.engine().launch(campaign_id).await.unwrap();
 

@@ -2,24 +2,13 @@
 
 use campaign_api::operations::OperationError;
 use campaign_domain::CampaignState;
+use campaign_tests::fixtures::fast_settings;
 use campaign_tests::{ReplyBridge, TestEnv, fixtures};
 use serde_json::json;
 use std::collections::HashMap;
 use std::time::Duration;
 
 const CAMPAIGN_TIMEOUT: Duration = Duration::from_secs(600);
-
-fn fast_settings(window_secs: f64, max_in_flight: u32) -> serde_json::Value {
-    json!({
-        "interaction_window_secs": window_secs,
-        "max_in_flight": max_in_flight,
-        "send_interval_secs": 0,
-        "batch_pause_secs": 0,
-        "retry_base_delay_secs": 0.2,
-        "rate_limit_delay_secs": 0.5,
-        "send_timeout_secs": 10,
-    })
-}
 
 /// Journey states of a campaign, counted from the rows.
 async fn journey_states(env: &TestEnv, campaign_id: i64) -> HashMap<String, i64> {
@@ -118,9 +107,8 @@ async fn three_thousand_contacts_continue_as_new_with_correct_totals() {
         .await
         .unwrap();
 
-    env.engine().launch(campaign_id).await.unwrap();
     let status = env
-        .campaign_result(campaign_id, CAMPAIGN_TIMEOUT)
+        .run_campaign(campaign_id, CAMPAIGN_TIMEOUT)
         .await
         .unwrap();
 
@@ -155,8 +143,7 @@ async fn the_cutoff_closes_open_journeys_with_the_r9_states() {
     settings["cutoff_secs"] = json!(5);
     let (campaign_id, _) = env.draft_campaign(20, settings).await.unwrap();
 
-    env.engine().launch(campaign_id).await.unwrap();
-    env.campaign_result(campaign_id, CAMPAIGN_TIMEOUT)
+    env.run_campaign(campaign_id, CAMPAIGN_TIMEOUT)
         .await
         .unwrap();
 
@@ -312,8 +299,7 @@ async fn retry_starts_new_journeys_for_failed_contacts_only() {
     let (campaign_id, contact_ids) = env.draft_campaign(10, fast_settings(1.0, 1)).await.unwrap();
     // The first three sends meet a permanent error.
     env.sandbox.fail_next(400, 3).unwrap();
-    env.engine().launch(campaign_id).await.unwrap();
-    env.campaign_result(campaign_id, CAMPAIGN_TIMEOUT)
+    env.run_campaign(campaign_id, CAMPAIGN_TIMEOUT)
         .await
         .unwrap();
     let states = journey_states(&env, campaign_id).await;

@@ -1,11 +1,14 @@
 //! `ContactJourney` end to end: real Temporal dev server, real Postgres, the sandbox provider.
 
 use campaign_domain::JourneyState;
-use campaign_domain::SendPolicy;
+use campaign_domain::{PhoneNumber, SendPolicy};
+use campaign_tests::fixtures::{JourneyRow, MessageRow};
 use campaign_tests::{
     FAST_RETRIES, TestEnv, fixtures, interaction, now_ms, outcome, signal, wait_for_state,
 };
+use campaign_workflows::{ContactJourney, JourneyStatus};
 use std::time::Duration;
+use temporalio_client::{Client, WorkflowHandle};
 
 const LONG_WINDOW: Duration = Duration::from_secs(120);
 
@@ -21,19 +24,53 @@ async fn interactions_recorded(env: &TestEnv, campaign_id: i64, contact_id: i64)
     .unwrap()
 }
 
+type Journey = WorkflowHandle<Client, ContactJourney>;
+
+/// One contact enrolled alone in a running campaign, with its journey started: `(campaign id,
+/// contact id, phone, journey)`.
+async fn solo_journey(
+    env: &TestEnv,
+    first_name: &str,
+    window: Duration,
+    policy: SendPolicy,
+) -> (i64, i64, PhoneNumber, Journey) {
+    let (contact_id, phone) = env.contact(first_name).await.unwrap();
+    let campaign_id = env.campaign(&[contact_id]).await.unwrap();
+    let journey = env
+        .start_journey(campaign_id, contact_id, window, policy)
+        .await
+        .unwrap();
+    (campaign_id, contact_id, phone, journey)
+}
+
+/// Waits until the journey has sent Message 1 and waits for a reply.
+async fn awaiting_interaction(journey: &Journey) -> JourneyStatus {
+    wait_for_state(journey, |s| s.state == JourneyState::AwaitingInteraction)
+        .await
+        .unwrap()
+}
+
+/// The journey row, which must exist.
+async fn journey_row(env: &TestEnv, campaign_id: i64, contact_id: i64) -> JourneyRow {
+    fixtures::journey(&env.store, campaign_id, contact_id)
+        .await
+        .unwrap()
+        .expect("a journey row")
+}
+
+async fn messages(env: &TestEnv, campaign_id: i64, contact_id: i64) -> Vec<MessageRow> {
+    fixtures::messages_for(&env.store, campaign_id, contact_id)
+        .await
+        .unwrap()
+}
+
 #[tokio::test]
 async fn reply_inside_the_window_sends_exactly_one_message_2() {
     let env = TestEnv::start().await.unwrap();
-    let (contact_id, phone) = env.contact("Alice").await.unwrap();
-    let campaign_id = env.campaign(&[contact_id]).await.unwrap();
-    let journey = env
-        .start_journey(campaign_id, contact_id, LONG_WINDOW, FAST_RETRIES)
-        .await
-        .unwrap();
+    let (campaign_id, contact_id, phone, journey) =
+        solo_journey(&env, "Alice", LONG_WINDOW, FAST_RETRIES).await;
 
-    wait_for_state(&journey, |s| s.state == JourneyState::AwaitingInteraction)
-        .await
-        .unwrap();
+    awaiting_interaction(&journey).await;
     signal(&journey, interaction("wamid-reply-1", &phone, now_ms()))
         .await
         .unwrap();
@@ -49,9 +86,7 @@ async fn reply_inside_the_window_sends_exactly_one_message_2() {
             "Merci Alice ! Voici votre code : MERCI10"
         ]
     );
-    let messages = fixtures::messages_for(&env.store, campaign_id, contact_id)
-        .await
-        .unwrap();
+    let messages = messages(&env, campaign_id, contact_id).await;
     assert_eq!(messages.len(), 2);
     assert!(
         messages
@@ -62,10 +97,7 @@ async fn reply_inside_the_window_sends_exactly_one_message_2() {
         messages[0].provider_message_id.as_deref(),
         Some(accepted[0].id.as_str())
     );
-    let journey_row = fixtures::journey(&env.store, campaign_id, contact_id)
-        .await
-        .unwrap()
-        .unwrap();
+    let journey_row = journey_row(&env, campaign_id, contact_id).await;
     assert_eq!(journey_row.state, "message_2_sent");
     assert_eq!(
         interactions_recorded(&env, campaign_id, contact_id).await,
@@ -77,15 +109,9 @@ async fn reply_inside_the_window_sends_exactly_one_message_2() {
 #[tokio::test]
 async fn fifty_concurrent_interactions_and_a_redelivery_send_one_message_2() {
     let env = TestEnv::start().await.unwrap();
-    let (contact_id, phone) = env.contact("Bruno").await.unwrap();
-    let campaign_id = env.campaign(&[contact_id]).await.unwrap();
-    let journey = env
-        .start_journey(campaign_id, contact_id, LONG_WINDOW, FAST_RETRIES)
-        .await
-        .unwrap();
-    wait_for_state(&journey, |s| s.state == JourneyState::AwaitingInteraction)
-        .await
-        .unwrap();
+    let (campaign_id, contact_id, phone, journey) =
+        solo_journey(&env, "Bruno", LONG_WINDOW, FAST_RETRIES).await;
+    awaiting_interaction(&journey).await;
 
     // 50 distinct interactions plus one redelivery of the first, all at once.
     let mut ids: Vec<String> = (0..50).map(|i| format!("wamid-burst-{i}")).collect();
@@ -159,9 +185,7 @@ async fn no_reply_ends_no_interaction_and_a_late_reply_ends_late_interaction() {
         .unwrap();
 
     // The late contact's reply reaches the journey stamped after its window closed (R4).
-    let status = wait_for_state(&late, |s| s.state == JourneyState::AwaitingInteraction)
-        .await
-        .unwrap();
+    let status = awaiting_interaction(&late).await;
     let sent_at = status.message_1_sent_at_ms.unwrap();
     signal(
         &late,
@@ -187,10 +211,7 @@ async fn no_reply_ends_no_interaction_and_a_late_reply_ends_late_interaction() {
             1,
             "Message 1 only"
         );
-        let row = fixtures::journey(&env.store, campaign_id, contact_id)
-            .await
-            .unwrap()
-            .unwrap();
+        let row = journey_row(&env, campaign_id, contact_id).await;
         assert_eq!(row.state, state);
     }
     assert_eq!(
@@ -202,17 +223,8 @@ async fn no_reply_ends_no_interaction_and_a_late_reply_ends_late_interaction() {
 #[tokio::test]
 async fn a_reply_after_the_journey_closed_refines_no_interaction_to_late() {
     let env = TestEnv::start().await.unwrap();
-    let (contact_id, phone) = env.contact("Emma").await.unwrap();
-    let campaign_id = env.campaign(&[contact_id]).await.unwrap();
-    let journey = env
-        .start_journey(
-            campaign_id,
-            contact_id,
-            Duration::from_secs(1),
-            FAST_RETRIES,
-        )
-        .await
-        .unwrap();
+    let (campaign_id, contact_id, phone, journey) =
+        solo_journey(&env, "Emma", Duration::from_secs(1), FAST_RETRIES).await;
     assert_eq!(
         outcome(&journey).await.unwrap().state,
         JourneyState::NoInteraction
@@ -240,10 +252,7 @@ async fn a_reply_after_the_journey_closed_refines_no_interaction_to_late() {
         .await
         .unwrap();
     assert!(recorded);
-    let row = fixtures::journey(&env.store, campaign_id, contact_id)
-        .await
-        .unwrap()
-        .unwrap();
+    let row = journey_row(&env, campaign_id, contact_id).await;
     assert_eq!(row.state, "late_interaction");
     assert_eq!(
         env.sandbox.accepted_for(phone.as_str()).len(),
@@ -256,25 +265,14 @@ async fn a_reply_after_the_journey_closed_refines_no_interaction_to_late() {
 async fn two_server_errors_then_success_is_sent_with_three_attempts() {
     let env = TestEnv::start().await.unwrap();
     env.sandbox.fail_next(500, 2).unwrap();
-    let (contact_id, phone) = env.contact("Farid").await.unwrap();
-    let campaign_id = env.campaign(&[contact_id]).await.unwrap();
-    let journey = env
-        .start_journey(
-            campaign_id,
-            contact_id,
-            Duration::from_secs(1),
-            FAST_RETRIES,
-        )
-        .await
-        .unwrap();
+    let (campaign_id, contact_id, phone, journey) =
+        solo_journey(&env, "Farid", Duration::from_secs(1), FAST_RETRIES).await;
 
     assert_eq!(
         outcome(&journey).await.unwrap().state,
         JourneyState::NoInteraction
     );
-    let messages = fixtures::messages_for(&env.store, campaign_id, contact_id)
-        .await
-        .unwrap();
+    let messages = messages(&env, campaign_id, contact_id).await;
     assert_eq!(messages.len(), 1);
     assert_eq!(messages[0].status, "sent");
     assert_eq!(messages[0].attempts, 3);
@@ -290,26 +288,17 @@ async fn two_server_errors_then_success_is_sent_with_three_attempts() {
 async fn a_permanent_error_fails_the_journey_after_one_attempt() {
     let env = TestEnv::start().await.unwrap();
     env.sandbox.fail_next(400, 1).unwrap();
-    let (contact_id, phone) = env.contact("Gaëlle").await.unwrap();
-    let campaign_id = env.campaign(&[contact_id]).await.unwrap();
-    let journey = env
-        .start_journey(campaign_id, contact_id, LONG_WINDOW, FAST_RETRIES)
-        .await
-        .unwrap();
+    let (campaign_id, contact_id, phone, journey) =
+        solo_journey(&env, "Gaëlle", LONG_WINDOW, FAST_RETRIES).await;
 
     let outcome = outcome(&journey).await.unwrap();
     assert_eq!(outcome.state, JourneyState::Failed);
-    let messages = fixtures::messages_for(&env.store, campaign_id, contact_id)
-        .await
-        .unwrap();
+    let messages = messages(&env, campaign_id, contact_id).await;
     assert_eq!(
         (messages[0].status.as_str(), messages[0].attempts),
         ("failed", 1)
     );
-    let row = fixtures::journey(&env.store, campaign_id, contact_id)
-        .await
-        .unwrap()
-        .unwrap();
+    let row = journey_row(&env, campaign_id, contact_id).await;
     assert_eq!(row.state, "failed");
     assert!(row.failure_reason.is_some_and(|r| !r.is_empty()));
     assert!(env.sandbox.accepted_for(phone.as_str()).is_empty());
@@ -319,12 +308,8 @@ async fn a_permanent_error_fails_the_journey_after_one_attempt() {
 async fn retries_give_up_after_max_attempts() {
     let env = TestEnv::start().await.unwrap();
     env.sandbox.fail_next(503, 10).unwrap();
-    let (contact_id, _) = env.contact("Hugo").await.unwrap();
-    let campaign_id = env.campaign(&[contact_id]).await.unwrap();
-    let journey = env
-        .start_journey(campaign_id, contact_id, LONG_WINDOW, FAST_RETRIES)
-        .await
-        .unwrap();
+    let (campaign_id, contact_id, _, journey) =
+        solo_journey(&env, "Hugo", LONG_WINDOW, FAST_RETRIES).await;
 
     let outcome = outcome(&journey).await.unwrap();
     assert_eq!(outcome.state, JourneyState::Failed);
@@ -334,9 +319,7 @@ async fn retries_give_up_after_max_attempts() {
             .unwrap()
             .contains("gave up after 3 attempts")
     );
-    let messages = fixtures::messages_for(&env.store, campaign_id, contact_id)
-        .await
-        .unwrap();
+    let messages = messages(&env, campaign_id, contact_id).await;
     assert_eq!(
         (messages[0].status.as_str(), messages[0].attempts),
         ("failed", 3)
@@ -347,12 +330,8 @@ async fn retries_give_up_after_max_attempts() {
 async fn a_full_daily_ledger_fails_the_journey_and_sends_nothing() {
     let env = TestEnv::start_with_limit(5).await.unwrap();
     fixtures::set_sent_today(&env.store, 5).await.unwrap();
-    let (contact_id, phone) = env.contact("Inès").await.unwrap();
-    let campaign_id = env.campaign(&[contact_id]).await.unwrap();
-    let journey = env
-        .start_journey(campaign_id, contact_id, LONG_WINDOW, FAST_RETRIES)
-        .await
-        .unwrap();
+    let (campaign_id, contact_id, phone, journey) =
+        solo_journey(&env, "Inès", LONG_WINDOW, FAST_RETRIES).await;
 
     let outcome = outcome(&journey).await.unwrap();
     assert_eq!(outcome.state, JourneyState::Failed);
@@ -360,10 +339,7 @@ async fn a_full_daily_ledger_fails_the_journey_and_sends_nothing() {
         outcome.failure_reason.as_deref(),
         Some("daily message limit reached")
     );
-    let row = fixtures::journey(&env.store, campaign_id, contact_id)
-        .await
-        .unwrap()
-        .unwrap();
+    let row = journey_row(&env, campaign_id, contact_id).await;
     assert_eq!(
         row.failure_reason.as_deref(),
         Some("daily message limit reached")
@@ -375,8 +351,6 @@ async fn a_full_daily_ledger_fails_the_journey_and_sends_nothing() {
 #[tokio::test]
 async fn a_worker_killed_mid_send_is_replaced_without_a_duplicate_send() {
     let mut env = TestEnv::start().await.unwrap();
-    let (contact_id, phone) = env.contact("Jade").await.unwrap();
-    let campaign_id = env.campaign(&[contact_id]).await.unwrap();
     // Every send takes 1.5 s at the provider, so the kill lands while Message 1 is in flight.
     env.sandbox
         .set_faults(wa_sandbox::Faults {
@@ -388,10 +362,8 @@ async fn a_worker_killed_mid_send_is_replaced_without_a_duplicate_send() {
         attempt_timeout_ms: 4_000,
         ..FAST_RETRIES
     };
-    let journey = env
-        .start_journey(campaign_id, contact_id, LONG_WINDOW, policy)
-        .await
-        .unwrap();
+    let (campaign_id, contact_id, phone, journey) =
+        solo_journey(&env, "Jade", LONG_WINDOW, policy).await;
     wait_for_state(&journey, |s| s.state == JourneyState::SendingMessage1)
         .await
         .unwrap();
@@ -399,9 +371,7 @@ async fn a_worker_killed_mid_send_is_replaced_without_a_duplicate_send() {
     env.kill_worker().await.unwrap();
 
     env.spawn_worker().unwrap();
-    wait_for_state(&journey, |s| s.state == JourneyState::AwaitingInteraction)
-        .await
-        .unwrap();
+    awaiting_interaction(&journey).await;
     signal(&journey, interaction("wamid-after-crash", &phone, now_ms()))
         .await
         .unwrap();
@@ -420,9 +390,7 @@ async fn a_worker_killed_mid_send_is_replaced_without_a_duplicate_send() {
         .filter(|m| m.message.starts_with("Merci"))
         .count();
     assert_eq!((message_1s, message_2s), (1, 1), "{accepted:?}");
-    let messages = fixtures::messages_for(&env.store, campaign_id, contact_id)
-        .await
-        .unwrap();
+    let messages = messages(&env, campaign_id, contact_id).await;
     assert_eq!(
         messages[0].provider_message_id.as_deref(),
         Some(accepted[0].id.as_str())

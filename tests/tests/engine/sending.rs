@@ -2,6 +2,7 @@
 //! processes: real Temporal, real Postgres, sandbox.
 
 use campaign_tests::TestEnv;
+use campaign_tests::fixtures::fast_settings;
 use chrono::{DateTime, Utc};
 use serde_json::json;
 use std::collections::HashMap;
@@ -15,18 +16,6 @@ const CAMPAIGN_TIMEOUT: Duration = Duration::from_secs(120);
 /// Postgres (fsync on) varies by up to a few tens of milliseconds. Unpaced sends are a few
 /// milliseconds apart, so the assertions still tell pacing from none.
 const PACING_TOLERANCE_MS: i64 = 50;
-
-fn settings(window_secs: f64, max_in_flight: u32) -> serde_json::Value {
-    json!({
-        "interaction_window_secs": window_secs,
-        "max_in_flight": max_in_flight,
-        "send_interval_secs": 0,
-        "batch_pause_secs": 0,
-        "retry_base_delay_secs": 0.2,
-        "rate_limit_delay_secs": 0.5,
-        "send_timeout_secs": 10,
-    })
-}
 
 fn message_1_times(env: &TestEnv) -> Vec<DateTime<Utc>> {
     let mut times: Vec<DateTime<Utc>> = env
@@ -56,7 +45,7 @@ fn gaps_ms(times: &[DateTime<Utc>]) -> Vec<i64> {
 async fn message_1_sends_are_paced_across_campaigns_and_workers() {
     let mut env = TestEnv::start().await.unwrap();
     env.spawn_worker().unwrap();
-    let mut paced = settings(1.0, 20);
+    let mut paced = fast_settings(1.0, 20);
     paced["send_interval_secs"] = json!(0.2);
     paced["batch_size"] = json!(1000);
     let (first, _) = env.draft_campaign(10, paced.clone()).await.unwrap();
@@ -81,14 +70,13 @@ async fn message_1_sends_are_paced_across_campaigns_and_workers() {
 #[tokio::test]
 async fn a_campaign_pauses_after_each_batch() {
     let env = TestEnv::start().await.unwrap();
-    let mut paced = settings(1.0, 20);
+    let mut paced = fast_settings(1.0, 20);
     paced["send_interval_secs"] = json!(0.1);
     paced["batch_size"] = json!(3);
     paced["batch_pause_secs"] = json!(1);
     let (campaign_id, _) = env.draft_campaign(7, paced).await.unwrap();
 
-    env.engine().launch(campaign_id).await.unwrap();
-    env.campaign_result(campaign_id, CAMPAIGN_TIMEOUT)
+    env.run_campaign(campaign_id, CAMPAIGN_TIMEOUT)
         .await
         .unwrap();
 
@@ -107,10 +95,9 @@ async fn a_provider_429_pauses_all_sending_then_resumes_without_failing_anything
         .await
         .unwrap();
     env.sandbox.fail_next(429, 1).unwrap();
-    let (campaign_id, _) = env.draft_campaign(5, settings(1.0, 1)).await.unwrap();
+    let (campaign_id, _) = env.draft_campaign(5, fast_settings(1.0, 1)).await.unwrap();
 
-    env.engine().launch(campaign_id).await.unwrap();
-    env.campaign_result(campaign_id, CAMPAIGN_TIMEOUT)
+    env.run_campaign(campaign_id, CAMPAIGN_TIMEOUT)
         .await
         .unwrap();
 
@@ -159,7 +146,10 @@ async fn a_worker_killed_mid_campaign_leaves_no_duplicate_and_no_missing_send() 
             ..Default::default()
         })
         .unwrap();
-    let (campaign_id, contact_ids) = env.draft_campaign(60, settings(1.0, 10)).await.unwrap();
+    let (campaign_id, contact_ids) = env
+        .draft_campaign(60, fast_settings(1.0, 10))
+        .await
+        .unwrap();
     env.engine().launch(campaign_id).await.unwrap();
     env.wait_for_accepted(10).await.unwrap();
 

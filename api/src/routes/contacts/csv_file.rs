@@ -1,7 +1,7 @@
 //! The CSV side of `/contacts`: the export's rows, and the import's parser, which reads the
 //! body as it streams in (a record at a time, never the whole file) and inserts it in batches.
 
-use super::name;
+use super::non_blank;
 use crate::error::{ApiError, ApiResult};
 use axum::body::Bytes;
 use campaign_domain::PhoneNumber;
@@ -180,7 +180,7 @@ impl Columns {
             column
                 .map(field)
                 .transpose()
-                .map(|value| name(value.map(str::to_owned)))
+                .map(|value| non_blank(value.map(str::to_owned)))
         };
         Ok(NewContact {
             phone,
