@@ -15,7 +15,6 @@ use campaign_domain::{
     SettingsOverrides, Template,
 };
 use chrono::{DateTime, Utc};
-use serde::Serialize;
 use sqlx::{PgExecutor, Postgres, Transaction};
 
 /// A launch or retry decided in the database but not yet visible. Its transaction holds the
@@ -87,7 +86,7 @@ pub enum RelaunchOutcome {
 }
 
 /// A campaign as the API shows it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CampaignRecord {
     pub id: i64,
     pub name: String,
@@ -150,7 +149,7 @@ pub enum DraftDelete {
 }
 
 /// One contact of a campaign and where its journey stands.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CampaignContact {
     pub contact_id: i64,
     pub phone: String,

@@ -8,11 +8,10 @@
 use super::{Store, StoreError};
 use campaign_domain::PhoneNumber;
 use chrono::{DateTime, Utc};
-use serde::Serialize;
 use sqlx::{PgExecutor, Postgres, QueryBuilder};
 
 /// A contact as the API shows it, with the categories it belongs to.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct Contact {
     pub id: i64,
     pub phone: String,
@@ -27,7 +26,7 @@ pub struct Contact {
 }
 
 /// A category with the number of contacts in it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct Category {
     pub id: i64,
     pub name: String,

@@ -1,10 +1,8 @@
 //! Pages of the API's lists: which page a request asks for and the page it gets back, shared by
 //! every paginated read so they count from 1 and report their total the same way.
 
-use serde::Serialize;
-
 /// A page of a list, as the API answers it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Page<T> {
     pub items: Vec<T>,
     pub total: i64,

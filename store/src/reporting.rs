@@ -5,11 +5,10 @@ use super::{Store, StoreError};
 use crate::page::{Page, PageRequest};
 use campaign_domain::{CampaignState, MessageStatus, MessageType};
 use chrono::{DateTime, NaiveDate, Utc};
-use serde::Serialize;
 
 /// A campaign's statistics, straight from its live counters (one primary-key read, so it stays
 /// fast on a 100k-contact campaign). `pending` counts journeys not yet final.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct CampaignStats {
     pub status: CampaignState,
     pub total_contacts: i32,
@@ -38,7 +37,7 @@ pub struct MessageFilter {
 }
 
 /// One message as the API lists it, with its recipient's phone.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct MessageListItem {
     pub id: i64,
     pub campaign_id: i64,
@@ -63,7 +62,7 @@ pub struct MessageListItem {
 ///   with an outcome (pending ones are still being tried);
 /// - `delivery_rate`: `delivered` or `read` among accepted ones (a read message was delivered);
 /// - `read_rate`: `read` among accepted ones.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct MessageStats {
     pub total: i64,
     pub sent: i64,

@@ -3,10 +3,9 @@
 
 use super::{Store, StoreError};
 use chrono::{DateTime, Utc};
-use serde::Serialize;
 
-/// A user as the API shows it: never the password hash.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+/// A user without the password hash: what the API may show.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct User {
     pub id: i64,
     pub email: String,
