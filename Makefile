@@ -1,13 +1,14 @@
 # Campaign engine -- developer entry points. See scripts/README-setup.md.
 #
 #   make run      build and run sandbox + API + worker locally (foreground)
-#   make test     run every test against a real Temporal and a real Postgres
+#   make test     run every test against a real Temporal, a real Postgres and Chromium
 #   make build    build what run, test and the benchmarks use (one release build)
 #   make bench    run the journey benchmark (benches/, bench-journeys)
 #   make bench-fanout  run the 100,000-contact campaign fan-out benchmark
 #   make bench-api     run the webhook and statistics benchmark
 #   make chaos    run the long chaos suite (crashes workers, Temporal, Postgres, API)
-#   make lint     rustfmt --check + clippy -D warnings
+#   make lint     rustfmt --check + clippy -D warnings + the console's ESLint
+#   make openapi  rewrite web/openapi.json (the console's API types) from the API's routes
 #   make sqlx-prepare  refresh .sqlx/ (the checked queries' offline data) after changing SQL
 #   make dev-env  only set up / start Postgres + Temporal, write .dev/env
 #   make status   show the background services and .dev/env
@@ -35,10 +36,10 @@ WITH_TEST_ENV := DEV_ENV_PROFILE=test scripts/with-dev-env.sh
 TEST_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: help build run test chaos bench bench-fanout bench-api lint fmt sqlx-prepare dev-env status stop clean-dev
+.PHONY: help build run test chaos bench bench-fanout bench-api lint fmt openapi sqlx-prepare dev-env status stop clean-dev
 
 help:
-	@sed -n '2,15p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,16p' Makefile | sed 's/^# \{0,1\}//'
 
 # One build for run, test and the benchmarks: all on the release profile, and with --tests
 # cargo resolves dependency features as `cargo test --workspace` does, so each reuses what the
@@ -50,7 +51,10 @@ build:
 run:
 	@scripts/run.sh
 
+# The console is built (and its unit tests run) first: the engine's browser test serves web/dist.
 test:
+	@scripts/web.sh test
+	@scripts/web.sh chromium
 	@$(WITH_TEST_ENV) $(CARGO) test --release --workspace --locked $(TEST_ARGS)
 
 # The long form of the chaos test (tests/tests/engine/chaos.rs; `make test` runs the short one).
@@ -72,9 +76,14 @@ lint:
 	@scripts/dev-env.sh apt
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
+	@scripts/web.sh lint
 
 fmt:
 	$(CARGO) fmt --all
+
+# The console's copy of the OpenAPI document, which its API types are generated from.
+openapi:
+	UPDATE_OPENAPI=1 $(CARGO) test --release --locked -p campaign-api --lib -- the_console_builds_against_the_current_document
 
 sqlx-prepare:
 	@DEV_ENV_PROFILE=test scripts/sqlx-prepare.sh

@@ -48,6 +48,8 @@ export ADMIN_PASSWORD
 # --- build -------------------------------------------------------------------
 log "make build"
 make --no-print-directory build || die "cargo build failed"
+"$DEV_ENV_ROOT/scripts/web.sh" build || die "building the console (web/) failed"
+export CONSOLE_DIR="${CONSOLE_DIR:-$DEV_ENV_ROOT/web/dist}"
 
 target_dir="${CARGO_TARGET_DIR:-$DEV_ENV_ROOT/target}"
 case "$target_dir" in /*) ;; *) target_dir="$DEV_ENV_ROOT/$target_dir" ;; esac
@@ -121,6 +123,7 @@ cat >&2 <<EOF
   Campaign engine is running (Ctrl-C to stop):
     Temporal UI : ${TEMPORAL_UI_URL:-n/a}   (gRPC $TEMPORAL_ADDRESS, namespace $TEMPORAL_NAMESPACE)
     Sandbox     : http://$SANDBOX_ADDR
+    Console     : $api_url/
     API         : $api_url/api/v1   (webhook $webhook_url)
     OpenAPI     : $api_url/api/v1/docs   (document: $api_url/api/v1/openapi.json)
     Admin login : $ADMIN_EMAIL, password in $admin_password_source (created when no user exists)

@@ -56,6 +56,16 @@ impl JwtKeys {
         }
     }
 
+    /// A new access token for `user_id`.
+    pub fn access_token(&self, user_id: i64) -> ApiResult<String> {
+        self.issue(user_id, TokenKind::Access)
+    }
+
+    /// Seconds an access token lives.
+    pub fn access_ttl_secs(&self) -> u64 {
+        self.access_ttl.as_secs()
+    }
+
     fn issue(&self, user_id: i64, kind: TokenKind) -> ApiResult<String> {
         let now = jsonwebtoken::get_current_timestamp();
         let ttl = match kind {
@@ -196,7 +206,8 @@ impl FromRequestParts<ApiContext> for SuperAdmin {
     }
 }
 
-async fn active_user(context: &ApiContext, user_id: i64) -> ApiResult<UserRow> {
+/// The user `user_id`, if they may still act: a deactivated or deleted user is refused.
+pub async fn active_user(context: &ApiContext, user_id: i64) -> ApiResult<UserRow> {
     match context.store.user(user_id).await {
         Ok(user) if user.is_active => Ok(user),
         Ok(_) => Err(ApiError::Unauthorized("user is inactive")),
@@ -294,17 +305,28 @@ async fn login(
     State(context): State<ApiContext>,
     ApiJson(request): ApiJson<LoginRequest>,
 ) -> ApiResult<ApiJson<TokenResponse>> {
-    let credentials = context.store.user_credentials(&request.email).await?;
+    let user = authenticate(&context, &request.email, request.password).await?;
+    Ok(ApiJson(tokens(&context, user)?))
+}
+
+/// The active user whose email and password these are; 401 otherwise, in the same time whether
+/// or not the email exists.
+pub async fn authenticate(
+    context: &ApiContext,
+    email: &str,
+    password: String,
+) -> ApiResult<UserRow> {
+    let credentials = context.store.user_credentials(email).await?;
     let hash = credentials
         .as_ref()
         .map_or(DECOY_HASH.to_owned(), |c| c.password_hash.clone());
-    let matches = password_matches(request.password, hash).await?;
+    let matches = password_matches(password, hash).await?;
     match credentials {
         Some(credentials) if matches => {
             if !credentials.user.is_active {
                 return Err(ApiError::Unauthorized("user is inactive"));
             }
-            Ok(ApiJson(tokens(&context, credentials.user)?))
+            Ok(credentials.user)
         }
         _ => Err(ApiError::Unauthorized("wrong email or password")),
     }

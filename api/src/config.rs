@@ -5,6 +5,7 @@
 
 use campaign_runtime::config::daily_message_limit;
 use campaign_runtime::{ConfigError, Env, ProviderConfig, Secret, TemporalConfig};
+use std::path::PathBuf;
 use std::time::Duration;
 
 /// Default address of the API.
@@ -36,6 +37,13 @@ pub struct ApiConfig {
     pub provider: ProviderConfig,
     pub max_body_bytes: usize,
     pub max_import_bytes: usize,
+    /// Whether the console's session cookie is marked `Secure` (sent over HTTPS only): set it
+    /// wherever the API is reached through TLS.
+    pub session_cookie_secure: bool,
+    /// The built console (`web/dist`) served at `/`; none serves the API alone.
+    pub console_dir: Option<PathBuf>,
+    /// The Temporal Web UI, which the console links each journey to.
+    pub temporal_ui_url: Option<String>,
 }
 
 impl ApiConfig {
@@ -55,6 +63,15 @@ impl ApiConfig {
             provider: ProviderConfig::from_env(env)?,
             max_body_bytes: env.parsed("MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES)?,
             max_import_bytes: env.parsed("MAX_IMPORT_BYTES", DEFAULT_MAX_IMPORT_BYTES)?,
+            session_cookie_secure: env.parsed("SESSION_COOKIE_SECURE", false)?,
+            console_dir: env
+                .optional("CONSOLE_DIR")
+                .filter(|dir| !dir.is_empty())
+                .map(PathBuf::from),
+            temporal_ui_url: env
+                .optional("TEMPORAL_UI_URL")
+                .map(|url| url.trim_end_matches('/').to_owned())
+                .filter(|url| !url.is_empty()),
         })
     }
 }

@@ -7,6 +7,7 @@
 
 pub mod auth;
 pub mod config;
+pub mod console;
 pub mod context;
 pub mod error;
 pub mod metrics;
@@ -14,6 +15,7 @@ pub mod openapi;
 pub mod operations;
 pub mod pagination;
 pub mod routes;
+pub mod session;
 pub mod startup;
 
 pub use config::ApiConfig;

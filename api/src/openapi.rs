@@ -1,14 +1,17 @@
 //! The OpenAPI 3.1 document of the API (SPEC §6): its title, tags and security scheme here, its
 //! paths and schemas from the routes that answer them ([`crate::routes::api`]). Served as JSON at
-//! `GET /api/v1/openapi.json` and as an interactive page (Scalar) at `GET /api/v1/docs`, both
-//! without authentication.
+//! `GET /api/v1/openapi.json` and as an interactive page (Scalar, bundled: nothing is loaded
+//! from a CDN) at `GET /api/v1/docs`, both without authentication.
 
 use axum::Json;
+use axum::http::StatusCode;
+use axum::http::header::{CONTENT_SECURITY_POLICY, CONTENT_TYPE};
+use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
+use sha2::{Digest, Sha256};
 use std::sync::Arc;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
-use utoipa_scalar::{Scalar, Servable};
 
 /// Name of the bearer (JWT) security scheme the handlers' `security(...)` refer to.
 pub const BEARER: &str = "bearer";
@@ -23,7 +26,8 @@ pub const BEARER: &str = "bearer";
     components(schemas(campaign_domain::CampaignState)),
     modifiers(&BearerSecurity),
     tags(
-        (name = "auth", description = "Log in, refresh tokens, who am I"),
+        (name = "auth", description = "Log in, refresh tokens, who am I; the console's cookie sessions"),
+        (name = "console", description = "What the operator console needs beside the data"),
         (name = "health", description = "Liveness of the API and its dependencies"),
         (name = "users", description = "User administration (super_admin only)"),
         (name = "categories", description = "Groups of contacts that campaigns target"),
@@ -56,19 +60,79 @@ impl Modify for BearerSecurity {
     }
 }
 
-/// `GET /openapi.json` and `GET /docs` (the interactive page, with the document embedded), at
-/// `prefix`.
+/// The docs page's Content-Security-Policy: Scalar's bundle from this server, its one inline
+/// script (allowed by its hash, filled in at start-up), styles it injects, nothing from another
+/// origin (no fonts, no proxy, no CDN).
+const DOCS_POLICY: &str = "default-src 'self'; script-src 'self' 'sha256-{hash}'; \
+    style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self'; \
+    connect-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'self'";
+
+/// `GET /openapi.json`, and `GET /docs`: the interactive page (Scalar), served with its bundle
+/// from this binary so it works offline; both at `prefix`.
 pub fn routes<S: Clone + Send + Sync + 'static>(
     prefix: &str,
     document: utoipa::openapi::OpenApi,
 ) -> axum::Router<S> {
-    let docs_page: axum::Router<S> =
-        Scalar::with_url(format!("{prefix}/docs"), document.clone()).into();
+    let bundle_url = format!("{prefix}/docs/scalar.js");
+    let page = scalar_api_reference::scalar_html(
+        &serde_json::json!({
+            "url": format!("{prefix}/openapi.json"),
+            "withDefaultFonts": false,
+            "hideClientButton": true,
+        }),
+        Some(&bundle_url),
+    );
+    let policy = DOCS_POLICY.replace("{hash}", &inline_script_hashes(&page).join("' 'sha256-"));
+    let page = Arc::new(page);
+    let policy = Arc::new(policy);
     let document = Arc::new(document);
     axum::Router::new()
         .route(
             &format!("{prefix}/openapi.json"),
             get(move || async move { Json(document.as_ref().clone()) }),
         )
-        .merge(docs_page)
+        .route(
+            &format!("{prefix}/docs"),
+            get(move || async move {
+                (
+                    [(CONTENT_SECURITY_POLICY, policy.as_str().to_owned())],
+                    Html(page.as_str().to_owned()),
+                )
+            }),
+        )
+        .route(&bundle_url, get(scalar_bundle))
+}
+
+async fn scalar_bundle() -> Response {
+    match scalar_api_reference::get_asset_with_mime("scalar.js") {
+        Some((mime, bytes)) => ([(CONTENT_TYPE, mime)], bytes).into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+/// Base64 SHA-256 digests of each inline `<script>` of `html`, as CSP `'sha256-…'` sources take
+/// them.
+fn inline_script_hashes(html: &str) -> Vec<String> {
+    use base64::Engine;
+    html.split("<script>")
+        .skip(1)
+        .filter_map(|rest| rest.split_once("</script>"))
+        .map(|(script, _)| {
+            base64::engine::general_purpose::STANDARD.encode(Sha256::digest(script.as_bytes()))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inline_scripts_are_hashed_as_csp_wants() {
+        // The digest of `alert(1)` as browsers compute it for CSP.
+        assert_eq!(
+            inline_script_hashes("<p><script src=x></script><script>alert(1)</script>"),
+            ["bhHHL3z2vDgxUt0W3dWQOrprscmda2Y5pLsLg4GF+pI="]
+        );
+    }
 }

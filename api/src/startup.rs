@@ -8,7 +8,7 @@ use crate::context::ApiContext;
 use crate::error::ApiError;
 use crate::metrics::Metrics;
 use crate::operations::Engine;
-use crate::{auth, metrics, openapi, routes};
+use crate::{auth, console, metrics, openapi, routes};
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use campaign_domain::CampaignSettings;
@@ -93,7 +93,7 @@ pub fn router(context: ApiContext) -> Router {
     let (api, document) = routes::api().split_for_parts();
     api.merge(openapi::routes("/api/v1", document))
         .method_not_allowed_fallback(method_not_allowed)
-        .fallback(not_found)
+        .fallback_service(console::fallback(context.config.console_dir.as_deref()))
         .layer(axum::middleware::from_fn_with_state(
             context.clone(),
             metrics::count_requests,
@@ -106,10 +106,6 @@ pub fn router(context: ApiContext) -> Router {
             }),
         )
         .with_state(context)
-}
-
-async fn not_found() -> ApiError {
-    ApiError::NotFound("route")
 }
 
 async fn method_not_allowed() -> ApiError {

@@ -10,6 +10,7 @@
 use super::{Store, StoreError};
 use crate::ledger;
 use crate::page::{Page, PageRequest};
+use crate::reporting::FunnelStage;
 use campaign_domain::{
     CampaignSettings, CampaignState, CampaignWorkflowId, JourneyState, MessageStatus,
     SettingsOverrides, Template,
@@ -551,17 +552,31 @@ impl Store {
         &self,
         campaign_id: i64,
         state: Option<JourneyState>,
+        stage: Option<FunnelStage>,
         page: PageRequest,
     ) -> Result<Page<CampaignContact>, StoreError> {
         if self.campaign_status(campaign_id).await?.is_none() {
             return Err(StoreError::NotFound("campaign"));
         }
         let state = state.map(JourneyState::as_str);
+        let stage = stage.map(FunnelStage::as_str);
+        // A stage is a condition on the contact's Message 1 status or on its in-window
+        // interactions (the funnel's bars, `Store::campaign_funnel`).
         let total = sqlx::query_scalar!(
-            r#"SELECT count(*) AS "count!" FROM journeys
-               WHERE campaign_id = $1 AND ($2::text IS NULL OR state = $2)"#,
+            r#"SELECT count(*) AS "count!" FROM journeys j
+               WHERE j.campaign_id = $1 AND ($2::text IS NULL OR j.state = $2)
+                 AND ($3::text IS NULL
+                   OR ($3 = 'interacted_in_window' AND EXISTS (SELECT 1 FROM interactions i
+                        WHERE i.campaign_id = j.campaign_id AND i.contact_id = j.contact_id
+                          AND i.within_window))
+                   OR EXISTS (SELECT 1 FROM messages m WHERE m.campaign_id = j.campaign_id
+                        AND m.contact_id = j.contact_id AND m.message_type = 'message_1'
+                        AND (($3 = 'message_1_sent' AND m.status IN ('sent', 'delivered', 'read'))
+                          OR ($3 = 'message_1_delivered' AND m.status IN ('delivered', 'read'))
+                          OR ($3 = 'message_1_read' AND m.status = 'read'))))"#,
             campaign_id,
             state,
+            stage,
         )
         .fetch_one(&self.pool)
         .await?;
@@ -578,11 +593,21 @@ impl Store {
                  j.message_1_sent_at, j.first_interaction_at, j.updated_at
                FROM journeys j JOIN contacts k ON k.id = j.contact_id
                WHERE j.campaign_id = $1 AND ($2::text IS NULL OR j.state = $2)
+                 AND ($5::text IS NULL
+                   OR ($5 = 'interacted_in_window' AND EXISTS (SELECT 1 FROM interactions i
+                        WHERE i.campaign_id = j.campaign_id AND i.contact_id = j.contact_id
+                          AND i.within_window))
+                   OR EXISTS (SELECT 1 FROM messages m WHERE m.campaign_id = j.campaign_id
+                        AND m.contact_id = j.contact_id AND m.message_type = 'message_1'
+                        AND (($5 = 'message_1_sent' AND m.status IN ('sent', 'delivered', 'read'))
+                          OR ($5 = 'message_1_delivered' AND m.status IN ('delivered', 'read'))
+                          OR ($5 = 'message_1_read' AND m.status = 'read'))))
                ORDER BY j.contact_id LIMIT $3 OFFSET $4"#,
             campaign_id,
             state,
             page.limit(),
             page.offset(),
+            stage,
         )
         .fetch_all(&self.pool)
         .await?;

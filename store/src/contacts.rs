@@ -60,6 +60,31 @@ pub struct ContactFilter {
     /// A fragment of the name (case-insensitive) or of the phone number.
     pub search: Option<String>,
     pub category_id: Option<i64>,
+    pub whatsapp: Option<WhatsAppCheck>,
+}
+
+/// Where a contact stands with WhatsApp, as the last check found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WhatsAppCheck {
+    Verified,
+    NotOnWhatsApp,
+    Unverified,
+}
+
+/// How many contacts stand where with WhatsApp.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VerificationCounts {
+    pub total: i64,
+    pub verified: i64,
+    pub not_on_whatsapp: i64,
+    pub unverified: i64,
+}
+
+/// How many distinct contacts a set of categories reaches, and one of them to preview texts with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Audience {
+    pub contacts: i64,
+    pub sample: Option<Contact>,
 }
 
 /// Rows `offset..offset + limit` of a listing.
@@ -78,7 +103,7 @@ const CONTACT_COLUMNS: &str = "c.id, c.phone, c.first_name, c.last_name, c.whats
 
 /// The search term as a phone fragment (`+33 6 12` → `+33612`), when it looks like one, so
 /// numbers are found however the operator spaces them.
-fn phone_fragment(search: &str) -> Option<String> {
+pub(crate) fn phone_fragment(search: &str) -> Option<String> {
     let fragment: String = search
         .chars()
         .filter(|c| !matches!(c, ' ' | '-' | '.' | '(' | ')'))
@@ -105,6 +130,12 @@ fn push_contact_filter(query: &mut QueryBuilder<'_, Postgres>, filter: &ContactF
         }
         query.push(")");
     }
+    match filter.whatsapp {
+        Some(WhatsAppCheck::Verified) => query.push(" AND c.whatsapp_verified"),
+        Some(WhatsAppCheck::NotOnWhatsApp) => query.push(" AND NOT c.whatsapp_verified"),
+        Some(WhatsAppCheck::Unverified) => query.push(" AND c.whatsapp_verified IS NULL"),
+        None => query,
+    };
     if let Some(category_id) = filter.category_id {
         query
             .push(
@@ -289,6 +320,43 @@ impl Store {
             });
         }
         Ok(())
+    }
+
+    /// How many contacts WhatsApp checks found on WhatsApp, not on it, or never checked.
+    pub async fn verification_counts(&self) -> Result<VerificationCounts, StoreError> {
+        Ok(sqlx::query_as!(
+            VerificationCounts,
+            r#"SELECT count(*) AS "total!",
+                 count(*) FILTER (WHERE whatsapp_verified) AS "verified!",
+                 count(*) FILTER (WHERE NOT whatsapp_verified) AS "not_on_whatsapp!",
+                 count(*) FILTER (WHERE whatsapp_verified IS NULL) AS "unverified!"
+               FROM contacts"#
+        )
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
+    /// The audience a launch would snapshot from `category_ids`: each contact once, however many
+    /// of the categories hold it; and the one with the lowest id as a sample.
+    pub async fn audience(&self, category_ids: &[i64]) -> Result<Audience, StoreError> {
+        let contacts = sqlx::query_scalar!(
+            r#"SELECT count(DISTINCT contact_id) AS "count!" FROM contact_categories
+               WHERE category_id = ANY($1)"#,
+            category_ids,
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        let sample_id = sqlx::query_scalar!(
+            r#"SELECT min(contact_id) FROM contact_categories WHERE category_id = ANY($1)"#,
+            category_ids,
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        let sample = match sample_id {
+            Some(id) => Some(fetch_contact(&self.pool, id).await?),
+            None => None,
+        };
+        Ok(Audience { contacts, sample })
     }
 
     /// Records the provider's answer on whether the contact's number has WhatsApp.

@@ -20,6 +20,7 @@ pub mod pacing;
 pub mod page;
 pub mod reporting;
 pub mod sending;
+pub mod sessions;
 #[cfg(test)]
 mod test_rows;
 pub mod users;

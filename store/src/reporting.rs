@@ -2,6 +2,7 @@
 //! the counters kept on the campaign row, never a scan of its messages.
 
 use super::{Store, StoreError};
+use crate::contacts::phone_fragment;
 use crate::page::{Page, PageRequest};
 use campaign_domain::{CampaignState, MessageStatus, MessageType};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -28,12 +29,14 @@ pub struct CampaignStats {
 }
 
 /// Filters of the message list and statistics; `None` means any.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct MessageFilter {
     pub campaign_id: Option<i64>,
     pub contact_id: Option<i64>,
     pub status: Option<MessageStatus>,
     pub message_type: Option<MessageType>,
+    /// A fragment of the recipient's name (case-insensitive) or phone number.
+    pub search: Option<String>,
 }
 
 /// One message as the API lists it, with its recipient's phone.
@@ -105,6 +108,69 @@ pub struct DailySends {
     pub sending_paused_until: Option<DateTime<Utc>>,
 }
 
+/// A campaign's funnel: each stage counts the contacts who reached it. Message 1's stages come
+/// from its messages (a read message was delivered, a delivered one sent), "interacted" from
+/// the interactions recorded inside the window, the outcomes from the campaign's counters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CampaignFunnel {
+    pub total: i64,
+    pub message_1_sent: i64,
+    pub message_1_delivered: i64,
+    pub message_1_read: i64,
+    pub interacted_in_window: i64,
+    pub message_2_sent: i64,
+    pub no_interaction: i64,
+    pub late_interaction: i64,
+    pub failed: i64,
+    pub cancelled: i64,
+    pub pending: i64,
+}
+
+/// A funnel stage whose contacts can be listed (the outcomes are journey states).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FunnelStage {
+    Message1Sent,
+    Message1Delivered,
+    Message1Read,
+    InteractedInWindow,
+}
+
+impl FunnelStage {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FunnelStage::Message1Sent => "message_1_sent",
+            FunnelStage::Message1Delivered => "message_1_delivered",
+            FunnelStage::Message1Read => "message_1_read",
+            FunnelStage::InteractedInWindow => "interacted_in_window",
+        }
+    }
+}
+
+/// One UTC day of sending: the ledger's sends and errors, and the interactions received.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DaySends {
+    pub date: NaiveDate,
+    pub message_1: i32,
+    pub message_2: i32,
+    pub errors: i32,
+    pub interactions: i64,
+}
+
+/// A message the provider refused for good, with what the console shows beside it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SendError {
+    pub message_id: i64,
+    pub campaign_id: i64,
+    pub campaign_name: String,
+    pub contact_id: i64,
+    pub contact_name: Option<String>,
+    pub phone: String,
+    pub message_type: MessageType,
+    pub error: Option<String>,
+    pub attempts: i32,
+    pub at: DateTime<Utc>,
+}
+
 /// `part` as a percentage of `whole`, rounded to two decimals; 0 when `whole` is 0.
 pub fn percent(part: i64, whole: i64) -> f64 {
     if whole <= 0 {
@@ -154,16 +220,24 @@ impl Store {
     ) -> Result<Page<MessageListItem>, StoreError> {
         let status = filter.status.map(MessageStatus::as_str);
         let message_type = filter.message_type.map(MessageType::as_str);
+        let search = filter.search.as_deref();
+        let phone = search.and_then(phone_fragment);
         let total = sqlx::query_scalar!(
-            r#"SELECT count(*) AS "count!" FROM messages m
+            r#"SELECT count(*) AS "count!" FROM messages m JOIN contacts k ON k.id = m.contact_id
                WHERE ($1::bigint IS NULL OR m.campaign_id = $1)
                  AND ($2::bigint IS NULL OR m.contact_id = $2)
                  AND ($3::text IS NULL OR m.status = $3)
-                 AND ($4::text IS NULL OR m.message_type = $4)"#,
+                 AND ($4::text IS NULL OR m.message_type = $4)
+                 AND ($5::text IS NULL
+                   OR strpos(lower(coalesce(k.first_name, '') || ' ' || coalesce(k.last_name, '')),
+                             lower($5)) > 0
+                   OR strpos(k.phone, $6) > 0)"#,
             filter.campaign_id,
             filter.contact_id,
             status,
             message_type,
+            search,
+            phone,
         )
         .fetch_one(&self.pool)
         .await?;
@@ -178,6 +252,10 @@ impl Store {
                  AND ($2::bigint IS NULL OR m.contact_id = $2)
                  AND ($3::text IS NULL OR m.status = $3)
                  AND ($4::text IS NULL OR m.message_type = $4)
+                 AND ($7::text IS NULL
+                   OR strpos(lower(coalesce(k.first_name, '') || ' ' || coalesce(k.last_name, '')),
+                             lower($7)) > 0
+                   OR strpos(k.phone, $8) > 0)
                ORDER BY m.id DESC LIMIT $5 OFFSET $6"#,
             filter.campaign_id,
             filter.contact_id,
@@ -185,6 +263,8 @@ impl Store {
             message_type,
             page.limit(),
             page.offset(),
+            search,
+            phone,
         )
         .fetch_all(&self.pool)
         .await?;
@@ -214,6 +294,86 @@ impl Store {
             counts.failed,
             counts.pending,
         ))
+    }
+
+    /// The funnel of a campaign (see [`CampaignFunnel`]): one pass over its Message 1s through
+    /// the `(campaign, contact, type)` key and one over its in-window interactions.
+    pub async fn campaign_funnel(&self, campaign_id: i64) -> Result<CampaignFunnel, StoreError> {
+        let stats = self.campaign_stats(campaign_id).await?;
+        let reached = sqlx::query!(
+            r#"SELECT count(*) FILTER (WHERE status IN ('sent', 'delivered', 'read')) AS "sent!",
+                 count(*) FILTER (WHERE status IN ('delivered', 'read')) AS "delivered!",
+                 count(*) FILTER (WHERE status = 'read') AS "read!",
+                 (SELECT count(DISTINCT i.contact_id) FROM interactions i
+                  WHERE i.campaign_id = $1 AND i.within_window) AS "interacted!",
+                 (SELECT count(*) FROM journeys j WHERE j.campaign_id = $1) AS "total!"
+               FROM messages WHERE campaign_id = $1 AND message_type = 'message_1'"#,
+            campaign_id,
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(CampaignFunnel {
+            total: reached.total,
+            message_1_sent: reached.sent,
+            message_1_delivered: reached.delivered,
+            message_1_read: reached.read,
+            interacted_in_window: reached.interacted,
+            message_2_sent: stats.message_2_sent.into(),
+            no_interaction: stats.no_interaction.into(),
+            late_interaction: stats.late_interaction.into(),
+            failed: stats.failed.into(),
+            cancelled: stats.cancelled.into(),
+            pending: stats.pending.into(),
+        })
+    }
+
+    /// The last `days` UTC days, oldest first, today included; days without sends are zeros.
+    pub async fn sending_history(&self, days: i32) -> Result<Vec<DaySends>, StoreError> {
+        Ok(sqlx::query_as!(
+            DaySends,
+            r#"WITH days AS (
+                 SELECT generate_series((now() AT TIME ZONE 'UTC')::date - ($1::int - 1),
+                                        (now() AT TIME ZONE 'UTC')::date, interval '1 day')::date AS day)
+               SELECT d.day AS "date!", coalesce(l.message_1, 0) AS "message_1!",
+                 coalesce(l.message_2, 0) AS "message_2!", coalesce(l.errors, 0) AS "errors!",
+                 (SELECT count(*) FROM interactions i
+                  WHERE i.received_at >= d.day::timestamp AT TIME ZONE 'UTC'
+                    AND i.received_at < (d.day + 1)::timestamp AT TIME ZONE 'UTC') AS "interactions!"
+               FROM days d LEFT JOIN daily_send_ledger l ON l.day = d.day
+               ORDER BY d.day"#,
+            days,
+        )
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Failed messages, most recent first, through the `(status, created_at)` index.
+    pub async fn recent_send_errors(
+        &self,
+        page: PageRequest,
+    ) -> Result<Page<SendError>, StoreError> {
+        let total = sqlx::query_scalar!(
+            r#"SELECT count(*) AS "count!" FROM messages WHERE status = 'failed'"#
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        let items = sqlx::query_as!(
+            SendError,
+            r#"SELECT m.id AS message_id, m.campaign_id, c.name AS campaign_name, m.contact_id,
+                 nullif(trim(coalesce(k.first_name, '') || ' ' || coalesce(k.last_name, '')), '')
+                   AS contact_name,
+                 k.phone, m.message_type AS "message_type: MessageType", m.error, m.attempts,
+                 coalesce(m.failed_at, m.created_at) AS "at!"
+               FROM messages m JOIN campaigns c ON c.id = m.campaign_id
+                 JOIN contacts k ON k.id = m.contact_id
+               WHERE m.status = 'failed'
+               ORDER BY m.created_at DESC, m.id DESC LIMIT $1 OFFSET $2"#,
+            page.limit(),
+            page.offset(),
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(page.page(items, total))
     }
 
     /// Today's (UTC) sends from the ledger, contacts who answered within their window today, and

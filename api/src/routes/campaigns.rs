@@ -14,6 +14,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use campaign_domain::{CampaignState, JourneyState, SettingsOverrides, Template};
 use campaign_store::campaigns::{CampaignChanges, DraftDelete, DraftWrite, NewCampaign};
+use campaign_store::reporting::FunnelStage;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::openapi::{Object, ObjectBuilder, Type};
@@ -29,7 +30,9 @@ pub fn routes() -> OpenApiRouter<ApiContext> {
         .routes(routes!(retry))
         .routes(routes!(relaunch))
         .routes(routes!(stats))
+        .routes(routes!(funnel))
         .routes(routes!(contacts))
+        .routes(routes!(audience))
 }
 
 /// Longest campaign name.
@@ -210,6 +213,87 @@ struct ListQuery {
 struct ContactsQuery {
     #[param(schema_with = journey_state_schema)]
     state: Option<JourneyState>,
+    /// Only the contacts who reached this stage of the funnel.
+    #[param(inline)]
+    stage: Option<Stage>,
+}
+
+/// A stage of the funnel whose contacts can be listed.
+#[derive(Debug, Clone, Copy, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+enum Stage {
+    #[serde(rename = "message_1_sent")]
+    Message1Sent,
+    #[serde(rename = "message_1_delivered")]
+    Message1Delivered,
+    #[serde(rename = "message_1_read")]
+    Message1Read,
+    InteractedInWindow,
+}
+
+impl From<Stage> for FunnelStage {
+    fn from(stage: Stage) -> FunnelStage {
+        match stage {
+            Stage::Message1Sent => FunnelStage::Message1Sent,
+            Stage::Message1Delivered => FunnelStage::Message1Delivered,
+            Stage::Message1Read => FunnelStage::Message1Read,
+            Stage::InteractedInWindow => FunnelStage::InteractedInWindow,
+        }
+    }
+}
+
+/// A campaign's funnel: contacts at each stage, then the outcomes (see
+/// `campaign_store::reporting::CampaignFunnel`).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+struct CampaignFunnel {
+    total: i64,
+    message_1_sent: i64,
+    message_1_delivered: i64,
+    message_1_read: i64,
+    interacted_in_window: i64,
+    message_2_sent: i64,
+    no_interaction: i64,
+    late_interaction: i64,
+    failed: i64,
+    cancelled: i64,
+    pending: i64,
+}
+
+impl From<campaign_store::reporting::CampaignFunnel> for CampaignFunnel {
+    fn from(funnel: campaign_store::reporting::CampaignFunnel) -> CampaignFunnel {
+        CampaignFunnel {
+            total: funnel.total,
+            message_1_sent: funnel.message_1_sent,
+            message_1_delivered: funnel.message_1_delivered,
+            message_1_read: funnel.message_1_read,
+            interacted_in_window: funnel.interacted_in_window,
+            message_2_sent: funnel.message_2_sent,
+            no_interaction: funnel.no_interaction,
+            late_interaction: funnel.late_interaction,
+            failed: funnel.failed,
+            cancelled: funnel.cancelled,
+            pending: funnel.pending,
+        }
+    }
+}
+
+/// The categories a draft would target.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+struct AudienceRequest {
+    #[schema(max_items = 1000)]
+    category_ids: Vec<i64>,
+}
+
+/// Whom a launch to these categories would reach, and whether today's quota allows it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+struct AudiencePreview {
+    /// Distinct contacts: one counted once however many of the categories hold it.
+    audience: i64,
+    /// Sends left today (UTC) before the daily limit (R10).
+    remaining_today: i64,
+    daily_limit: i32,
+    /// A contact of the audience to preview the texts with.
+    sample: Option<crate::routes::contacts::Contact>,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -588,7 +672,8 @@ async fn stats(
         (status = 200, description = "A page of per-contact journey states", body = Page<CampaignContact>),
         (status = 401, description = "Missing or invalid access token", body = ErrorBody),
         (status = 404, description = "No such campaign", body = ErrorBody),
-        (status = 422, description = "Invalid page, size or state", body = ErrorBody),
+        (status = 400, description = "Malformed id", body = ErrorBody),
+        (status = 422, description = "Invalid page, size, state or stage", body = ErrorBody),
     )
 )]
 async fn contacts(
@@ -602,8 +687,67 @@ async fn contacts(
     Ok(ApiJson(
         context
             .store
-            .campaign_contacts(id, query.state, page)
+            .campaign_contacts(id, query.state, query.stage.map(Into::into), page)
             .await?
             .into(),
     ))
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/campaigns/{id}/funnel",
+    tag = "campaigns",
+    operation_id = "campaign_funnel",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Campaign id")),
+    responses(
+        (status = 200, description = "Contacts at each stage of the campaign, then its outcomes", body = CampaignFunnel),
+        (status = 400, description = "Malformed id", body = ErrorBody),
+        (status = 401, description = "Missing or invalid access token", body = ErrorBody),
+        (status = 404, description = "No such campaign", body = ErrorBody),
+    )
+)]
+async fn funnel(
+    State(context): State<ApiContext>,
+    _user: AuthUser,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<ApiJson<CampaignFunnel>> {
+    Ok(ApiJson(context.store.campaign_funnel(id).await?.into()))
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/campaigns/audience",
+    tag = "campaigns",
+    operation_id = "campaign_audience",
+    security(("bearer" = [])),
+    request_body = AudienceRequest,
+    responses(
+        (status = 200, description = "The deduplicated audience of these categories and today's quota", body = AudiencePreview),
+        (status = 400, description = "Malformed JSON", body = ErrorBody),
+        (status = 401, description = "Missing or invalid access token", body = ErrorBody),
+        (status = 413, description = "Body too large", body = ErrorBody),
+        (status = 415, description = "Body is not JSON", body = ErrorBody),
+        (status = 422, description = "Body of the wrong shape, or too many categories", body = ErrorBody),
+    )
+)]
+async fn audience(
+    State(context): State<ApiContext>,
+    _user: AuthUser,
+    ApiJson(request): ApiJson<AudienceRequest>,
+) -> ApiResult<ApiJson<AudiencePreview>> {
+    if request.category_ids.len() > 1000 {
+        return Err(ApiError::Validation(
+            "at most 1000 categories at once".to_owned(),
+        ));
+    }
+    let audience = context.store.audience(&request.category_ids).await?;
+    let daily_limit = context.config.daily_message_limit;
+    let sent_today = context.store.daily_sends().await?.sent;
+    Ok(ApiJson(AudiencePreview {
+        audience: audience.contacts,
+        remaining_today: (i64::from(daily_limit) - i64::from(sent_today)).max(0),
+        daily_limit,
+        sample: audience.sample.map(Into::into),
+    }))
 }

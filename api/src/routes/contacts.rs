@@ -14,7 +14,7 @@ use axum::response::{IntoResponse, Response};
 use campaign_domain::PhoneNumber;
 use campaign_provider::{WassengerClient, WhatsAppProvider};
 use campaign_store::Store;
-use campaign_store::contacts::{ContactChanges, ContactFilter, NewContact};
+use campaign_store::contacts::{ContactChanges, ContactFilter, NewContact, WhatsAppCheck};
 use campaign_workflows::{VerifyNumbers, VerifyNumbersInput};
 use chrono::{DateTime, Utc};
 use csv_file::{EXPORT_HEADER, ImportReport, Importer, RecordSplitter, csv_rows};
@@ -30,6 +30,7 @@ pub fn routes() -> OpenApiRouter<ApiContext> {
         .routes(routes!(import))
         .routes(routes!(export))
         .routes(routes!(verify_many))
+        .routes(routes!(verification))
         .routes(routes!(show, update, remove))
         .routes(routes!(verify))
 }
@@ -86,6 +87,18 @@ struct ListQuery {
     search: Option<String>,
     /// Only contacts in this category.
     category_id: Option<i64>,
+    /// Only contacts whose last WhatsApp check found this.
+    #[param(inline)]
+    whatsapp: Option<WhatsAppFilter>,
+}
+
+/// Where a contact stands with WhatsApp: checked and on it, checked and not on it, never checked.
+#[derive(Debug, Clone, Copy, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+enum WhatsAppFilter {
+    Verified,
+    NotOnWhatsapp,
+    Unverified,
 }
 
 impl ListQuery {
@@ -93,8 +106,46 @@ impl ListQuery {
         ContactFilter {
             search: non_blank(self.search),
             category_id: self.category_id,
+            whatsapp: self.whatsapp.map(|check| match check {
+                WhatsAppFilter::Verified => WhatsAppCheck::Verified,
+                WhatsAppFilter::NotOnWhatsapp => WhatsAppCheck::NotOnWhatsApp,
+                WhatsAppFilter::Unverified => WhatsAppCheck::Unverified,
+            }),
         }
     }
+}
+
+/// How many contacts stand where with WhatsApp.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+struct VerificationCounts {
+    total: i64,
+    verified: i64,
+    not_on_whatsapp: i64,
+    unverified: i64,
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/contacts/verification",
+    tag = "contacts",
+    operation_id = "verification_counts",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Contacts by WhatsApp check result", body = VerificationCounts),
+        (status = 401, description = "Missing or invalid access token", body = ErrorBody),
+    )
+)]
+async fn verification(
+    State(context): State<ApiContext>,
+    _user: AuthUser,
+) -> ApiResult<ApiJson<VerificationCounts>> {
+    let counts = context.store.verification_counts().await?;
+    Ok(ApiJson(VerificationCounts {
+        total: counts.total,
+        verified: counts.verified,
+        not_on_whatsapp: counts.not_on_whatsapp,
+        unverified: counts.unverified,
+    }))
 }
 
 /// A contact's fields as a client writes them: the phone either in E.164 (`phone`) or as

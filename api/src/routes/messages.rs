@@ -4,6 +4,7 @@ use crate::auth::AuthUser;
 use crate::context::ApiContext;
 use crate::error::{ApiJson, ApiQuery, ApiResult, ErrorBody};
 use crate::pagination::{Page, PageQuery};
+use crate::routes::contacts::non_blank;
 use axum::extract::State;
 use campaign_domain::{MessageStatus, MessageType};
 use campaign_store::reporting::MessageFilter;
@@ -30,6 +31,9 @@ struct ListQuery {
     status: Option<MessageStatus>,
     #[param(schema_with = message_type_schema)]
     message_type: Option<MessageType>,
+    /// A fragment of the recipient's name (case-insensitive) or phone number.
+    #[param(max_length = 200)]
+    q: Option<String>,
 }
 
 /// A string restricted to `values`, for query parameters whose type lives in the domain crate.
@@ -158,6 +162,7 @@ async fn list(
         contact_id: query.contact_id,
         status: query.status,
         message_type: query.message_type,
+        search: non_blank(query.q),
     };
     Ok(ApiJson(
         context.store.list_messages(filter, page).await?.into(),

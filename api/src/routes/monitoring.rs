@@ -1,18 +1,23 @@
 //! Routes of `/monitoring`: today's sending against the daily limit (R10) with its alert level
-//! (R14), and whether the circuit breaker has paused sending (R13).
+//! (R14), whether the circuit breaker has paused sending (R13), the last days of sending, and
+//! the messages that failed.
 
 use crate::auth::AuthUser;
 use crate::context::ApiContext;
-use crate::error::{ApiJson, ApiResult, ErrorBody};
+use crate::error::{ApiError, ApiJson, ApiQuery, ApiResult, ErrorBody};
+use crate::pagination::{Page, PageQuery};
 use axum::extract::State;
 use campaign_store::reporting::percent;
 use chrono::{DateTime, NaiveDate, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 pub fn routes() -> OpenApiRouter<ApiContext> {
-    OpenApiRouter::new().routes(routes!(daily))
+    OpenApiRouter::new()
+        .routes(routes!(daily))
+        .routes(routes!(history))
+        .routes(routes!(errors))
 }
 
 /// How close today's sends are to the daily limit (R14).
@@ -90,6 +95,136 @@ async fn daily(
         interaction_rate: percent(today.answered.min(message_1), message_1),
         sending_paused_until: today.sending_paused_until,
     }))
+}
+
+/// Days of history when the client asks for none, and the most it may ask for.
+const DEFAULT_HISTORY_DAYS: u32 = 7;
+const MAX_HISTORY_DAYS: u32 = 90;
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+struct HistoryQuery {
+    /// How many UTC days, today included (1 to 90, default 7).
+    #[param(minimum = 1, maximum = 90)]
+    days: Option<u32>,
+}
+
+/// One UTC day of sending.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+struct HistoryDay {
+    date: NaiveDate,
+    /// Message 1s handed to the provider that day (the daily ledger's count, R10).
+    message_1: i32,
+    /// Message 2s handed to the provider that day.
+    message_2: i32,
+    /// Sends that failed that day.
+    errors: i32,
+    /// Replies, reactions and media received.
+    interactions: i64,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+struct SendingHistory {
+    /// Oldest first; a day without sends is zeros.
+    days: Vec<HistoryDay>,
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/monitoring/history",
+    tag = "monitoring",
+    operation_id = "sending_history",
+    security(("bearer" = [])),
+    params(HistoryQuery),
+    responses(
+        (status = 200, description = "Sends, errors and interactions of the last days", body = SendingHistory),
+        (status = 401, description = "Missing or invalid access token", body = ErrorBody),
+        (status = 422, description = "Days out of range, or a malformed query", body = ErrorBody),
+    )
+)]
+async fn history(
+    State(context): State<ApiContext>,
+    _user: AuthUser,
+    ApiQuery(query): ApiQuery<HistoryQuery>,
+) -> ApiResult<ApiJson<SendingHistory>> {
+    let days = query.days.unwrap_or(DEFAULT_HISTORY_DAYS);
+    if !(1..=MAX_HISTORY_DAYS).contains(&days) {
+        return Err(ApiError::Validation(format!(
+            "days must be between 1 and {MAX_HISTORY_DAYS}"
+        )));
+    }
+    let days = context
+        .store
+        .sending_history(days as i32)
+        .await?
+        .into_iter()
+        .map(|day| HistoryDay {
+            date: day.date,
+            message_1: day.message_1,
+            message_2: day.message_2,
+            errors: day.errors,
+            interactions: day.interactions,
+        })
+        .collect();
+    Ok(ApiJson(SendingHistory { days }))
+}
+
+/// A message the provider refused for good.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct SendError {
+    message_id: i64,
+    campaign_id: i64,
+    campaign_name: String,
+    contact_id: i64,
+    contact_name: Option<String>,
+    phone: String,
+    #[schema(example = "message_1")]
+    message_type: String,
+    /// The provider's or the engine's reason.
+    error: Option<String>,
+    attempts: i32,
+    at: DateTime<Utc>,
+}
+
+impl From<campaign_store::reporting::SendError> for SendError {
+    fn from(error: campaign_store::reporting::SendError) -> SendError {
+        SendError {
+            message_id: error.message_id,
+            campaign_id: error.campaign_id,
+            campaign_name: error.campaign_name,
+            contact_id: error.contact_id,
+            contact_name: error.contact_name,
+            phone: error.phone,
+            message_type: error.message_type.to_string(),
+            error: error.error,
+            attempts: error.attempts,
+            at: error.at,
+        }
+    }
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/monitoring/errors",
+    tag = "monitoring",
+    operation_id = "recent_send_errors",
+    security(("bearer" = [])),
+    params(PageQuery),
+    responses(
+        (status = 200, description = "Failed messages, most recent first", body = Page<SendError>),
+        (status = 401, description = "Missing or invalid access token", body = ErrorBody),
+        (status = 422, description = "Invalid page or size", body = ErrorBody),
+    )
+)]
+async fn errors(
+    State(context): State<ApiContext>,
+    _user: AuthUser,
+    ApiQuery(page): ApiQuery<PageQuery>,
+) -> ApiResult<ApiJson<Page<SendError>>> {
+    let page = page.request()?;
+    Ok(ApiJson(
+        context.store.recent_send_errors(page).await?.into(),
+    ))
 }
 
 #[cfg(test)]

@@ -801,5 +801,32 @@ async fn a_reply_while_message_1_is_recovered_reaches_its_journey_and_counts_fro
     .await
     .unwrap();
     assert_eq!(filed_under, Some(campaign_id));
-    assert!(within_window);
+    if !within_window {
+        // Seen once in CI under load and never reproduced: say what the database held.
+        let journey: (
+            String,
+            Option<chrono::DateTime<chrono::Utc>>,
+            Option<chrono::DateTime<chrono::Utc>>,
+        ) = sqlx::query_as(
+            "SELECT state, message_1_sent_at, first_interaction_at FROM journeys \
+                 WHERE campaign_id = $1 AND contact_id = $2",
+        )
+        .bind(campaign_id)
+        .bind(contact_id)
+        .fetch_one(env.store.pool())
+        .await
+        .unwrap();
+        let reply_at: chrono::DateTime<chrono::Utc> = sqlx::query_scalar(
+            "SELECT received_at FROM interactions WHERE provider_message_id = $1",
+        )
+        .bind("wamid-recovery-1")
+        .fetch_one(env.store.pool())
+        .await
+        .unwrap();
+        panic!(
+            "the reply is filed as late: received {reply_at}, journey (state, Message 1 sent, \
+             first interaction) {journey:?}, provider acceptance {}",
+            accepted.accepted_at
+        );
+    }
 }

@@ -5,11 +5,13 @@
 //! `cargo test --release -p campaign-tests --test engine -- journey::`.
 
 mod api_campaigns;
+mod api_console;
 mod api_contacts;
 mod api_openapi;
 mod api_story;
 mod api_webhooks;
 mod campaign;
 mod chaos;
+mod console;
 mod journey;
 mod sending;

@@ -1,0 +1,154 @@
+// Campaigns: list, drafts, the audience preview, live statistics and funnel, and the operations.
+
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useEffect, useRef } from 'react';
+import { api, call } from './client';
+import type { CampaignInput, CampaignStatus, FunnelStage, JourneyState } from './types';
+
+/** Which contacts of a campaign to list: a funnel stage or a journey state (none: all). */
+export interface CampaignContactsFilter {
+  stage?: FunnelStage;
+  state?: JourneyState;
+}
+
+/** Refresh periods while a campaign runs: its statistics, and the dashboard's progress list. */
+export const RUNNING_STATS_REFRESH_MS = 2_500;
+export const RUNNING_LIST_REFRESH_MS = 3_000;
+
+export const campaignKeys = {
+  all: ['campaigns'] as const,
+  list: (page: number, size: number, status: CampaignStatus | null) => ['campaigns', 'list', { page, size, status }] as const,
+  detail: (id: number) => ['campaigns', 'detail', id] as const,
+  stats: (id: number) => ['campaigns', 'stats', id] as const,
+  funnel: (id: number) => ['campaigns', 'funnel', id] as const,
+  contactsOf: (id: number) => ['campaigns', 'contacts', id] as const,
+  contacts: (id: number, filter: CampaignContactsFilter, page: number, size: number) =>
+    ['campaigns', 'contacts', id, { stage: filter.stage ?? null, state: filter.state ?? null, page, size }] as const,
+  audience: (categoryIds: number[]) => ['campaigns', 'audience', categoryIds] as const,
+};
+
+export function useCampaigns(page: number, size: number, status: CampaignStatus | null, refetchInterval?: number) {
+  return useQuery({
+    queryKey: campaignKeys.list(page, size, status),
+    queryFn: () => call(api.GET('/api/v1/campaigns', { params: { query: { page, size, status: status ?? undefined } } })),
+    placeholderData: keepPreviousData,
+    refetchInterval,
+  });
+}
+
+/** One campaign; `null` (a draft not yet saved) fetches nothing. */
+export function useCampaign(id: number | null) {
+  return useQuery({
+    queryKey: campaignKeys.detail(id ?? 0),
+    queryFn: () => call(api.GET('/api/v1/campaigns/{id}', { params: { path: { id: id ?? 0 } } })),
+    enabled: id !== null,
+  });
+}
+
+/** Statistics, refreshed every 2.5 s while the campaign runs and not otherwise. */
+export function useCampaignStats(id: number, enabled = true, refreshWhileRunning = RUNNING_STATS_REFRESH_MS) {
+  return useQuery({
+    queryKey: campaignKeys.stats(id),
+    queryFn: () => call(api.GET('/api/v1/campaigns/{id}/stats', { params: { path: { id } } })),
+    enabled,
+    refetchInterval: (query) => (query.state.data?.status === 'running' ? refreshWhileRunning : false),
+  });
+}
+
+/** The funnel's exact counts, refreshed like the statistics while the campaign runs. */
+export function useCampaignFunnel(id: number, enabled: boolean, running: boolean) {
+  return useQuery({
+    queryKey: campaignKeys.funnel(id),
+    queryFn: () => call(api.GET('/api/v1/campaigns/{id}/funnel', { params: { path: { id } } })),
+    enabled,
+    refetchInterval: running ? RUNNING_STATS_REFRESH_MS : false,
+  });
+}
+
+/**
+ * Fetches a campaign's funnel and contact lists again whenever the status its statistics report
+ * changes (the campaign completing, say): polling stops with the run, and its last answer may be
+ * up to one period older than the status shown beside it.
+ */
+export function useRefreshOnStatusChange(id: number, status: string | undefined) {
+  const client = useQueryClient();
+  const previous = useRef(status);
+  useEffect(() => {
+    if (previous.current !== undefined && previous.current !== status) {
+      void client.invalidateQueries({ queryKey: campaignKeys.funnel(id) });
+      void client.invalidateQueries({ queryKey: campaignKeys.contactsOf(id) });
+    }
+    previous.current = status;
+  }, [client, id, status]);
+}
+
+export function fetchCampaignContacts(id: number, filter: CampaignContactsFilter, page: number, size: number) {
+  return call(
+    api.GET('/api/v1/campaigns/{id}/contacts', {
+      params: { path: { id }, query: { page, size, stage: filter.stage, state: filter.state } },
+    }),
+  );
+}
+
+export function useCampaignContacts(id: number, filter: CampaignContactsFilter, page: number, size: number, running: boolean) {
+  return useQuery({
+    queryKey: campaignKeys.contacts(id, filter, page, size),
+    queryFn: () => fetchCampaignContacts(id, filter, page, size),
+    placeholderData: keepPreviousData,
+    refetchInterval: running ? RUNNING_STATS_REFRESH_MS : false,
+  });
+}
+
+/**
+ * Audience size, today's remaining quota and a sample contact for the preview. A read sent as
+ * POST (the category list is a body), so it is not retried like other reads are.
+ */
+export function useAudience(categoryIds: number[]) {
+  const sorted = [...categoryIds].sort((a, b) => a - b);
+  return useQuery({
+    queryKey: campaignKeys.audience(sorted),
+    queryFn: () => call(api.POST('/api/v1/campaigns/audience', { body: { category_ids: sorted } })),
+    enabled: sorted.length > 0,
+    retry: false,
+    placeholderData: keepPreviousData,
+  });
+}
+
+export function useSaveCampaign(id: number | null) {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (input: CampaignInput) =>
+      id === null
+        ? call(api.POST('/api/v1/campaigns', { body: input }))
+        : call(api.PUT('/api/v1/campaigns/{id}', { params: { path: { id } }, body: input })),
+    onSuccess: () => client.invalidateQueries({ queryKey: campaignKeys.all }),
+  });
+}
+
+/** One campaign operation; every outcome refreshes what the console shows of campaigns. */
+function useOperation<T>(operation: (id: number) => Promise<T>) {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: operation,
+    onSettled: () => client.invalidateQueries({ queryKey: campaignKeys.all }),
+  });
+}
+
+export const useLaunchCampaign = () =>
+  useOperation((id) => call(api.POST('/api/v1/campaigns/{id}/send', { params: { path: { id } } })));
+export const useStopCampaign = () =>
+  useOperation((id) => call(api.POST('/api/v1/campaigns/{id}/stop', { params: { path: { id } } })));
+export const useRetryCampaign = () =>
+  useOperation((id) => call(api.POST('/api/v1/campaigns/{id}/retry', { params: { path: { id } } })));
+export const useRelaunchCampaign = () =>
+  useOperation((id) => call(api.POST('/api/v1/campaigns/{id}/relaunch', { params: { path: { id } } })));
+export const useDeleteCampaign = () =>
+  useOperation((id) => call(api.DELETE('/api/v1/campaigns/{id}', { params: { path: { id } } })));
+
+export function useConsoleSettings() {
+  return useQuery({
+    queryKey: ['console', 'settings'],
+    queryFn: () => call(api.GET('/api/v1/console/settings')),
+    staleTime: Infinity,
+  });
+}

@@ -1,0 +1,28 @@
+import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { api, call } from './client';
+
+const DAILY_REFRESH_MS = 10_000;
+export const HISTORY_DAYS = 7;
+
+export function useDailyMonitoring() {
+  return useQuery({
+    queryKey: ['monitoring', 'daily'],
+    queryFn: () => call(api.GET('/api/v1/monitoring/daily')),
+    refetchInterval: DAILY_REFRESH_MS,
+  });
+}
+
+export function useHistory() {
+  return useQuery({
+    queryKey: ['monitoring', 'history', HISTORY_DAYS],
+    queryFn: () => call(api.GET('/api/v1/monitoring/history', { params: { query: { days: HISTORY_DAYS } } })),
+  });
+}
+
+export function useRecentErrors(page: number, size: number) {
+  return useQuery({
+    queryKey: ['monitoring', 'errors', { page, size }],
+    queryFn: () => call(api.GET('/api/v1/monitoring/errors', { params: { query: { page, size } } })),
+    placeholderData: keepPreviousData,
+  });
+}

@@ -1,0 +1,58 @@
+// Names for the API's shapes, all taken from the generated schema (src/api/schema.d.ts, built
+// from openapi.json), so a renamed field breaks the build instead of the screen.
+
+import type { components, paths } from './schema';
+
+type Schemas = components['schemas'];
+
+type Operation<P extends keyof paths, M extends keyof paths[P]> = paths[P][M];
+type JsonContent<R> = R extends { content: { 'application/json': infer Body } } ? Body : never;
+type Responses<P extends keyof paths, M extends keyof paths[P]> =
+  Operation<P, M> extends { responses: infer R } ? R : never;
+
+/** The JSON body of an operation's success answer (200, 201 or 202). */
+export type SuccessBody<P extends keyof paths, M extends keyof paths[P]> = JsonContent<
+  Responses<P, M>[Extract<keyof Responses<P, M>, 200 | 201 | 202>]
+>;
+
+/** The query parameters of an operation. */
+export type QueryOf<P extends keyof paths, M extends keyof paths[P]> =
+  Operation<P, M> extends { parameters: { query?: infer Q } } ? NonNullable<Q> : never;
+
+/** The JSON request body of an operation. */
+export type RequestBody<P extends keyof paths, M extends keyof paths[P]> =
+  Operation<P, M> extends { requestBody?: infer B } ? JsonContent<NonNullable<B>> : never;
+
+export type Session = SuccessBody<'/api/v1/auth/session', 'post'>;
+export type User = Schemas['User'];
+export type Contact = Schemas['Contact'];
+export type Category = Schemas['Category'];
+export type Campaign = Schemas['CampaignRecord'];
+export type CampaignStats = Schemas['CampaignStats'];
+export type CampaignContact = Schemas['CampaignContact'];
+export type Message = Schemas['MessageListItem'];
+export type ImportReport = Schemas['ImportReport'];
+export type ImportLineError = Schemas['LineError'];
+export type CampaignFunnel = Schemas['CampaignFunnel'];
+export type DailyMonitoring = Schemas['DailyMonitoring'];
+export type MonitoringHistory = Schemas['SendingHistory'];
+export type HistoryDay = Schemas['HistoryDay'];
+export type SendError = Schemas['SendError'];
+export type VerificationCounts = Schemas['VerificationCounts'];
+export type Audience = Schemas['AudiencePreview'];
+export type ConsoleSettings = Schemas['ConsoleSettings'];
+export type ContactPage = Schemas['Page_Contact'];
+export type CategoryPage = Schemas['Page_Category'];
+
+export type ContactInput = RequestBody<'/api/v1/contacts', 'post'>;
+export type CampaignInput = RequestBody<'/api/v1/campaigns', 'post'>;
+export type NewUserInput = RequestBody<'/api/v1/users', 'post'>;
+export type UserChanges = RequestBody<'/api/v1/users/{id}', 'put'>;
+
+export type CampaignStatus = NonNullable<QueryOf<'/api/v1/campaigns', 'get'>['status']>;
+export type JourneyState = NonNullable<QueryOf<'/api/v1/campaigns/{id}/contacts', 'get'>['state']>;
+/** A funnel stage whose contacts `GET /campaigns/{id}/contacts?stage=` lists. */
+export type FunnelStage = NonNullable<QueryOf<'/api/v1/campaigns/{id}/contacts', 'get'>['stage']>;
+export type MessageStatus = NonNullable<QueryOf<'/api/v1/messages', 'get'>['status']>;
+export type MessageType = NonNullable<QueryOf<'/api/v1/messages', 'get'>['message_type']>;
+export type WhatsAppFilter = NonNullable<QueryOf<'/api/v1/contacts', 'get'>['whatsapp']>;

@@ -1,0 +1,36 @@
+// Today's sends against the daily limit as a half-ring, coloured by alert level (SPEC R14).
+
+import { alertLevelColor, dailyFill } from '../lib/alertLevel';
+import { useI18n } from '../i18n/I18nProvider';
+
+interface GaugeProps {
+  sent: number;
+  limit: number;
+  level: string;
+}
+
+const RADIUS = 80;
+const ARC_LENGTH = Math.PI * RADIUS;
+
+export function Gauge({ sent, limit, level }: GaugeProps) {
+  const { t, formatNumber } = useI18n();
+  const fill = dailyFill(sent, limit);
+  const label = t('dashboard.gaugeLabel', { sent: formatNumber(sent), limit: formatNumber(limit) });
+  return (
+    <figure className="gauge" aria-label={label}>
+      <svg viewBox="0 0 200 110" role="img" aria-hidden="true">
+        <path d="M20 100 A80 80 0 0 1 180 100" className="gauge-track" />
+        <path
+          d="M20 100 A80 80 0 0 1 180 100"
+          className="gauge-fill"
+          stroke={alertLevelColor(level)}
+          strokeDasharray={`${fill * ARC_LENGTH} ${ARC_LENGTH}`}
+        />
+      </svg>
+      <figcaption>
+        <strong className="gauge-value">{formatNumber(sent)}</strong>
+        <span> / {formatNumber(limit)}</span>
+      </figcaption>
+    </figure>
+  );
+}

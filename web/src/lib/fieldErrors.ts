@@ -1,0 +1,14 @@
+// Validation messages name the field they are about ("message_1: unknown placeholder {x}…",
+// "name must be 1 to 200 characters", "unknown category ids: [4]"); this finds which field, so
+// the message can be shown under it.
+
+export const CAMPAIGN_FIELDS = ['name', 'message_1', 'message_2', 'category_ids', 'settings'] as const;
+export type CampaignField = (typeof CAMPAIGN_FIELDS)[number];
+
+export function campaignFieldOfError(message: string): CampaignField | null {
+  const leading = /^\s*([a-z_0-9]+)\b/.exec(message)?.[1];
+  const named = CAMPAIGN_FIELDS.find((field) => field === leading);
+  if (named) return named;
+  if (/categor/i.test(message)) return 'category_ids';
+  return null;
+}

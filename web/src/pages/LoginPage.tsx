@@ -1,0 +1,76 @@
+import { useState, type FormEvent } from 'react';
+import { signIn } from '../auth/session';
+import { useErrorText } from '../components/States';
+import { useI18n } from '../i18n/I18nProvider';
+import { LANGUAGES, type Language } from '../i18n/language';
+
+interface LoginPageProps {
+  expired: boolean;
+  unreachable: boolean;
+}
+
+export function LoginPage({ expired, unreachable }: LoginPageProps) {
+  const { t, language, setLanguage } = useI18n();
+  const errorText = useErrorText();
+  const [email, setEmail] = useState('');
+  const [password, setPassword] = useState('');
+  const [error, setError] = useState<unknown>(null);
+  const [pending, setPending] = useState(false);
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    setPending(true);
+    setError(null);
+    try {
+      await signIn(email.trim(), password);
+    } catch (failure) {
+      setError(failure);
+      setPending(false);
+    }
+  }
+
+  return (
+    <main className="login">
+      <form className="card login-card" onSubmit={submit} aria-labelledby="login-title">
+        <div className="login-header">
+          <h1 id="login-title">{t('app.title')}</h1>
+          <label>
+            <span className="visually-hidden">{t('nav.language')}</span>
+            <select value={language} onChange={(event) => setLanguage(event.target.value as Language)}>
+              {LANGUAGES.map((code) => (
+                <option key={code} value={code}>
+                  {code.toUpperCase()}
+                </option>
+              ))}
+            </select>
+          </label>
+        </div>
+        {expired && <p className="notice">{t('login.expired')}</p>}
+        {unreachable && <p className="notice notice-error">{t('errors.network')}</p>}
+        <div className="field">
+          <label htmlFor="login-email">{t('login.email')}</label>
+          <input id="login-email" type="email" autoComplete="username" required value={email} onChange={(event) => setEmail(event.target.value)} />
+        </div>
+        <div className="field">
+          <label htmlFor="login-password">{t('login.password')}</label>
+          <input
+            id="login-password"
+            type="password"
+            autoComplete="current-password"
+            required
+            value={password}
+            onChange={(event) => setPassword(event.target.value)}
+          />
+        </div>
+        {error !== null && (
+          <p className="field-error" role="alert">
+            {errorText(error)}
+          </p>
+        )}
+        <button type="submit" className="button button-primary" disabled={pending} aria-busy={pending}>
+          {t('login.submit')}
+        </button>
+      </form>
+    </main>
+  );
+}

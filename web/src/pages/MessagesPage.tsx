@@ -1,0 +1,134 @@
+import { useState } from 'react';
+import { Link } from 'wouter';
+import { useCampaigns } from '../api/campaigns';
+import { useMessages } from '../api/messages';
+import type { MessageStatus, MessageType } from '../api/types';
+import { FailureReason } from '../components/FailureReason';
+import { Pagination } from '../components/Pagination';
+import { Empty, ErrorNote, Loading } from '../components/States';
+import { StatusBadge } from '../components/StatusBadge';
+import { useI18n } from '../i18n/I18nProvider';
+import { LARGEST_PAGE } from '../lib/pages';
+import { useDebounced } from '../lib/useDebounced';
+
+const PAGE_SIZE = 25;
+const TYPES: MessageType[] = ['message_1', 'message_2'];
+const STATUSES: MessageStatus[] = ['pending', 'sent', 'delivered', 'read', 'failed'];
+
+export default function MessagesPage() {
+  const { t, formatDateTime } = useI18n();
+  const [page, setPage] = useState(1);
+  const [campaignId, setCampaignId] = useState<number | null>(null);
+  const [messageType, setMessageType] = useState<MessageType | null>(null);
+  const [status, setStatus] = useState<MessageStatus | null>(null);
+  const [searchText, setSearchText] = useState('');
+  const q = useDebounced(searchText.trim());
+  const messages = useMessages({ page, size: PAGE_SIZE, campaignId, messageType, status, q });
+  const campaigns = useCampaigns(1, LARGEST_PAGE, null);
+  const campaignNames = new Map(campaigns.data?.items.map((campaign) => [campaign.id, campaign.name]));
+
+  function filter<T>(set: (value: T) => void) {
+    return (value: T) => {
+      set(value);
+      setPage(1);
+    };
+  }
+
+  return (
+    <div className="stack">
+      <h1>{t('nav.messages')}</h1>
+      <div className="filters">
+        <div className="field">
+          <label htmlFor="messages-q">{t('common.search')}</label>
+          <input
+            id="messages-q"
+            type="search"
+            placeholder={t('messages.searchPlaceholder')}
+            value={searchText}
+            onChange={(event) => filter(setSearchText)(event.target.value)}
+          />
+        </div>
+        <div className="field">
+          <label htmlFor="messages-campaign">{t('messages.campaign')}</label>
+          <select id="messages-campaign" value={campaignId ?? ''} onChange={(event) => filter(setCampaignId)(event.target.value ? Number(event.target.value) : null)}>
+            <option value="">{t('common.all')}</option>
+            {campaigns.data?.items.map((campaign) => (
+              <option key={campaign.id} value={campaign.id}>
+                {campaign.name}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="field">
+          <label htmlFor="messages-type">{t('messages.type')}</label>
+          <select id="messages-type" value={messageType ?? ''} onChange={(event) => filter(setMessageType)((event.target.value || null) as MessageType | null)}>
+            <option value="">{t('common.all')}</option>
+            {TYPES.map((value) => (
+              <option key={value} value={value}>
+                {t(`messageType.${value}`)}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="field">
+          <label htmlFor="messages-status">{t('common.status')}</label>
+          <select id="messages-status" value={status ?? ''} onChange={(event) => filter(setStatus)((event.target.value || null) as MessageStatus | null)}>
+            <option value="">{t('common.all')}</option>
+            {STATUSES.map((value) => (
+              <option key={value} value={value}>
+                {t(`status.${value}`)}
+              </option>
+            ))}
+          </select>
+        </div>
+      </div>
+      {messages.isPending ? (
+        <Loading />
+      ) : messages.isError ? (
+        <ErrorNote error={messages.error} />
+      ) : messages.data.items.length === 0 ? (
+        <Empty text={t('messages.empty')} />
+      ) : (
+        <>
+          <div className="table-wrap">
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">{t('messages.created')}</th>
+                  <th scope="col">{t('contacts.phone')}</th>
+                  <th scope="col">{t('messages.campaign')}</th>
+                  <th scope="col">{t('messages.type')}</th>
+                  <th scope="col">{t('common.status')}</th>
+                  <th scope="col" className="cell-number">
+                    {t('messages.attempts')}
+                  </th>
+                  <th scope="col">{t('messages.error')}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {messages.data.items.map((message) => (
+                  <tr key={message.id}>
+                    <td>{formatDateTime(message.created_at)}</td>
+                    <td className="mono">{message.phone}</td>
+                    <td>
+                      <Link href={`/campaigns/${message.campaign_id}`}>{campaignNames.get(message.campaign_id) ?? `#${message.campaign_id}`}</Link>
+                    </td>
+                    <td>{t(`messageType.${message.message_type as MessageType}`)}</td>
+                    <td>
+                      <StatusBadge status={message.status} />
+                    </td>
+                    <td className="cell-number">{message.attempts}</td>
+                    <td>
+                      <FailureReason text={message.error} />
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+          <Pagination page={page} size={PAGE_SIZE} total={messages.data.total} onPage={setPage} />
+        </>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,202 @@
+// User administration (super_admin only). The nav hides it from admins; reached anyway, the
+// API's 403 message is what shows.
+
+import { useState, type FormEvent } from 'react';
+import { useCreateUser, useDeleteUser, useUpdateUser, useUsers } from '../api/users';
+import type { User } from '../api/types';
+import { useSession } from '../auth/session';
+import { ConfirmButton } from '../components/ConfirmButton';
+import { Dialog } from '../components/Dialog';
+import { Empty, ErrorNote, Loading, useErrorText } from '../components/States';
+import { toast } from '../components/toastStore';
+import { useI18n } from '../i18n/I18nProvider';
+
+const ROLES = ['admin', 'super_admin'] as const;
+type Role = (typeof ROLES)[number];
+
+function NewUserDialog({ open, onClose }: { open: boolean; onClose: () => void }) {
+  const { t } = useI18n();
+  const errorText = useErrorText();
+  const create = useCreateUser();
+  const [email, setEmail] = useState('');
+  const [fullName, setFullName] = useState('');
+  const [password, setPassword] = useState('');
+  const [role, setRole] = useState<Role>('admin');
+
+  function submit(event: FormEvent) {
+    event.preventDefault();
+    create.mutate(
+      { email: email.trim(), full_name: fullName.trim() || null, password, role },
+      {
+        onSuccess: () => {
+          toast.success(t('users.created', { email }));
+          setEmail('');
+          setFullName('');
+          setPassword('');
+          onClose();
+        },
+      },
+    );
+  }
+
+  return (
+    <Dialog title={t('users.new')} open={open} onClose={onClose}>
+      <form className="form" onSubmit={submit}>
+        <div className="field">
+          <label htmlFor="user-email">{t('login.email')}</label>
+          <input id="user-email" type="email" required autoComplete="off" value={email} onChange={(event) => setEmail(event.target.value)} />
+        </div>
+        <div className="field">
+          <label htmlFor="user-name">{t('users.fullName')}</label>
+          <input id="user-name" autoComplete="off" value={fullName} onChange={(event) => setFullName(event.target.value)} />
+        </div>
+        <div className="field">
+          <label htmlFor="user-password">{t('login.password')}</label>
+          <input
+            id="user-password"
+            type="password"
+            required
+            minLength={8}
+            autoComplete="new-password"
+            value={password}
+            onChange={(event) => setPassword(event.target.value)}
+          />
+        </div>
+        <div className="field">
+          <label htmlFor="user-role">{t('users.role')}</label>
+          <select id="user-role" value={role} onChange={(event) => setRole(event.target.value as Role)}>
+            {ROLES.map((value) => (
+              <option key={value} value={value}>
+                {t(`role.${value}`)}
+              </option>
+            ))}
+          </select>
+        </div>
+        {create.isError && (
+          <p className="field-error" role="alert">
+            {errorText(create.error)}
+          </p>
+        )}
+        <div className="dialog-actions">
+          <button type="button" className="button" onClick={onClose}>
+            {t('common.cancel')}
+          </button>
+          <button type="submit" className="button button-primary" disabled={create.isPending} aria-busy={create.isPending}>
+            {t('users.create')}
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}
+
+function UserRow({ user, isMe }: { user: User; isMe: boolean }) {
+  const { t, formatDateTime } = useI18n();
+  const errorText = useErrorText();
+  const update = useUpdateUser();
+  const remove = useDeleteUser();
+  const report = (error: unknown) => toast.error(errorText(error));
+  const label = user.full_name || user.email;
+  return (
+    <tr>
+      <td>{user.full_name || '—'}</td>
+      <td>{user.email}</td>
+      <td>
+        <label className="visually-hidden" htmlFor={`role-${user.id}`}>
+          {t('users.roleOf', { name: label })}
+        </label>
+        <select
+          id={`role-${user.id}`}
+          value={user.role}
+          disabled={isMe || update.isPending}
+          onChange={(event) => update.mutate({ id: user.id, changes: { role: event.target.value } }, { onError: report })}
+        >
+          {ROLES.map((value) => (
+            <option key={value} value={value}>
+              {t(`role.${value}`)}
+            </option>
+          ))}
+        </select>
+      </td>
+      <td>
+        <label className="checkbox">
+          <input
+            type="checkbox"
+            checked={user.is_active}
+            disabled={isMe || update.isPending}
+            onChange={(event) => update.mutate({ id: user.id, changes: { is_active: event.target.checked } }, { onError: report })}
+          />
+          <span className="visually-hidden">{t('users.activeOf', { name: label })}</span>
+          <span aria-hidden="true">{user.is_active ? t('users.active') : t('users.inactive')}</span>
+        </label>
+      </td>
+      <td>{formatDateTime(user.created_at)}</td>
+      <td className="cell-actions">
+        {!isMe && (
+          <ConfirmButton
+            label={t('common.delete')}
+            title={t('users.deleteTitle')}
+            confirmLabel={t('common.delete')}
+            className="button button-small button-danger"
+            danger
+            pending={remove.isPending}
+            onConfirm={() => remove.mutateAsync(user.id, { onError: report })}
+          >
+            {t('users.deleteBody', { name: label })}
+          </ConfirmButton>
+        )}
+      </td>
+    </tr>
+  );
+}
+
+export default function UsersPage() {
+  const { t } = useI18n();
+  const session = useSession();
+  const users = useUsers();
+  const [creating, setCreating] = useState(false);
+  const myId = session.status === 'signedIn' ? session.user.id : null;
+
+  return (
+    <div className="stack">
+      <div className="page-head">
+        <h1>{t('nav.users')}</h1>
+        {users.isSuccess && (
+          <button type="button" className="button button-primary" onClick={() => setCreating(true)}>
+            {t('users.new')}
+          </button>
+        )}
+      </div>
+      {users.isPending ? (
+        <Loading />
+      ) : users.isError ? (
+        <ErrorNote error={users.error} />
+      ) : users.data.length === 0 ? (
+        <Empty text={t('users.empty')} />
+      ) : (
+        <div className="table-wrap">
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">{t('users.fullName')}</th>
+                <th scope="col">{t('login.email')}</th>
+                <th scope="col">{t('users.role')}</th>
+                <th scope="col">{t('users.status')}</th>
+                <th scope="col">{t('campaigns.created')}</th>
+                <th scope="col">
+                  <span className="visually-hidden">{t('common.actions')}</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {users.data.map((user) => (
+                <UserRow key={user.id} user={user} isMe={user.id === myId} />
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      <NewUserDialog open={creating} onClose={() => setCreating(false)} />
+    </div>
+  );
+}

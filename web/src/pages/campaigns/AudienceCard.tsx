@@ -1,0 +1,44 @@
+import type { UseQueryResult } from '@tanstack/react-query';
+import type { Audience } from '../../api/types';
+import { ErrorNote } from '../../components/States';
+import { useI18n } from '../../i18n/I18nProvider';
+
+interface AudienceCardProps {
+  categoryIds: number[];
+  audience: UseQueryResult<Audience>;
+}
+
+/** How many distinct contacts the chosen categories reach, against what today still allows. */
+export function AudienceCard({ categoryIds, audience }: AudienceCardProps) {
+  const { t, formatNumber } = useI18n();
+  return (
+    <section className="card" aria-live="polite">
+      <h2>{t('campaigns.audience')}</h2>
+      {categoryIds.length === 0 ? (
+        <p className="muted">{t('campaigns.pickCategories')}</p>
+      ) : audience.isError ? (
+        <ErrorNote error={audience.error} />
+      ) : !audience.data ? (
+        <p className="muted">{t('common.loading')}</p>
+      ) : (
+        <>
+          <dl className="figures">
+            <div>
+              <dt>{t('campaigns.audienceSize')}</dt>
+              <dd data-testid="audience-size">{formatNumber(audience.data.audience)}</dd>
+            </div>
+            <div>
+              <dt>{t('campaigns.remainingToday')}</dt>
+              <dd>
+                {formatNumber(audience.data.remaining_today)} / {formatNumber(audience.data.daily_limit)}
+              </dd>
+            </div>
+          </dl>
+          {audience.data.audience > audience.data.remaining_today && (
+            <p className="notice notice-warning">{t('campaigns.overQuota')}</p>
+          )}
+        </>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,201 @@
+// One campaign: its texts, live funnel (every 2.5 s while running), the contacts behind each
+// bar, and the operations allowed in its state, each behind a confirmation.
+
+import { useState } from 'react';
+import { Link, useLocation } from 'wouter';
+import {
+  RUNNING_STATS_REFRESH_MS,
+  useCampaign,
+  useCampaignFunnel,
+  useCampaignStats,
+  useDeleteCampaign,
+  useLaunchCampaign,
+  useRefreshOnStatusChange,
+  useRelaunchCampaign,
+  useRetryCampaign,
+  useStopCampaign,
+} from '../../api/campaigns';
+import type { Campaign } from '../../api/types';
+import { ConfirmButton } from '../../components/ConfirmButton';
+import { ErrorNote, Loading, useErrorText } from '../../components/States';
+import { StatusBadge } from '../../components/StatusBadge';
+import { toast } from '../../components/toastStore';
+import { useI18n } from '../../i18n/I18nProvider';
+import type { FunnelStep } from '../../lib/funnel';
+import { CampaignContactsPanel } from './CampaignContactsPanel';
+import { FunnelChart } from './FunnelChart';
+
+const FINISHED = new Set(['completed', 'failed', 'cancelled']);
+
+function CampaignActions({ campaign, status, failed }: { campaign: Campaign; status: string; failed: number }) {
+  const { t, formatNumber } = useI18n();
+  const errorText = useErrorText();
+  const [, navigate] = useLocation();
+  const launch = useLaunchCampaign();
+  const stop = useStopCampaign();
+  const retry = useRetryCampaign();
+  const relaunch = useRelaunchCampaign();
+  const remove = useDeleteCampaign();
+  const report = (error: unknown) => toast.error(errorText(error));
+
+  return (
+    <div className="toolbar" aria-label={t('common.actions')}>
+      {status === 'draft' && (
+        <>
+          <Link href={`/campaigns/${campaign.id}/edit`} className="button">
+            {t('common.edit')}
+          </Link>
+          <ConfirmButton
+            label={t('campaigns.launch')}
+            title={t('campaigns.launchTitle')}
+            confirmLabel={t('campaigns.launch')}
+            pending={launch.isPending}
+            onConfirm={() =>
+              launch.mutateAsync(campaign.id, {
+                onSuccess: (launched) => toast.success(t('campaigns.launched', { count: formatNumber(launched.total_contacts) })),
+                onError: report,
+              })
+            }
+          >
+            {t('campaigns.launchBody', { name: campaign.name })}
+          </ConfirmButton>
+          <ConfirmButton
+            label={t('common.delete')}
+            title={t('campaigns.deleteTitle')}
+            confirmLabel={t('common.delete')}
+            danger
+            pending={remove.isPending}
+            onConfirm={() => remove.mutateAsync(campaign.id, { onSuccess: () => navigate('/campaigns'), onError: report })}
+          >
+            {t('campaigns.deleteBody', { name: campaign.name })}
+          </ConfirmButton>
+        </>
+      )}
+      {status === 'running' && (
+        <ConfirmButton
+          label={t('campaigns.stop')}
+          title={t('campaigns.stopTitle')}
+          confirmLabel={t('campaigns.stop')}
+          danger
+          pending={stop.isPending}
+          onConfirm={() => stop.mutateAsync(campaign.id, { onSuccess: () => toast.success(t('campaigns.stopRequested')), onError: report })}
+        >
+          {t('campaigns.stopBody')}
+        </ConfirmButton>
+      )}
+      {FINISHED.has(status) && (
+        <>
+          <ConfirmButton
+            label={t('campaigns.retry')}
+            title={t('campaigns.retryTitle')}
+            confirmLabel={t('campaigns.retry')}
+            pending={retry.isPending}
+            disabled={failed === 0}
+            onConfirm={() =>
+              retry.mutateAsync(campaign.id, {
+                onSuccess: (launched) => toast.success(t('campaigns.retried', { count: formatNumber(launched.total_contacts) })),
+                onError: report,
+              })
+            }
+          >
+            {t('campaigns.retryBody', { count: formatNumber(failed) })}
+          </ConfirmButton>
+          <ConfirmButton
+            label={t('campaigns.relaunch')}
+            title={t('campaigns.relaunchTitle')}
+            confirmLabel={t('campaigns.relaunch')}
+            pending={relaunch.isPending}
+            onConfirm={() =>
+              relaunch.mutateAsync(campaign.id, {
+                onSuccess: (launched) => navigate(`/campaigns/${launched.campaign_id}`),
+                onError: report,
+              })
+            }
+          >
+            {t('campaigns.relaunchBody', { name: campaign.name })}
+          </ConfirmButton>
+        </>
+      )}
+    </div>
+  );
+}
+
+export default function CampaignDetailPage({ id }: { id: number }) {
+  const { t, formatDateTime } = useI18n();
+  const campaign = useCampaign(id);
+  const isDraft = campaign.data?.status === 'draft';
+  const stats = useCampaignStats(id, campaign.isSuccess && !isDraft);
+  const [selected, setSelected] = useState<FunnelStep | null>(null);
+  const funnel = useCampaignFunnel(id, campaign.isSuccess && !isDraft, stats.data?.status === 'running');
+  useRefreshOnStatusChange(id, stats.data?.status);
+
+  if (campaign.isPending) return <Loading />;
+  if (campaign.isError) return <ErrorNote error={campaign.error} />;
+
+  const status = stats.data?.status ?? campaign.data.status;
+  const running = status === 'running';
+
+  return (
+    <div className="stack">
+      <p>
+        <Link href="/campaigns">← {t('nav.campaigns')}</Link>
+      </p>
+      <div className="page-head">
+        <h1>
+          {campaign.data.name} <StatusBadge status={status} />
+        </h1>
+        <CampaignActions campaign={campaign.data} status={status} failed={funnel.data?.failed ?? stats.data?.failed ?? 0} />
+      </div>
+      <dl className="figures figures-inline">
+        <div>
+          <dt>{t('campaigns.created')}</dt>
+          <dd>{formatDateTime(campaign.data.created_at)}</dd>
+        </div>
+        <div>
+          <dt>{t('campaigns.started')}</dt>
+          <dd>{formatDateTime(stats.data?.started_at ?? campaign.data.started_at)}</dd>
+        </div>
+        <div>
+          <dt>{t('campaigns.completed')}</dt>
+          <dd>{formatDateTime(stats.data?.completed_at ?? campaign.data.completed_at)}</dd>
+        </div>
+      </dl>
+      {running && (
+        <p className="muted" role="status">
+          {t('campaigns.live', { seconds: RUNNING_STATS_REFRESH_MS / 1000 })}
+        </p>
+      )}
+      <div className="grid-2">
+        <section className="card">
+          <h2>{t('campaigns.message1')}</h2>
+          <p className="message-text">{campaign.data.message_1}</p>
+        </section>
+        <section className="card">
+          <h2>{t('campaigns.message2')}</h2>
+          <p className="message-text">{campaign.data.message_2}</p>
+        </section>
+      </div>
+      {!isDraft && (
+        <section className="card">
+          <h2>{t('funnel.title')}</h2>
+          {funnel.isPending ? (
+            <Loading />
+          ) : funnel.isError ? (
+            <ErrorNote error={funnel.error} />
+          ) : (
+            <FunnelChart funnel={funnel.data} selected={selected?.key ?? null} onSelect={setSelected} />
+          )}
+        </section>
+      )}
+      {selected && (
+        <CampaignContactsPanel
+          key={selected.key}
+          campaignId={id}
+          title={t(`funnel.${selected.key}`)}
+          filter={selected.filter}
+          running={running}
+        />
+      )}
+    </div>
+  );
+}

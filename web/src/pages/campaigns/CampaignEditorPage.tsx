@@ -1,0 +1,129 @@
+// Create or edit a draft. Texts are checked by the server when saved; a refusal (an unknown
+// placeholder, say) is shown under the field it names.
+
+import { useState, type FormEvent } from 'react';
+import { Link, useLocation } from 'wouter';
+import { useAudience, useCampaign, useConsoleSettings, useSaveCampaign } from '../../api/campaigns';
+import type { Campaign } from '../../api/types';
+import { CategoryPicker } from '../../components/CategoryPicker';
+import { ErrorNote, Loading, useErrorText } from '../../components/States';
+import { useI18n } from '../../i18n/I18nProvider';
+import { campaignFieldOfError, type CampaignField } from '../../lib/fieldErrors';
+import { SETTING_FIELDS, settingsDraft, settingsOverrides, type SettingsDraft } from '../../lib/settings';
+import { AudienceCard } from './AudienceCard';
+import { MessageField } from './MessageField';
+import { MessagePreview } from './MessagePreview';
+
+const NO_PLACEHOLDERS: readonly string[] = [];
+
+export default function CampaignEditorPage({ id }: { id: number | null }) {
+  const campaign = useCampaign(id);
+  if (id === null) return <CampaignForm campaign={null} />;
+  if (campaign.isPending) return <Loading />;
+  if (campaign.isError) return <ErrorNote error={campaign.error} />;
+  return <CampaignForm campaign={campaign.data} />;
+}
+
+function CampaignForm({ campaign }: { campaign: Campaign | null }) {
+  const { t } = useI18n();
+  const errorText = useErrorText();
+  const [, navigate] = useLocation();
+  const save = useSaveCampaign(campaign?.id ?? null);
+  const [name, setName] = useState(campaign?.name ?? '');
+  const [categoryIds, setCategoryIds] = useState<number[]>(campaign?.category_ids ?? []);
+  const [message1, setMessage1] = useState(campaign?.message_1 ?? '');
+  const [message2, setMessage2] = useState(campaign?.message_2 ?? '');
+  const [settings, setSettings] = useState<SettingsDraft>(() => settingsDraft(campaign?.settings));
+  const audience = useAudience(categoryIds);
+  const placeholders = useConsoleSettings().data?.placeholders ?? NO_PLACEHOLDERS;
+
+  const failure = save.error ? errorText(save.error) : null;
+  const failedField = save.error ? campaignFieldOfError(failure ?? '') : null;
+  const errorFor = (field: CampaignField) => (failedField === field ? failure : null);
+
+  function submit(event: FormEvent) {
+    event.preventDefault();
+    save.mutate(
+      { name, message_1: message1, message_2: message2, category_ids: categoryIds, settings: settingsOverrides(settings) },
+      { onSuccess: (saved) => navigate(`/campaigns/${saved.id}`) },
+    );
+  }
+
+  return (
+    <div className="stack">
+      <p>
+        <Link href={campaign ? `/campaigns/${campaign.id}` : '/campaigns'}>← {campaign ? campaign.name : t('nav.campaigns')}</Link>
+      </p>
+      <h1>{campaign ? t('campaigns.editTitle') : t('campaigns.newTitle')}</h1>
+      <div className="editor">
+        <form className="card form" onSubmit={submit} noValidate>
+          <div className="field">
+            <label htmlFor="campaign-name">{t('campaigns.name')}</label>
+            <input
+              id="campaign-name"
+              required
+              maxLength={200}
+              value={name}
+              aria-invalid={errorFor('name') ? true : undefined}
+              aria-describedby={errorFor('name') ? 'campaign-name-error' : undefined}
+              onChange={(event) => setName(event.target.value)}
+            />
+            {errorFor('name') && (
+              <p id="campaign-name-error" className="field-error" role="alert">
+                {errorFor('name')}
+              </p>
+            )}
+          </div>
+          <CategoryPicker
+            legend={t('campaigns.categories')}
+            selected={categoryIds}
+            onChange={setCategoryIds}
+            error={errorFor('category_ids')}
+            errorId="campaign-categories-error"
+          />
+          <MessageField id="message_1" label={t('campaigns.message1')} value={message1} onChange={setMessage1} error={errorFor('message_1')} placeholders={placeholders} />
+          <MessageField id="message_2" label={t('campaigns.message2')} value={message2} onChange={setMessage2} error={errorFor('message_2')} placeholders={placeholders} />
+          <details className="advanced" open={errorFor('settings') !== null || undefined}>
+            <summary>{t('campaigns.advanced')}</summary>
+            <p className="muted">{t('campaigns.advancedHelp')}</p>
+            <div className="grid-3">
+              {SETTING_FIELDS.map((field) => (
+                <div className="field" key={field}>
+                  <label htmlFor={`setting-${field}`}>{t(`settings.${field}`)}</label>
+                  <input
+                    id={`setting-${field}`}
+                    type="number"
+                    min={0}
+                    step="any"
+                    placeholder={t('settings.default')}
+                    value={settings[field]}
+                    onChange={(event) => setSettings((current) => ({ ...current, [field]: event.target.value }))}
+                  />
+                </div>
+              ))}
+            </div>
+            {errorFor('settings') && (
+              <p className="field-error" role="alert">
+                {errorFor('settings')}
+              </p>
+            )}
+          </details>
+          {failure && !failedField && (
+            <p className="field-error" role="alert">
+              {failure}
+            </p>
+          )}
+          <div className="form-actions">
+            <button type="submit" className="button button-primary" disabled={save.isPending} aria-busy={save.isPending}>
+              {t('campaigns.saveDraft')}
+            </button>
+          </div>
+        </form>
+        <aside className="editor-side">
+          <AudienceCard categoryIds={categoryIds} audience={audience} />
+          <MessagePreview message1={message1} message2={message2} sample={audience.data?.sample} placeholders={placeholders} />
+        </aside>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,123 @@
+import { useState, type FormEvent } from 'react';
+import { Link } from 'wouter';
+import { useCategories, useCreateCategory, useDeleteCategory } from '../../api/categories';
+import { ConfirmButton } from '../../components/ConfirmButton';
+import { Pagination } from '../../components/Pagination';
+import { Empty, ErrorNote, Loading } from '../../components/States';
+import { useI18n } from '../../i18n/I18nProvider';
+import { useDebounced } from '../../lib/useDebounced';
+
+const PAGE_SIZE = 25;
+const DEFAULT_COLOR = '#2563eb';
+
+function NewCategoryForm() {
+  const { t } = useI18n();
+  const create = useCreateCategory();
+  const [name, setName] = useState('');
+  const [color, setColor] = useState(DEFAULT_COLOR);
+
+  function submit(event: FormEvent) {
+    event.preventDefault();
+    create.mutate({ name: name.trim(), color });
+    setName('');
+  }
+
+  return (
+    <form className="card inline-form" onSubmit={submit} aria-label={t('categories.new')}>
+      <div className="field">
+        <label htmlFor="category-name">{t('categories.name')}</label>
+        <input id="category-name" required maxLength={100} value={name} onChange={(event) => setName(event.target.value)} />
+      </div>
+      <div className="field">
+        <label htmlFor="category-color">{t('categories.color')}</label>
+        <input id="category-color" type="color" value={color} onChange={(event) => setColor(event.target.value)} />
+      </div>
+      <button type="submit" className="button button-primary">
+        {t('categories.create')}
+      </button>
+    </form>
+  );
+}
+
+export default function CategoriesPage() {
+  const { t, formatNumber } = useI18n();
+  const [page, setPage] = useState(1);
+  const [searchText, setSearchText] = useState('');
+  const search = useDebounced(searchText.trim());
+  const categories = useCategories(page, PAGE_SIZE, search);
+  const remove = useDeleteCategory();
+
+  return (
+    <div className="stack">
+      <h1>{t('nav.categories')}</h1>
+      <NewCategoryForm />
+      <div className="filters">
+        <div className="field">
+          <label htmlFor="categories-search">{t('common.search')}</label>
+          <input
+            id="categories-search"
+            type="search"
+            value={searchText}
+            onChange={(event) => {
+              setSearchText(event.target.value);
+              setPage(1);
+            }}
+          />
+        </div>
+      </div>
+      {categories.isPending ? (
+        <Loading />
+      ) : categories.isError ? (
+        <ErrorNote error={categories.error} />
+      ) : categories.data.items.length === 0 ? (
+        <Empty text={t('categories.none')} />
+      ) : (
+        <>
+          <div className="table-wrap">
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">{t('categories.name')}</th>
+                  <th scope="col" className="cell-number">
+                    {t('categories.contacts')}
+                  </th>
+                  <th scope="col">
+                    <span className="visually-hidden">{t('common.actions')}</span>
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {categories.data.items.map((category) => {
+                  const saving = category.id < 0;
+                  return (
+                    <tr key={category.id} className={saving ? 'row-pending' : undefined} aria-busy={saving}>
+                      <td>
+                        <span className="swatch" style={{ backgroundColor: category.color ?? undefined }} aria-hidden="true" />
+                        {saving ? category.name : <Link href={`/categories/${category.id}`}>{category.name}</Link>}
+                      </td>
+                      <td className="cell-number">{formatNumber(category.contact_count)}</td>
+                      <td className="cell-actions">
+                        <ConfirmButton
+                          label={t('common.delete')}
+                          title={t('categories.deleteTitle')}
+                          confirmLabel={t('common.delete')}
+                          className="button button-small button-danger"
+                          danger
+                          pending={saving || (remove.isPending && remove.variables === category.id)}
+                          onConfirm={() => remove.mutateAsync(category.id)}
+                        >
+                          {t('categories.deleteBody', { name: category.name })}
+                        </ConfirmButton>
+                      </td>
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+          </div>
+          <Pagination page={page} size={PAGE_SIZE} total={categories.data.total} onPage={setPage} />
+        </>
+      )}
+    </div>
+  );
+}

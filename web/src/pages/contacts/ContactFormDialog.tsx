@@ -1,0 +1,121 @@
+// Create or edit a contact. A new contact is saved optimistically (the dialog closes at once and
+// a refusal comes back as a toast); an edit waits for the server and shows its refusal here.
+
+import { useState, type FormEvent } from 'react';
+import { useCreateContact, useUpdateContact } from '../../api/contacts';
+import type { Contact, ContactInput } from '../../api/types';
+import { CategoryPicker } from '../../components/CategoryPicker';
+import { Dialog } from '../../components/Dialog';
+import { useErrorText } from '../../components/States';
+import { useI18n } from '../../i18n/I18nProvider';
+
+type PhoneMode = 'e164' | 'parts';
+
+interface ContactFormDialogProps {
+  contact: Contact | null;
+  open: boolean;
+  onClose: () => void;
+}
+
+export function ContactFormDialog({ contact, open, onClose }: ContactFormDialogProps) {
+  const { t } = useI18n();
+  return (
+    <Dialog title={contact ? t('contacts.edit') : t('contacts.new')} open={open} onClose={onClose} wide>
+      <ContactForm key={contact?.id ?? 'new'} contact={contact} onDone={onClose} />
+    </Dialog>
+  );
+}
+
+function ContactForm({ contact, onDone }: { contact: Contact | null; onDone: () => void }) {
+  const { t } = useI18n();
+  const errorText = useErrorText();
+  const create = useCreateContact();
+  const update = useUpdateContact();
+  const [firstName, setFirstName] = useState(contact?.first_name ?? '');
+  const [lastName, setLastName] = useState(contact?.last_name ?? '');
+  const [phoneMode, setPhoneMode] = useState<PhoneMode>('e164');
+  const [phone, setPhone] = useState(contact?.phone ?? '');
+  const [countryCode, setCountryCode] = useState('');
+  const [phoneNumber, setPhoneNumber] = useState('');
+  const [categoryIds, setCategoryIds] = useState<number[]>(contact?.category_ids ?? []);
+
+  function input(): ContactInput {
+    const phoneFields = phoneMode === 'e164' ? { phone: phone.trim() } : { country_code: countryCode.trim(), phone_number: phoneNumber.trim() };
+    return { ...phoneFields, first_name: firstName.trim() || null, last_name: lastName.trim() || null, category_ids: categoryIds };
+  }
+
+  function submit(event: FormEvent) {
+    event.preventDefault();
+    if (contact) {
+      update.mutate({ id: contact.id, input: input() }, { onSuccess: onDone });
+    } else {
+      create.mutate(input());
+      onDone();
+    }
+  }
+
+  return (
+    <form onSubmit={submit} className="form">
+      <div className="grid-2">
+        <div className="field">
+          <label htmlFor="contact-first-name">{t('contacts.firstName')}</label>
+          <input id="contact-first-name" value={firstName} onChange={(event) => setFirstName(event.target.value)} autoComplete="off" />
+        </div>
+        <div className="field">
+          <label htmlFor="contact-last-name">{t('contacts.lastName')}</label>
+          <input id="contact-last-name" value={lastName} onChange={(event) => setLastName(event.target.value)} autoComplete="off" />
+        </div>
+      </div>
+      <fieldset className="field">
+        <legend>{t('contacts.phoneFormat')}</legend>
+        <label className="radio">
+          <input type="radio" name="phone-mode" checked={phoneMode === 'e164'} onChange={() => setPhoneMode('e164')} />
+          {t('contacts.phoneE164')}
+        </label>
+        <label className="radio">
+          <input type="radio" name="phone-mode" checked={phoneMode === 'parts'} onChange={() => setPhoneMode('parts')} />
+          {t('contacts.phoneParts')}
+        </label>
+      </fieldset>
+      {phoneMode === 'e164' ? (
+        <div className="field">
+          <label htmlFor="contact-phone">{t('contacts.phone')}</label>
+          <input
+            id="contact-phone"
+            type="tel"
+            required
+            placeholder="+33612345678"
+            value={phone}
+            onChange={(event) => setPhone(event.target.value)}
+            autoComplete="off"
+          />
+        </div>
+      ) : (
+        <div className="grid-2">
+          <div className="field">
+            <label htmlFor="contact-country-code">{t('contacts.countryCode')}</label>
+            <input id="contact-country-code" inputMode="numeric" required placeholder="33" value={countryCode} onChange={(event) => setCountryCode(event.target.value)} />
+          </div>
+          <div className="field">
+            <label htmlFor="contact-phone-number">{t('contacts.phoneNumber')}</label>
+            <input id="contact-phone-number" type="tel" required placeholder="612345678" value={phoneNumber} onChange={(event) => setPhoneNumber(event.target.value)} />
+          </div>
+        </div>
+      )}
+      <CategoryPicker legend={t('contacts.categories')} selected={categoryIds} onChange={setCategoryIds} />
+      {update.isError && (
+        <p className="field-error" role="alert">
+          {errorText(update.error)}
+        </p>
+      )}
+      <div className="dialog-actions">
+        <button type="button" className="button" onClick={onDone}>
+          {t('common.cancel')}
+        </button>
+        <button type="submit" className="button button-primary" disabled={update.isPending} aria-busy={update.isPending}>
+          {t('common.save')}
+        </button>
+      </div>
+    </form>
+  );
+}

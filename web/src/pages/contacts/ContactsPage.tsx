@@ -1,0 +1,280 @@
+import { useState } from 'react';
+import { useCategoryChoices } from '../../api/categories';
+import { fetchBlob } from '../../api/client';
+import { ApiError } from '../../api/errors';
+import { useContacts, useDeleteContact, useVerificationCounts, useVerifyContact, useVerifyContacts } from '../../api/contacts';
+import type { Contact, WhatsAppFilter } from '../../api/types';
+import { ConfirmButton } from '../../components/ConfirmButton';
+import { toast } from '../../components/toastStore';
+import { Pagination } from '../../components/Pagination';
+import { Empty, ErrorNote, Loading, useErrorText } from '../../components/States';
+import { useI18n } from '../../i18n/I18nProvider';
+import { fullName } from '../../lib/contactName';
+import { saveBlob } from '../../lib/download';
+import { useDebounced } from '../../lib/useDebounced';
+import { ContactFormDialog } from './ContactFormDialog';
+import { ImportDialog } from './ImportDialog';
+import { WhatsAppStatus } from './WhatsAppStatus';
+
+const PAGE_SIZE = 25;
+const WHATSAPP_FILTERS: WhatsAppFilter[] = ['verified', 'not_on_whatsapp', 'unverified'];
+
+function VerificationSummary() {
+  const { t, formatNumber } = useI18n();
+  const counts = useVerificationCounts();
+  if (!counts.data) return null;
+  const { total, verified, not_on_whatsapp: notOnWhatsApp, unverified } = counts.data;
+  return (
+    <p className="summary" data-testid="verification-counts">
+      {t('contacts.verificationCounts', {
+        total: formatNumber(total),
+        verified: formatNumber(verified),
+        notOnWhatsApp: formatNumber(notOnWhatsApp),
+        unverified: formatNumber(unverified),
+      })}
+    </p>
+  );
+}
+
+export default function ContactsPage() {
+  const { t } = useI18n();
+  const errorText = useErrorText();
+  const [searchText, setSearchText] = useState('');
+  const search = useDebounced(searchText.trim());
+  const [categoryId, setCategoryId] = useState<number | null>(null);
+  const [whatsapp, setWhatsapp] = useState<WhatsAppFilter | null>(null);
+  const [page, setPage] = useState(1);
+  const [selected, setSelected] = useState<number[]>([]);
+  const [editing, setEditing] = useState<Contact | null>(null);
+  const [formOpen, setFormOpen] = useState(false);
+  const [importOpen, setImportOpen] = useState(false);
+  const [exporting, setExporting] = useState(false);
+
+  const filters = { page, size: PAGE_SIZE, search, categoryId, whatsapp };
+  const contacts = useContacts(filters);
+  const categories = useCategoryChoices();
+  const categoryNames = new Map(categories.data?.items.map((category) => [category.id, category.name]));
+  const remove = useDeleteContact((error) =>
+    error instanceof ApiError && error.status === 409 ? t('contacts.deleteInRunningCampaign') : errorText(error),
+  );
+  const verifyOne = useVerifyContact();
+  const verifyMany = useVerifyContacts();
+
+  function changeFilter(apply: () => void) {
+    apply();
+    setPage(1);
+    setSelected([]);
+  }
+
+  async function exportCsv() {
+    setExporting(true);
+    const query = new URLSearchParams();
+    if (search) query.set('search', search);
+    if (categoryId !== null) query.set('category_id', String(categoryId));
+    if (whatsapp) query.set('whatsapp', whatsapp);
+    try {
+      saveBlob(await fetchBlob(`/api/v1/contacts/export?${query.toString()}`), 'contacts.csv');
+    } catch (error) {
+      toast.error(errorText(error));
+    } finally {
+      setExporting(false);
+    }
+  }
+
+  const items = contacts.data?.items ?? [];
+  const allOnPageSelected = items.length > 0 && items.every((contact) => selected.includes(contact.id));
+
+  return (
+    <div className="stack">
+      <div className="page-head">
+        <h1>{t('nav.contacts')}</h1>
+        <div className="toolbar">
+          <button
+            type="button"
+            className="button button-primary"
+            onClick={() => {
+              setEditing(null);
+              setFormOpen(true);
+            }}
+          >
+            {t('contacts.new')}
+          </button>
+          <button type="button" className="button" onClick={() => setImportOpen(true)}>
+            {t('contacts.import')}
+          </button>
+          <button type="button" className="button" onClick={() => void exportCsv()} disabled={exporting} aria-busy={exporting}>
+            {t('contacts.export')}
+          </button>
+        </div>
+      </div>
+      <VerificationSummary />
+      <div className="filters">
+        <div className="field">
+          <label htmlFor="contacts-search">{t('common.search')}</label>
+          <input
+            id="contacts-search"
+            type="search"
+            value={searchText}
+            placeholder={t('contacts.searchPlaceholder')}
+            onChange={(event) => changeFilter(() => setSearchText(event.target.value))}
+          />
+        </div>
+        <div className="field">
+          <label htmlFor="contacts-category">{t('contacts.category')}</label>
+          <select
+            id="contacts-category"
+            value={categoryId ?? ''}
+            onChange={(event) => changeFilter(() => setCategoryId(event.target.value ? Number(event.target.value) : null))}
+          >
+            <option value="">{t('common.all')}</option>
+            {categories.data?.items.map((category) => (
+              <option key={category.id} value={category.id}>
+                {category.name}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="field">
+          <label htmlFor="contacts-whatsapp">{t('contacts.whatsapp')}</label>
+          <select
+            id="contacts-whatsapp"
+            value={whatsapp ?? ''}
+            onChange={(event) => changeFilter(() => setWhatsapp((event.target.value || null) as WhatsAppFilter | null))}
+          >
+            <option value="">{t('common.all')}</option>
+            {WHATSAPP_FILTERS.map((filter) => (
+              <option key={filter} value={filter}>
+                {t(`whatsapp.${filter}`)}
+              </option>
+            ))}
+          </select>
+        </div>
+      </div>
+      {selected.length > 0 && (
+        <div className="selection-bar">
+          <span>{t('contacts.selected', { count: selected.length })}</span>
+          <button
+            type="button"
+            className="button"
+            disabled={verifyMany.isPending}
+            aria-busy={verifyMany.isPending}
+            onClick={() =>
+              verifyMany.mutate(selected, {
+                onSuccess: (answer) => {
+                  toast.success(t('contacts.verifyAccepted', { count: answer.accepted }));
+                  setSelected([]);
+                },
+                onError: (error) => toast.error(errorText(error)),
+              })
+            }
+          >
+            {t('contacts.verifySelected')}
+          </button>
+        </div>
+      )}
+      {contacts.isPending ? (
+        <Loading />
+      ) : contacts.isError ? (
+        <ErrorNote error={contacts.error} />
+      ) : items.length === 0 ? (
+        <Empty text={t('contacts.empty')} />
+      ) : (
+        <>
+          <div className="table-wrap">
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col" className="cell-check">
+                    <input
+                      type="checkbox"
+                      aria-label={t('contacts.selectPage')}
+                      checked={allOnPageSelected}
+                      onChange={(event) =>
+                        setSelected(event.target.checked ? items.filter((contact) => contact.id > 0).map((contact) => contact.id) : [])
+                      }
+                    />
+                  </th>
+                  <th scope="col">{t('contacts.name')}</th>
+                  <th scope="col">{t('contacts.phone')}</th>
+                  <th scope="col">{t('contacts.categories')}</th>
+                  <th scope="col">{t('contacts.whatsapp')}</th>
+                  <th scope="col">
+                    <span className="visually-hidden">{t('common.actions')}</span>
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {items.map((contact) => {
+                  const saving = contact.id < 0;
+                  const name = fullName(contact) || '—';
+                  return (
+                    <tr key={contact.id} className={saving ? 'row-pending' : undefined} aria-busy={saving}>
+                      <td className="cell-check">
+                        <input
+                          type="checkbox"
+                          aria-label={t('contacts.select', { name: fullName(contact) || contact.phone })}
+                          disabled={saving}
+                          checked={selected.includes(contact.id)}
+                          onChange={(event) =>
+                            setSelected((current) => (event.target.checked ? [...current, contact.id] : current.filter((id) => id !== contact.id)))
+                          }
+                        />
+                      </td>
+                      <td>{name}</td>
+                      <td className="mono">{contact.phone}</td>
+                      <td>
+                        {contact.category_ids.map((id) => (
+                          <span key={id} className="chip">
+                            {categoryNames.get(id) ?? `#${id}`}
+                          </span>
+                        ))}
+                      </td>
+                      <td>
+                        <WhatsAppStatus verified={contact.whatsapp_verified} />
+                      </td>
+                      <td className="cell-actions">
+                        <button
+                          type="button"
+                          className="button button-small"
+                          disabled={saving}
+                          onClick={() => {
+                            setEditing(contact);
+                            setFormOpen(true);
+                          }}
+                        >
+                          {t('common.edit')}
+                        </button>
+                        <button
+                          type="button"
+                          className="button button-small"
+                          disabled={saving || (verifyOne.isPending && verifyOne.variables === contact.id)}
+                          onClick={() => verifyOne.mutate(contact.id, { onError: (error) => toast.error(errorText(error)) })}
+                        >
+                          {t('contacts.verify')}
+                        </button>
+                        <ConfirmButton
+                          label={t('common.delete')}
+                          title={t('contacts.deleteTitle')}
+                          confirmLabel={t('common.delete')}
+                          className="button button-small button-danger"
+                          danger
+                          pending={saving || (remove.isPending && remove.variables === contact.id)}
+                          onConfirm={() => remove.mutateAsync(contact.id)}
+                        >
+                          {t('contacts.deleteBody', { name: fullName(contact) || contact.phone })}
+                        </ConfirmButton>
+                      </td>
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+          </div>
+          <Pagination page={page} size={PAGE_SIZE} total={contacts.data.total} onPage={setPage} />
+        </>
+      )}
+      <ContactFormDialog contact={editing} open={formOpen} onClose={() => setFormOpen(false)} />
+      <ImportDialog open={importOpen} onClose={() => setImportOpen(false)} />
+    </div>
+  );
+}
