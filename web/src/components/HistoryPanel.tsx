@@ -1,7 +1,8 @@
 import { lazy, Suspense } from 'react';
 import { useHistory } from '../api/monitoring';
 import { useI18n } from '../i18n/I18nProvider';
-import { ErrorNote, Loading } from './States';
+import { QueryStates } from './QueryStates';
+import { Loading } from './States';
 
 const HistoryChart = lazy(() => import('./HistoryChart'));
 
@@ -12,15 +13,13 @@ export function HistoryPanel() {
   return (
     <section className="card">
       <h2>{t('history.title')}</h2>
-      {history.isPending ? (
-        <Loading />
-      ) : history.isError ? (
-        <ErrorNote error={history.error} />
-      ) : (
-        <Suspense fallback={<Loading />}>
-          <HistoryChart history={history.data} />
-        </Suspense>
-      )}
+      <QueryStates query={history}>
+        {(data) => (
+          <Suspense fallback={<Loading />}>
+            <HistoryChart history={data} />
+          </Suspense>
+        )}
+      </QueryStates>
     </section>
   );
 }

@@ -6,7 +6,7 @@ import { Link, useLocation } from 'wouter';
 import { signOut, useSession } from '../auth/session';
 import type { MessageKey } from '../i18n/dictionary';
 import { useI18n } from '../i18n/I18nProvider';
-import { LANGUAGES, type Language } from '../i18n/language';
+import { LanguageSelect } from './LanguageSelect';
 
 interface NavItem {
   href: string;
@@ -29,7 +29,7 @@ function isCurrent(href: string, location: string): boolean {
 }
 
 export function Layout({ children }: { children: ReactNode }) {
-  const { t, language, setLanguage } = useI18n();
+  const { t } = useI18n();
   const session = useSession();
   const [location, navigate] = useLocation();
   const [menuOpen, setMenuOpen] = useState(false);
@@ -72,16 +72,7 @@ export function Layout({ children }: { children: ReactNode }) {
             ))}
           </ul>
           <div className="header-tools">
-            <label className="language-switch">
-              <span className="visually-hidden">{t('nav.language')}</span>
-              <select value={language} onChange={(event) => setLanguage(event.target.value as Language)}>
-                {LANGUAGES.map((code) => (
-                  <option key={code} value={code}>
-                    {code.toUpperCase()}
-                  </option>
-                ))}
-              </select>
-            </label>
+            <LanguageSelect className="language-switch" />
             {user && (
               <span className="user-name" title={user.email}>
                 {user.full_name || user.email}

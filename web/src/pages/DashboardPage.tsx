@@ -5,7 +5,7 @@ import type { Campaign } from '../api/types';
 import { BreakerBanner } from '../components/BreakerBanner';
 import { DailyFigures } from '../components/DailyFigures';
 import { HistoryPanel } from '../components/HistoryPanel';
-import { Empty, ErrorNote, Loading } from '../components/States';
+import { QueryStates, hasNoItems } from '../components/QueryStates';
 import { useI18n } from '../i18n/I18nProvider';
 
 const RUNNING_SHOWN = 20;
@@ -39,23 +39,19 @@ export function DashboardPage() {
       <div className="grid-2">
         <section className="card">
           <h2>{t('dashboard.today')}</h2>
-          {daily.isPending ? <Loading /> : daily.isError ? <ErrorNote error={daily.error} /> : <DailyFigures daily={daily.data} />}
+          <QueryStates query={daily}>{(data) => <DailyFigures daily={data} />}</QueryStates>
         </section>
         <section className="card">
           <h2>{t('dashboard.running')}</h2>
-          {running.isPending ? (
-            <Loading />
-          ) : running.isError ? (
-            <ErrorNote error={running.error} />
-          ) : running.data.items.length === 0 ? (
-            <Empty text={t('dashboard.noneRunning')} />
-          ) : (
-            <ul className="running-list">
-              {running.data.items.map((campaign) => (
-                <RunningCampaign key={campaign.id} campaign={campaign} />
-              ))}
-            </ul>
-          )}
+          <QueryStates query={running} isEmpty={hasNoItems} emptyText={t('dashboard.noneRunning')}>
+            {(data) => (
+              <ul className="running-list">
+                {data.items.map((campaign) => (
+                  <RunningCampaign key={campaign.id} campaign={campaign} />
+                ))}
+              </ul>
+            )}
+          </QueryStates>
         </section>
       </div>
       <HistoryPanel />

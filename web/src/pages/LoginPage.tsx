@@ -1,8 +1,8 @@
 import { useState, type FormEvent } from 'react';
 import { signIn } from '../auth/session';
-import { useErrorText } from '../components/States';
+import { FormError } from '../components/FormError';
+import { LanguageSelect } from '../components/LanguageSelect';
 import { useI18n } from '../i18n/I18nProvider';
-import { LANGUAGES, type Language } from '../i18n/language';
 
 interface LoginPageProps {
   expired: boolean;
@@ -10,8 +10,7 @@ interface LoginPageProps {
 }
 
 export function LoginPage({ expired, unreachable }: LoginPageProps) {
-  const { t, language, setLanguage } = useI18n();
-  const errorText = useErrorText();
+  const { t } = useI18n();
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
   const [error, setError] = useState<unknown>(null);
@@ -34,16 +33,7 @@ export function LoginPage({ expired, unreachable }: LoginPageProps) {
       <form className="card login-card" onSubmit={submit} aria-labelledby="login-title">
         <div className="login-header">
           <h1 id="login-title">{t('app.title')}</h1>
-          <label>
-            <span className="visually-hidden">{t('nav.language')}</span>
-            <select value={language} onChange={(event) => setLanguage(event.target.value as Language)}>
-              {LANGUAGES.map((code) => (
-                <option key={code} value={code}>
-                  {code.toUpperCase()}
-                </option>
-              ))}
-            </select>
-          </label>
+          <LanguageSelect />
         </div>
         {expired && <p className="notice">{t('login.expired')}</p>}
         {unreachable && <p className="notice notice-error">{t('errors.network')}</p>}
@@ -62,11 +52,7 @@ export function LoginPage({ expired, unreachable }: LoginPageProps) {
             onChange={(event) => setPassword(event.target.value)}
           />
         </div>
-        {error !== null && (
-          <p className="field-error" role="alert">
-            {errorText(error)}
-          </p>
-        )}
+        <FormError error={error} />
         <button type="submit" className="button button-primary" disabled={pending} aria-busy={pending}>
           {t('login.submit')}
         </button>

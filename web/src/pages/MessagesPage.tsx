@@ -4,8 +4,10 @@ import { useCampaigns } from '../api/campaigns';
 import { useMessages } from '../api/messages';
 import type { MessageStatus, MessageType } from '../api/types';
 import { FailureReason } from '../components/FailureReason';
+import { ChoiceFilter } from '../components/ChoiceFilter';
 import { Pagination } from '../components/Pagination';
-import { Empty, ErrorNote, Loading } from '../components/States';
+import { SearchField } from '../components/SearchField';
+import { QueryStates, hasNoItems } from '../components/QueryStates';
 import { StatusBadge } from '../components/StatusBadge';
 import { useI18n } from '../i18n/I18nProvider';
 import { LARGEST_PAGE } from '../lib/pages';
@@ -38,16 +40,7 @@ export default function MessagesPage() {
     <div className="stack">
       <h1>{t('nav.messages')}</h1>
       <div className="filters">
-        <div className="field">
-          <label htmlFor="messages-q">{t('common.search')}</label>
-          <input
-            id="messages-q"
-            type="search"
-            placeholder={t('messages.searchPlaceholder')}
-            value={searchText}
-            onChange={(event) => filter(setSearchText)(event.target.value)}
-          />
-        </div>
+        <SearchField id="messages-q" placeholder={t('messages.searchPlaceholder')} value={searchText} onChange={filter(setSearchText)} />
         <div className="field">
           <label htmlFor="messages-campaign">{t('messages.campaign')}</label>
           <select id="messages-campaign" value={campaignId ?? ''} onChange={(event) => filter(setCampaignId)(event.target.value ? Number(event.target.value) : null)}>
@@ -59,76 +52,66 @@ export default function MessagesPage() {
             ))}
           </select>
         </div>
-        <div className="field">
-          <label htmlFor="messages-type">{t('messages.type')}</label>
-          <select id="messages-type" value={messageType ?? ''} onChange={(event) => filter(setMessageType)((event.target.value || null) as MessageType | null)}>
-            <option value="">{t('common.all')}</option>
-            {TYPES.map((value) => (
-              <option key={value} value={value}>
-                {t(`messageType.${value}`)}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div className="field">
-          <label htmlFor="messages-status">{t('common.status')}</label>
-          <select id="messages-status" value={status ?? ''} onChange={(event) => filter(setStatus)((event.target.value || null) as MessageStatus | null)}>
-            <option value="">{t('common.all')}</option>
-            {STATUSES.map((value) => (
-              <option key={value} value={value}>
-                {t(`status.${value}`)}
-              </option>
-            ))}
-          </select>
-        </div>
+        <ChoiceFilter
+          id="messages-type"
+          label={t('messages.type')}
+          value={messageType}
+          choices={TYPES}
+          choiceLabel={(value) => t(`messageType.${value}`)}
+          onChange={filter(setMessageType)}
+        />
+        <ChoiceFilter
+          id="messages-status"
+          label={t('common.status')}
+          value={status}
+          choices={STATUSES}
+          choiceLabel={(value) => t(`status.${value}`)}
+          onChange={filter(setStatus)}
+        />
       </div>
-      {messages.isPending ? (
-        <Loading />
-      ) : messages.isError ? (
-        <ErrorNote error={messages.error} />
-      ) : messages.data.items.length === 0 ? (
-        <Empty text={t('messages.empty')} />
-      ) : (
-        <>
-          <div className="table-wrap">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">{t('messages.created')}</th>
-                  <th scope="col">{t('contacts.phone')}</th>
-                  <th scope="col">{t('messages.campaign')}</th>
-                  <th scope="col">{t('messages.type')}</th>
-                  <th scope="col">{t('common.status')}</th>
-                  <th scope="col" className="cell-number">
-                    {t('messages.attempts')}
-                  </th>
-                  <th scope="col">{t('messages.error')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {messages.data.items.map((message) => (
-                  <tr key={message.id}>
-                    <td>{formatDateTime(message.created_at)}</td>
-                    <td className="mono">{message.phone}</td>
-                    <td>
-                      <Link href={`/campaigns/${message.campaign_id}`}>{campaignNames.get(message.campaign_id) ?? `#${message.campaign_id}`}</Link>
-                    </td>
-                    <td>{t(`messageType.${message.message_type as MessageType}`)}</td>
-                    <td>
-                      <StatusBadge status={message.status} />
-                    </td>
-                    <td className="cell-number">{message.attempts}</td>
-                    <td>
-                      <FailureReason text={message.error} />
-                    </td>
+      <QueryStates query={messages} isEmpty={hasNoItems} emptyText={t('messages.empty')}>
+        {(data) => (
+          <>
+            <div className="table-wrap">
+              <table>
+                <thead>
+                  <tr>
+                    <th scope="col">{t('messages.created')}</th>
+                    <th scope="col">{t('contacts.phone')}</th>
+                    <th scope="col">{t('messages.campaign')}</th>
+                    <th scope="col">{t('messages.type')}</th>
+                    <th scope="col">{t('common.status')}</th>
+                    <th scope="col" className="cell-number">
+                      {t('messages.attempts')}
+                    </th>
+                    <th scope="col">{t('messages.error')}</th>
                   </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-          <Pagination page={page} size={PAGE_SIZE} total={messages.data.total} onPage={setPage} />
-        </>
-      )}
+                </thead>
+                <tbody>
+                  {data.items.map((message) => (
+                    <tr key={message.id}>
+                      <td>{formatDateTime(message.created_at)}</td>
+                      <td className="mono">{message.phone}</td>
+                      <td>
+                        <Link href={`/campaigns/${message.campaign_id}`}>{campaignNames.get(message.campaign_id) ?? `#${message.campaign_id}`}</Link>
+                      </td>
+                      <td>{t(`messageType.${message.message_type as MessageType}`)}</td>
+                      <td>
+                        <StatusBadge status={message.status} />
+                      </td>
+                      <td className="cell-number">{message.attempts}</td>
+                      <td>
+                        <FailureReason text={message.error} />
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+            <Pagination page={page} size={PAGE_SIZE} total={data.total} onPage={setPage} />
+          </>
+        )}
+      </QueryStates>
     </div>
   );
 }

@@ -6,7 +6,7 @@ import { DailyFigures } from '../components/DailyFigures';
 import { FailureReason } from '../components/FailureReason';
 import { HistoryPanel } from '../components/HistoryPanel';
 import { Pagination } from '../components/Pagination';
-import { Empty, ErrorNote, Loading } from '../components/States';
+import { QueryStates, hasNoItems } from '../components/QueryStates';
 import { useI18n } from '../i18n/I18nProvider';
 
 const ERRORS_PAGE_SIZE = 20;
@@ -35,47 +35,43 @@ function RecentErrors() {
   return (
     <section className="card">
       <h2>{t('monitoring.recentErrors')}</h2>
-      {errors.isPending ? (
-        <Loading />
-      ) : errors.isError ? (
-        <ErrorNote error={errors.error} />
-      ) : errors.data.items.length === 0 ? (
-        <Empty text={t('monitoring.noErrors')} />
-      ) : (
-        <>
-          <div className="table-wrap">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">{t('monitoring.at')}</th>
-                  <th scope="col">{t('messages.campaign')}</th>
-                  <th scope="col">{t('contacts.name')}</th>
-                  <th scope="col">{t('contacts.phone')}</th>
-                  <th scope="col">{t('messages.type')}</th>
-                  <th scope="col">{t('messages.error')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {errors.data.items.map((error) => (
-                  <tr key={error.message_id}>
-                    <td>{formatDateTime(error.at)}</td>
-                    <td>
-                      <Link href={`/campaigns/${error.campaign_id}`}>{error.campaign_name}</Link>
-                    </td>
-                    <td>{error.contact_name || '—'}</td>
-                    <td className="mono">{error.phone}</td>
-                    <td>{error.message_type === 'message_2' ? t('messageType.message_2') : t('messageType.message_1')}</td>
-                    <td>
-                      <FailureReason text={error.error} />
-                    </td>
+      <QueryStates query={errors} isEmpty={hasNoItems} emptyText={t('monitoring.noErrors')}>
+        {(data) => (
+          <>
+            <div className="table-wrap">
+              <table>
+                <thead>
+                  <tr>
+                    <th scope="col">{t('monitoring.at')}</th>
+                    <th scope="col">{t('messages.campaign')}</th>
+                    <th scope="col">{t('contacts.name')}</th>
+                    <th scope="col">{t('contacts.phone')}</th>
+                    <th scope="col">{t('messages.type')}</th>
+                    <th scope="col">{t('messages.error')}</th>
                   </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-          <Pagination page={page} size={ERRORS_PAGE_SIZE} total={errors.data.total} onPage={setPage} />
-        </>
-      )}
+                </thead>
+                <tbody>
+                  {data.items.map((error) => (
+                    <tr key={error.message_id}>
+                      <td>{formatDateTime(error.at)}</td>
+                      <td>
+                        <Link href={`/campaigns/${error.campaign_id}`}>{error.campaign_name}</Link>
+                      </td>
+                      <td>{error.contact_name || '—'}</td>
+                      <td className="mono">{error.phone}</td>
+                      <td>{error.message_type === 'message_2' ? t('messageType.message_2') : t('messageType.message_1')}</td>
+                      <td>
+                        <FailureReason text={error.error} />
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+            <Pagination page={page} size={ERRORS_PAGE_SIZE} total={data.total} onPage={setPage} />
+          </>
+        )}
+      </QueryStates>
     </section>
   );
 }
@@ -90,7 +86,7 @@ export default function MonitoringPage() {
       <div className="grid-2">
         <section className="card">
           <h2>{t('dashboard.today')}</h2>
-          {daily.isPending ? <Loading /> : daily.isError ? <ErrorNote error={daily.error} /> : <DailyFigures daily={daily.data} />}
+          <QueryStates query={daily}>{(data) => <DailyFigures daily={data} />}</QueryStates>
         </section>
         <BreakerState pausedUntil={daily.data?.sending_paused_until} />
       </div>

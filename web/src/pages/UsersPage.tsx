@@ -7,16 +7,19 @@ import type { User } from '../api/types';
 import { useSession } from '../auth/session';
 import { ConfirmButton } from '../components/ConfirmButton';
 import { Dialog } from '../components/Dialog';
-import { Empty, ErrorNote, Loading, useErrorText } from '../components/States';
+import { QueryStates } from '../components/QueryStates';
+import { useErrorText } from '../components/States';
 import { toast } from '../components/toastStore';
 import { useI18n } from '../i18n/I18nProvider';
+import { ActionsColumnHeader } from '../components/ActionsColumnHeader';
+import { FormDialogActions } from '../components/FormDialogActions';
+import { FormError } from '../components/FormError';
 
 const ROLES = ['admin', 'super_admin'] as const;
 type Role = (typeof ROLES)[number];
 
 function NewUserDialog({ open, onClose }: { open: boolean; onClose: () => void }) {
   const { t } = useI18n();
-  const errorText = useErrorText();
   const create = useCreateUser();
   const [email, setEmail] = useState('');
   const [fullName, setFullName] = useState('');
@@ -72,19 +75,8 @@ function NewUserDialog({ open, onClose }: { open: boolean; onClose: () => void }
             ))}
           </select>
         </div>
-        {create.isError && (
-          <p className="field-error" role="alert">
-            {errorText(create.error)}
-          </p>
-        )}
-        <div className="dialog-actions">
-          <button type="button" className="button" onClick={onClose}>
-            {t('common.cancel')}
-          </button>
-          <button type="submit" className="button button-primary" disabled={create.isPending} aria-busy={create.isPending}>
-            {t('users.create')}
-          </button>
-        </div>
+        <FormError error={create.error} />
+        <FormDialogActions submitLabel={t('users.create')} pending={create.isPending} onCancel={onClose} />
       </form>
     </Dialog>
   );
@@ -167,35 +159,29 @@ export default function UsersPage() {
           </button>
         )}
       </div>
-      {users.isPending ? (
-        <Loading />
-      ) : users.isError ? (
-        <ErrorNote error={users.error} />
-      ) : users.data.length === 0 ? (
-        <Empty text={t('users.empty')} />
-      ) : (
-        <div className="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">{t('users.fullName')}</th>
-                <th scope="col">{t('login.email')}</th>
-                <th scope="col">{t('users.role')}</th>
-                <th scope="col">{t('users.status')}</th>
-                <th scope="col">{t('campaigns.created')}</th>
-                <th scope="col">
-                  <span className="visually-hidden">{t('common.actions')}</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {users.data.map((user) => (
-                <UserRow key={user.id} user={user} isMe={user.id === myId} />
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <QueryStates query={users} isEmpty={(list) => list.length === 0} emptyText={t('users.empty')}>
+        {(data) => (
+          <div className="table-wrap">
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">{t('users.fullName')}</th>
+                  <th scope="col">{t('login.email')}</th>
+                  <th scope="col">{t('users.role')}</th>
+                  <th scope="col">{t('users.status')}</th>
+                  <th scope="col">{t('campaigns.created')}</th>
+                  <ActionsColumnHeader />
+                </tr>
+              </thead>
+              <tbody>
+                {data.map((user) => (
+                  <UserRow key={user.id} user={user} isMe={user.id === myId} />
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </QueryStates>
       <NewUserDialog open={creating} onClose={() => setCreating(false)} />
     </div>
   );

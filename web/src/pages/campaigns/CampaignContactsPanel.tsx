@@ -7,7 +7,8 @@ import { fetchCampaignContacts, useCampaignContacts, useConsoleSettings } from '
 import type { CampaignContact } from '../../api/types';
 import { FailureReason } from '../../components/FailureReason';
 import { Pagination } from '../../components/Pagination';
-import { Empty, ErrorNote, Loading, useErrorText } from '../../components/States';
+import { QueryStates, hasNoItems } from '../../components/QueryStates';
+import { useErrorText } from '../../components/States';
 import { StatusBadge } from '../../components/StatusBadge';
 import { toast } from '../../components/toastStore';
 import { useI18n } from '../../i18n/I18nProvider';
@@ -101,62 +102,58 @@ export function CampaignContactsPanel({ campaignId, title, filter, running }: Ca
           </select>
         </div>
       )}
-      {contacts.isPending ? (
-        <Loading />
-      ) : contacts.isError ? (
-        <ErrorNote error={contacts.error} />
-      ) : contacts.data.items.length === 0 ? (
-        <Empty text={t('campaigns.noContacts')} />
-      ) : (
-        <>
-          <div className="table-wrap">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">{t('contacts.name')}</th>
-                  <th scope="col">{t('contacts.phone')}</th>
-                  <th scope="col">{t('campaigns.journeyState')}</th>
-                  <th scope="col">{t('messageType.message_1')}</th>
-                  <th scope="col">{t('messageType.message_2')}</th>
-                  <th scope="col">{t('campaigns.firstInteraction')}</th>
-                  <th scope="col">{t('campaigns.failure')}</th>
-                  <th scope="col">{t('campaigns.journey')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {contacts.data.items.map((contact) => {
-                  const link = temporal ? journeyUrl(temporal.temporal_ui_url, temporal.temporal_namespace, campaignId, contact.contact_id) : null;
-                  return (
-                    <tr key={contact.contact_id}>
-                      <td>{fullName(contact) || '—'}</td>
-                      <td className="mono">{contact.phone}</td>
-                      <td>
-                        <StatusBadge status={contact.state} />
-                      </td>
-                      <td>{contact.message_1_status ? <StatusBadge status={contact.message_1_status} /> : '—'}</td>
-                      <td>{contact.message_2_status ? <StatusBadge status={contact.message_2_status} /> : '—'}</td>
-                      <td>{formatDateTime(contact.first_interaction_at)}</td>
-                      <td>
-                        <FailureReason text={contact.failure_reason} />
-                      </td>
-                      <td>
-                        {link ? (
-                          <a href={link} target="_blank" rel="noreferrer noopener">
-                            {t('campaigns.openInTemporal')}
-                          </a>
-                        ) : (
-                          <span className="muted">—</span>
-                        )}
-                      </td>
-                    </tr>
-                  );
-                })}
-              </tbody>
-            </table>
-          </div>
-          <Pagination page={page} size={PAGE_SIZE} total={contacts.data.total} onPage={setPage} />
-        </>
-      )}
+      <QueryStates query={contacts} isEmpty={hasNoItems} emptyText={t('campaigns.noContacts')}>
+        {(data) => (
+          <>
+            <div className="table-wrap">
+              <table>
+                <thead>
+                  <tr>
+                    <th scope="col">{t('contacts.name')}</th>
+                    <th scope="col">{t('contacts.phone')}</th>
+                    <th scope="col">{t('campaigns.journeyState')}</th>
+                    <th scope="col">{t('messageType.message_1')}</th>
+                    <th scope="col">{t('messageType.message_2')}</th>
+                    <th scope="col">{t('campaigns.firstInteraction')}</th>
+                    <th scope="col">{t('campaigns.failure')}</th>
+                    <th scope="col">{t('campaigns.journey')}</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {data.items.map((contact) => {
+                    const link = temporal ? journeyUrl(temporal.temporal_ui_url, temporal.temporal_namespace, campaignId, contact.contact_id) : null;
+                    return (
+                      <tr key={contact.contact_id}>
+                        <td>{fullName(contact) || '—'}</td>
+                        <td className="mono">{contact.phone}</td>
+                        <td>
+                          <StatusBadge status={contact.state} />
+                        </td>
+                        <td>{contact.message_1_status ? <StatusBadge status={contact.message_1_status} /> : '—'}</td>
+                        <td>{contact.message_2_status ? <StatusBadge status={contact.message_2_status} /> : '—'}</td>
+                        <td>{formatDateTime(contact.first_interaction_at)}</td>
+                        <td>
+                          <FailureReason text={contact.failure_reason} />
+                        </td>
+                        <td>
+                          {link ? (
+                            <a href={link} target="_blank" rel="noreferrer noopener">
+                              {t('campaigns.openInTemporal')}
+                            </a>
+                          ) : (
+                            <span className="muted">—</span>
+                          )}
+                        </td>
+                      </tr>
+                    );
+                  })}
+                </tbody>
+              </table>
+            </div>
+            <Pagination page={page} size={PAGE_SIZE} total={data.total} onPage={setPage} />
+          </>
+        )}
+      </QueryStates>
     </section>
   );
 }

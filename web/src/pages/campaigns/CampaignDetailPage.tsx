@@ -17,6 +17,7 @@ import {
 } from '../../api/campaigns';
 import type { Campaign } from '../../api/types';
 import { ConfirmButton } from '../../components/ConfirmButton';
+import { QueryStates } from '../../components/QueryStates';
 import { ErrorNote, Loading, useErrorText } from '../../components/States';
 import { StatusBadge } from '../../components/StatusBadge';
 import { toast } from '../../components/toastStore';
@@ -178,13 +179,11 @@ export default function CampaignDetailPage({ id }: { id: number }) {
       {!isDraft && (
         <section className="card">
           <h2>{t('funnel.title')}</h2>
-          {funnel.isPending ? (
-            <Loading />
-          ) : funnel.isError ? (
-            <ErrorNote error={funnel.error} />
-          ) : (
-            <FunnelChart funnel={funnel.data} selected={selected?.key ?? null} onSelect={setSelected} />
-          )}
+          <QueryStates query={funnel}>
+            {(data) => (
+              <FunnelChart funnel={data} selected={selected?.key ?? null} onSelect={setSelected} />
+            )}
+          </QueryStates>
         </section>
       )}
       {selected && (

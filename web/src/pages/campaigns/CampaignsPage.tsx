@@ -3,9 +3,10 @@ import { Link } from 'wouter';
 import { useCampaigns } from '../../api/campaigns';
 import type { CampaignStatus } from '../../api/types';
 import { Pagination } from '../../components/Pagination';
-import { Empty, ErrorNote, Loading } from '../../components/States';
+import { QueryStates, hasNoItems } from '../../components/QueryStates';
 import { StatusBadge } from '../../components/StatusBadge';
 import { useI18n } from '../../i18n/I18nProvider';
+import { ChoiceFilter } from '../../components/ChoiceFilter';
 
 const PAGE_SIZE = 20;
 const STATUSES: CampaignStatus[] = ['draft', 'running', 'completed', 'failed', 'cancelled'];
@@ -25,66 +26,55 @@ export default function CampaignsPage() {
         </Link>
       </div>
       <div className="filters">
-        <div className="field">
-          <label htmlFor="campaigns-status">{t('common.status')}</label>
-          <select
-            id="campaigns-status"
-            value={status ?? ''}
-            onChange={(event) => {
-              setStatus((event.target.value || null) as CampaignStatus | null);
-              setPage(1);
-            }}
-          >
-            <option value="">{t('common.all')}</option>
-            {STATUSES.map((value) => (
-              <option key={value} value={value}>
-                {t(`status.${value}`)}
-              </option>
-            ))}
-          </select>
-        </div>
+        <ChoiceFilter
+          id="campaigns-status"
+          label={t('common.status')}
+          value={status}
+          choices={STATUSES}
+          choiceLabel={(value) => t(`status.${value}`)}
+          onChange={(value) => {
+            setStatus(value);
+            setPage(1);
+          }}
+        />
       </div>
-      {campaigns.isPending ? (
-        <Loading />
-      ) : campaigns.isError ? (
-        <ErrorNote error={campaigns.error} />
-      ) : campaigns.data.items.length === 0 ? (
-        <Empty text={t('campaigns.empty')} />
-      ) : (
-        <>
-          <div className="table-wrap">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">{t('campaigns.name')}</th>
-                  <th scope="col">{t('common.status')}</th>
-                  <th scope="col" className="cell-number">
-                    {t('campaigns.contacts')}
-                  </th>
-                  <th scope="col">{t('campaigns.created')}</th>
-                  <th scope="col">{t('campaigns.started')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {campaigns.data.items.map((campaign) => (
-                  <tr key={campaign.id}>
-                    <td>
-                      <Link href={`/campaigns/${campaign.id}`}>{campaign.name}</Link>
-                    </td>
-                    <td>
-                      <StatusBadge status={campaign.status} />
-                    </td>
-                    <td className="cell-number">{formatNumber(campaign.total_contacts)}</td>
-                    <td>{formatDateTime(campaign.created_at)}</td>
-                    <td>{formatDateTime(campaign.started_at)}</td>
+      <QueryStates query={campaigns} isEmpty={hasNoItems} emptyText={t('campaigns.empty')}>
+        {(data) => (
+          <>
+            <div className="table-wrap">
+              <table>
+                <thead>
+                  <tr>
+                    <th scope="col">{t('campaigns.name')}</th>
+                    <th scope="col">{t('common.status')}</th>
+                    <th scope="col" className="cell-number">
+                      {t('campaigns.contacts')}
+                    </th>
+                    <th scope="col">{t('campaigns.created')}</th>
+                    <th scope="col">{t('campaigns.started')}</th>
                   </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-          <Pagination page={page} size={PAGE_SIZE} total={campaigns.data.total} onPage={setPage} />
-        </>
-      )}
+                </thead>
+                <tbody>
+                  {data.items.map((campaign) => (
+                    <tr key={campaign.id}>
+                      <td>
+                        <Link href={`/campaigns/${campaign.id}`}>{campaign.name}</Link>
+                      </td>
+                      <td>
+                        <StatusBadge status={campaign.status} />
+                      </td>
+                      <td className="cell-number">{formatNumber(campaign.total_contacts)}</td>
+                      <td>{formatDateTime(campaign.created_at)}</td>
+                      <td>{formatDateTime(campaign.started_at)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+            <Pagination page={page} size={PAGE_SIZE} total={data.total} onPage={setPage} />
+          </>
+        )}
+      </QueryStates>
     </div>
   );
 }

@@ -3,9 +3,11 @@ import { Link } from 'wouter';
 import { useCategories, useCreateCategory, useDeleteCategory } from '../../api/categories';
 import { ConfirmButton } from '../../components/ConfirmButton';
 import { Pagination } from '../../components/Pagination';
-import { Empty, ErrorNote, Loading } from '../../components/States';
+import { QueryStates, hasNoItems } from '../../components/QueryStates';
 import { useI18n } from '../../i18n/I18nProvider';
 import { useDebounced } from '../../lib/useDebounced';
+import { ActionsColumnHeader } from '../../components/ActionsColumnHeader';
+import { SearchField } from '../../components/SearchField';
 
 const PAGE_SIZE = 25;
 const DEFAULT_COLOR = '#2563eb';
@@ -52,72 +54,62 @@ export default function CategoriesPage() {
       <h1>{t('nav.categories')}</h1>
       <NewCategoryForm />
       <div className="filters">
-        <div className="field">
-          <label htmlFor="categories-search">{t('common.search')}</label>
-          <input
-            id="categories-search"
-            type="search"
-            value={searchText}
-            onChange={(event) => {
-              setSearchText(event.target.value);
-              setPage(1);
-            }}
-          />
-        </div>
+        <SearchField
+          id="categories-search"
+          value={searchText}
+          onChange={(value) => {
+            setSearchText(value);
+            setPage(1);
+          }}
+        />
       </div>
-      {categories.isPending ? (
-        <Loading />
-      ) : categories.isError ? (
-        <ErrorNote error={categories.error} />
-      ) : categories.data.items.length === 0 ? (
-        <Empty text={t('categories.none')} />
-      ) : (
-        <>
-          <div className="table-wrap">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">{t('categories.name')}</th>
-                  <th scope="col" className="cell-number">
-                    {t('categories.contacts')}
-                  </th>
-                  <th scope="col">
-                    <span className="visually-hidden">{t('common.actions')}</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {categories.data.items.map((category) => {
-                  const saving = category.id < 0;
-                  return (
-                    <tr key={category.id} className={saving ? 'row-pending' : undefined} aria-busy={saving}>
-                      <td>
-                        <span className="swatch" style={{ backgroundColor: category.color ?? undefined }} aria-hidden="true" />
-                        {saving ? category.name : <Link href={`/categories/${category.id}`}>{category.name}</Link>}
-                      </td>
-                      <td className="cell-number">{formatNumber(category.contact_count)}</td>
-                      <td className="cell-actions">
-                        <ConfirmButton
-                          label={t('common.delete')}
-                          title={t('categories.deleteTitle')}
-                          confirmLabel={t('common.delete')}
-                          className="button button-small button-danger"
-                          danger
-                          pending={saving || (remove.isPending && remove.variables === category.id)}
-                          onConfirm={() => remove.mutateAsync(category.id)}
-                        >
-                          {t('categories.deleteBody', { name: category.name })}
-                        </ConfirmButton>
-                      </td>
-                    </tr>
-                  );
-                })}
-              </tbody>
-            </table>
-          </div>
-          <Pagination page={page} size={PAGE_SIZE} total={categories.data.total} onPage={setPage} />
-        </>
-      )}
+      <QueryStates query={categories} isEmpty={hasNoItems} emptyText={t('categories.none')}>
+        {(data) => (
+          <>
+            <div className="table-wrap">
+              <table>
+                <thead>
+                  <tr>
+                    <th scope="col">{t('categories.name')}</th>
+                    <th scope="col" className="cell-number">
+                      {t('categories.contacts')}
+                    </th>
+                    <ActionsColumnHeader />
+                  </tr>
+                </thead>
+                <tbody>
+                  {data.items.map((category) => {
+                    const saving = category.id < 0;
+                    return (
+                      <tr key={category.id} className={saving ? 'row-pending' : undefined} aria-busy={saving}>
+                        <td>
+                          <span className="swatch" style={{ backgroundColor: category.color ?? undefined }} aria-hidden="true" />
+                          {saving ? category.name : <Link href={`/categories/${category.id}`}>{category.name}</Link>}
+                        </td>
+                        <td className="cell-number">{formatNumber(category.contact_count)}</td>
+                        <td className="cell-actions">
+                          <ConfirmButton
+                            label={t('common.delete')}
+                            title={t('categories.deleteTitle')}
+                            confirmLabel={t('common.delete')}
+                            className="button button-small button-danger"
+                            danger
+                            pending={saving || (remove.isPending && remove.variables === category.id)}
+                            onConfirm={() => remove.mutateAsync(category.id)}
+                          >
+                            {t('categories.deleteBody', { name: category.name })}
+                          </ConfirmButton>
+                        </td>
+                      </tr>
+                    );
+                  })}
+                </tbody>
+              </table>
+            </div>
+            <Pagination page={page} size={PAGE_SIZE} total={data.total} onPage={setPage} />
+          </>
+        )}
+      </QueryStates>
     </div>
   );
 }

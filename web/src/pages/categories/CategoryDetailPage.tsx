@@ -5,9 +5,10 @@ import { useState, type FormEvent } from 'react';
 import { Link } from 'wouter';
 import { useAddCategoryMembers, useCategory, useRemoveCategoryMember, useUpdateCategory } from '../../api/categories';
 import { useContacts } from '../../api/contacts';
-import type { Category } from '../../api/types';
+import type { Category, Contact } from '../../api/types';
 import { Pagination } from '../../components/Pagination';
-import { Empty, ErrorNote, Loading, useErrorText } from '../../components/States';
+import { QueryStates, hasNoItems } from '../../components/QueryStates';
+import { ErrorNote, Loading, useErrorText } from '../../components/States';
 import { toast } from '../../components/toastStore';
 import { useI18n } from '../../i18n/I18nProvider';
 import { fullName } from '../../lib/contactName';
@@ -15,6 +16,15 @@ import { useDebounced } from '../../lib/useDebounced';
 
 const PAGE_SIZE = 20;
 const SEARCH_RESULTS = 10;
+
+/** A contact in a list row: its name, then its phone number. */
+function ContactNameAndPhone({ contact }: { contact: Contact }) {
+  return (
+    <span>
+      {fullName(contact) || '—'} <span className="mono muted">{contact.phone}</span>
+    </span>
+  );
+}
 
 function CategorySettings({ category }: { category: Category }) {
   const { t } = useI18n();
@@ -68,9 +78,7 @@ function AddMembers({ categoryId }: { categoryId: number }) {
         <ul className="plain-list">
           {candidates.map((contact) => (
             <li key={contact.id} className="list-row">
-              <span>
-                {fullName(contact) || '—'} <span className="mono muted">{contact.phone}</span>
-              </span>
+              <ContactNameAndPhone contact={contact} />
               <button
                 type="button"
                 className="button button-small"
@@ -117,34 +125,28 @@ export default function CategoryDetailPage({ id }: { id: number }) {
       <div className="grid-2">
         <section className="card">
           <h2>{t('categories.members', { count: category.data.contact_count })}</h2>
-          {members.isPending ? (
-            <Loading />
-          ) : members.isError ? (
-            <ErrorNote error={members.error} />
-          ) : members.data.items.length === 0 ? (
-            <Empty text={t('categories.noMembers')} />
-          ) : (
-            <>
-              <ul className="plain-list">
-                {members.data.items.map((contact) => (
-                  <li key={contact.id} className="list-row">
-                    <span>
-                      {fullName(contact) || '—'} <span className="mono muted">{contact.phone}</span>
-                    </span>
-                    <button
-                      type="button"
-                      className="button button-small"
-                      disabled={removeMember.isPending && removeMember.variables === contact.id}
-                      onClick={() => removeMember.mutate(contact.id, { onError: (error) => toast.error(errorText(error)) })}
-                    >
-                      {t('categories.remove')}
-                    </button>
-                  </li>
-                ))}
-              </ul>
-              <Pagination page={page} size={PAGE_SIZE} total={members.data.total} onPage={setPage} />
-            </>
-          )}
+          <QueryStates query={members} isEmpty={hasNoItems} emptyText={t('categories.noMembers')}>
+            {(data) => (
+              <>
+                <ul className="plain-list">
+                  {data.items.map((contact) => (
+                    <li key={contact.id} className="list-row">
+                      <ContactNameAndPhone contact={contact} />
+                      <button
+                        type="button"
+                        className="button button-small"
+                        disabled={removeMember.isPending && removeMember.variables === contact.id}
+                        onClick={() => removeMember.mutate(contact.id, { onError: (error) => toast.error(errorText(error)) })}
+                      >
+                        {t('categories.remove')}
+                      </button>
+                    </li>
+                  ))}
+                </ul>
+                <Pagination page={page} size={PAGE_SIZE} total={data.total} onPage={setPage} />
+              </>
+            )}
+          </QueryStates>
         </section>
         <AddMembers categoryId={id} />
       </div>

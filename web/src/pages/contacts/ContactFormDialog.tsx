@@ -6,8 +6,9 @@ import { useCreateContact, useUpdateContact } from '../../api/contacts';
 import type { Contact, ContactInput } from '../../api/types';
 import { CategoryPicker } from '../../components/CategoryPicker';
 import { Dialog } from '../../components/Dialog';
-import { useErrorText } from '../../components/States';
 import { useI18n } from '../../i18n/I18nProvider';
+import { FormDialogActions } from '../../components/FormDialogActions';
+import { FormError } from '../../components/FormError';
 
 type PhoneMode = 'e164' | 'parts';
 
@@ -28,7 +29,6 @@ export function ContactFormDialog({ contact, open, onClose }: ContactFormDialogP
 
 function ContactForm({ contact, onDone }: { contact: Contact | null; onDone: () => void }) {
   const { t } = useI18n();
-  const errorText = useErrorText();
   const create = useCreateContact();
   const update = useUpdateContact();
   const [firstName, setFirstName] = useState(contact?.first_name ?? '');
@@ -103,19 +103,8 @@ function ContactForm({ contact, onDone }: { contact: Contact | null; onDone: () 
         </div>
       )}
       <CategoryPicker legend={t('contacts.categories')} selected={categoryIds} onChange={setCategoryIds} />
-      {update.isError && (
-        <p className="field-error" role="alert">
-          {errorText(update.error)}
-        </p>
-      )}
-      <div className="dialog-actions">
-        <button type="button" className="button" onClick={onDone}>
-          {t('common.cancel')}
-        </button>
-        <button type="submit" className="button button-primary" disabled={update.isPending} aria-busy={update.isPending}>
-          {t('common.save')}
-        </button>
-      </div>
+      <FormError error={update.error} />
+      <FormDialogActions submitLabel={t('common.save')} pending={update.isPending} onCancel={onDone} />
     </form>
   );
 }

@@ -7,7 +7,8 @@ import type { Contact, WhatsAppFilter } from '../../api/types';
 import { ConfirmButton } from '../../components/ConfirmButton';
 import { toast } from '../../components/toastStore';
 import { Pagination } from '../../components/Pagination';
-import { Empty, ErrorNote, Loading, useErrorText } from '../../components/States';
+import { QueryStates, hasNoItems } from '../../components/QueryStates';
+import { useErrorText } from '../../components/States';
 import { useI18n } from '../../i18n/I18nProvider';
 import { fullName } from '../../lib/contactName';
 import { saveBlob } from '../../lib/download';
@@ -15,6 +16,9 @@ import { useDebounced } from '../../lib/useDebounced';
 import { ContactFormDialog } from './ContactFormDialog';
 import { ImportDialog } from './ImportDialog';
 import { WhatsAppStatus } from './WhatsAppStatus';
+import { ActionsColumnHeader } from '../../components/ActionsColumnHeader';
+import { ChoiceFilter } from '../../components/ChoiceFilter';
+import { SearchField } from '../../components/SearchField';
 
 const PAGE_SIZE = 25;
 const WHATSAPP_FILTERS: WhatsAppFilter[] = ['verified', 'not_on_whatsapp', 'unverified'];
@@ -109,16 +113,12 @@ export default function ContactsPage() {
       </div>
       <VerificationSummary />
       <div className="filters">
-        <div className="field">
-          <label htmlFor="contacts-search">{t('common.search')}</label>
-          <input
-            id="contacts-search"
-            type="search"
-            value={searchText}
-            placeholder={t('contacts.searchPlaceholder')}
-            onChange={(event) => changeFilter(() => setSearchText(event.target.value))}
-          />
-        </div>
+        <SearchField
+          id="contacts-search"
+          placeholder={t('contacts.searchPlaceholder')}
+          value={searchText}
+          onChange={(value) => changeFilter(() => setSearchText(value))}
+        />
         <div className="field">
           <label htmlFor="contacts-category">{t('contacts.category')}</label>
           <select
@@ -134,21 +134,14 @@ export default function ContactsPage() {
             ))}
           </select>
         </div>
-        <div className="field">
-          <label htmlFor="contacts-whatsapp">{t('contacts.whatsapp')}</label>
-          <select
-            id="contacts-whatsapp"
-            value={whatsapp ?? ''}
-            onChange={(event) => changeFilter(() => setWhatsapp((event.target.value || null) as WhatsAppFilter | null))}
-          >
-            <option value="">{t('common.all')}</option>
-            {WHATSAPP_FILTERS.map((filter) => (
-              <option key={filter} value={filter}>
-                {t(`whatsapp.${filter}`)}
-              </option>
-            ))}
-          </select>
-        </div>
+        <ChoiceFilter
+          id="contacts-whatsapp"
+          label={t('contacts.whatsapp')}
+          value={whatsapp}
+          choices={WHATSAPP_FILTERS}
+          choiceLabel={(filter) => t(`whatsapp.${filter}`)}
+          onChange={(value) => changeFilter(() => setWhatsapp(value))}
+        />
       </div>
       {selected.length > 0 && (
         <div className="selection-bar">
@@ -172,107 +165,101 @@ export default function ContactsPage() {
           </button>
         </div>
       )}
-      {contacts.isPending ? (
-        <Loading />
-      ) : contacts.isError ? (
-        <ErrorNote error={contacts.error} />
-      ) : items.length === 0 ? (
-        <Empty text={t('contacts.empty')} />
-      ) : (
-        <>
-          <div className="table-wrap">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col" className="cell-check">
-                    <input
-                      type="checkbox"
-                      aria-label={t('contacts.selectPage')}
-                      checked={allOnPageSelected}
-                      onChange={(event) =>
-                        setSelected(event.target.checked ? items.filter((contact) => contact.id > 0).map((contact) => contact.id) : [])
-                      }
-                    />
-                  </th>
-                  <th scope="col">{t('contacts.name')}</th>
-                  <th scope="col">{t('contacts.phone')}</th>
-                  <th scope="col">{t('contacts.categories')}</th>
-                  <th scope="col">{t('contacts.whatsapp')}</th>
-                  <th scope="col">
-                    <span className="visually-hidden">{t('common.actions')}</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {items.map((contact) => {
-                  const saving = contact.id < 0;
-                  const name = fullName(contact) || '—';
-                  return (
-                    <tr key={contact.id} className={saving ? 'row-pending' : undefined} aria-busy={saving}>
-                      <td className="cell-check">
-                        <input
-                          type="checkbox"
-                          aria-label={t('contacts.select', { name: fullName(contact) || contact.phone })}
-                          disabled={saving}
-                          checked={selected.includes(contact.id)}
-                          onChange={(event) =>
-                            setSelected((current) => (event.target.checked ? [...current, contact.id] : current.filter((id) => id !== contact.id)))
-                          }
-                        />
-                      </td>
-                      <td>{name}</td>
-                      <td className="mono">{contact.phone}</td>
-                      <td>
-                        {contact.category_ids.map((id) => (
-                          <span key={id} className="chip">
-                            {categoryNames.get(id) ?? `#${id}`}
-                          </span>
-                        ))}
-                      </td>
-                      <td>
-                        <WhatsAppStatus verified={contact.whatsapp_verified} />
-                      </td>
-                      <td className="cell-actions">
-                        <button
-                          type="button"
-                          className="button button-small"
-                          disabled={saving}
-                          onClick={() => {
-                            setEditing(contact);
-                            setFormOpen(true);
-                          }}
-                        >
-                          {t('common.edit')}
-                        </button>
-                        <button
-                          type="button"
-                          className="button button-small"
-                          disabled={saving || (verifyOne.isPending && verifyOne.variables === contact.id)}
-                          onClick={() => verifyOne.mutate(contact.id, { onError: (error) => toast.error(errorText(error)) })}
-                        >
-                          {t('contacts.verify')}
-                        </button>
-                        <ConfirmButton
-                          label={t('common.delete')}
-                          title={t('contacts.deleteTitle')}
-                          confirmLabel={t('common.delete')}
-                          className="button button-small button-danger"
-                          danger
-                          pending={saving || (remove.isPending && remove.variables === contact.id)}
-                          onConfirm={() => remove.mutateAsync(contact.id)}
-                        >
-                          {t('contacts.deleteBody', { name: fullName(contact) || contact.phone })}
-                        </ConfirmButton>
-                      </td>
-                    </tr>
-                  );
-                })}
-              </tbody>
-            </table>
-          </div>
-          <Pagination page={page} size={PAGE_SIZE} total={contacts.data.total} onPage={setPage} />
-        </>
-      )}
+      <QueryStates query={contacts} isEmpty={hasNoItems} emptyText={t('contacts.empty')}>
+        {(data) => (
+          <>
+            <div className="table-wrap">
+              <table>
+                <thead>
+                  <tr>
+                    <th scope="col" className="cell-check">
+                      <input
+                        type="checkbox"
+                        aria-label={t('contacts.selectPage')}
+                        checked={allOnPageSelected}
+                        onChange={(event) =>
+                          setSelected(event.target.checked ? items.filter((contact) => contact.id > 0).map((contact) => contact.id) : [])
+                        }
+                      />
+                    </th>
+                    <th scope="col">{t('contacts.name')}</th>
+                    <th scope="col">{t('contacts.phone')}</th>
+                    <th scope="col">{t('contacts.categories')}</th>
+                    <th scope="col">{t('contacts.whatsapp')}</th>
+                    <ActionsColumnHeader />
+                  </tr>
+                </thead>
+                <tbody>
+                  {items.map((contact) => {
+                    const saving = contact.id < 0;
+                    const name = fullName(contact) || '—';
+                    return (
+                      <tr key={contact.id} className={saving ? 'row-pending' : undefined} aria-busy={saving}>
+                        <td className="cell-check">
+                          <input
+                            type="checkbox"
+                            aria-label={t('contacts.select', { name: fullName(contact) || contact.phone })}
+                            disabled={saving}
+                            checked={selected.includes(contact.id)}
+                            onChange={(event) =>
+                              setSelected((current) => (event.target.checked ? [...current, contact.id] : current.filter((id) => id !== contact.id)))
+                            }
+                          />
+                        </td>
+                        <td>{name}</td>
+                        <td className="mono">{contact.phone}</td>
+                        <td>
+                          {contact.category_ids.map((id) => (
+                            <span key={id} className="chip">
+                              {categoryNames.get(id) ?? `#${id}`}
+                            </span>
+                          ))}
+                        </td>
+                        <td>
+                          <WhatsAppStatus verified={contact.whatsapp_verified} />
+                        </td>
+                        <td className="cell-actions">
+                          <button
+                            type="button"
+                            className="button button-small"
+                            disabled={saving}
+                            onClick={() => {
+                              setEditing(contact);
+                              setFormOpen(true);
+                            }}
+                          >
+                            {t('common.edit')}
+                          </button>
+                          <button
+                            type="button"
+                            className="button button-small"
+                            disabled={saving || (verifyOne.isPending && verifyOne.variables === contact.id)}
+                            onClick={() => verifyOne.mutate(contact.id, { onError: (error) => toast.error(errorText(error)) })}
+                          >
+                            {t('contacts.verify')}
+                          </button>
+                          <ConfirmButton
+                            label={t('common.delete')}
+                            title={t('contacts.deleteTitle')}
+                            confirmLabel={t('common.delete')}
+                            className="button button-small button-danger"
+                            danger
+                            pending={saving || (remove.isPending && remove.variables === contact.id)}
+                            onConfirm={() => remove.mutateAsync(contact.id)}
+                          >
+                            {t('contacts.deleteBody', { name: fullName(contact) || contact.phone })}
+                          </ConfirmButton>
+                        </td>
+                      </tr>
+                    );
+                  })}
+                </tbody>
+              </table>
+            </div>
+            <Pagination page={page} size={PAGE_SIZE} total={data.total} onPage={setPage} />
+          </>
+        )}
+      </QueryStates>
       <ContactFormDialog contact={editing} open={formOpen} onClose={() => setFormOpen(false)} />
       <ImportDialog open={importOpen} onClose={() => setImportOpen(false)} />
     </div>
