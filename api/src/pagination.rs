@@ -16,8 +16,10 @@ pub const MAX_PAGE_SIZE: u32 = 100;
 #[into_params(parameter_in = Query)]
 pub struct PageQuery {
     /// Page number, from 1 (default 1).
+    #[param(minimum = 1, maximum = 4294967295)]
     page: Option<u32>,
     /// Items per page, 1 to 100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
     size: Option<u32>,
 }
 

@@ -561,19 +561,11 @@ impl Store {
         let state = state.map(JourneyState::as_str);
         let stage = stage.map(FunnelStage::as_str);
         // A stage is a condition on the contact's Message 1 status or on its in-window
-        // interactions (the funnel's bars, `Store::campaign_funnel`).
+        // interactions, written once in SQL (`journey_reached_stage`).
         let total = sqlx::query_scalar!(
             r#"SELECT count(*) AS "count!" FROM journeys j
                WHERE j.campaign_id = $1 AND ($2::text IS NULL OR j.state = $2)
-                 AND ($3::text IS NULL
-                   OR ($3 = 'interacted_in_window' AND EXISTS (SELECT 1 FROM interactions i
-                        WHERE i.campaign_id = j.campaign_id AND i.contact_id = j.contact_id
-                          AND i.within_window))
-                   OR EXISTS (SELECT 1 FROM messages m WHERE m.campaign_id = j.campaign_id
-                        AND m.contact_id = j.contact_id AND m.message_type = 'message_1'
-                        AND (($3 = 'message_1_sent' AND m.status IN ('sent', 'delivered', 'read'))
-                          OR ($3 = 'message_1_delivered' AND m.status IN ('delivered', 'read'))
-                          OR ($3 = 'message_1_read' AND m.status = 'read'))))"#,
+                 AND ($3::text IS NULL OR journey_reached_stage(j.campaign_id, j.contact_id, $3))"#,
             campaign_id,
             state,
             stage,
@@ -593,15 +585,7 @@ impl Store {
                  j.message_1_sent_at, j.first_interaction_at, j.updated_at
                FROM journeys j JOIN contacts k ON k.id = j.contact_id
                WHERE j.campaign_id = $1 AND ($2::text IS NULL OR j.state = $2)
-                 AND ($5::text IS NULL
-                   OR ($5 = 'interacted_in_window' AND EXISTS (SELECT 1 FROM interactions i
-                        WHERE i.campaign_id = j.campaign_id AND i.contact_id = j.contact_id
-                          AND i.within_window))
-                   OR EXISTS (SELECT 1 FROM messages m WHERE m.campaign_id = j.campaign_id
-                        AND m.contact_id = j.contact_id AND m.message_type = 'message_1'
-                        AND (($5 = 'message_1_sent' AND m.status IN ('sent', 'delivered', 'read'))
-                          OR ($5 = 'message_1_delivered' AND m.status IN ('delivered', 'read'))
-                          OR ($5 = 'message_1_read' AND m.status = 'read'))))
+                 AND ($5::text IS NULL OR journey_reached_stage(j.campaign_id, j.contact_id, $5))
                ORDER BY j.contact_id LIMIT $3 OFFSET $4"#,
             campaign_id,
             state,

@@ -432,6 +432,7 @@ async fn list(
     security(("bearer" = [])),
     params(("id" = i64, Path, description = "Campaign id")),
     responses(
+        (status = 400, description = "Malformed id (not a 64-bit integer)", body = ErrorBody),
         (status = 200, description = "The campaign", body = CampaignRecord),
         (status = 401, description = "Missing or invalid access token", body = ErrorBody),
         (status = 404, description = "No such campaign", body = ErrorBody),
@@ -503,6 +504,7 @@ async fn update(
     security(("bearer" = [])),
     params(("id" = i64, Path, description = "Campaign id")),
     responses(
+        (status = 400, description = "Malformed id (not a 64-bit integer)", body = ErrorBody),
         (status = 204, description = "The draft deleted"),
         (status = 401, description = "Missing or invalid access token", body = ErrorBody),
         (status = 404, description = "No such campaign", body = ErrorBody),
@@ -538,6 +540,7 @@ async fn remove(
     security(("bearer" = [])),
     params(("id" = i64, Path, description = "Campaign id")),
     responses(
+        (status = 400, description = "Malformed id (not a 64-bit integer)", body = ErrorBody),
         (status = 202, description = "The campaign started", body = Launched),
         (status = 401, description = "Missing or invalid access token", body = ErrorBody),
         (status = 404, description = "No such campaign", body = ErrorBody),
@@ -566,6 +569,7 @@ async fn send(
     security(("bearer" = [])),
     params(("id" = i64, Path, description = "Campaign id")),
     responses(
+        (status = 400, description = "Malformed id (not a 64-bit integer)", body = ErrorBody),
         (status = 202, description = "Stop requested: open journeys end as `cancelled`", body = StopAnswer),
         (status = 401, description = "Missing or invalid access token", body = ErrorBody),
         (status = 404, description = "No such campaign", body = ErrorBody),
@@ -596,6 +600,7 @@ async fn stop(
     security(("bearer" = [])),
     params(("id" = i64, Path, description = "Campaign id")),
     responses(
+        (status = 400, description = "Malformed id (not a 64-bit integer)", body = ErrorBody),
         (status = 202, description = "New journeys started for the failed contacts", body = Launched),
         (status = 401, description = "Missing or invalid access token", body = ErrorBody),
         (status = 404, description = "No such campaign", body = ErrorBody),
@@ -622,6 +627,7 @@ async fn retry(
     security(("bearer" = [])),
     params(("id" = i64, Path, description = "Campaign id")),
     responses(
+        (status = 400, description = "Malformed id (not a 64-bit integer)", body = ErrorBody),
         (status = 202, description = "A new campaign (its id in the answer) started with the same texts and audience", body = Launched),
         (status = 401, description = "Missing or invalid access token", body = ErrorBody),
         (status = 404, description = "No such campaign", body = ErrorBody),
@@ -648,6 +654,7 @@ async fn relaunch(
     security(("bearer" = [])),
     params(("id" = i64, Path, description = "Campaign id")),
     responses(
+        (status = 400, description = "Malformed id (not a 64-bit integer)", body = ErrorBody),
         (status = 200, description = "Counters of the campaign", body = CampaignStats),
         (status = 401, description = "Missing or invalid access token", body = ErrorBody),
         (status = 404, description = "No such campaign", body = ErrorBody),

@@ -147,6 +147,7 @@ async fn create(
     security(("bearer" = [])),
     params(("id" = i64, Path, description = "Category id")),
     responses(
+        (status = 400, description = "Malformed id (not a 64-bit integer)", body = ErrorBody),
         (status = 200, description = "The category", body = Category),
         (status = 401, description = "Missing or invalid access token", body = ErrorBody),
         (status = 404, description = "No such category", body = ErrorBody),
@@ -201,6 +202,7 @@ async fn update(
     security(("bearer" = [])),
     params(("id" = i64, Path, description = "Category id")),
     responses(
+        (status = 400, description = "Malformed id (not a 64-bit integer)", body = ErrorBody),
         (status = 204, description = "Deleted, with its memberships"),
         (status = 401, description = "Missing or invalid access token", body = ErrorBody),
         (status = 404, description = "No such category", body = ErrorBody),
@@ -268,6 +270,7 @@ async fn add_contacts(
         ("contact_id" = i64, Path, description = "Contact id"),
     ),
     responses(
+        (status = 400, description = "Malformed id (not a 64-bit integer)", body = ErrorBody),
         (status = 204, description = "The contact is no longer in the category"),
         (status = 401, description = "Missing or invalid access token", body = ErrorBody),
         (status = 404, description = "The contact is not in the category", body = ErrorBody),

@@ -256,6 +256,7 @@ async fn create(
     security(("bearer" = [])),
     params(("id" = i64, Path, description = "Contact id")),
     responses(
+        (status = 400, description = "Malformed id (not a 64-bit integer)", body = ErrorBody),
         (status = 200, description = "The contact", body = Contact),
         (status = 401, description = "Missing or invalid access token", body = ErrorBody),
         (status = 404, description = "No such contact", body = ErrorBody),
@@ -312,6 +313,7 @@ async fn update(
     security(("bearer" = [])),
     params(("id" = i64, Path, description = "Contact id")),
     responses(
+        (status = 400, description = "Malformed id (not a 64-bit integer)", body = ErrorBody),
         (status = 204, description = "Deleted"),
         (status = 401, description = "Missing or invalid access token", body = ErrorBody),
         (status = 404, description = "No such contact", body = ErrorBody),
@@ -352,6 +354,7 @@ async fn number_exists(
     security(("bearer" = [])),
     params(("id" = i64, Path, description = "Contact id")),
     responses(
+        (status = 400, description = "Malformed id (not a 64-bit integer)", body = ErrorBody),
         (status = 200, description = "The contact with `whatsapp_verified` set by the provider's answer", body = Contact),
         (status = 401, description = "Missing or invalid access token", body = ErrorBody),
         (status = 404, description = "No such contact", body = ErrorBody),

@@ -2,7 +2,7 @@
 
 use crate::auth::AuthUser;
 use crate::context::ApiContext;
-use crate::error::{ApiJson, ApiQuery, ApiResult, ErrorBody};
+use crate::error::{ApiError, ApiJson, ApiQuery, ApiResult, ErrorBody};
 use crate::pagination::{Page, PageQuery};
 use crate::routes::contacts::non_blank;
 use axum::extract::State;
@@ -35,6 +35,9 @@ struct ListQuery {
     #[param(max_length = 200)]
     q: Option<String>,
 }
+
+/// Longest search text: a name or a phone number is far shorter.
+const MAX_SEARCH_CHARS: usize = 200;
 
 /// A string restricted to `values`, for query parameters whose type lives in the domain crate.
 fn string_enum(values: &[&str]) -> Object {
@@ -147,7 +150,7 @@ struct StatsQuery {
     responses(
         (status = 200, description = "A page of messages, newest first", body = Page<MessageListItem>),
         (status = 401, description = "Missing or invalid access token", body = ErrorBody),
-        (status = 422, description = "Invalid page, size, status or message_type", body = ErrorBody),
+        (status = 422, description = "Invalid page, size, status, message_type or q", body = ErrorBody),
     )
 )]
 async fn list(
@@ -157,6 +160,11 @@ async fn list(
     ApiQuery(query): ApiQuery<ListQuery>,
 ) -> ApiResult<ApiJson<Page<MessageListItem>>> {
     let page = page.request()?;
+    if query.q.as_ref().is_some_and(|q| q.chars().count() > MAX_SEARCH_CHARS) {
+        return Err(ApiError::Validation(format!(
+            "q must be at most {MAX_SEARCH_CHARS} characters"
+        )));
+    }
     let filter = MessageFilter {
         campaign_id: query.campaign_id,
         contact_id: query.contact_id,

@@ -117,6 +117,7 @@ async fn create(
     security(("bearer" = [])),
     params(("id" = i64, Path, description = "User id")),
     responses(
+        (status = 400, description = "Malformed id (not a 64-bit integer)", body = ErrorBody),
         (status = 200, description = "The user", body = User),
         (status = 401, description = "Missing or invalid access token", body = ErrorBody),
         (status = 403, description = "Not a super_admin", body = ErrorBody),
@@ -190,6 +191,7 @@ async fn update(
     security(("bearer" = [])),
     params(("id" = i64, Path, description = "User id")),
     responses(
+        (status = 400, description = "Malformed id (not a 64-bit integer)", body = ErrorBody),
         (status = 204, description = "Deleted"),
         (status = 401, description = "Missing or invalid access token", body = ErrorBody),
         (status = 403, description = "Not a super_admin", body = ErrorBody),
