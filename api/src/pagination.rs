@@ -10,13 +10,15 @@ use serde::{Deserialize, Serialize};
 /// Page size when the client gives none, and the largest it may ask for.
 pub const DEFAULT_PAGE_SIZE: u32 = 20;
 pub const MAX_PAGE_SIZE: u32 = 100;
+/// Highest page number: what the OpenAPI document can state (a 32-bit signed integer).
+const MAX_PAGE: u32 = i32::MAX as u32;
 
 /// The `page` and `size` query parameters, as given.
 #[derive(Debug, Clone, Copy, Default, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct PageQuery {
     /// Page number, from 1 (default 1).
-    #[param(minimum = 1, maximum = 4294967295)]
+    #[param(minimum = 1, maximum = 2147483647)]
     page: Option<u32>,
     /// Items per page, 1 to 100 (default 20).
     #[param(minimum = 1, maximum = 100)]
@@ -28,8 +30,10 @@ impl PageQuery {
     pub fn request(self) -> ApiResult<PageRequest> {
         let page = self.page.unwrap_or(1);
         let size = self.size.unwrap_or(DEFAULT_PAGE_SIZE);
-        if page == 0 {
-            return Err(ApiError::Validation("page starts at 1".to_owned()));
+        if page == 0 || page > MAX_PAGE {
+            return Err(ApiError::Validation(format!(
+                "page must be between 1 and {MAX_PAGE}"
+            )));
         }
         if size == 0 || size > MAX_PAGE_SIZE {
             return Err(ApiError::Validation(format!(
