@@ -160,7 +160,11 @@ async fn list(
     ApiQuery(query): ApiQuery<ListQuery>,
 ) -> ApiResult<ApiJson<Page<MessageListItem>>> {
     let page = page.request()?;
-    if query.q.as_ref().is_some_and(|q| q.chars().count() > MAX_SEARCH_CHARS) {
+    if query
+        .q
+        .as_ref()
+        .is_some_and(|q| q.chars().count() > MAX_SEARCH_CHARS)
+    {
         return Err(ApiError::Validation(format!(
             "q must be at most {MAX_SEARCH_CHARS} characters"
         )));
