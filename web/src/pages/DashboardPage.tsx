@@ -2,8 +2,7 @@ import { Link } from 'wouter';
 import { RUNNING_LIST_REFRESH_MS, useCampaigns, useCampaignStats } from '../api/campaigns';
 import { useDailyMonitoring } from '../api/monitoring';
 import type { Campaign } from '../api/types';
-import { BreakerBanner } from '../components/BreakerBanner';
-import { DailyFigures } from '../components/DailyFigures';
+import { DailyOverview } from '../components/DailyOverview';
 import { HistoryPanel } from '../components/HistoryPanel';
 import { QueryStates, hasNoItems } from '../components/QueryStates';
 import { useI18n } from '../i18n/I18nProvider';
@@ -35,12 +34,7 @@ export function DashboardPage() {
   return (
     <div className="stack">
       <h1>{t('nav.dashboard')}</h1>
-      <BreakerBanner pausedUntil={daily.data?.sending_paused_until} />
-      <div className="grid-2">
-        <section className="card">
-          <h2>{t('dashboard.today')}</h2>
-          <QueryStates query={daily}>{(data) => <DailyFigures daily={data} />}</QueryStates>
-        </section>
+      <DailyOverview daily={daily}>
         <section className="card">
           <h2>{t('dashboard.running')}</h2>
           <QueryStates query={running} isEmpty={hasNoItems} emptyText={t('dashboard.noneRunning')}>
@@ -53,7 +47,7 @@ export function DashboardPage() {
             )}
           </QueryStates>
         </section>
-      </div>
+      </DailyOverview>
       <HistoryPanel />
     </div>
   );

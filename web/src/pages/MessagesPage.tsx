@@ -5,9 +5,9 @@ import { useMessages } from '../api/messages';
 import type { MessageStatus, MessageType } from '../api/types';
 import { FailureReason } from '../components/FailureReason';
 import { ChoiceFilter } from '../components/ChoiceFilter';
-import { Pagination } from '../components/Pagination';
+import { NamedItemFilter } from '../components/NamedItemFilter';
+import { PagedTable } from '../components/PagedTable';
 import { SearchField } from '../components/SearchField';
-import { QueryStates, hasNoItems } from '../components/QueryStates';
 import { StatusBadge } from '../components/StatusBadge';
 import { useI18n } from '../i18n/I18nProvider';
 import { LARGEST_PAGE } from '../lib/pages';
@@ -41,17 +41,13 @@ export default function MessagesPage() {
       <h1>{t('nav.messages')}</h1>
       <div className="filters">
         <SearchField id="messages-q" placeholder={t('messages.searchPlaceholder')} value={searchText} onChange={filter(setSearchText)} />
-        <div className="field">
-          <label htmlFor="messages-campaign">{t('messages.campaign')}</label>
-          <select id="messages-campaign" value={campaignId ?? ''} onChange={(event) => filter(setCampaignId)(event.target.value ? Number(event.target.value) : null)}>
-            <option value="">{t('common.all')}</option>
-            {campaigns.data?.items.map((campaign) => (
-              <option key={campaign.id} value={campaign.id}>
-                {campaign.name}
-              </option>
-            ))}
-          </select>
-        </div>
+        <NamedItemFilter
+          id="messages-campaign"
+          label={t('messages.campaign')}
+          value={campaignId}
+          items={campaigns.data?.items}
+          onChange={filter(setCampaignId)}
+        />
         <ChoiceFilter
           id="messages-type"
           label={t('messages.type')}
@@ -69,49 +65,37 @@ export default function MessagesPage() {
           onChange={filter(setStatus)}
         />
       </div>
-      <QueryStates query={messages} isEmpty={hasNoItems} emptyText={t('messages.empty')}>
-        {(data) => (
-          <>
-            <div className="table-wrap">
-              <table>
-                <thead>
-                  <tr>
-                    <th scope="col">{t('messages.created')}</th>
-                    <th scope="col">{t('contacts.phone')}</th>
-                    <th scope="col">{t('messages.campaign')}</th>
-                    <th scope="col">{t('messages.type')}</th>
-                    <th scope="col">{t('common.status')}</th>
-                    <th scope="col" className="cell-number">
-                      {t('messages.attempts')}
-                    </th>
-                    <th scope="col">{t('messages.error')}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {data.items.map((message) => (
-                    <tr key={message.id}>
-                      <td>{formatDateTime(message.created_at)}</td>
-                      <td className="mono">{message.phone}</td>
-                      <td>
-                        <Link href={`/campaigns/${message.campaign_id}`}>{campaignNames.get(message.campaign_id) ?? `#${message.campaign_id}`}</Link>
-                      </td>
-                      <td>{t(`messageType.${message.message_type as MessageType}`)}</td>
-                      <td>
-                        <StatusBadge status={message.status} />
-                      </td>
-                      <td className="cell-number">{message.attempts}</td>
-                      <td>
-                        <FailureReason text={message.error} />
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
-            <Pagination page={page} size={PAGE_SIZE} total={data.total} onPage={setPage} />
-          </>
+      <PagedTable
+        query={messages}
+        emptyText={t('messages.empty')}
+        columns={[
+          { label: t('messages.created') },
+          { label: t('contacts.phone') },
+          { label: t('messages.campaign') },
+          { label: t('messages.type') },
+          { label: t('common.status') },
+          { label: t('messages.attempts'), className: 'cell-number' },
+          { label: t('messages.error') },
+        ]}
+        paging={{ page, size: PAGE_SIZE, onPage: setPage }}
+        row={(message) => (
+          <tr key={message.id}>
+            <td>{formatDateTime(message.created_at)}</td>
+            <td className="mono">{message.phone}</td>
+            <td>
+              <Link href={`/campaigns/${message.campaign_id}`}>{campaignNames.get(message.campaign_id) ?? `#${message.campaign_id}`}</Link>
+            </td>
+            <td>{t(`messageType.${message.message_type as MessageType}`)}</td>
+            <td>
+              <StatusBadge status={message.status} />
+            </td>
+            <td className="cell-number">{message.attempts}</td>
+            <td>
+              <FailureReason text={message.error} />
+            </td>
+          </tr>
         )}
-      </QueryStates>
+      />
     </div>
   );
 }

@@ -5,7 +5,7 @@ import { useState, type FormEvent } from 'react';
 import { useCreateUser, useDeleteUser, useUpdateUser, useUsers } from '../api/users';
 import type { User } from '../api/types';
 import { useSession } from '../auth/session';
-import { ConfirmButton } from '../components/ConfirmButton';
+import { RowDeleteButton } from '../components/RowDeleteButton';
 import { Dialog } from '../components/Dialog';
 import { QueryStates } from '../components/QueryStates';
 import { useErrorText } from '../components/States';
@@ -125,17 +125,13 @@ function UserRow({ user, isMe }: { user: User; isMe: boolean }) {
       <td>{formatDateTime(user.created_at)}</td>
       <td className="cell-actions">
         {!isMe && (
-          <ConfirmButton
-            label={t('common.delete')}
+          <RowDeleteButton
             title={t('users.deleteTitle')}
-            confirmLabel={t('common.delete')}
-            className="button button-small button-danger"
-            danger
             pending={remove.isPending}
             onConfirm={() => remove.mutateAsync(user.id, { onError: report })}
           >
             {t('users.deleteBody', { name: label })}
-          </ConfirmButton>
+          </RowDeleteButton>
         )}
       </td>
     </tr>

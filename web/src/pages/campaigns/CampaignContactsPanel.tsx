@@ -6,8 +6,7 @@ import { useState } from 'react';
 import { fetchCampaignContacts, useCampaignContacts, useConsoleSettings } from '../../api/campaigns';
 import type { CampaignContact } from '../../api/types';
 import { FailureReason } from '../../components/FailureReason';
-import { Pagination } from '../../components/Pagination';
-import { QueryStates, hasNoItems } from '../../components/QueryStates';
+import { PagedTable } from '../../components/PagedTable';
 import { useErrorText } from '../../components/States';
 import { StatusBadge } from '../../components/StatusBadge';
 import { toast } from '../../components/toastStore';
@@ -102,58 +101,48 @@ export function CampaignContactsPanel({ campaignId, title, filter, running }: Ca
           </select>
         </div>
       )}
-      <QueryStates query={contacts} isEmpty={hasNoItems} emptyText={t('campaigns.noContacts')}>
-        {(data) => (
-          <>
-            <div className="table-wrap">
-              <table>
-                <thead>
-                  <tr>
-                    <th scope="col">{t('contacts.name')}</th>
-                    <th scope="col">{t('contacts.phone')}</th>
-                    <th scope="col">{t('campaigns.journeyState')}</th>
-                    <th scope="col">{t('messageType.message_1')}</th>
-                    <th scope="col">{t('messageType.message_2')}</th>
-                    <th scope="col">{t('campaigns.firstInteraction')}</th>
-                    <th scope="col">{t('campaigns.failure')}</th>
-                    <th scope="col">{t('campaigns.journey')}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {data.items.map((contact) => {
-                    const link = temporal ? journeyUrl(temporal.temporal_ui_url, temporal.temporal_namespace, campaignId, contact.contact_id) : null;
-                    return (
-                      <tr key={contact.contact_id}>
-                        <td>{fullName(contact) || '—'}</td>
-                        <td className="mono">{contact.phone}</td>
-                        <td>
-                          <StatusBadge status={contact.state} />
-                        </td>
-                        <td>{contact.message_1_status ? <StatusBadge status={contact.message_1_status} /> : '—'}</td>
-                        <td>{contact.message_2_status ? <StatusBadge status={contact.message_2_status} /> : '—'}</td>
-                        <td>{formatDateTime(contact.first_interaction_at)}</td>
-                        <td>
-                          <FailureReason text={contact.failure_reason} />
-                        </td>
-                        <td>
-                          {link ? (
-                            <a href={link} target="_blank" rel="noreferrer noopener">
-                              {t('campaigns.openInTemporal')}
-                            </a>
-                          ) : (
-                            <span className="muted">—</span>
-                          )}
-                        </td>
-                      </tr>
-                    );
-                  })}
-                </tbody>
-              </table>
-            </div>
-            <Pagination page={page} size={PAGE_SIZE} total={data.total} onPage={setPage} />
-          </>
-        )}
-      </QueryStates>
+      <PagedTable
+        query={contacts}
+        emptyText={t('campaigns.noContacts')}
+        columns={[
+          { label: t('contacts.name') },
+          { label: t('contacts.phone') },
+          { label: t('campaigns.journeyState') },
+          { label: t('messageType.message_1') },
+          { label: t('messageType.message_2') },
+          { label: t('campaigns.firstInteraction') },
+          { label: t('campaigns.failure') },
+          { label: t('campaigns.journey') },
+        ]}
+        paging={{ page, size: PAGE_SIZE, onPage: setPage }}
+        row={(contact) => {
+          const link = temporal ? journeyUrl(temporal.temporal_ui_url, temporal.temporal_namespace, campaignId, contact.contact_id) : null;
+          return (
+            <tr key={contact.contact_id}>
+              <td>{fullName(contact) || '—'}</td>
+              <td className="mono">{contact.phone}</td>
+              <td>
+                <StatusBadge status={contact.state} />
+              </td>
+              <td>{contact.message_1_status ? <StatusBadge status={contact.message_1_status} /> : '—'}</td>
+              <td>{contact.message_2_status ? <StatusBadge status={contact.message_2_status} /> : '—'}</td>
+              <td>{formatDateTime(contact.first_interaction_at)}</td>
+              <td>
+                <FailureReason text={contact.failure_reason} />
+              </td>
+              <td>
+                {link ? (
+                  <a href={link} target="_blank" rel="noreferrer noopener">
+                    {t('campaigns.openInTemporal')}
+                  </a>
+                ) : (
+                  <span className="muted">—</span>
+                )}
+              </td>
+            </tr>
+          );
+        }}
+      />
     </section>
   );
 }

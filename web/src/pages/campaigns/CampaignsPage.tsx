@@ -2,8 +2,7 @@ import { useState } from 'react';
 import { Link } from 'wouter';
 import { useCampaigns } from '../../api/campaigns';
 import type { CampaignStatus } from '../../api/types';
-import { Pagination } from '../../components/Pagination';
-import { QueryStates, hasNoItems } from '../../components/QueryStates';
+import { PagedTable } from '../../components/PagedTable';
 import { StatusBadge } from '../../components/StatusBadge';
 import { useI18n } from '../../i18n/I18nProvider';
 import { ChoiceFilter } from '../../components/ChoiceFilter';
@@ -38,43 +37,31 @@ export default function CampaignsPage() {
           }}
         />
       </div>
-      <QueryStates query={campaigns} isEmpty={hasNoItems} emptyText={t('campaigns.empty')}>
-        {(data) => (
-          <>
-            <div className="table-wrap">
-              <table>
-                <thead>
-                  <tr>
-                    <th scope="col">{t('campaigns.name')}</th>
-                    <th scope="col">{t('common.status')}</th>
-                    <th scope="col" className="cell-number">
-                      {t('campaigns.contacts')}
-                    </th>
-                    <th scope="col">{t('campaigns.created')}</th>
-                    <th scope="col">{t('campaigns.started')}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {data.items.map((campaign) => (
-                    <tr key={campaign.id}>
-                      <td>
-                        <Link href={`/campaigns/${campaign.id}`}>{campaign.name}</Link>
-                      </td>
-                      <td>
-                        <StatusBadge status={campaign.status} />
-                      </td>
-                      <td className="cell-number">{formatNumber(campaign.total_contacts)}</td>
-                      <td>{formatDateTime(campaign.created_at)}</td>
-                      <td>{formatDateTime(campaign.started_at)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
-            <Pagination page={page} size={PAGE_SIZE} total={data.total} onPage={setPage} />
-          </>
+      <PagedTable
+        query={campaigns}
+        emptyText={t('campaigns.empty')}
+        columns={[
+          { label: t('campaigns.name') },
+          { label: t('common.status') },
+          { label: t('campaigns.contacts'), className: 'cell-number' },
+          { label: t('campaigns.created') },
+          { label: t('campaigns.started') },
+        ]}
+        paging={{ page, size: PAGE_SIZE, onPage: setPage }}
+        row={(campaign) => (
+          <tr key={campaign.id}>
+            <td>
+              <Link href={`/campaigns/${campaign.id}`}>{campaign.name}</Link>
+            </td>
+            <td>
+              <StatusBadge status={campaign.status} />
+            </td>
+            <td className="cell-number">{formatNumber(campaign.total_contacts)}</td>
+            <td>{formatDateTime(campaign.created_at)}</td>
+            <td>{formatDateTime(campaign.started_at)}</td>
+          </tr>
         )}
-      </QueryStates>
+      />
     </div>
   );
 }

@@ -1,12 +1,10 @@
 import { useState, type FormEvent } from 'react';
 import { Link } from 'wouter';
 import { useCategories, useCreateCategory, useDeleteCategory } from '../../api/categories';
-import { ConfirmButton } from '../../components/ConfirmButton';
-import { Pagination } from '../../components/Pagination';
-import { QueryStates, hasNoItems } from '../../components/QueryStates';
+import { RowDeleteButton } from '../../components/RowDeleteButton';
+import { PagedTable } from '../../components/PagedTable';
 import { useI18n } from '../../i18n/I18nProvider';
 import { useDebounced } from '../../lib/useDebounced';
-import { ActionsColumnHeader } from '../../components/ActionsColumnHeader';
 import { SearchField } from '../../components/SearchField';
 
 const PAGE_SIZE = 25;
@@ -63,53 +61,34 @@ export default function CategoriesPage() {
           }}
         />
       </div>
-      <QueryStates query={categories} isEmpty={hasNoItems} emptyText={t('categories.none')}>
-        {(data) => (
-          <>
-            <div className="table-wrap">
-              <table>
-                <thead>
-                  <tr>
-                    <th scope="col">{t('categories.name')}</th>
-                    <th scope="col" className="cell-number">
-                      {t('categories.contacts')}
-                    </th>
-                    <ActionsColumnHeader />
-                  </tr>
-                </thead>
-                <tbody>
-                  {data.items.map((category) => {
-                    const saving = category.id < 0;
-                    return (
-                      <tr key={category.id} className={saving ? 'row-pending' : undefined} aria-busy={saving}>
-                        <td>
-                          <span className="swatch" style={{ backgroundColor: category.color ?? undefined }} aria-hidden="true" />
-                          {saving ? category.name : <Link href={`/categories/${category.id}`}>{category.name}</Link>}
-                        </td>
-                        <td className="cell-number">{formatNumber(category.contact_count)}</td>
-                        <td className="cell-actions">
-                          <ConfirmButton
-                            label={t('common.delete')}
-                            title={t('categories.deleteTitle')}
-                            confirmLabel={t('common.delete')}
-                            className="button button-small button-danger"
-                            danger
-                            pending={saving || (remove.isPending && remove.variables === category.id)}
-                            onConfirm={() => remove.mutateAsync(category.id)}
-                          >
-                            {t('categories.deleteBody', { name: category.name })}
-                          </ConfirmButton>
-                        </td>
-                      </tr>
-                    );
-                  })}
-                </tbody>
-              </table>
-            </div>
-            <Pagination page={page} size={PAGE_SIZE} total={data.total} onPage={setPage} />
-          </>
-        )}
-      </QueryStates>
+      <PagedTable
+        query={categories}
+        emptyText={t('categories.none')}
+        columns={[{ label: t('categories.name') }, { label: t('categories.contacts'), className: 'cell-number' }]}
+        withActions
+        paging={{ page, size: PAGE_SIZE, onPage: setPage }}
+        row={(category) => {
+          const saving = category.id < 0;
+          return (
+            <tr key={category.id} className={saving ? 'row-pending' : undefined} aria-busy={saving}>
+              <td>
+                <span className="swatch" style={{ backgroundColor: category.color ?? undefined }} aria-hidden="true" />
+                {saving ? category.name : <Link href={`/categories/${category.id}`}>{category.name}</Link>}
+              </td>
+              <td className="cell-number">{formatNumber(category.contact_count)}</td>
+              <td className="cell-actions">
+                <RowDeleteButton
+                  title={t('categories.deleteTitle')}
+                  pending={saving || (remove.isPending && remove.variables === category.id)}
+                  onConfirm={() => remove.mutateAsync(category.id)}
+                >
+                  {t('categories.deleteBody', { name: category.name })}
+                </RowDeleteButton>
+              </td>
+            </tr>
+          );
+        }}
+      />
     </div>
   );
 }

@@ -4,10 +4,10 @@ import { fetchBlob } from '../../api/client';
 import { ApiError } from '../../api/errors';
 import { useContacts, useDeleteContact, useVerificationCounts, useVerifyContact, useVerifyContacts } from '../../api/contacts';
 import type { Contact, WhatsAppFilter } from '../../api/types';
-import { ConfirmButton } from '../../components/ConfirmButton';
+import { RowDeleteButton } from '../../components/RowDeleteButton';
 import { toast } from '../../components/toastStore';
-import { Pagination } from '../../components/Pagination';
-import { QueryStates, hasNoItems } from '../../components/QueryStates';
+import { NamedItemFilter } from '../../components/NamedItemFilter';
+import { PagedTable } from '../../components/PagedTable';
 import { useErrorText } from '../../components/States';
 import { useI18n } from '../../i18n/I18nProvider';
 import { fullName } from '../../lib/contactName';
@@ -16,7 +16,6 @@ import { useDebounced } from '../../lib/useDebounced';
 import { ContactFormDialog } from './ContactFormDialog';
 import { ImportDialog } from './ImportDialog';
 import { WhatsAppStatus } from './WhatsAppStatus';
-import { ActionsColumnHeader } from '../../components/ActionsColumnHeader';
 import { ChoiceFilter } from '../../components/ChoiceFilter';
 import { SearchField } from '../../components/SearchField';
 
@@ -119,21 +118,13 @@ export default function ContactsPage() {
           value={searchText}
           onChange={(value) => changeFilter(() => setSearchText(value))}
         />
-        <div className="field">
-          <label htmlFor="contacts-category">{t('contacts.category')}</label>
-          <select
-            id="contacts-category"
-            value={categoryId ?? ''}
-            onChange={(event) => changeFilter(() => setCategoryId(event.target.value ? Number(event.target.value) : null))}
-          >
-            <option value="">{t('common.all')}</option>
-            {categories.data?.items.map((category) => (
-              <option key={category.id} value={category.id}>
-                {category.name}
-              </option>
-            ))}
-          </select>
-        </div>
+        <NamedItemFilter
+          id="contacts-category"
+          label={t('contacts.category')}
+          value={categoryId}
+          items={categories.data?.items}
+          onChange={(value) => changeFilter(() => setCategoryId(value))}
+        />
         <ChoiceFilter
           id="contacts-whatsapp"
           label={t('contacts.whatsapp')}
@@ -165,101 +156,88 @@ export default function ContactsPage() {
           </button>
         </div>
       )}
-      <QueryStates query={contacts} isEmpty={hasNoItems} emptyText={t('contacts.empty')}>
-        {(data) => (
-          <>
-            <div className="table-wrap">
-              <table>
-                <thead>
-                  <tr>
-                    <th scope="col" className="cell-check">
-                      <input
-                        type="checkbox"
-                        aria-label={t('contacts.selectPage')}
-                        checked={allOnPageSelected}
-                        onChange={(event) =>
-                          setSelected(event.target.checked ? items.filter((contact) => contact.id > 0).map((contact) => contact.id) : [])
-                        }
-                      />
-                    </th>
-                    <th scope="col">{t('contacts.name')}</th>
-                    <th scope="col">{t('contacts.phone')}</th>
-                    <th scope="col">{t('contacts.categories')}</th>
-                    <th scope="col">{t('contacts.whatsapp')}</th>
-                    <ActionsColumnHeader />
-                  </tr>
-                </thead>
-                <tbody>
-                  {items.map((contact) => {
-                    const saving = contact.id < 0;
-                    const name = fullName(contact) || '—';
-                    return (
-                      <tr key={contact.id} className={saving ? 'row-pending' : undefined} aria-busy={saving}>
-                        <td className="cell-check">
-                          <input
-                            type="checkbox"
-                            aria-label={t('contacts.select', { name: fullName(contact) || contact.phone })}
-                            disabled={saving}
-                            checked={selected.includes(contact.id)}
-                            onChange={(event) =>
-                              setSelected((current) => (event.target.checked ? [...current, contact.id] : current.filter((id) => id !== contact.id)))
-                            }
-                          />
-                        </td>
-                        <td>{name}</td>
-                        <td className="mono">{contact.phone}</td>
-                        <td>
-                          {contact.category_ids.map((id) => (
-                            <span key={id} className="chip">
-                              {categoryNames.get(id) ?? `#${id}`}
-                            </span>
-                          ))}
-                        </td>
-                        <td>
-                          <WhatsAppStatus verified={contact.whatsapp_verified} />
-                        </td>
-                        <td className="cell-actions">
-                          <button
-                            type="button"
-                            className="button button-small"
-                            disabled={saving}
-                            onClick={() => {
-                              setEditing(contact);
-                              setFormOpen(true);
-                            }}
-                          >
-                            {t('common.edit')}
-                          </button>
-                          <button
-                            type="button"
-                            className="button button-small"
-                            disabled={saving || (verifyOne.isPending && verifyOne.variables === contact.id)}
-                            onClick={() => verifyOne.mutate(contact.id, { onError: (error) => toast.error(errorText(error)) })}
-                          >
-                            {t('contacts.verify')}
-                          </button>
-                          <ConfirmButton
-                            label={t('common.delete')}
-                            title={t('contacts.deleteTitle')}
-                            confirmLabel={t('common.delete')}
-                            className="button button-small button-danger"
-                            danger
-                            pending={saving || (remove.isPending && remove.variables === contact.id)}
-                            onConfirm={() => remove.mutateAsync(contact.id)}
-                          >
-                            {t('contacts.deleteBody', { name: fullName(contact) || contact.phone })}
-                          </ConfirmButton>
-                        </td>
-                      </tr>
-                    );
-                  })}
-                </tbody>
-              </table>
-            </div>
-            <Pagination page={page} size={PAGE_SIZE} total={data.total} onPage={setPage} />
-          </>
-        )}
-      </QueryStates>
+      <PagedTable
+        query={contacts}
+        emptyText={t('contacts.empty')}
+        columns={[
+          {
+            label: (
+              <input
+                type="checkbox"
+                aria-label={t('contacts.selectPage')}
+                checked={allOnPageSelected}
+                onChange={(event) => setSelected(event.target.checked ? items.filter((contact) => contact.id > 0).map((contact) => contact.id) : [])}
+              />
+            ),
+            className: 'cell-check',
+          },
+          { label: t('contacts.name') },
+          { label: t('contacts.phone') },
+          { label: t('contacts.categories') },
+          { label: t('contacts.whatsapp') },
+        ]}
+        withActions
+        paging={{ page, size: PAGE_SIZE, onPage: setPage }}
+        row={(contact) => {
+          const saving = contact.id < 0;
+          const name = fullName(contact) || '—';
+          return (
+            <tr key={contact.id} className={saving ? 'row-pending' : undefined} aria-busy={saving}>
+              <td className="cell-check">
+                <input
+                  type="checkbox"
+                  aria-label={t('contacts.select', { name: fullName(contact) || contact.phone })}
+                  disabled={saving}
+                  checked={selected.includes(contact.id)}
+                  onChange={(event) =>
+                    setSelected((current) => (event.target.checked ? [...current, contact.id] : current.filter((id) => id !== contact.id)))
+                  }
+                />
+              </td>
+              <td>{name}</td>
+              <td className="mono">{contact.phone}</td>
+              <td>
+                {contact.category_ids.map((id) => (
+                  <span key={id} className="chip">
+                    {categoryNames.get(id) ?? `#${id}`}
+                  </span>
+                ))}
+              </td>
+              <td>
+                <WhatsAppStatus verified={contact.whatsapp_verified} />
+              </td>
+              <td className="cell-actions">
+                <button
+                  type="button"
+                  className="button button-small"
+                  disabled={saving}
+                  onClick={() => {
+                    setEditing(contact);
+                    setFormOpen(true);
+                  }}
+                >
+                  {t('common.edit')}
+                </button>
+                <button
+                  type="button"
+                  className="button button-small"
+                  disabled={saving || (verifyOne.isPending && verifyOne.variables === contact.id)}
+                  onClick={() => verifyOne.mutate(contact.id, { onError: (error) => toast.error(errorText(error)) })}
+                >
+                  {t('contacts.verify')}
+                </button>
+                <RowDeleteButton
+                  title={t('contacts.deleteTitle')}
+                  pending={saving || (remove.isPending && remove.variables === contact.id)}
+                  onConfirm={() => remove.mutateAsync(contact.id)}
+                >
+                  {t('contacts.deleteBody', { name: fullName(contact) || contact.phone })}
+                </RowDeleteButton>
+              </td>
+            </tr>
+          );
+        }}
+      />
       <ContactFormDialog contact={editing} open={formOpen} onClose={() => setFormOpen(false)} />
       <ImportDialog open={importOpen} onClose={() => setImportOpen(false)} />
     </div>
