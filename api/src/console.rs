@@ -8,6 +8,9 @@
 //! Content-Security-Policy: scripts, styles, fonts and connections from this origin only, which
 //! is what keeps an injected script from loading code or sending data elsewhere.
 //!
+//! The build writes Brotli and gzip copies beside its files, sent to browsers that accept them
+//! (a third of the bytes, and no compression work per request).
+//!
 //! The directory is read at run time (`CONSOLE_DIR`), so `cargo build` needs no Node.js and the
 //! API runs without a console when none was built.
 
@@ -89,15 +92,21 @@ pub fn fallback(dir: Option<&Path>) -> Router {
     let Some(dir) = dir else {
         return Router::new().fallback(not_found);
     };
-    let index = ServeFile::new(dir.join("index.html"));
+    let index = ServeFile::new(dir.join("index.html"))
+        .precompressed_br()
+        .precompressed_gzip();
+    let assets = ServeDir::new(dir.join("assets"))
+        .precompressed_br()
+        .precompressed_gzip();
+    let files = ServeDir::new(dir)
+        .precompressed_br()
+        .precompressed_gzip()
+        .fallback(index);
     Router::new()
         .route("/api", any(not_found))
         .route("/api/{*rest}", any(not_found))
-        .nest_service(
-            ASSETS_PREFIX.trim_end_matches('/'),
-            ServeDir::new(dir.join("assets")),
-        )
-        .fallback_service(ServeDir::new(dir).fallback(index))
+        .nest_service(ASSETS_PREFIX.trim_end_matches('/'), assets)
+        .fallback_service(files)
         .layer(axum::middleware::from_fn(console_headers))
 }
 

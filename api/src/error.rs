@@ -2,7 +2,7 @@
 //! `{"error": {"code", "message"}}` of SPEC §6.
 //!
 //! Database errors are inspected for the named constraints of the schema, so a duplicate phone
-//! answers 409 and a broken reference 422 without a check-then-insert race. Anything unexpected
+//! answers 409 and a broken reference 409 (`unknown_reference`) without a check-then-insert race. Anything unexpected
 //! is logged with its cause and answered 500 with a generic message: internals never reach a
 //! client.
 
@@ -23,6 +23,11 @@ pub enum ApiError {
     Forbidden,
     #[error("{0} not found")]
     NotFound(&'static str),
+    /// Ids in a request body that name nothing: 409, a conflict with what the database holds
+    /// (the request is well formed and would succeed were the records there). Not 404, which
+    /// says the route's own resource (its path) does not exist.
+    #[error("{0}")]
+    UnknownReference(String),
     #[error("this method is not allowed on this route")]
     MethodNotAllowed,
     #[error("{0}")]
@@ -48,6 +53,7 @@ impl ApiError {
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             ApiError::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
             ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
+            ApiError::UnknownReference(_) => (StatusCode::CONFLICT, "unknown_reference"),
             ApiError::Validation(_) => (StatusCode::UNPROCESSABLE_ENTITY, "validation_error"),
             ApiError::QuotaExceeded { .. } => (StatusCode::TOO_MANY_REQUESTS, "quota_exceeded"),
             ApiError::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
@@ -95,7 +101,7 @@ pub struct ErrorBody {
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ErrorDetail {
     /// `bad_request`, `unauthorized`, `forbidden`, `not_found`, `conflict`,
-    /// `validation_error`, `quota_exceeded`, `payload_too_large`, `unavailable` or
+    /// `unknown_reference`, `validation_error`, `quota_exceeded`, `payload_too_large`, `unavailable` or
     /// `internal_error`.
     #[schema(value_type = String, example = "not_found")]
     pub code: &'static str,
@@ -120,7 +126,7 @@ fn constraint_error(constraint: &str) -> Option<ApiError> {
             ApiError::Conflict("this campaign has already been relaunched".to_owned())
         }
         name if name.ends_with("_fkey") => {
-            ApiError::Validation(format!("a referenced record does not exist ({name})"))
+            ApiError::UnknownReference(format!("a referenced record does not exist ({name})"))
         }
         _ => return None,
     })
@@ -158,10 +164,9 @@ impl From<OperationError> for ApiError {
             | OperationError::NotFinished { .. }
             | OperationError::AlreadyRelaunched { .. }
             | OperationError::RunStillOpen
-            | OperationError::NothingToRetry => ApiError::Conflict(err.to_string()),
-            OperationError::NoContacts | OperationError::InvalidSettings(_) => {
-                ApiError::Validation(err.to_string())
-            }
+            | OperationError::NothingToRetry
+            | OperationError::NoContacts => ApiError::Conflict(err.to_string()),
+            OperationError::InvalidSettings(_) => ApiError::Validation(err.to_string()),
             OperationError::QuotaExceeded { remaining, .. } => ApiError::QuotaExceeded {
                 message: err.to_string(),
                 remaining,
@@ -204,10 +209,32 @@ impl From<axum::extract::rejection::PathRejection> for ApiError {
 
 pub type ApiResult<T> = Result<T, ApiError>;
 
-/// `Json` whose rejections answer in the API's error format.
-#[derive(Debug, Clone, Copy, Default, axum::extract::FromRequest)]
-#[from_request(via(axum::Json), rejection(ApiError))]
+/// `Json` whose rejections answer in the API's error format, and which takes a JSON object only:
+/// serde also reads a struct from an array of its fields in order (`[null, null]`), a form no
+/// client means and the OpenAPI document does not allow.
+#[derive(Debug, Clone, Copy, Default)]
 pub struct ApiJson<T>(pub T);
+
+impl<T, S> axum::extract::FromRequest<S> for ApiJson<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(request: axum::extract::Request, state: &S) -> ApiResult<Self> {
+        let Json(object) =
+            Json::<serde_json::Map<String, serde_json::Value>>::from_request(request, state)
+                .await?;
+        serde_json::from_value(serde_json::Value::Object(object))
+            .map(ApiJson)
+            .map_err(|err| {
+                ApiError::Validation(format!(
+                    "Failed to deserialize the JSON body into the target type: {err}"
+                ))
+            })
+    }
+}
 
 impl<T: serde::Serialize> IntoResponse for ApiJson<T> {
     fn into_response(self) -> Response {

@@ -14,6 +14,7 @@ pub mod metrics;
 pub mod openapi;
 pub mod operations;
 pub mod pagination;
+mod request_schema;
 pub mod routes;
 pub mod session;
 pub mod startup;

@@ -9,6 +9,7 @@
 pub mod campaign;
 pub mod ids;
 pub mod journey;
+pub mod json_integer;
 pub mod message;
 pub mod phone;
 pub mod retry;

@@ -7,6 +7,7 @@
 //! Durations are milliseconds in the snapshot because workflow timers are.
 
 use crate::SendPolicy;
+use crate::json_integer;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
@@ -22,6 +23,12 @@ const MAX_DURATION_SECS: f64 = 30.0 * 24.0 * 3600.0;
 /// margin the send keeps before its deadline (it never calls the provider without time left).
 const MIN_SEND_TIMEOUT_SECS: f64 = 10.0;
 
+/// The most sends before a batch pause: a larger batch is no pacing at all.
+const MAX_BATCH_SIZE: u32 = 100_000;
+
+/// The most attempts at one message: beyond a few, the retries only delay a failure.
+const MAX_SEND_ATTEMPTS: u32 = 100;
+
 /// R11 pacing of a campaign's Message 1 sends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Pacing {
@@ -32,20 +39,34 @@ pub struct Pacing {
     pub batch_pause_ms: u64,
 }
 
-/// Campaign settings an operator may override per campaign; anything else is refused.
+/// Campaign settings an operator may override per campaign; anything else is refused. The
+/// bounds in the OpenAPI schema are the ones [`CampaignSettings::with_overrides`] enforces.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SettingsOverrides {
+    #[cfg_attr(feature = "openapi", schema(minimum = 0.001, maximum = 2592000))]
     pub interaction_window_secs: Option<f64>,
+    #[cfg_attr(feature = "openapi", schema(minimum = 0.001, maximum = 2592000))]
     pub cutoff_secs: Option<f64>,
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 2592000))]
     pub send_interval_secs: Option<f64>,
+    #[serde(default, deserialize_with = "json_integer::option")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 100000))]
     pub batch_size: Option<u32>,
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 2592000))]
     pub batch_pause_secs: Option<f64>,
+    #[serde(default, deserialize_with = "json_integer::option")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 1000))]
     pub max_in_flight: Option<u32>,
+    #[serde(default, deserialize_with = "json_integer::option")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 100))]
     pub max_send_attempts: Option<u32>,
+    #[cfg_attr(feature = "openapi", schema(minimum = 0.001, maximum = 2592000))]
     pub retry_base_delay_secs: Option<f64>,
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 2592000))]
     pub rate_limit_delay_secs: Option<f64>,
+    #[cfg_attr(feature = "openapi", schema(minimum = 10, maximum = 2592000))]
     pub send_timeout_secs: Option<f64>,
 }
 
@@ -174,10 +195,15 @@ impl CampaignSettings {
                 "max_in_flight must be between 1 and {MAX_IN_FLIGHT_LIMIT}"
             )));
         }
-        if settings.send_policy.max_attempts == 0 || batch_size == 0 {
-            return Err(InvalidSettings(
-                "max_send_attempts and batch_size must be at least 1".to_owned(),
-            ));
+        if !(1..=MAX_SEND_ATTEMPTS).contains(&settings.send_policy.max_attempts) {
+            return Err(InvalidSettings(format!(
+                "max_send_attempts must be between 1 and {MAX_SEND_ATTEMPTS}"
+            )));
+        }
+        if !(1..=MAX_BATCH_SIZE).contains(&batch_size) {
+            return Err(InvalidSettings(format!(
+                "batch_size must be between 1 and {MAX_BATCH_SIZE}"
+            )));
         }
         Ok(settings)
     }
@@ -238,6 +264,20 @@ mod tests {
                     ..Default::default()
                 },
                 "batch_size",
+            ),
+            (
+                SettingsOverrides {
+                    batch_size: Some(MAX_BATCH_SIZE + 1),
+                    ..Default::default()
+                },
+                "batch_size",
+            ),
+            (
+                SettingsOverrides {
+                    max_send_attempts: Some(MAX_SEND_ATTEMPTS + 1),
+                    ..Default::default()
+                },
+                "max_send_attempts",
             ),
         ] {
             let error = defaults.with_overrides(overrides).unwrap_err();

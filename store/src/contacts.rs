@@ -339,24 +339,21 @@ impl Store {
     /// The audience a launch would snapshot from `category_ids`: each contact once, however many
     /// of the categories hold it; and the one with the lowest id as a sample.
     pub async fn audience(&self, category_ids: &[i64]) -> Result<Audience, StoreError> {
-        let contacts = sqlx::query_scalar!(
-            r#"SELECT count(DISTINCT contact_id) AS "count!" FROM contact_categories
-               WHERE category_id = ANY($1)"#,
+        let reach = sqlx::query!(
+            r#"SELECT count(DISTINCT contact_id) AS "contacts!", min(contact_id) AS sample_id
+               FROM contact_categories WHERE category_id = ANY($1)"#,
             category_ids,
         )
         .fetch_one(&self.pool)
         .await?;
-        let sample_id = sqlx::query_scalar!(
-            r#"SELECT min(contact_id) FROM contact_categories WHERE category_id = ANY($1)"#,
-            category_ids,
-        )
-        .fetch_one(&self.pool)
-        .await?;
-        let sample = match sample_id {
+        let sample = match reach.sample_id {
             Some(id) => Some(fetch_contact(&self.pool, id).await?),
             None => None,
         };
-        Ok(Audience { contacts, sample })
+        Ok(Audience {
+            contacts: reach.contacts,
+            sample,
+        })
     }
 
     /// Records the provider's answer on whether the contact's number has WhatsApp.

@@ -2,7 +2,7 @@
 //! the daily limit. A message consumes its unit once, with its first provider call, through one
 //! conditional upsert, so concurrent senders on any worker cannot overshoot the limit together.
 
-use crate::StoreError;
+use crate::{Store, StoreError};
 use campaign_domain::MessageType;
 use sqlx::PgExecutor;
 
@@ -14,6 +14,13 @@ pub(crate) async fn sent_today(executor: impl PgExecutor<'_>) -> Result<i32, Sto
     )
     .fetch_one(executor)
     .await?)
+}
+
+impl Store {
+    /// Today's (UTC) provider sends so far.
+    pub async fn sent_today(&self) -> Result<i32, StoreError> {
+        sent_today(&self.pool).await
+    }
 }
 
 /// Consumes one of today's units for a message of `message_type`, unless `daily_limit` sends

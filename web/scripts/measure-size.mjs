@@ -1,6 +1,7 @@
 // Prints the gzipped size of what index.html makes the browser load at first: the entry
-// scripts, every module they import statically (dynamic imports are lazy screens, not counted),
-// and the stylesheets. Reads web/dist, so run it after `npm run build`.
+// scripts, the app the entry imports at once (its dynamic imports), every module those import
+// statically (other dynamic imports are lazy screens, not counted), and the stylesheets. Reads
+// web/dist, so run it after `npm run build`.
 
 import { readFileSync } from 'node:fs';
 import { dirname, join, posix, resolve } from 'node:path';
@@ -21,15 +22,23 @@ const entries = tags
 // `import x from "./a.js"`, `import "./a.js"`, `export {x} from "./a.js"`; not `import("./a.js")`.
 const STATIC_IMPORT = /\b(?:import|export)\s*(?:[\w$*{}\s,]+?\s*from\s*)?["'](\.{1,2}\/[^"']+)["']/g;
 
+// `import("./a.js")`, and the `"assets/a.css"` a dynamic import's preload list names.
+const DYNAMIC_IMPORT = /\bimport\(\s*["'](\.{1,2}\/[^"']+)["']\s*\)/g;
+const PRELOADED = /["'](assets\/[^"']+\.(?:js|css))["']/g;
+
 const loaded = new Set();
-function visit(url) {
+function visit(url, isEntry = false) {
   if (loaded.has(url)) return;
   loaded.add(url);
   if (!url.endsWith('.js')) return;
   const code = readFileSync(join(dist, url), 'utf8');
-  for (const [, specifier] of code.matchAll(STATIC_IMPORT)) visit(posix.join(posix.dirname(url), specifier));
+  const relative = (specifier) => posix.join(posix.dirname(url), specifier);
+  for (const [, specifier] of code.matchAll(STATIC_IMPORT)) visit(relative(specifier));
+  if (!isEntry) return;
+  for (const [, specifier] of code.matchAll(DYNAMIC_IMPORT)) visit(relative(specifier));
+  for (const [, path] of code.matchAll(PRELOADED)) visit(`/${path}`);
 }
-entries.forEach(visit);
+entries.forEach((url) => visit(url, true));
 
 let total = 0;
 const rows = [...loaded].map((url) => {

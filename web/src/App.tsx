@@ -1,12 +1,13 @@
-// The console: a silent session refresh on load, the login form while signed out (whatever
-// the URL, so after signing in the operator is back on the page asked for), else the screens.
+// The console: the login form while signed out (whatever the URL, so after signing in the
+// operator is back on the page asked for), else the screens. The silent session refresh on load
+// is started by the entry (main.tsx) before this code has loaded.
 // Every screen but the dashboard is loaded when first opened.
 
 import { QueryClientProvider } from '@tanstack/react-query';
 import { lazy, Suspense, useEffect, useState } from 'react';
 import { Route, Switch } from 'wouter';
 import { createQueryClient } from './api/queryClient';
-import { onSignOut, refreshSession, useSession } from './auth/session';
+import { onSignOut, useSession } from './auth/session';
 import { Layout } from './components/Layout';
 import { Loading } from './components/States';
 import { Toasts } from './components/Toasts';
@@ -50,10 +51,6 @@ function Screens() {
 
 function SessionGate() {
   const session = useSession();
-
-  useEffect(() => {
-    void refreshSession();
-  }, []);
 
   if (session.status === 'starting') return <Loading />;
   if (session.status === 'signedOut') return <LoginPage expired={session.expired} unreachable={session.unreachable} />;

@@ -1,12 +1,8 @@
-import { StrictMode } from 'react';
-import { createRoot } from 'react-dom/client';
-import { App } from './App';
-import './styles.css';
+// The entry: starts the session refresh, then loads the app. The refresh is a round trip to the
+// server that the app cannot do without, so it is sent before the app's code has even arrived
+// (the app is a separate chunk): the two overlap instead of following each other.
 
-const root = document.getElementById('root');
-if (!root) throw new Error('index.html has no #root');
-createRoot(root).render(
-  <StrictMode>
-    <App />
-  </StrictMode>,
-);
+import { refreshSession } from './auth/session';
+
+void refreshSession();
+void import('./mount').then(({ mount }) => mount());

@@ -10,9 +10,10 @@ use crate::context::ApiContext;
 use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, ErrorBody};
 use crate::operations::Launched;
 use crate::pagination::{Page, PageQuery};
+use crate::request_schema;
 use axum::extract::State;
 use axum::http::StatusCode;
-use campaign_domain::{CampaignState, JourneyState, SettingsOverrides, Template};
+use campaign_domain::{CampaignState, JourneyState, SettingsOverrides, Template, json_integer};
 use campaign_store::campaigns::{CampaignChanges, DraftDelete, DraftWrite, NewCampaign};
 use campaign_store::reporting::FunnelStage;
 use chrono::{DateTime, Utc};
@@ -180,9 +181,14 @@ fn journey_state_schema() -> Object {
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct CreateCampaign {
+    #[schema(schema_with = name_schema)]
     name: String,
+    #[schema(schema_with = text_schema)]
     message_1: String,
+    #[schema(schema_with = text_schema)]
     message_2: String,
+    #[serde(deserialize_with = "json_integer::vec")]
+    #[schema(min_items = 1)]
     category_ids: Vec<i64>,
     #[serde(default)]
     #[schema(value_type = Option<campaign_domain::SettingsOverrides>)]
@@ -193,9 +199,14 @@ struct CreateCampaign {
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct UpdateCampaign {
+    #[schema(schema_with = name_change_schema)]
     name: Option<String>,
+    #[schema(schema_with = text_change_schema)]
     message_1: Option<String>,
+    #[schema(schema_with = text_change_schema)]
     message_2: Option<String>,
+    #[serde(default, deserialize_with = "json_integer::option_vec")]
+    #[schema(min_items = 1)]
     category_ids: Option<Vec<i64>>,
     #[schema(value_type = Option<campaign_domain::SettingsOverrides>)]
     settings: Option<serde_json::Value>,
@@ -280,6 +291,7 @@ impl From<campaign_store::reporting::CampaignFunnel> for CampaignFunnel {
 /// The categories a draft would target.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 struct AudienceRequest {
+    #[serde(deserialize_with = "json_integer::vec")]
     #[schema(max_items = 1000)]
     category_ids: Vec<i64>,
 }
@@ -302,14 +314,20 @@ struct StopAnswer {
     stop_requested: bool,
 }
 
-fn valid_name(name: &str) -> ApiResult<String> {
-    let name = name.trim();
-    if name.is_empty() || name.chars().count() > MAX_NAME_CHARS {
-        return Err(ApiError::Validation(format!(
-            "name must be 1 to {MAX_NAME_CHARS} characters"
-        )));
-    }
-    Ok(name.to_owned())
+fn name_schema() -> Object {
+    request_schema::name(MAX_NAME_CHARS, false)
+}
+
+fn name_change_schema() -> Object {
+    request_schema::name(MAX_NAME_CHARS, true)
+}
+
+fn text_schema() -> Object {
+    request_schema::message_text(false)
+}
+
+fn text_change_schema() -> Object {
+    request_schema::message_text(true)
 }
 
 fn valid_text(field: &str, text: &str) -> ApiResult<Template> {
@@ -348,7 +366,7 @@ fn written(outcome: DraftWrite) -> ApiResult<CampaignRecord> {
         DraftWrite::NotDraft { status } => Err(ApiError::Conflict(format!(
             "campaign is {status}; only a draft can be edited"
         ))),
-        DraftWrite::UnknownCategories(ids) => Err(ApiError::Validation(format!(
+        DraftWrite::UnknownCategories(ids) => Err(ApiError::UnknownReference(format!(
             "unknown category ids: {ids:?}"
         ))),
     }
@@ -365,6 +383,7 @@ fn written(outcome: DraftWrite) -> ApiResult<CampaignRecord> {
         (status = 201, description = "The draft created", body = CampaignRecord),
         (status = 400, description = "Malformed JSON", body = ErrorBody),
         (status = 401, description = "Missing or invalid access token", body = ErrorBody),
+        (status = 409, description = "Unknown category ids (`unknown_reference`)", body = ErrorBody),
         (status = 422, description = "Invalid name, texts, categories, settings or body", body = ErrorBody),
     )
 )]
@@ -373,7 +392,7 @@ async fn create(
     AuthUser(user): AuthUser,
     ApiJson(request): ApiJson<CreateCampaign>,
 ) -> ApiResult<(StatusCode, ApiJson<CampaignRecord>)> {
-    let name = valid_name(&request.name)?;
+    let name = request_schema::valid_name(&request.name, MAX_NAME_CHARS)?.to_owned();
     let message_1 = valid_text("message_1", &request.message_1)?;
     let message_2 = valid_text("message_2", &request.message_2)?;
     valid_categories(&request.category_ids)?;
@@ -459,7 +478,7 @@ async fn show(
         (status = 400, description = "Malformed JSON", body = ErrorBody),
         (status = 401, description = "Missing or invalid access token", body = ErrorBody),
         (status = 404, description = "No such campaign", body = ErrorBody),
-        (status = 409, description = "The campaign is not a draft", body = ErrorBody),
+        (status = 409, description = "The campaign is not a draft, or unknown category ids (`unknown_reference`)", body = ErrorBody),
         (status = 422, description = "Invalid name, texts, categories, settings or body", body = ErrorBody),
     )
 )]
@@ -473,7 +492,11 @@ async fn update(
         valid_categories(category_ids)?;
     }
     let changes = CampaignChanges {
-        name: request.name.as_deref().map(valid_name).transpose()?,
+        name: request
+            .name
+            .as_deref()
+            .map(|name| request_schema::valid_name(name, MAX_NAME_CHARS).map(str::to_owned))
+            .transpose()?,
         message_1: request
             .message_1
             .as_deref()
@@ -531,7 +554,7 @@ async fn remove(
 }
 
 /// Starts a draft (202): the engine refuses a repeat (409), a quota it would exceed (429 with
-/// the remaining count) and an empty audience (422).
+/// the remaining count) and an empty audience (409).
 #[utoipa::path(
     post,
     path = "/api/v1/campaigns/{id}/send",
@@ -544,8 +567,8 @@ async fn remove(
         (status = 202, description = "The campaign started", body = Launched),
         (status = 401, description = "Missing or invalid access token", body = ErrorBody),
         (status = 404, description = "No such campaign", body = ErrorBody),
-        (status = 409, description = "The campaign is not a draft (a repeated call starts nothing)", body = ErrorBody),
-        (status = 422, description = "No contacts in the campaign's categories, or invalid settings", body = ErrorBody),
+        (status = 409, description = "The campaign is not a draft (a repeated call starts nothing), or its categories hold no contact", body = ErrorBody),
+        (status = 422, description = "Invalid settings", body = ErrorBody),
         (status = 429, description = "Today's quota would be exceeded (`remaining` says by how much)", body = ErrorBody),
         (status = 503, description = "Temporal is unavailable", body = ErrorBody),
     )
@@ -631,8 +654,8 @@ async fn retry(
         (status = 202, description = "A new campaign (its id in the answer) started with the same texts and audience", body = Launched),
         (status = 401, description = "Missing or invalid access token", body = ErrorBody),
         (status = 404, description = "No such campaign", body = ErrorBody),
-        (status = 409, description = "The campaign has not finished", body = ErrorBody),
-        (status = 422, description = "No contacts or invalid settings", body = ErrorBody),
+        (status = 409, description = "The campaign has not finished, or its categories hold no contact", body = ErrorBody),
+        (status = 422, description = "Invalid settings", body = ErrorBody),
         (status = 429, description = "Today's quota would be exceeded", body = ErrorBody),
         (status = 503, description = "Temporal is unavailable", body = ErrorBody),
     )
@@ -750,7 +773,7 @@ async fn audience(
     }
     let audience = context.store.audience(&request.category_ids).await?;
     let daily_limit = context.config.daily_message_limit;
-    let sent_today = context.store.daily_sends().await?.sent;
+    let sent_today = context.store.sent_today().await?;
     Ok(ApiJson(AudiencePreview {
         audience: audience.contacts,
         remaining_today: (i64::from(daily_limit) - i64::from(sent_today)).max(0),

@@ -4,12 +4,14 @@ use crate::auth::AuthUser;
 use crate::context::ApiContext;
 use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, ErrorBody};
 use crate::pagination::{Page, PageQuery, window};
+use crate::request_schema;
 use crate::routes::contacts::{ContactIds, non_blank, refuse_unknown_contacts};
 use axum::extract::State;
 use axum::http::StatusCode;
 use campaign_store::StoreError;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use utoipa::openapi::Object;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -63,25 +65,31 @@ struct ListQuery {
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct NewCategory {
+    #[schema(schema_with = name_schema)]
     name: String,
+    #[schema(schema_with = color_schema)]
     color: Option<String>,
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct CategoryUpdate {
+    #[schema(schema_with = name_change_schema)]
     name: Option<String>,
+    #[schema(schema_with = color_schema)]
     color: Option<String>,
 }
 
-fn valid_name(name: &str) -> ApiResult<&str> {
-    let name = name.trim();
-    if name.is_empty() || name.chars().count() > MAX_NAME_CHARS {
-        return Err(ApiError::Validation(format!(
-            "name must be 1 to {MAX_NAME_CHARS} characters"
-        )));
-    }
-    Ok(name)
+fn name_schema() -> Object {
+    request_schema::name(MAX_NAME_CHARS, false)
+}
+
+fn name_change_schema() -> Object {
+    request_schema::name(MAX_NAME_CHARS, true)
+}
+
+fn color_schema() -> Object {
+    request_schema::free_text(true)
 }
 
 #[utoipa::path(
@@ -134,7 +142,10 @@ async fn create(
 ) -> ApiResult<(StatusCode, ApiJson<Category>)> {
     let category = context
         .store
-        .add_category(valid_name(&new.name)?, new.color.as_deref())
+        .add_category(
+            request_schema::valid_name(&new.name, MAX_NAME_CHARS)?,
+            new.color.as_deref(),
+        )
         .await?;
     Ok((StatusCode::CREATED, ApiJson(category.into())))
 }
@@ -184,7 +195,11 @@ async fn update(
     ApiPath(id): ApiPath<i64>,
     ApiJson(update): ApiJson<CategoryUpdate>,
 ) -> ApiResult<ApiJson<Category>> {
-    let name = update.name.as_deref().map(valid_name).transpose()?;
+    let name = update
+        .name
+        .as_deref()
+        .map(|name| request_schema::valid_name(name, MAX_NAME_CHARS))
+        .transpose()?;
     let category = context
         .store
         .update_category(id, name, update.color.as_deref())
@@ -244,7 +259,8 @@ async fn remove(
         (status = 400, description = "Malformed JSON", body = ErrorBody),
         (status = 401, description = "Missing or invalid access token", body = ErrorBody),
         (status = 404, description = "No such category", body = ErrorBody),
-        (status = 422, description = "Unknown contact ids or invalid body", body = ErrorBody),
+        (status = 409, description = "Unknown contact ids (`unknown_reference`)", body = ErrorBody),
+        (status = 422, description = "Too many ids, or invalid body", body = ErrorBody),
     )
 )]
 async fn add_contacts(
@@ -253,6 +269,7 @@ async fn add_contacts(
     ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<ContactIds>,
 ) -> ApiResult<ApiJson<AddedAnswer>> {
+    body.within_limit()?;
     context.store.category(id).await?;
     refuse_unknown_contacts(&context.store, &body.contact_ids).await?;
     let added = context.store.add_to_category(id, &body.contact_ids).await?;

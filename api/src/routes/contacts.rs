@@ -7,11 +7,12 @@ use crate::auth::AuthUser;
 use crate::context::ApiContext;
 use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, ErrorBody};
 use crate::pagination::{Page, PageQuery, window};
+use crate::request_schema::{ContactChangesBody, ContactsCsv, NewContactBody};
 use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use campaign_domain::PhoneNumber;
+use campaign_domain::{PhoneNumber, json_integer};
 use campaign_provider::{WassengerClient, WhatsAppProvider};
 use campaign_store::Store;
 use campaign_store::contacts::{ContactChanges, ContactFilter, NewContact, WhatsAppCheck};
@@ -149,8 +150,9 @@ async fn verification(
 }
 
 /// A contact's fields as a client writes them: the phone either in E.164 (`phone`) or as
-/// `country_code` + `phone_number`.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
+/// `country_code` + `phone_number`. Documented by `request_schema::NewContactBody` and
+/// `ContactChangesBody`, which state those two forms.
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ContactBody {
     phone: Option<String>,
@@ -158,6 +160,7 @@ struct ContactBody {
     phone_number: Option<String>,
     first_name: Option<String>,
     last_name: Option<String>,
+    #[serde(default, deserialize_with = "json_integer::option_vec")]
     category_ids: Option<Vec<i64>>,
 }
 
@@ -185,7 +188,23 @@ impl ContactBody {
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ContactIds {
+    #[serde(deserialize_with = "json_integer::vec")]
+    #[schema(max_items = 10000)]
     pub(crate) contact_ids: Vec<i64>,
+}
+
+/// Contacts one request may name: keeps a bulk check's workflow input small.
+const MAX_CONTACT_IDS: usize = 10_000;
+
+impl ContactIds {
+    pub(crate) fn within_limit(&self) -> ApiResult<()> {
+        if self.contact_ids.len() > MAX_CONTACT_IDS {
+            return Err(ApiError::Validation(format!(
+                "at most {MAX_CONTACT_IDS} contacts per request"
+            )));
+        }
+        Ok(())
+    }
 }
 
 #[utoipa::path(
@@ -221,13 +240,13 @@ async fn list(
     tag = "contacts",
     operation_id = "create_contact",
     security(("bearer" = [])),
-    request_body = ContactBody,
+    request_body = NewContactBody,
     responses(
         (status = 201, description = "The contact created", body = Contact),
         (status = 400, description = "Malformed JSON", body = ErrorBody),
         (status = 401, description = "Missing or invalid access token", body = ErrorBody),
-        (status = 409, description = "A contact with this phone number already exists", body = ErrorBody),
-        (status = 422, description = "Missing or invalid phone, unknown category or invalid body", body = ErrorBody),
+        (status = 409, description = "A contact with this phone number already exists, or unknown category ids (`unknown_reference`)", body = ErrorBody),
+        (status = 422, description = "Missing or invalid phone, or invalid body", body = ErrorBody),
     )
 )]
 async fn create(
@@ -278,14 +297,14 @@ async fn show(
     operation_id = "update_contact",
     security(("bearer" = [])),
     params(("id" = i64, Path, description = "Contact id")),
-    request_body = ContactBody,
+    request_body = ContactChangesBody,
     responses(
         (status = 200, description = "The contact as changed (`category_ids` replaces the memberships)", body = Contact),
         (status = 400, description = "Malformed JSON", body = ErrorBody),
         (status = 401, description = "Missing or invalid access token", body = ErrorBody),
         (status = 404, description = "No such contact", body = ErrorBody),
-        (status = 409, description = "A contact with this phone number already exists", body = ErrorBody),
-        (status = 422, description = "Invalid phone, unknown category or invalid body", body = ErrorBody),
+        (status = 409, description = "A contact with this phone number already exists, or unknown category ids (`unknown_reference`)", body = ErrorBody),
+        (status = 422, description = "Invalid phone or invalid body", body = ErrorBody),
     )
 )]
 async fn update(
@@ -377,19 +396,16 @@ async fn verify(
     ))
 }
 
-/// The ids of a request that name no contact, as a 422.
+/// The ids of a request that name no contact, as a 409 `unknown_reference`.
 pub(crate) async fn refuse_unknown_contacts(store: &Store, ids: &[i64]) -> ApiResult<()> {
     let unknown = store.unknown_contacts(ids).await?;
     if unknown.is_empty() {
         return Ok(());
     }
-    Err(ApiError::Validation(format!(
+    Err(ApiError::UnknownReference(format!(
         "unknown contact ids: {unknown:?}"
     )))
 }
-
-/// Contacts one bulk check may name: keeps the workflow's input small.
-const MAX_BULK_VERIFY: usize = 10_000;
 
 /// Accepts the contacts for checking and answers at once; the `VerifyNumbers` workflow does the
 /// checks in batches, durably: an API or worker restart does not lose them, and a provider
@@ -405,7 +421,8 @@ const MAX_BULK_VERIFY: usize = 10_000;
         (status = 202, description = "Accepted: the checks run in the background", body = BulkVerifyAnswer),
         (status = 400, description = "Malformed JSON", body = ErrorBody),
         (status = 401, description = "Missing or invalid access token", body = ErrorBody),
-        (status = 422, description = "Unknown contact ids, too many, or invalid body", body = ErrorBody),
+        (status = 409, description = "Unknown contact ids (`unknown_reference`)", body = ErrorBody),
+        (status = 422, description = "Too many ids, or invalid body", body = ErrorBody),
         (status = 503, description = "Temporal is unavailable", body = ErrorBody),
     )
 )]
@@ -414,11 +431,7 @@ async fn verify_many(
     State(context): State<ApiContext>,
     ApiJson(body): ApiJson<ContactIds>,
 ) -> ApiResult<(StatusCode, ApiJson<BulkVerifyAnswer>)> {
-    if body.contact_ids.len() > MAX_BULK_VERIFY {
-        return Err(ApiError::Validation(format!(
-            "at most {MAX_BULK_VERIFY} contacts per request"
-        )));
-    }
+    body.within_limit()?;
     refuse_unknown_contacts(&context.store, &body.contact_ids).await?;
     let mut contact_ids = body.contact_ids;
     contact_ids.sort_unstable();
@@ -534,11 +547,7 @@ struct ImportQuery {
     operation_id = "import_contacts",
     security(("bearer" = [])),
     params(ImportQuery),
-    request_body(
-        content = String,
-        content_type = "text/csv",
-        description = "CSV with a header naming `phone` (E.164), or `country_code` and `phone_number`; optional `first_name`, `last_name`",
-    ),
+    request_body(content = ContactsCsv, content_type = "text/csv"),
     responses(
         (status = 200, description = "What the import did; invalid rows are reported by line", body = ImportReport),
         (status = 400, description = "Unreadable CSV", body = ErrorBody),

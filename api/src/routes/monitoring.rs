@@ -203,6 +203,9 @@ impl From<campaign_store::reporting::SendError> for SendError {
     }
 }
 
+/// The failed messages still on record. A retry of a campaign removes the failed messages it
+/// sends again, so after one this list can be shorter than the days' `errors`, which count each
+/// refusal when it happened.
 #[utoipa::path(
     get,
     path = "/api/v1/monitoring/errors",

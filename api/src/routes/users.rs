@@ -6,10 +6,12 @@ use crate::auth::{
 };
 use crate::context::ApiContext;
 use crate::error::{ApiError, ApiJson, ApiPath, ApiResult, ErrorBody};
+use crate::request_schema;
 use axum::extract::State;
 use axum::http::StatusCode;
 use campaign_store::users::UserChanges;
 use serde::Deserialize;
+use utoipa::openapi::Object;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -23,20 +25,55 @@ pub fn routes() -> OpenApiRouter<ApiContext> {
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct NewUser {
+    #[schema(schema_with = email_schema)]
     email: String,
+    #[schema(min_length = 8)]
     password: String,
+    #[schema(schema_with = full_name_schema)]
     full_name: Option<String>,
-    role: Option<String>,
+    /// `admin` when absent.
+    role: Option<Role>,
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct UserUpdate {
+    #[schema(schema_with = email_change_schema)]
     email: Option<String>,
+    #[schema(min_length = 8)]
     password: Option<String>,
+    #[schema(schema_with = full_name_schema)]
     full_name: Option<String>,
-    role: Option<String>,
+    role: Option<Role>,
     is_active: Option<bool>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+enum Role {
+    Admin,
+    SuperAdmin,
+}
+
+impl Role {
+    fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => ROLE_ADMIN,
+            Role::SuperAdmin => ROLE_SUPER_ADMIN,
+        }
+    }
+}
+
+fn email_schema() -> Object {
+    request_schema::email(false)
+}
+
+fn email_change_schema() -> Object {
+    request_schema::email(true)
+}
+
+fn full_name_schema() -> Object {
+    request_schema::free_text(true)
 }
 
 fn valid_email(email: &str) -> ApiResult<String> {
@@ -48,15 +85,6 @@ fn valid_email(email: &str) -> ApiResult<String> {
             Ok(email.to_owned())
         }
         _ => Err(ApiError::Validation(format!("invalid email: {email:?}"))),
-    }
-}
-
-fn valid_role(role: &str) -> ApiResult<String> {
-    match role {
-        ROLE_ADMIN | ROLE_SUPER_ADMIN => Ok(role.to_owned()),
-        other => Err(ApiError::Validation(format!(
-            "role must be {ROLE_ADMIN} or {ROLE_SUPER_ADMIN}, got {other:?}"
-        ))),
     }
 }
 
@@ -99,7 +127,7 @@ async fn create(
     ApiJson(new): ApiJson<NewUser>,
 ) -> ApiResult<(StatusCode, ApiJson<User>)> {
     let email = valid_email(&new.email)?;
-    let role = valid_role(new.role.as_deref().unwrap_or(ROLE_ADMIN))?;
+    let role = new.role.unwrap_or(Role::Admin).as_str();
     validate_password(&new.password)?;
     let hash = hash_password(new.password).await?;
     let user = context
@@ -156,9 +184,7 @@ async fn update(
     ApiPath(id): ApiPath<i64>,
     ApiJson(update): ApiJson<UserUpdate>,
 ) -> ApiResult<ApiJson<User>> {
-    if id == me.id
-        && (update.is_active == Some(false) || update.role.as_deref() == Some(ROLE_ADMIN))
-    {
+    if id == me.id && (update.is_active == Some(false) || update.role == Some(Role::Admin)) {
         // Otherwise the last super admin could lock everyone out of user administration.
         return Err(ApiError::Conflict(
             "you cannot deactivate or demote yourself".to_owned(),
@@ -174,7 +200,7 @@ async fn update(
     let changes = UserChanges {
         email: update.email.as_deref().map(valid_email).transpose()?,
         full_name: update.full_name,
-        role: update.role.as_deref().map(valid_role).transpose()?,
+        role: update.role.map(|role| role.as_str().to_owned()),
         is_active: update.is_active,
         password_hash,
     };

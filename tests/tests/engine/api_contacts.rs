@@ -379,7 +379,7 @@ async fn every_validation_error_answers_its_status_and_json_body() {
         .await,
         call(api.delete(&format!("/categories/999999999/contacts/{id}"))).await,
     ] {
-        assert_error(&answer, StatusCode::NOT_FOUND, "not_found");
+        assert_error(&answer, StatusCode::CONFLICT, "unknown_reference");
     }
 
     // Unknown routes and methods answer in the same JSON format.
@@ -469,11 +469,7 @@ async fn categories_are_managed_with_counts_search_pagination_and_membership() {
             .json(&json!({ "contact_ids": [ids[0], 999_999_999] })),
     )
     .await;
-    assert_error(
-        &answer,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "validation_error",
-    );
+    assert_error(&answer, StatusCode::CONFLICT, "unknown_reference");
     assert!(
         answer.1["error"]["message"]
             .as_str()
@@ -798,11 +794,7 @@ async fn whatsapp_checks_set_the_flag_and_its_time() {
             .json(&json!({ "contact_ids": [ids[0], 999_999_999] })),
     )
     .await;
-    assert_error(
-        &answer,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "validation_error",
-    );
+    assert_error(&answer, StatusCode::CONFLICT, "unknown_reference");
 
     let unreachable = env
         .spawn_api_with(&[("WASSENGER_BASE_URL", "http://127.0.0.1:9")])

@@ -66,7 +66,7 @@ let nextTemporaryId = -1;
 /** A row standing for a contact the server has not confirmed yet (negative id). */
 function pendingContact(input: ContactInput): Contact {
   const now = new Date().toISOString();
-  const phone = input.phone ?? `+${input.country_code ?? ''}${input.phone_number ?? ''}`;
+  const phone = 'phone' in input ? input.phone : `+${input.country_code}${input.phone_number}`;
   return {
     id: nextTemporaryId--,
     phone,

@@ -101,7 +101,10 @@ function UserRow({ user, isMe }: { user: User; isMe: boolean }) {
           id={`role-${user.id}`}
           value={user.role}
           disabled={isMe || update.isPending}
-          onChange={(event) => update.mutate({ id: user.id, changes: { role: event.target.value } }, { onError: report })}
+          onChange={(event) => {
+            const role = ROLES.find((value) => value === event.target.value);
+            if (role) update.mutate({ id: user.id, changes: { role } }, { onError: report });
+          }}
         >
           {ROLES.map((value) => (
             <option key={value} value={value}>
