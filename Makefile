@@ -9,6 +9,7 @@
 #   make chaos    run the long chaos suite (crashes workers, Temporal, Postgres, API)
 #   make lint     rustfmt --check + clippy -D warnings + the console's ESLint
 #   make openapi  rewrite web/openapi.json (the console's API types) from the API's routes
+#   make fuzz-api fuzz the API against its OpenAPI document (schemathesis, on a scratch database)
 #   make sqlx-prepare  refresh .sqlx/ (the checked queries' offline data) after changing SQL
 #   make dev-env  only set up / start Postgres + Temporal, write .dev/env
 #   make status   show the background services and .dev/env
@@ -36,10 +37,10 @@ WITH_TEST_ENV := DEV_ENV_PROFILE=test scripts/with-dev-env.sh
 TEST_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: help build run test chaos bench bench-fanout bench-api lint fmt openapi sqlx-prepare dev-env status stop clean-dev
+.PHONY: help build run test chaos bench bench-fanout bench-api lint fmt openapi fuzz-api sqlx-prepare dev-env status stop clean-dev
 
 help:
-	@sed -n '2,16p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,17p' Makefile | sed 's/^# \{0,1\}//'
 
 # One build for run, test and the benchmarks: all on the release profile, and with --tests
 # cargo resolves dependency features as `cargo test --workspace` does, so each reuses what the
@@ -84,6 +85,12 @@ fmt:
 # The console's copy of the OpenAPI document, which its API types are generated from.
 openapi:
 	UPDATE_OPENAPI=1 $(CARGO) test --release --locked -p campaign-api --lib -- the_console_builds_against_the_current_document
+
+# Extra `st run` arguments, e.g. `make fuzz-api FUZZ_ARGS='--max-examples 300'`.
+FUZZ_ARGS ?=
+
+fuzz-api:
+	@scripts/fuzz-api.sh $(FUZZ_ARGS)
 
 sqlx-prepare:
 	@DEV_ENV_PROFILE=test scripts/sqlx-prepare.sh

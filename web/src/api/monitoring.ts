@@ -1,5 +1,7 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import type { DailyMonitoring } from './types';
 import { api, call } from './client';
+import { takeEarly } from './early';
 
 const DAILY_REFRESH_MS = 10_000;
 export const HISTORY_DAYS = 7;
@@ -7,7 +9,7 @@ export const HISTORY_DAYS = 7;
 export function useDailyMonitoring() {
   return useQuery({
     queryKey: ['monitoring', 'daily'],
-    queryFn: () => call(api.GET('/api/v1/monitoring/daily')),
+    queryFn: () => takeEarly<DailyMonitoring>('dailyMonitoring') ?? call(api.GET('/api/v1/monitoring/daily')),
     refetchInterval: DAILY_REFRESH_MS,
   });
 }
