@@ -311,10 +311,18 @@ async fn every_validation_error_answers_its_status_and_json_body() {
             .json(&json!({ "phone": "+33612345679", "category_ids": [999_999_999] })),
     )
     .await;
-    assert_error(&answer, unprocessable, "validation_error");
+    assert_error(&answer, StatusCode::CONFLICT, "unknown_reference");
     let answer = call(
         api.put(&format!("/contacts/{id}"))
             .json(&json!({ "category_ids": [999_999_999] })),
+    )
+    .await;
+    assert_error(&answer, StatusCode::CONFLICT, "unknown_reference");
+
+    // A body is a JSON object: serde would read a struct from an array of its fields.
+    let answer = call(
+        api.put(&format!("/contacts/{id}"))
+            .json(&json!([null, null, null, "Renamed"])),
     )
     .await;
     assert_error(&answer, unprocessable, "validation_error");
@@ -379,7 +387,7 @@ async fn every_validation_error_answers_its_status_and_json_body() {
         .await,
         call(api.delete(&format!("/categories/999999999/contacts/{id}"))).await,
     ] {
-        assert_error(&answer, StatusCode::CONFLICT, "unknown_reference");
+        assert_error(&answer, StatusCode::NOT_FOUND, "not_found");
     }
 
     // Unknown routes and methods answer in the same JSON format.
