@@ -132,7 +132,7 @@ async fn create(
     let hash = hash_password(new.password).await?;
     let user = context
         .store
-        .create_user(&email, &hash, new.full_name.as_deref(), &role)
+        .create_user(&email, &hash, new.full_name.as_deref(), role)
         .await?;
     Ok((StatusCode::CREATED, ApiJson(user.into())))
 }
