@@ -39,11 +39,22 @@ export function I18nProvider({ children }: { children: ReactNode }) {
   const value = useMemo<I18n>(() => {
     const locale = language === 'fr' ? 'fr-FR' : 'en-GB';
     const dateTime = new Intl.DateTimeFormat(locale, { dateStyle: 'short', timeStyle: 'short' });
+    // Building an Intl.NumberFormat costs far more than formatting with one: one per options.
+    const numberFormats = new Map<string, Intl.NumberFormat>();
+    const numberFormat = (options?: Intl.NumberFormatOptions) => {
+      const key = JSON.stringify(options ?? {});
+      let format = numberFormats.get(key);
+      if (!format) {
+        format = new Intl.NumberFormat(locale, options);
+        numberFormats.set(key, format);
+      }
+      return format;
+    };
     return {
       language,
       setLanguage,
       t: (key, vars) => translate(language, key, vars),
-      formatNumber: (number, options) => new Intl.NumberFormat(locale, options).format(number),
+      formatNumber: (number, options) => numberFormat(options).format(number),
       formatDateTime: (iso) => (iso ? dateTime.format(new Date(iso)) : '—'),
     };
   }, [language, setLanguage]);
