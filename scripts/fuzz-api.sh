@@ -8,7 +8,7 @@
 # The fuzzer creates, changes and deletes records at random with a super admin's token (users
 # included), so it never runs on the data of `make run`: the stack (scripts/run.sh) starts on a
 # scratch database of the test profile's Postgres and on ports of its own, and the database is
-# dropped afterwards.
+# dropped afterwards. Its settings are in scripts/schemathesis.toml.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -57,4 +57,4 @@ token="$(curl -fs -X POST "$api/api/v1/auth/login" -H 'content-type: application
     python3 -c 'import json, sys; print(json.load(sys.stdin)["access_token"])')"
 
 log "st run $api/api/v1/openapi.json --checks all $*"
-st run "$api/api/v1/openapi.json" --checks all -H "Authorization: Bearer $token" "$@"
+st --config-file "$root/scripts/schemathesis.toml" run "$api/api/v1/openapi.json" --checks all -H "Authorization: Bearer $token" "$@"
