@@ -1,8 +1,9 @@
 // The signed-in session. The access token lives in this module's memory only (never storage,
 // never a URL); the refresh token is an HttpOnly cookie the browser sends to
-// /api/v1/auth/session/refresh by itself. Components read the state with useSession().
+// /api/v1/auth/session/refresh by itself. Components read the state with useSession()
+// (useSession.ts): this module stays free of the UI library, so the entry that refreshes the
+// session on load is small and runs before the app's code is parsed.
 
-import { useSyncExternalStore } from 'react';
 import { ApiError, apiErrorFromBody, NETWORK_ERROR_STATUS } from '../api/errors';
 import type { Session, User } from '../api/types';
 import { REFRESH_RETRY_MS, refreshDelayMs } from './refreshSchedule';
@@ -27,13 +28,14 @@ function setState(next: SessionState) {
   listeners.forEach((listener) => listener());
 }
 
-function subscribe(listener: () => void) {
+/** Calls `listener` on every change of the session state; returns the unsubscribe. */
+export function subscribeToSession(listener: () => void): () => void {
   listeners.add(listener);
   return () => listeners.delete(listener);
 }
 
-export function useSession(): SessionState {
-  return useSyncExternalStore(subscribe, () => state);
+export function currentSession(): SessionState {
+  return state;
 }
 
 /** Called whenever the session ends, so cached data of the previous user is dropped. */

@@ -32,7 +32,9 @@ export function CategoryPicker({ legend, selected, onChange, error, errorId }: C
             <label key={category.id} className="checkbox">
               <input type="checkbox" checked={selected.includes(category.id)} onChange={(event) => toggle(category.id, event.target.checked)} />
               <span className="swatch" style={{ backgroundColor: category.color ?? undefined }} aria-hidden="true" />
-              {category.name} <span className="muted">({formatNumber(category.contact_count)})</span>
+              <span>
+                {category.name} <span className="muted">({formatNumber(category.contact_count)})</span>
+              </span>
             </label>
           ))}
         </div>

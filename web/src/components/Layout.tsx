@@ -3,7 +3,8 @@
 
 import { useState, type ReactNode } from 'react';
 import { Link, useLocation } from 'wouter';
-import { signOut, useSession } from '../auth/session';
+import { signOut } from '../auth/session';
+import { useSession } from '../auth/useSession';
 import type { MessageKey } from '../i18n/dictionary';
 import { useI18n } from '../i18n/I18nProvider';
 import { LanguageSelect } from './LanguageSelect';

@@ -4,7 +4,7 @@
 import { useState, type FormEvent } from 'react';
 import { useCreateUser, useDeleteUser, useUpdateUser, useUsers } from '../api/users';
 import type { User } from '../api/types';
-import { useSession } from '../auth/session';
+import { useSession } from '../auth/useSession';
 import { RowDeleteButton } from '../components/RowDeleteButton';
 import { Dialog } from '../components/Dialog';
 import { QueryStates } from '../components/QueryStates';
