@@ -6,6 +6,7 @@
 #   make bench    run the journey benchmark (benches/, bench-journeys)
 #   make bench-fanout  run the 100,000-contact campaign fan-out benchmark
 #   make bench-api     run the webhook and statistics benchmark
+#   make bench-all     run the three benchmarks at a short size (BENCH_ALL_* to change it)
 #   make chaos    run the long chaos suite (crashes workers, Temporal, Postgres, API)
 #   make lint     rustfmt --check + clippy -D warnings + the console's ESLint
 #   make openapi  rewrite web/openapi.json (the console's API types) from the API's routes
@@ -37,10 +38,10 @@ WITH_TEST_ENV := DEV_ENV_PROFILE=test scripts/with-dev-env.sh
 TEST_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: help build run test chaos bench bench-fanout bench-api lint fmt openapi fuzz-api sqlx-prepare dev-env status stop clean-dev
+.PHONY: help build run test chaos bench bench-fanout bench-api bench-all lint fmt openapi fuzz-api sqlx-prepare dev-env status stop clean-dev
 
 help:
-	@sed -n '2,17p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,18p' Makefile | sed 's/^# \{0,1\}//'
 
 # One build for run, test and the benchmarks: all on the release profile, and with --tests
 # cargo resolves dependency features as `cargo test --workspace` does, so each reuses what the
@@ -72,6 +73,16 @@ bench-fanout: build
 
 bench-api: build
 	@$(WITH_TEST_ENV) target/release/bench-api $(BENCH_ARGS)
+
+# Short sizes: a few minutes in all on a 2-core machine. The README's figures use the defaults.
+BENCH_ALL_JOURNEYS ?= 500
+BENCH_ALL_FANOUT ?= 3000
+BENCH_ALL_API ?= 300
+
+bench-all: build
+	@$(WITH_TEST_ENV) target/release/bench-journeys --journeys $(BENCH_ALL_JOURNEYS)
+	@$(WITH_TEST_ENV) target/release/bench-fanout --contacts $(BENCH_ALL_FANOUT) --baseline 1000
+	@$(WITH_TEST_ENV) target/release/bench-api --journeys $(BENCH_ALL_API)
 
 lint:
 	@scripts/dev-env.sh apt

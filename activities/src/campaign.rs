@@ -1,13 +1,16 @@
-//! Activities of the `Campaign` workflow: read the audience in pages, write the final result.
+//! Activities of the `Campaign` workflow: read the audience in pages, count the journeys'
+//! progress, write the final result.
 //!
 //! The audience snapshot (R1) lives in `journeys`; the workflow reads it a page at a time so its
-//! input and history never carry 100k contact ids.
+//! input and history never carry 100k contact ids. The same rows tell it how its journeys are
+//! doing, so journeys never report to it (a report is a workflow task on each side).
 
-use campaign_domain::Closing;
 use campaign_domain::sending::CUTOFF_REASON;
+use campaign_domain::{Closing, JourneyState};
 use campaign_store::{Store, StoreError};
 use futures::StreamExt;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use temporalio_client::WorkflowCancelOptions;
 use temporalio_macros::activities;
@@ -20,6 +23,21 @@ pub struct AudiencePageInput {
     /// Contact ids greater than this one; 0 for the first page.
     pub after_contact_id: i64,
     pub limit: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpenJourneysInput {
+    pub campaign_id: i64,
+    /// The last contact id released: the audience is released in contact id order.
+    pub released_through_contact_id: i64,
+}
+
+/// The journeys of a campaign not yet final, by stage (see `campaign_store::OpenJourneys`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpenJourneyCounts {
+    pub sending_message_1: u64,
+    pub waiting: u64,
+    pub open: u64,
 }
 
 /// Why journey workflows are cancelled when an operator stops their campaign.
@@ -73,6 +91,37 @@ impl CampaignActivities {
 
     /// Closes the journeys still open (cutoff or stop) in the database, then cancels their
     /// workflows so no further send leaves for them.
+    #[activity]
+    pub async fn open_journeys(
+        self: Arc<Self>,
+        _ctx: ActivityContext,
+        input: OpenJourneysInput,
+    ) -> Result<OpenJourneyCounts, ActivityError> {
+        let open = self
+            .store
+            .open_journeys(input.campaign_id, input.released_through_contact_id)
+            .await
+            .map_err(ApplicationFailure::new)?;
+        Ok(OpenJourneyCounts {
+            sending_message_1: open.sending_message_1,
+            waiting: open.waiting,
+            open: open.open,
+        })
+    }
+
+    /// How many journeys ended in each final state: the campaign's result.
+    #[activity]
+    pub async fn final_journey_states(
+        self: Arc<Self>,
+        _ctx: ActivityContext,
+        campaign_id: i64,
+    ) -> Result<BTreeMap<JourneyState, u64>, ActivityError> {
+        self.store
+            .final_journey_states(campaign_id)
+            .await
+            .map_err(|err| ApplicationFailure::new(err).into())
+    }
+
     #[activity]
     pub async fn close_open_journeys(
         self: Arc<Self>,

@@ -10,7 +10,10 @@ pub mod campaign;
 pub mod journey;
 pub mod verification;
 
-pub use campaign::{AudiencePageInput, CampaignActivities, CampaignCompletion, CloseJourneysInput};
+pub use campaign::{
+    AudiencePageInput, CampaignActivities, CampaignCompletion, CloseJourneysInput,
+    OpenJourneyCounts, OpenJourneysInput,
+};
 pub use journey::{
     InteractionRecord, JourneyActivities, JourneyOutcomeInput, PERMANENT_SEND_FAILURE,
     RecordInteractionsInput, SEND_HEARTBEAT_TIMEOUT, SendMessageInput, SentMessage,

@@ -6,6 +6,21 @@
 TEMPORAL_CLI_VERSION="${TEMPORAL_CLI_VERSION:-v1.5.1}"
 REGISTER_SEARCH_ATTRIBUTES="$DEV_ENV_ROOT/scripts/register-search-attributes.sh"
 
+# Dynamic configuration of the dev server, tuned for one process on a small machine (issue
+# "engine throughput"; measured in the README):
+# - the CLI sets forceSearchAttributesCacheRefreshOnRead=true, which re-reads cluster metadata
+#   on every search attribute write; the attributes are registered before any workflow runs;
+# - one task queue partition instead of four: there is one matching process, and partitions only
+#   add forwarding between themselves (capped at 10/s);
+# - eager activity execution: an activity scheduled on the workflow's own queue is handed back
+#   with the workflow task's completion instead of going through matching.
+TEMPORAL_DYNAMIC_CONFIG=(
+  system.forceSearchAttributesCacheRefreshOnRead=false
+  matching.numTaskqueueReadPartitions=1
+  matching.numTaskqueueWritePartitions=1
+  system.enableActivityEagerExecution=true
+)
+
 ensure_temporal_cli() {
   if [ -x "$TOOLS_BIN/temporal" ]; then
     TEMPORAL_BIN="$TOOLS_BIN/temporal"
@@ -79,6 +94,16 @@ stop_temporal_server() {
 # Starts (or reuses) the profile's dev server, registers the search attributes
 # and exports TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE and TEMPORAL_UI_URL. With a
 # foreign TEMPORAL_ADDRESS only checks it and registers the attributes there.
+# Whether the server process $1 was started with every one of the settings that follow.
+temporal_runs_with() {
+  local cmdline setting
+  cmdline="$(tr '\0' ' ' <"/proc/$1/cmdline")"
+  shift
+  for setting in "$@"; do
+    case "$cmdline" in *"$setting"*) ;; *) return 1 ;; esac
+  done
+}
+
 ensure_temporal_server() {
   export TEMPORAL_NAMESPACE="${TEMPORAL_NAMESPACE:-default}"
   mkdir -p "$DEV_DIR"
@@ -97,9 +122,8 @@ ensure_temporal_server() {
   ui_port="$(cat "$TEMPORAL_UI_PORT_FILE" 2>/dev/null || echo $((port + 1000)))"
   [ -f "$TEMPORAL_PID_FILE" ] && pid="$(cat "$TEMPORAL_PID_FILE")"
 
-  if temporal_pid_alive "$pid" && ! tr '\0' ' ' <"/proc/$pid/cmdline" |
-    grep -q "synchronous=$TEMPORAL_SQLITE_SYNCHRONOUS"; then
-    log "Temporal dev server (pid $pid) runs with other SQLite durability settings; restarting it"
+  if temporal_pid_alive "$pid" && ! temporal_runs_with "$pid" "synchronous=$TEMPORAL_SQLITE_SYNCHRONOUS" "${TEMPORAL_DYNAMIC_CONFIG[@]}"; then
+    log "Temporal dev server (pid $pid) runs with other settings; restarting it"
     stop_temporal_server
     pid=""
   fi
@@ -126,7 +150,10 @@ ensure_temporal_server() {
     if [ "$ui_port" = "$port" ]; then ui_port="$(find_free_port $((port + 1)))"; fi
     # A new server is born with the attributes (names from the registering script), so the
     # first workflows never race the namespace caches; the script still checks them below.
-    local sa_flags=() name
+    local sa_flags=() dc_flags=() name setting
+    for setting in "${TEMPORAL_DYNAMIC_CONFIG[@]}"; do
+      dc_flags+=(--dynamic-config-value "$setting")
+    done
     for name in $(sh "$REGISTER_SEARCH_ATTRIBUTES" --names); do
       sa_flags+=(--search-attribute "$name=Keyword")
     done
@@ -142,7 +169,7 @@ ensure_temporal_server() {
         bash -c 'echo $$ >"$0"; exec "$@"' "$TEMPORAL_PID_FILE" \
         "$TEMPORAL_BIN" server start-dev \
         --db-filename "$TEMPORAL_DB" --ip 127.0.0.1 --port "$port" --ui-port "$ui_port" \
-        --namespace "$TEMPORAL_NAMESPACE" "${sa_flags[@]}" --color never \
+        --namespace "$TEMPORAL_NAMESPACE" "${sa_flags[@]}" "${dc_flags[@]}" --color never \
         --sqlite-pragma journal_mode=wal --sqlite-pragma "synchronous=$TEMPORAL_SQLITE_SYNCHRONOUS"
     ) </dev/null >>"$TEMPORAL_LOG" 2>&1 || die "could not launch the Temporal dev server"
     echo "$port" >"$TEMPORAL_PORT_FILE"

@@ -8,6 +8,7 @@
 //! has started ([`PendingStart`]).
 
 use super::{Store, StoreError};
+use crate::counters::{BULK_SHARD, CounterDelta};
 use crate::ledger;
 use crate::page::{Page, PageRequest};
 use crate::reporting::FunnelStage;
@@ -427,13 +428,17 @@ impl Store {
         )
         .fetch_one(&mut *tx)
         .await?;
+        CounterDelta {
+            failed: -(requeued as i32),
+            messages_failed: -(removed_failed as i32),
+            ..CounterDelta::default()
+        }
+        .apply(&mut tx, campaign_id, BULK_SHARD)
+        .await?;
         let started_at = sqlx::query_scalar!(
-            r#"UPDATE campaigns SET status = 'running', failed = failed - $2, messages_failed = messages_failed - $3,
-                 completed_at = NULL, final_stats = NULL, updated_at = now()
+            r#"UPDATE campaigns SET status = 'running', completed_at = NULL, final_stats = NULL, updated_at = now()
                WHERE id = $1 RETURNING started_at AS "started_at!""#,
             campaign_id,
-            requeued as i32,
-            removed_failed as i32,
         )
         .fetch_one(&mut *tx)
         .await?;
@@ -503,10 +508,12 @@ impl Store {
     /// had already ended.
     pub async fn complete_campaign(&self, campaign_id: i64) -> Result<CampaignState, StoreError> {
         let completed = sqlx::query_scalar!(
-            r#"UPDATE campaigns SET
-                 status = CASE WHEN total_contacts > 0 AND failed >= total_contacts THEN 'failed' ELSE 'completed' END,
-                 completed_at = now(), updated_at = now(), final_stats = campaign_final_stats(campaigns)
-               WHERE id = $1 AND status = 'running' RETURNING status AS "status: CampaignState""#,
+            r#"UPDATE campaigns c SET
+                 status = CASE WHEN c.total_contacts > 0 AND t.failed >= c.total_contacts THEN 'failed' ELSE 'completed' END,
+                 completed_at = now(), updated_at = now(), final_stats = campaign_final_stats(c)
+               FROM campaign_counter_totals t
+               WHERE c.id = $1 AND t.campaign_id = c.id AND c.status = 'running'
+               RETURNING c.status AS "status: CampaignState""#,
             campaign_id,
         )
         .fetch_optional(&self.pool)

@@ -6,6 +6,7 @@
 //! decided (the answer is late, [`Store::record_late_interaction`]).
 
 use super::{Store, StoreError};
+use crate::counters::{CounterDelta, shard_of};
 use campaign_domain::JourneyState;
 use chrono::{DateTime, Utc};
 use sqlx::{Postgres, Transaction};
@@ -146,14 +147,15 @@ async fn record_interactions_in(
     let mut inserted = Vec::new();
     for interaction in interactions {
         // A campaign or contact deleted since the lookup is recorded as unknown rather
-        // than refused: the interaction itself must not be lost.
-        let new = sqlx::query_scalar!(
+        // than refused: the interaction itself must not be lost, and is counted only on a
+        // campaign that still exists.
+        let new = sqlx::query!(
             "INSERT INTO interactions (campaign_id, contact_id, phone, interaction_type, provider_message_id, \
              content, received_at, within_window) \
              VALUES ((SELECT id FROM campaigns WHERE id = $1), (SELECT id FROM contacts WHERE id = $2), \
              $3, $4, $5, $6, $7, $8) \
              ON CONFLICT ON CONSTRAINT interactions_provider_message_id_key DO NOTHING \
-             RETURNING provider_message_id",
+             RETURNING provider_message_id, campaign_id, contact_id",
             interaction.campaign_id,
             interaction.contact_id,
             interaction.phone,
@@ -165,18 +167,10 @@ async fn record_interactions_in(
         )
         .fetch_optional(&mut **tx)
         .await?;
-        let Some(provider_message_id) = new else {
+        let Some(recorded) = new else {
             continue;
         };
-        if let (Some(campaign_id), Some(contact_id)) =
-            (interaction.campaign_id, interaction.contact_id)
-        {
-            sqlx::query!(
-                "UPDATE campaigns SET interactions = interactions + 1, updated_at = now() WHERE id = $1",
-                campaign_id,
-            )
-            .execute(&mut **tx)
-            .await?;
+        if let (Some(campaign_id), Some(contact_id)) = (recorded.campaign_id, recorded.contact_id) {
             sqlx::query!(
                 "UPDATE journeys SET first_interaction_at = LEAST(coalesce(first_interaction_at, $3), $3), \
                  updated_at = now() WHERE campaign_id = $1 AND contact_id = $2",
@@ -186,8 +180,14 @@ async fn record_interactions_in(
             )
             .execute(&mut **tx)
             .await?;
+            CounterDelta {
+                interactions: 1,
+                ..CounterDelta::default()
+            }
+            .apply(tx, campaign_id, shard_of(contact_id))
+            .await?;
         }
-        inserted.push(provider_message_id);
+        inserted.push(recorded.provider_message_id);
     }
     Ok(inserted)
 }

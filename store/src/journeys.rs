@@ -6,60 +6,11 @@
 //! the closing of a whole campaign's open journeys, which counts its batch the same way.
 
 use super::{Store, StoreError};
+use crate::counters::{BULK_SHARD, CounterDelta, shard_of};
 use campaign_domain::sending::CUTOFF_REASON;
 use campaign_domain::{Closing, JourneyState};
 use chrono::{DateTime, Utc};
 use sqlx::{Postgres, Transaction};
-
-/// Changes to a campaign's outcome counters (`message_2_sent`, `no_interaction`,
-/// `late_interaction`, `failed`, `cancelled`), one per final journey state.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-struct OutcomeCounts {
-    message_2_sent: i32,
-    no_interaction: i32,
-    late_interaction: i32,
-    failed: i32,
-    cancelled: i32,
-}
-
-impl OutcomeCounts {
-    /// Adds `by` to the counter of `state`; states that are not final count nowhere.
-    fn add(&mut self, state: JourneyState, by: i32) {
-        let counter = match state {
-            JourneyState::Message2Sent => &mut self.message_2_sent,
-            JourneyState::NoInteraction => &mut self.no_interaction,
-            JourneyState::LateInteraction => &mut self.late_interaction,
-            JourneyState::Failed => &mut self.failed,
-            JourneyState::Cancelled => &mut self.cancelled,
-            JourneyState::Queued
-            | JourneyState::SendingMessage1
-            | JourneyState::AwaitingInteraction
-            | JourneyState::SendingMessage2 => return,
-        };
-        *counter += by;
-    }
-
-    async fn apply(
-        self,
-        tx: &mut Transaction<'_, Postgres>,
-        campaign_id: i64,
-    ) -> Result<(), StoreError> {
-        sqlx::query!(
-            "UPDATE campaigns SET message_2_sent = message_2_sent + $2, \
-             no_interaction = no_interaction + $3, late_interaction = late_interaction + $4, \
-             failed = failed + $5, cancelled = cancelled + $6, updated_at = now() WHERE id = $1",
-            campaign_id,
-            self.message_2_sent,
-            self.no_interaction,
-            self.late_interaction,
-            self.failed,
-            self.cancelled,
-        )
-        .execute(&mut **tx)
-        .await?;
-        Ok(())
-    }
-}
 
 impl Store {
     /// Ends a journey in a final state and counts it on its campaign, once: a journey already
@@ -106,10 +57,10 @@ impl Store {
         let Some(previous) = previous else {
             return Ok(false);
         };
-        let mut counts = OutcomeCounts::default();
-        counts.add(state, 1);
-        counts.add(previous, -1);
-        counts.apply(tx, campaign_id).await?;
+        let mut counts = CounterDelta::default();
+        counts.add_outcome(state, 1);
+        counts.add_outcome(previous, -1);
+        counts.apply(tx, campaign_id, shard_of(contact_id)).await?;
         Ok(true)
     }
 
@@ -145,11 +96,11 @@ impl Store {
         )
         .fetch_all(&mut *tx)
         .await?;
-        let mut counts = OutcomeCounts::default();
+        let mut counts = CounterDelta::default();
         for journey in &closed {
-            counts.add(journey.new_state, 1);
+            counts.add_outcome(journey.new_state, 1);
         }
-        counts.apply(&mut tx, campaign_id).await?;
+        counts.apply(&mut tx, campaign_id, BULK_SHARD).await?;
         tx.commit().await?;
         Ok(closed
             .into_iter()

@@ -12,12 +12,14 @@
 pub mod breaker;
 pub mod campaigns;
 pub mod contacts;
+pub mod counters;
 pub mod interactions;
 pub mod journeys;
 pub mod ledger;
 pub mod messages;
 pub mod pacing;
 pub mod page;
+pub mod progress;
 pub mod reporting;
 pub mod sending;
 pub mod sessions;
@@ -30,6 +32,7 @@ pub use campaigns::{LaunchOutcome, PendingStart, RelaunchOutcome, RetryOutcome};
 pub use interactions::NewInteraction;
 pub use pacing::SlotReservation;
 pub use page::{Page, PageRequest};
+pub use progress::OpenJourneys;
 pub use sending::{AcceptedSend, AttemptCount, PreparedSend, SendPreparation};
 
 use sqlx::postgres::{PgPool, PgPoolOptions};

@@ -3,6 +3,7 @@
 //! the same transaction, so statistics read counters that always agree with the rows.
 
 use super::{Store, StoreError};
+use crate::counters::{CounterDelta, shard_of};
 use campaign_domain::MessageStatus;
 use chrono::{DateTime, Utc};
 
@@ -41,7 +42,7 @@ impl Store {
                  failed_at = CASE WHEN $2 = 'failed' THEN coalesce(m.failed_at, $3) ELSE m.failed_at END
                FROM (SELECT id, status FROM messages WHERE provider_message_id = $1 FOR UPDATE) old
                WHERE m.id = old.id AND message_status_can_advance(old.status, $2)
-               RETURNING m.campaign_id, old.status AS "old_status!: MessageStatus""#,
+               RETURNING m.campaign_id, m.contact_id, old.status AS "old_status!: MessageStatus""#,
             provider_message_id,
             new_status.as_str(),
             at,
@@ -60,16 +61,13 @@ impl Store {
         );
         let read = i32::from(new_status == MessageStatus::Read);
         let failed = i32::from(new_status == MessageStatus::Failed);
-        sqlx::query!(
-            "UPDATE campaigns SET messages_delivered = messages_delivered + $2, \
-             messages_read = messages_read + $3, messages_failed = messages_failed + $4, \
-             updated_at = now() WHERE id = $1",
-            moved.campaign_id,
-            delivered,
-            read,
-            failed,
-        )
-        .execute(&mut *tx)
+        CounterDelta {
+            messages_delivered: delivered,
+            messages_read: read,
+            messages_failed: failed,
+            ..CounterDelta::default()
+        }
+        .apply(&mut tx, moved.campaign_id, shard_of(moved.contact_id))
         .await?;
         tx.commit().await?;
         Ok(true)
@@ -134,7 +132,9 @@ mod tests {
         assert_eq!(message.status, MessageStatus::Read);
         assert!(message.delivered_at.is_some() && message.read_at.is_some());
         let counters = sqlx::query!(
-            "SELECT messages_sent, messages_delivered, messages_read FROM campaigns WHERE id = $1",
+            r#"SELECT messages_sent AS "messages_sent!", messages_delivered AS "messages_delivered!",
+                 messages_read AS "messages_read!"
+               FROM campaign_counter_totals WHERE campaign_id = $1"#,
             campaign_id,
         )
         .fetch_one(&pool)

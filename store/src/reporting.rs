@@ -1,5 +1,5 @@
 //! Read-side queries of the API: statistics, monitoring and metrics. Campaign statistics read
-//! the counters kept on the campaign row, never a scan of its messages.
+//! the campaign's live counters (`campaign_counter_totals`), never a scan of its messages.
 
 use super::{Store, StoreError};
 use crate::contacts::phone_fragment;
@@ -7,8 +7,9 @@ use crate::page::{Page, PageRequest};
 use campaign_domain::{CampaignState, MessageStatus, MessageType};
 use chrono::{DateTime, NaiveDate, Utc};
 
-/// A campaign's statistics, straight from its live counters (one primary-key read, so it stays
-/// fast on a 100k-contact campaign). `pending` counts journeys not yet final.
+/// A campaign's statistics, straight from its live counters (its row and at most
+/// [`COUNTER_SHARDS`](crate::counters::COUNTER_SHARDS) counter rows, read by primary key, so it
+/// stays fast on a 100k-contact campaign). `pending` counts journeys not yet final.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct CampaignStats {
     pub status: CampaignState,
@@ -194,17 +195,21 @@ impl Store {
             .collect())
     }
 
-    /// A campaign's statistics from the counters on its row.
+    /// A campaign's statistics from its summed counters.
     pub async fn campaign_stats(&self, campaign_id: i64) -> Result<CampaignStats, StoreError> {
         sqlx::query_as!(
             CampaignStats,
-            r#"SELECT status AS "status: CampaignState", total_contacts, messages_sent,
-                 messages_delivered, messages_read, messages_failed, interactions, message_2_sent,
-                 no_interaction, late_interaction, failed, cancelled,
-                 greatest(total_contacts - message_2_sent - no_interaction
-                   - late_interaction - failed - cancelled, 0) AS "pending!",
-                 started_at, completed_at
-               FROM campaigns WHERE id = $1"#,
+            r#"SELECT c.status AS "status: CampaignState", c.total_contacts,
+                 t.messages_sent AS "messages_sent!", t.messages_delivered AS "messages_delivered!",
+                 t.messages_read AS "messages_read!", t.messages_failed AS "messages_failed!",
+                 t.interactions AS "interactions!", t.message_2_sent AS "message_2_sent!",
+                 t.no_interaction AS "no_interaction!", t.late_interaction AS "late_interaction!",
+                 t.failed AS "failed!", t.cancelled AS "cancelled!",
+                 greatest(c.total_contacts - t.message_2_sent - t.no_interaction
+                   - t.late_interaction - t.failed - t.cancelled, 0) AS "pending!",
+                 c.started_at, c.completed_at
+               FROM campaigns c JOIN campaign_counter_totals t ON t.campaign_id = c.id
+               WHERE c.id = $1"#,
             campaign_id,
         )
         .fetch_optional(&self.pool)

@@ -8,6 +8,7 @@
 //! instead of sending twice.
 
 use super::{Store, StoreError};
+use crate::counters::{CounterDelta, shard_of};
 use crate::ledger;
 use campaign_domain::sending::DAILY_LIMIT_REASON;
 use campaign_domain::template::Recipient;
@@ -221,11 +222,11 @@ impl Store {
                 .await?;
             }
         }
-        sqlx::query!(
-            "UPDATE campaigns SET messages_sent = messages_sent + 1, updated_at = now() WHERE id = $1",
-            sent.campaign_id,
-        )
-        .execute(&mut *tx)
+        CounterDelta {
+            messages_sent: 1,
+            ..CounterDelta::default()
+        }
+        .apply(&mut tx, sent.campaign_id, shard_of(sent.contact_id))
         .await?;
         tx.commit().await?;
         Ok(AcceptedSend {
@@ -346,12 +347,7 @@ impl Store {
         .fetch_optional(&mut *tx)
         .await?;
         if let Some(failed) = failed {
-            sqlx::query!(
-                "UPDATE campaigns SET messages_failed = messages_failed + 1, updated_at = now() WHERE id = $1",
-                failed.campaign_id,
-            )
-            .execute(&mut *tx)
-            .await?;
+            // The journey first: counters are written after the journey they count is locked.
             Self::finish_journey_in(
                 &mut tx,
                 failed.campaign_id,
@@ -359,6 +355,12 @@ impl Store {
                 JourneyState::Failed,
                 Some(reason),
             )
+            .await?;
+            CounterDelta {
+                messages_failed: 1,
+                ..CounterDelta::default()
+            }
+            .apply(&mut tx, failed.campaign_id, shard_of(failed.contact_id))
             .await?;
         }
         tx.commit().await?;

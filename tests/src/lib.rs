@@ -108,7 +108,7 @@ pub async fn fresh_database() -> anyhow::Result<String> {
     Ok(database_url)
 }
 
-/// The counters of a campaign row, in the order [`campaign_counters`] gives them.
+/// The counters of a campaign, in the order [`campaign_counters`] gives them.
 pub const COUNTER_NAMES: [&str; 9] = [
     "total_contacts",
     "messages_sent",
@@ -121,7 +121,7 @@ pub const COUNTER_NAMES: [&str; 9] = [
     "messages_failed",
 ];
 
-/// Each counter of the campaign row beside a recount from its journey, message and interaction
+/// Each counter of the campaign beside a recount from its journey, message and interaction
 /// rows, as `(name, stored, recount)`: the statistics are kept incrementally, and must never
 /// drift from the rows they count.
 pub async fn campaign_counters(
@@ -129,9 +129,9 @@ pub async fn campaign_counters(
     campaign_id: i64,
 ) -> sqlx::Result<Vec<(&'static str, i64, i64)>> {
     let stored: (i32, i32, i32, i32, i32, i32, i32, i32, i32) = sqlx::query_as(
-        "SELECT total_contacts, messages_sent, message_2_sent, no_interaction, \
-         late_interaction, failed, cancelled, interactions, messages_failed \
-         FROM campaigns WHERE id = $1",
+        "SELECT c.total_contacts, t.messages_sent, t.message_2_sent, t.no_interaction, \
+         t.late_interaction, t.failed, t.cancelled, t.interactions, t.messages_failed \
+         FROM campaigns c JOIN campaign_counter_totals t ON t.campaign_id = c.id WHERE c.id = $1",
     )
     .bind(campaign_id)
     .fetch_one(pool)
@@ -412,7 +412,6 @@ impl TestEnv {
             interaction_window_ms: window.as_millis() as u64,
             send_policy: policy,
             task_queues: self.task_queues.clone(),
-            report_to: None,
             pacing: None,
         };
         let workflow_id =

@@ -11,6 +11,10 @@ use std::time::Duration;
 const DEFAULT_GRACEFUL_SHUTDOWN: Duration = Duration::from_secs(20);
 /// R13: how long sending pauses when the circuit breaker trips.
 const DEFAULT_BREAKER_PAUSE: Duration = Duration::from_secs(30 * 60);
+/// Workflows kept in memory between their tasks. The SDK's default (1,000) is smaller than the
+/// journeys a campaign keeps waiting at once; an evicted workflow is replayed from its whole
+/// history on its next task. A cached journey costs a few kilobytes.
+const DEFAULT_MAX_CACHED_WORKFLOWS: usize = 5_000;
 
 /// Everything the worker process needs. `Debug` never shows the provider token.
 #[derive(Debug, Clone)]
@@ -22,6 +26,7 @@ pub struct WorkerConfig {
     pub daily_message_limit: i32,
     pub graceful_shutdown: Duration,
     pub breaker_pause: Duration,
+    pub max_cached_workflows: usize,
 }
 
 impl WorkerConfig {
@@ -37,6 +42,8 @@ impl WorkerConfig {
             daily_message_limit: daily_message_limit(env)?,
             graceful_shutdown: env.seconds("GRACEFUL_SHUTDOWN_SECS", DEFAULT_GRACEFUL_SHUTDOWN)?,
             breaker_pause: env.seconds("BREAKER_PAUSE_SECS", DEFAULT_BREAKER_PAUSE)?,
+            max_cached_workflows: env
+                .parsed("WORKER_MAX_CACHED_WORKFLOWS", DEFAULT_MAX_CACHED_WORKFLOWS)?,
         })
     }
 }

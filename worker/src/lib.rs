@@ -63,6 +63,7 @@ pub async fn run(config: WorkerConfig, shutdown: impl Future<Output = ()>) -> an
             .register_activities(activities.clone())
             .register_activities(verification_activities)
             .register_activities(campaign_activities)
+            .max_cached_workflows(config.max_cached_workflows)
             .graceful_shutdown_period(config.graceful_shutdown)
             .build(),
     )?;

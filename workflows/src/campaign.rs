@@ -3,40 +3,54 @@
 //! Journeys are started as children through a bounded sliding window, reading the audience a page
 //! at a time. The window bounds the journeys still sending Message 1 (default 500): those are the
 //! ones that queue for pacing slots and provider calls. A journey waiting out its 24-hour window
-//! costs a timer and nothing else, so it leaves the window when it reports `journey_waiting`;
+//! costs a timer and nothing else, so it leaves the window once its Message 1 is accepted;
 //! otherwise a 1,000-contact campaign would send its second half only after the first half's
 //! windows had closed, a day late.
 //!
-//! Children report by signal (`journey_waiting`, `journey_finished`) rather than by their result,
-//! because a run that continued-as-new cannot await children of an earlier run. A run starts at
-//! most [`MAX_CHILDREN_PER_RUN`] journeys (Temporal refuses more than 2,000 pending children per
-//! execution) and continues-as-new well before its history grows large, carrying its counters in
-//! the input after absorbing every report already delivered, so no report is lost or counted
-//! twice.
+//! The campaign learns how its journeys are doing from the database, where each journey writes
+//! its state in the same transaction as its message or outcome: one local activity per tick
+//! counts the open journeys by stage. Journeys do not report by signal, because a signal costs a
+//! workflow task on the sender as well as on the campaign, and the campaign's history would grow
+//! with every journey. Ticks are frequent while the counts move and slow down, up to
+//! [`MAX_TICK`], while they do not.
+//!
+//! A run starts at most [`MAX_CHILDREN_PER_RUN`] journeys (Temporal refuses more than 2,000
+//! pending children per execution) and continues-as-new well before its history grows large,
+//! carrying only how far the release has got.
 
-use campaign_activities::{AudiencePageInput, CampaignActivities, CloseJourneysInput};
+use campaign_activities::{
+    AudiencePageInput, CampaignActivities, CloseJourneysInput, OpenJourneyCounts, OpenJourneysInput,
+};
 use campaign_domain::settings::MAX_IN_FLIGHT_LIMIT;
-use campaign_domain::{Closing, JourneyWorkflowId};
+use campaign_domain::{Closing, JourneyState, JourneyWorkflowId};
+use std::collections::BTreeMap;
 use std::time::Duration;
+use temporalio_common::search_attributes::SearchAttributes;
 use temporalio_common::{ActivityCloseTimeouts, RetryPolicy};
 use temporalio_macros::{workflow, workflow_methods};
 use temporalio_sdk::{
     ActivityOptions, ChildWorkflowOptions, ContinueAsNewOptions, ParentClosePolicy,
-    SyncWorkflowContext, WorkflowCancellationToken, WorkflowContext, WorkflowContextView,
-    WorkflowResult,
+    WorkflowCancellationToken, WorkflowContext, WorkflowContextView, WorkflowResult,
 };
 
 use crate::journey::ContactJourney;
 use crate::protocol::{
-    CAMPAIGN_ID, CampaignInput, CampaignProgress, CampaignStatus, JourneyInput, JourneyReport,
-    ReportTo,
+    CAMPAIGN_ID, CampaignInput, CampaignProgress, CampaignStatus, JOURNEY_STATE, JourneyInput,
 };
-use crate::{bookkeeping_options, detached, unix_ms};
+use crate::{bookkeeping_options, detached, detached_local, local_bookkeeping_options, unix_ms};
 
-/// A run continues-as-new once its history passes this many events (each released journey
-/// costs about four: child initiated, child started, report signal, workflow task), far below
+/// A run continues-as-new once its history passes this many events (a released journey costs
+/// two, child initiated and started; a tick about five: timer, workflow task, marker), far below
 /// Temporal's limits and the 10,000-event budget.
 pub const HISTORY_BUDGET: u32 = 3_000;
+
+/// The shortest wait between two counts of the open journeys: the pace at which the window is
+/// refilled while journeys move.
+pub const MIN_TICK: Duration = Duration::from_millis(250);
+
+/// The longest: a campaign whose journeys all wait for their (24-hour) windows counts twice a
+/// minute, so it ends at most this long after its last journey.
+pub const MAX_TICK: Duration = Duration::from_secs(30);
 
 /// Journeys one run starts at most. Each stays a pending child of that run until it ends (a day
 /// later in production), and Temporal refuses more than 2,000 pending children per execution.
@@ -46,10 +60,10 @@ pub const MAX_CHILDREN_PER_RUN: u64 = MAX_IN_FLIGHT_LIMIT as u64;
 pub struct Campaign {
     input: CampaignInput,
     progress: CampaignProgress,
-    /// `journey_finished` reports delivered but not yet counted.
-    reports: Vec<JourneyReport>,
-    /// `journey_waiting` reports delivered but not yet counted.
-    waiting_reports: u64,
+    /// The open journeys, as last counted.
+    open: OpenJourneyCounts,
+    /// Final states, counted when the campaign ends.
+    outcomes: BTreeMap<JourneyState, u64>,
 }
 
 #[workflow_methods]
@@ -59,8 +73,8 @@ impl Campaign {
         Campaign {
             progress: input.progress.clone(),
             input,
-            reports: Vec::new(),
-            waiting_reports: 0,
+            open: OpenJourneyCounts::default(),
+            outcomes: BTreeMap::new(),
         }
     }
 
@@ -78,45 +92,19 @@ impl Campaign {
                 detached(bookkeeping_options()),
             )
             .await?;
-            ctx.state_mut(Campaign::absorb_reports);
-            return Ok(ctx.state(Campaign::status));
+            return final_status(ctx, &input).await;
         }
         driven
     }
 
-    #[signal]
-    pub fn journey_finished(
-        &mut self,
-        _ctx: &mut SyncWorkflowContext<Self>,
-        report: JourneyReport,
-    ) {
-        // A journey of an earlier start (one a stop or cutoff left running) is not this run's.
-        if report.campaign_started_at_ms == self.input.started_at_ms {
-            self.reports.push(report);
-        }
-    }
-
-    /// A journey sent Message 1 and waits for an interaction: it leaves the sliding window.
-    #[signal]
-    pub fn journey_waiting(&mut self, _ctx: &mut SyncWorkflowContext<Self>, _contact_id: i64) {
-        self.waiting_reports += 1;
-    }
-
     #[query]
     pub fn progress(&self, _ctx: &WorkflowContextView) -> CampaignStatus {
-        let mut campaign = Campaign {
-            input: self.input.clone(),
-            progress: self.progress.clone(),
-            reports: self.reports.clone(),
-            waiting_reports: self.waiting_reports,
-        };
-        campaign.absorb_reports();
-        campaign.status()
+        self.status()
     }
 }
 
-/// Releases journeys and counts outcomes until every journey is final or the cutoff passes;
-/// returns early (with the cancellation as error) when the campaign is stopped.
+/// Releases journeys and follows them until every journey is final or the cutoff passes;
+/// returns early when the campaign is stopped.
 async fn drive(
     ctx: &mut WorkflowContext<Campaign>,
     input: &CampaignInput,
@@ -124,10 +112,13 @@ async fn drive(
     let cutoff_at_ms = input
         .started_at_ms
         .saturating_add(input.settings.cutoff_ms as i64);
+    let slowest_tick = slowest_tick(input.settings.interaction_window_ms);
+    let mut tick = MIN_TICK;
     loop {
-        ctx.state_mut(Campaign::absorb_reports);
         let progress = ctx.state(|s| s.progress.clone());
-        let finished = progress.audience_exhausted && progress.open() == 0;
+        let open = count_open_journeys(ctx, input, &progress).await?;
+        let moved = ctx.state_mut(|s| std::mem::replace(&mut s.open, open)) != open;
+        let finished = progress.audience_exhausted && open.open == 0;
         let until_cutoff_ms = cutoff_at_ms.saturating_sub(unix_ms(ctx.workflow_time()));
         if !finished && until_cutoff_ms <= 0 {
             close_journeys(ctx, input, Closing::Cutoff).await?;
@@ -148,7 +139,7 @@ async fn drive(
                 bookkeeping_options(),
             )
             .await?;
-            return Ok(ctx.state(Campaign::status));
+            return final_status(ctx, input).await;
         }
         let released_by_this_run = progress.released - input.progress.released;
         if ctx.continue_as_new_suggested()
@@ -160,20 +151,72 @@ async fn drive(
             next.progress.previous_runs += 1;
             ctx.continue_as_new(next, ContinueAsNewOptions::default())?;
         }
-        let room = u64::from(input.settings.max_in_flight).saturating_sub(progress.in_flight());
+        let room = u64::from(input.settings.max_in_flight).saturating_sub(open.sending_message_1);
         if !progress.audience_exhausted && room >= refill_threshold(input.settings.max_in_flight) {
             let room = room.min(MAX_CHILDREN_PER_RUN - released_by_this_run);
             release_page(ctx, input, &progress, room).await?;
+            tick = MIN_TICK;
             continue;
         }
+        tick = next_tick(tick, moved, slowest_tick);
+        let wait = tick.min(Duration::from_millis(until_cutoff_ms as u64));
         temporalio_sdk::workflows::select! {
-            _ = ctx.wait_condition(|s| !s.reports.is_empty() || s.waiting_reports > 0) => {},
-            _ = ctx.timer(Duration::from_millis(until_cutoff_ms as u64)) => {},
+            _ = ctx.timer(wait) => {},
             _ = ctx.cancelled() => {},
         };
         if ctx.cancellation_token().is_cancelled() {
             return Ok(ctx.state(Campaign::status));
         }
+    }
+}
+
+/// Counts the campaign's open journeys by stage (one indexed query, see the module docs).
+async fn count_open_journeys(
+    ctx: &WorkflowContext<Campaign>,
+    input: &CampaignInput,
+    progress: &CampaignProgress,
+) -> WorkflowResult<OpenJourneyCounts> {
+    Ok(ctx
+        .execute_local_activity(
+            CampaignActivities::open_journeys,
+            OpenJourneysInput {
+                campaign_id: input.campaign_id,
+                released_through_contact_id: progress.after_contact_id,
+            },
+            local_bookkeeping_options(),
+        )
+        .await?)
+}
+
+/// Counts the final states and returns the campaign's status with them; also after a stop.
+async fn final_status(
+    ctx: &mut WorkflowContext<Campaign>,
+    input: &CampaignInput,
+) -> WorkflowResult<CampaignStatus> {
+    let outcomes = ctx
+        .execute_local_activity(
+            CampaignActivities::final_journey_states,
+            input.campaign_id,
+            detached_local(local_bookkeeping_options()),
+        )
+        .await?;
+    ctx.state_mut(|s| s.outcomes = outcomes);
+    Ok(ctx.state(Campaign::status))
+}
+
+/// The slowest tick for journeys with this interaction window: a short window (tests, benches)
+/// ends journeys soon, so there is no point counting rarely.
+fn slowest_tick(interaction_window_ms: u64) -> Duration {
+    (Duration::from_millis(interaction_window_ms) / 20).clamp(MIN_TICK, MAX_TICK)
+}
+
+/// The wait before the next count: back to the shortest when the counts moved, else twice the
+/// last, up to `slowest`.
+fn next_tick(last: Duration, moved: bool, slowest: Duration) -> Duration {
+    if moved {
+        MIN_TICK
+    } else {
+        (last * 2).min(slowest)
     }
 }
 
@@ -217,25 +260,12 @@ async fn close_journeys(
 }
 
 impl Campaign {
-    fn absorb_reports(&mut self) {
-        self.progress.past_message_1 += std::mem::take(&mut self.waiting_reports);
-        for report in self.reports.drain(..) {
-            *self.progress.outcomes.entry(report.state).or_default() += 1;
-            if !report.reported_waiting {
-                self.progress.past_message_1 += 1;
-            }
-        }
-    }
-
     fn status(&self) -> CampaignStatus {
         CampaignStatus {
             released: self.progress.released,
-            in_flight: self.progress.in_flight(),
-            waiting: self
-                .progress
-                .past_message_1
-                .saturating_sub(self.progress.finished()),
-            outcomes: self.progress.outcomes.clone(),
+            in_flight: self.open.sending_message_1,
+            waiting: self.open.waiting,
+            outcomes: self.outcomes.clone(),
             runs: self.progress.previous_runs + 1,
         }
     }
@@ -256,14 +286,14 @@ async fn release_page(
     room: u64,
 ) -> WorkflowResult<()> {
     let page = ctx
-        .execute_activity(
+        .execute_local_activity(
             CampaignActivities::audience_page,
             AudiencePageInput {
                 campaign_id: input.campaign_id,
                 after_contact_id: progress.after_contact_id,
                 limit: room as u32,
             },
-            bookkeeping_options(),
+            local_bookkeeping_options(),
         )
         .await?;
     let exhausted = (page.len() as u64) < room;
@@ -274,10 +304,6 @@ async fn release_page(
             interaction_window_ms: input.settings.interaction_window_ms,
             send_policy: input.settings.send_policy,
             task_queues: input.task_queues.clone(),
-            report_to: Some(ReportTo {
-                workflow_id: ctx.workflow_id().to_owned(),
-                campaign_started_at_ms: input.started_at_ms,
-            }),
             pacing: input.settings.pacing,
         };
         ctx.start_child_workflow(
@@ -290,6 +316,12 @@ async fn release_page(
                 // Journeys outlive the run that started them (continue-as-new); only the
                 // campaign's close activity cancels them, whichever run started them.
                 .cancellation_token(WorkflowCancellationToken::new())
+                // Set with the start rather than by the journey: an upsert is a workflow task
+                // command and a visibility write of its own.
+                .search_attributes(SearchAttributes::new([
+                    CAMPAIGN_ID.value_set(input.campaign_id.to_string()),
+                    JOURNEY_STATE.value_set(JourneyState::SendingMessage1.as_str().to_owned()),
+                ]))
                 .build(),
         )
     });
@@ -306,10 +338,9 @@ async fn release_page(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use campaign_domain::{CampaignSettings, JourneyState};
-    use std::collections::BTreeMap;
+    use campaign_domain::CampaignSettings;
 
-    fn campaign(progress: CampaignProgress) -> Campaign {
+    fn campaign(progress: CampaignProgress, open: OpenJourneyCounts) -> Campaign {
         Campaign {
             input: CampaignInput {
                 campaign_id: 1,
@@ -322,72 +353,26 @@ mod tests {
                 progress: progress.clone(),
             },
             progress,
-            reports: Vec::new(),
-            waiting_reports: 0,
+            open,
+            outcomes: BTreeMap::new(),
         }
-    }
-
-    fn report(contact_id: i64, state: JourneyState, reported_waiting: bool) -> JourneyReport {
-        JourneyReport {
-            contact_id,
-            state,
-            reported_waiting,
-            campaign_started_at_ms: 1_000,
-        }
-    }
-
-    #[test]
-    fn a_journey_leaves_the_window_once_whether_it_waited_or_not() {
-        let mut campaign = campaign(CampaignProgress {
-            released: 4,
-            ..CampaignProgress::default()
-        });
-        // Contacts 1 and 2 waited (one `journey_waiting` each) and then finished; contact 3
-        // failed while sending Message 1; contact 4 is still sending.
-        campaign.waiting_reports = 2;
-        campaign.reports = vec![
-            report(1, JourneyState::Message2Sent, true),
-            report(2, JourneyState::NoInteraction, true),
-            report(3, JourneyState::Failed, false),
-        ];
-        campaign.absorb_reports();
-        assert_eq!(campaign.progress.past_message_1, 3);
-        assert_eq!(campaign.progress.in_flight(), 1);
-        assert_eq!(campaign.progress.finished(), 3);
-        assert!(campaign.reports.is_empty());
-        assert_eq!(campaign.waiting_reports, 0);
-    }
-
-    #[test]
-    fn absorbing_twice_counts_each_report_once() {
-        let mut campaign = campaign(CampaignProgress {
-            released: 2,
-            ..CampaignProgress::default()
-        });
-        campaign.reports = vec![
-            report(1, JourneyState::Message2Sent, false),
-            report(2, JourneyState::Message2Sent, false),
-        ];
-        campaign.absorb_reports();
-        campaign.absorb_reports();
-        assert_eq!(
-            campaign.progress.outcomes,
-            BTreeMap::from([(JourneyState::Message2Sent, 2)])
-        );
-        assert_eq!(campaign.progress.past_message_1, 2);
     }
 
     #[test]
     fn the_status_splits_open_journeys_into_sending_and_waiting() {
-        let mut campaign = campaign(CampaignProgress {
-            released: 10,
-            past_message_1: 7,
-            outcomes: BTreeMap::from([(JourneyState::NoInteraction, 4)]),
-            previous_runs: 2,
-            ..CampaignProgress::default()
-        });
-        campaign.waiting_reports = 1;
-        campaign.absorb_reports();
+        let mut campaign = campaign(
+            CampaignProgress {
+                released: 10,
+                previous_runs: 2,
+                ..CampaignProgress::default()
+            },
+            OpenJourneyCounts {
+                sending_message_1: 2,
+                waiting: 4,
+                open: 6,
+            },
+        );
+        campaign.outcomes = BTreeMap::from([(JourneyState::NoInteraction, 4)]);
         assert_eq!(
             campaign.status(),
             CampaignStatus {
@@ -406,5 +391,25 @@ mod tests {
         assert_eq!(refill_threshold(10), 2);
         assert_eq!(refill_threshold(3), 1);
         assert_eq!(refill_threshold(1), 1);
+    }
+
+    #[test]
+    fn ticks_slow_down_while_nothing_moves_and_speed_up_when_it_does() {
+        let slowest = Duration::from_secs(2);
+        let mut tick = MIN_TICK;
+        let mut seen = Vec::new();
+        for _ in 0..5 {
+            tick = next_tick(tick, false, slowest);
+            seen.push(tick.as_millis());
+        }
+        assert_eq!(seen, [500, 1_000, 2_000, 2_000, 2_000]);
+        assert_eq!(next_tick(tick, true, slowest), MIN_TICK);
+    }
+
+    #[test]
+    fn the_slowest_tick_follows_the_window_within_bounds() {
+        assert_eq!(slowest_tick(1_000), MIN_TICK);
+        assert_eq!(slowest_tick(60_000), Duration::from_secs(3));
+        assert_eq!(slowest_tick(24 * 3_600_000), MAX_TICK);
     }
 }

@@ -19,16 +19,14 @@ use std::time::Duration;
 use temporalio_common::RetryPolicy;
 use temporalio_macros::{workflow, workflow_methods};
 use temporalio_sdk::{
-    ActivityExecutionError, ActivityOptions, SignalWorkflowOptions, SyncWorkflowContext,
-    WorkflowContext, WorkflowContextView, WorkflowResult,
+    ActivityExecutionError, ActivityOptions, SyncWorkflowContext, WorkflowContext,
+    WorkflowContextView, WorkflowResult,
 };
 
-use crate::campaign::Campaign;
 use crate::protocol::{
-    CAMPAIGN_ID, Interaction, JOURNEY_STATE, JourneyInput, JourneyOutcome, JourneyReport,
-    JourneyStatus,
+    CAMPAIGN_ID, Interaction, JOURNEY_STATE, JourneyInput, JourneyOutcome, JourneyStatus,
 };
-use crate::{bookkeeping_options, detached, unix_ms};
+use crate::{bookkeeping_options, detached_local, local_bookkeeping_options, unix_ms};
 /// First wait before retrying a send that ended without saying when to retry (its worker died,
 /// or the database failed) ...
 const UNEXPLAINED_RETRY_INTERVAL: Duration = Duration::from_secs(1);
@@ -83,29 +81,9 @@ impl ContactJourney {
             return record_late_arrivals(ctx, &input).await;
         }
         journeyed?;
-        // Interactions that arrived while the outcome was being recorded are late ones.
-        let outcome = record_late_arrivals(ctx, &input).await?;
-        if let Some(campaign) = &input.report_to {
-            let report = JourneyReport {
-                contact_id: input.contact_id,
-                state: outcome.state,
-                reported_waiting: ctx.state(|s| s.message_1_sent_at_ms.is_some()),
-                campaign_started_at_ms: campaign.campaign_started_at_ms,
-            };
-            // The campaign may have ended (cutoff, stop) and no longer listen: the outcome is in
-            // the database either way.
-            let _ = ctx
-                .external_workflow(campaign.workflow_id.clone(), None)
-                .signal(
-                    Campaign::journey_finished,
-                    report,
-                    SignalWorkflowOptions::default(),
-                )
-                .await;
-        }
-        // And those that arrived while the report was on its way. Nothing is awaited after
-        // this check, so a signal delivered later makes Temporal replay the workflow task with
-        // it, and it is found here.
+        // Interactions that arrived while the outcome was being recorded are late ones. Nothing
+        // is awaited after this check, so a signal delivered later makes Temporal replay the
+        // workflow task with it, and it is found here.
         record_late_arrivals(ctx, &input).await
     }
 
@@ -137,15 +115,8 @@ async fn journey(
     ctx: &mut WorkflowContext<ContactJourney>,
     input: &JourneyInput,
 ) -> WorkflowResult<JourneyOutcome> {
-    let state = ctx.state_mut(|s| {
-        s.state = s.state.apply(JourneyEvent::Release).unwrap_or(s.state);
-        s.state
-    });
-    // One upsert for both: each is a visibility write on the server.
-    ctx.upsert_search_attributes([
-        CAMPAIGN_ID.value_set(input.campaign_id.to_string()),
-        JOURNEY_STATE.value_set(state.as_str().to_owned()),
-    ]);
+    // Its campaign started it with this state as a search attribute already.
+    ctx.state_mut(|s| s.state = s.state.apply(JourneyEvent::Release).unwrap_or(s.state));
 
     let message_1 = ctx
         .execute_activity(
@@ -164,18 +135,6 @@ async fn journey(
     };
     ctx.state_mut(|s| s.message_1_sent_at_ms = Some(sent_at_ms));
     advance(ctx, JourneyEvent::Message1Sent);
-    if let Some(campaign) = &input.report_to {
-        // Frees this journey's place in the campaign's sending window. A campaign that has
-        // already ended no longer listens, which changes nothing here.
-        let _ = ctx
-            .external_workflow(campaign.workflow_id.clone(), None)
-            .signal(
-                Campaign::journey_waiting,
-                input.contact_id,
-                SignalWorkflowOptions::default(),
-            )
-            .await;
-    }
 
     // A retried journey whose contact had answered in time, but whose Message 2 failed.
     if answered_at_ms.is_some_and(|at| {
@@ -214,16 +173,22 @@ async fn journey(
     }
 }
 
-/// Moves the journey by `event` and publishes the new state to the Temporal UI. An event the
-/// machine refuses leaves the state unchanged.
+/// Moves the journey by `event`; an event the machine refuses leaves the state unchanged.
+/// Waiting for an interaction and the final state are published to the Temporal UI (see
+/// [`JOURNEY_STATE`]); with the campaign id, for a journey started by other means than its
+/// campaign.
 fn advance(ctx: &WorkflowContext<ContactJourney>, event: JourneyEvent) -> JourneyState {
     let (before, after) = ctx.state_mut(|s| {
         let before = s.state;
         s.state = before.apply(event).unwrap_or(before);
         (before, s.state)
     });
-    if before != after {
-        ctx.upsert_search_attributes([JOURNEY_STATE.value_set(after.as_str().to_owned())]);
+    if before != after && (after == JourneyState::AwaitingInteraction || after.is_final()) {
+        let campaign_id = ctx.state(|s| s.input.campaign_id);
+        ctx.upsert_search_attributes([
+            CAMPAIGN_ID.value_set(campaign_id.to_string()),
+            JOURNEY_STATE.value_set(after.as_str().to_owned()),
+        ]);
     }
     after
 }
@@ -314,11 +279,11 @@ async fn record(
     if interactions.is_empty() {
         return Ok(());
     }
-    ctx.execute_activity(
+    ctx.execute_local_activity(
         JourneyActivities::record_interactions,
         interactions_of(input, interactions),
         // Recorded even if a stop cancels the journey meanwhile (R6).
-        detached(bookkeeping_options()),
+        detached_local(local_bookkeeping_options()),
     )
     .await?;
     Ok(())
@@ -387,6 +352,12 @@ async fn record_outcome(
     state: JourneyState,
 ) -> WorkflowResult<()> {
     let reason = ctx.state(|s| s.failure_reason.clone());
+    // A regular activity, not a local one: the outcome is a decision an interaction signalled at
+    // the same moment could overturn (a reply stamped inside the window), and a local activity's
+    // write would be visible before the workflow task that decided it is accepted; the server
+    // refuses that task when a signal arrived meanwhile, and the workflow decides again, against
+    // a database that already holds the first decision. The activity is scheduled only once the
+    // decision is in the history.
     ctx.execute_activity(
         JourneyActivities::record_outcome,
         JourneyOutcomeInput {
@@ -414,10 +385,10 @@ async fn record_late_arrivals(
         }
         let sent_at_ms = ctx.state(|s| s.message_1_sent_at_ms).unwrap_or_default();
         let (interactions, _) = classify(input, sent_at_ms, arrived);
-        ctx.execute_activity(
+        ctx.execute_local_activity(
             JourneyActivities::record_late_interactions,
             interactions_of(input, interactions),
-            detached(bookkeeping_options()),
+            detached_local(local_bookkeeping_options()),
         )
         .await?;
         if ctx.state(|s| s.state) == JourneyState::NoInteraction {
@@ -466,7 +437,6 @@ mod tests {
                 message_1: "message-1".to_owned(),
                 message_2: "message-2".to_owned(),
             },
-            report_to: None,
             pacing: Some(Pacing {
                 interval_ms: 25_000,
                 batch_size: 25,

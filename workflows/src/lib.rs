@@ -14,24 +14,41 @@ pub use campaign::Campaign;
 pub use journey::ContactJourney;
 pub use protocol::{
     CAMPAIGN_ID, CampaignInput, CampaignProgress, CampaignStatus, Interaction, JOURNEY_STATE,
-    JourneyInput, JourneyOutcome, JourneyReport, JourneyStatus, ReportTo, TaskQueues,
+    JourneyInput, JourneyOutcome, JourneyStatus, TaskQueues,
 };
 pub use verification::{VerifyNumbers, VerifyNumbersInput};
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use temporalio_common::RetryPolicy;
-use temporalio_sdk::{ActivityOptions, WorkflowCancellationToken};
+use temporalio_sdk::{ActivityOptions, LocalActivityOptions, WorkflowCancellationToken};
 
-/// Options of the store-only activities: they retry until Postgres answers, so an outage delays
-/// a campaign but never loses an interaction or an outcome.
+/// Longest a store-only activity attempt may take.
+const BOOKKEEPING_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Store-only activities retry until Postgres answers, so an outage delays a campaign but never
+/// loses an interaction or an outcome.
+fn bookkeeping_retry_policy() -> RetryPolicy {
+    RetryPolicy::builder()
+        .initial_interval(Duration::from_millis(500))
+        .maximum_interval(Duration::from_secs(30))
+        .build()
+}
+
+/// Options of the store-only activities that run as regular activities: those that may take
+/// long (cancelling thousands of journeys) or wait on purpose.
 pub(crate) fn bookkeeping_options() -> ActivityOptions {
-    ActivityOptions::with_start_to_close_timeout(Duration::from_secs(30))
-        .retry_policy(
-            RetryPolicy::builder()
-                .initial_interval(Duration::from_millis(500))
-                .maximum_interval(Duration::from_secs(30))
-                .build(),
-        )
+    ActivityOptions::with_start_to_close_timeout(BOOKKEEPING_ATTEMPT_TIMEOUT)
+        .retry_policy(bookkeeping_retry_policy())
+        .build()
+}
+
+/// Options of the short store-only activities, run as local activities: in the worker that runs
+/// the workflow task, recorded as one marker event, with no task queue round trip and no
+/// workflow task of their own. Long retries (an outage) wait on a durable timer.
+pub(crate) fn local_bookkeeping_options() -> LocalActivityOptions {
+    LocalActivityOptions::builder()
+        .start_to_close_timeout(BOOKKEEPING_ATTEMPT_TIMEOUT)
+        .retry_policy(bookkeeping_retry_policy())
         .build()
 }
 
@@ -44,6 +61,12 @@ pub(crate) fn unix_ms(time: Option<SystemTime>) -> i64 {
 /// Options whose activity runs to completion even when its workflow is being cancelled: the
 /// closing bookkeeping a stop or cutoff must not cut short.
 pub(crate) fn detached(mut options: ActivityOptions) -> ActivityOptions {
+    options.cancellation_token = Some(WorkflowCancellationToken::new());
+    options
+}
+
+/// [`detached`] for a local activity.
+pub(crate) fn detached_local(mut options: LocalActivityOptions) -> LocalActivityOptions {
     options.cancellation_token = Some(WorkflowCancellationToken::new());
     options
 }

@@ -170,11 +170,16 @@ async fn large_campaign(env: &TestEnv) -> anyhow::Result<i64> {
     .bind(campaign_id)
     .execute(pool)
     .await?;
-    sqlx::query("UPDATE campaigns SET total_contacts = $2, no_interaction = $2 WHERE id = $1")
-        .bind(campaign_id)
-        .bind(i32::try_from(STATS_CONTACTS)?)
-        .execute(pool)
-        .await?;
+    sqlx::query(
+        "WITH campaign AS (UPDATE campaigns SET total_contacts = $2 WHERE id = $1) \
+         INSERT INTO campaign_counters (campaign_id, shard, no_interaction) \
+         SELECT $1, shard, $2 / 16 + (shard < $2 % 16)::int FROM generate_series(0, 15) shard \
+         ON CONFLICT (campaign_id, shard) DO UPDATE SET no_interaction = EXCLUDED.no_interaction",
+    )
+    .bind(campaign_id)
+    .bind(i32::try_from(STATS_CONTACTS)?)
+    .execute(pool)
+    .await?;
     sqlx::query("ANALYZE").execute(pool).await?;
     Ok(campaign_id)
 }

@@ -172,12 +172,13 @@ async fn a_hundred_identical_webhooks_send_one_message_2_and_late_replies_are_re
         "late_interaction"
     );
     assert_eq!(message_2_count(&env, campaign_id, other), 0);
-    let late_interactions: i32 =
-        sqlx::query_scalar("SELECT late_interaction FROM campaigns WHERE id = $1")
-            .bind(campaign_id)
-            .fetch_one(env.store.pool())
-            .await
-            .unwrap();
+    let late_interactions: i32 = sqlx::query_scalar(
+        "SELECT late_interaction FROM campaign_counter_totals WHERE campaign_id = $1",
+    )
+    .bind(campaign_id)
+    .fetch_one(env.store.pool())
+    .await
+    .unwrap();
     assert_eq!(late_interactions, 1, "counted once despite the redelivery");
 
     // A phone with no journey: recorded with no campaign (R6).

@@ -1,0 +1,67 @@
+//! A campaign's progress as its workflow sees it: how many of the journeys it released are still
+//! sending Message 1 (its sliding window), how many wait for an interaction, and how many are not
+//! final. The journeys' rows are the source: each journey writes its state there in the same
+//! transaction as its message or outcome, so the count is exact without any report from them.
+
+use super::{Store, StoreError};
+use campaign_domain::JourneyState;
+use std::collections::BTreeMap;
+
+/// The journeys of a campaign that are not final, by stage.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct OpenJourneys {
+    /// Released (contact id at most the last one released) and still sending Message 1.
+    pub sending_message_1: u64,
+    /// Past Message 1 and not final: waiting for an interaction, or sending Message 2.
+    pub waiting: u64,
+    /// Every journey not final, released or not.
+    pub open: u64,
+}
+
+impl Store {
+    /// The open journeys of `campaign_id`; its release has reached `released_through_contact_id`
+    /// (the audience is released in contact id order). Reads `journeys_open_idx` only.
+    pub async fn open_journeys(
+        &self,
+        campaign_id: i64,
+        released_through_contact_id: i64,
+    ) -> Result<OpenJourneys, StoreError> {
+        let row = sqlx::query!(
+            r#"SELECT
+                 count(*) FILTER (WHERE state IN ('queued', 'sending_message_1')
+                                    AND contact_id <= $2) AS "sending_message_1!",
+                 count(*) FILTER (WHERE state IN ('awaiting_interaction', 'sending_message_2'))
+                     AS "waiting!",
+                 count(*) AS "open!"
+               FROM journeys
+               WHERE campaign_id = $1 AND NOT journey_state_is_final(state)"#,
+            campaign_id,
+            released_through_contact_id,
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(OpenJourneys {
+            sending_message_1: row.sending_message_1.max(0) as u64,
+            waiting: row.waiting.max(0) as u64,
+            open: row.open.max(0) as u64,
+        })
+    }
+
+    /// How many journeys of `campaign_id` ended in each final state.
+    pub async fn final_journey_states(
+        &self,
+        campaign_id: i64,
+    ) -> Result<BTreeMap<JourneyState, u64>, StoreError> {
+        let rows = sqlx::query!(
+            r#"SELECT state AS "state: JourneyState", count(*) AS "count!" FROM journeys
+               WHERE campaign_id = $1 AND journey_state_is_final(state) GROUP BY state"#,
+            campaign_id,
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|row| (row.state, row.count.max(0) as u64))
+            .collect())
+    }
+}
