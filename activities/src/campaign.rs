@@ -1,10 +1,11 @@
-//! Activities of the `Campaign` workflow: read the audience in pages, count the journeys'
+//! Activities of the `Campaign` workflow: release the audience in pages, count the journeys'
 //! progress, write the final result.
 //!
-//! The audience snapshot (R1) lives in `journeys`; the workflow reads it a page at a time so its
-//! input and history never carry 100k contact ids. The same rows tell it how its journeys are
+//! The audience snapshot (R1) lives in `journeys`; the workflow releases it a page at a time
+//! ([`crate::release`]) so its input and history never carry 100k contact ids. The same rows tell it how its journeys are
 //! doing, so journeys never report to it (a report is a workflow task on each side).
 
+use crate::release::{ReleaseInput, Released, start_journeys};
 use campaign_domain::sending::CUTOFF_REASON;
 use campaign_domain::{Closing, JourneyState};
 use campaign_store::{Store, StoreError};
@@ -16,14 +17,6 @@ use temporalio_client::WorkflowCancelOptions;
 use temporalio_macros::activities;
 use temporalio_sdk::ApplicationFailure;
 use temporalio_sdk::activities::{ActivityContext, ActivityError};
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AudiencePageInput {
-    pub campaign_id: i64,
-    /// Contact ids greater than this one; 0 for the first page.
-    pub after_contact_id: i64,
-    pub limit: u32,
-}
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OpenJourneysInput {
@@ -73,24 +66,33 @@ impl CampaignActivities {
 #[activities]
 impl CampaignActivities {
     /// The next contacts of the audience still `queued`, in contact id order.
+    /// Reads the next page of the audience and starts a journey for each contact in it (see
+    /// [`crate::release`]).
     #[activity]
-    pub async fn audience_page(
+    pub async fn release_journeys(
         self: Arc<Self>,
-        _ctx: ActivityContext,
-        input: AudiencePageInput,
-    ) -> Result<Vec<i64>, ActivityError> {
-        self.store
+        ctx: ActivityContext,
+        input: ReleaseInput,
+    ) -> Result<Released, ActivityError> {
+        let page = self
+            .store
             .queued_audience_page(
-                input.campaign_id,
+                input.plan.campaign_id,
                 input.after_contact_id,
                 i64::from(input.limit),
             )
             .await
-            .map_err(|err| ApplicationFailure::new(err).into())
+            .map_err(ApplicationFailure::new)?;
+        start_journeys(&ctx.client(), &input.plan, &page)
+            .await
+            .map_err(ApplicationFailure::new)?;
+        Ok(Released {
+            journeys: page.len() as u64,
+            last_contact_id: page.last().copied(),
+            audience_exhausted: page.len() < input.limit as usize,
+        })
     }
 
-    /// Closes the journeys still open (cutoff or stop) in the database, then cancels their
-    /// workflows so no further send leaves for them.
     #[activity]
     pub async fn open_journeys(
         self: Arc<Self>,

@@ -303,9 +303,8 @@ impl JourneyActivities {
         if let Some(until) = self.store.sending_paused_until().await.map_err(database)? {
             return Err(wait_until(until, "sending paused by the circuit breaker"));
         }
-        if let (MessageType::Message1, Some(pacing)) =
-            (message_type, pacing.filter(|p| p.interval_ms > 0))
-        {
+        let paced = pacing.filter(|p| message_type == MessageType::Message1 && p.interval_ms > 0);
+        if let Some(pacing) = paced {
             match self
                 .store
                 .reserve_send_slot(campaign_id, &pacing, PACING_HORIZON)
@@ -323,29 +322,49 @@ impl JourneyActivities {
             }
         }
 
-        let call_ends = deadline.min(Instant::now() + self.call_timeout);
-        let call_bound = call_ends.saturating_duration_since(Instant::now()) + CALL_END_MARGIN;
-        let attempts = match self
-            .store
-            .count_attempt(prepared.message_id, self.daily_limit, call_bound)
-            .await
-            .map_err(database)?
-        {
-            AttemptCount::Counted(attempts) => attempts,
-            AttemptCount::EarlierCallInFlight { until } => {
-                return Err(wait_until(
-                    until,
-                    "waiting for an earlier attempt's provider call to end",
-                ));
-            }
-            AttemptCount::JourneyClosed => {
-                tracing::info!(campaign_id, contact_id, %message_type, "send skipped: journey closed while waiting for its slot");
-                return Err(permanent(JOURNEY_CLOSED_REASON));
-            }
-            AttemptCount::DailyLimitReached => {
-                tracing::warn!(campaign_id, contact_id, %message_type, "send refused: daily limit reached");
-                return Err(permanent(DAILY_LIMIT_REASON));
-            }
+        // A paced call waits here for the pacing gate (R11), which a late earlier call may have
+        // moved past this send's slot.
+        let (attempts, call_ends) = loop {
+            let call_ends = deadline.min(Instant::now() + self.call_timeout);
+            let call_bound = call_ends.saturating_duration_since(Instant::now()) + CALL_END_MARGIN;
+            let counted = self
+                .store
+                .count_attempt(
+                    prepared.message_id,
+                    self.daily_limit,
+                    call_bound,
+                    paced.as_ref().map(|pacing| (campaign_id, pacing)),
+                )
+                .await
+                .map_err(database)?;
+            let attempts = match counted {
+                AttemptCount::Counted(attempts) => attempts,
+                AttemptCount::PacingGate { until } => {
+                    match (until - Utc::now()).to_std() {
+                        Ok(wait) if wait > PACING_HORIZON => {
+                            return Err(wait_until(until, "waiting for a pacing slot"));
+                        }
+                        Ok(wait) => tokio::time::sleep(wait).await,
+                        Err(_) => {}
+                    }
+                    continue;
+                }
+                AttemptCount::EarlierCallInFlight { until } => {
+                    return Err(wait_until(
+                        until,
+                        "waiting for an earlier attempt's provider call to end",
+                    ));
+                }
+                AttemptCount::JourneyClosed => {
+                    tracing::info!(campaign_id, contact_id, %message_type, "send skipped: journey closed while waiting for its slot");
+                    return Err(permanent(JOURNEY_CLOSED_REASON));
+                }
+                AttemptCount::DailyLimitReached => {
+                    tracing::warn!(campaign_id, contact_id, %message_type, "send refused: daily limit reached");
+                    return Err(permanent(DAILY_LIMIT_REASON));
+                }
+            };
+            break (attempts, call_ends);
         };
         let reference = MessageReference::new(campaign_id, contact_id, message_type).to_string();
         if attempts > 1 {

@@ -8,14 +8,16 @@
 
 pub mod campaign;
 pub mod journey;
+pub mod release;
 pub mod verification;
 
 pub use campaign::{
-    AudiencePageInput, CampaignActivities, CampaignCompletion, CloseJourneysInput,
-    OpenJourneyCounts, OpenJourneysInput,
+    CampaignActivities, CampaignCompletion, CloseJourneysInput, OpenJourneyCounts,
+    OpenJourneysInput,
 };
 pub use journey::{
     InteractionRecord, JourneyActivities, JourneyOutcomeInput, PERMANENT_SEND_FAILURE,
     RecordInteractionsInput, SEND_HEARTBEAT_TIMEOUT, SendMessageInput, SentMessage,
 };
+pub use release::{JourneyPlan, ReleaseInput, Released};
 pub use verification::{VerificationActivities, VerificationTally};

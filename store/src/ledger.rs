@@ -111,7 +111,7 @@ mod tests {
         for attempt in 1..=3 {
             assert_eq!(
                 store
-                    .count_attempt(message_id, 10, Duration::ZERO)
+                    .count_attempt(message_id, 10, Duration::ZERO, None)
                     .await
                     .unwrap(),
                 AttemptCount::Counted(attempt)
@@ -128,12 +128,15 @@ mod tests {
         let second =
             prepared_message(&store, campaign_id, contacts[1], MessageType::Message1).await;
         assert_eq!(
-            store.count_attempt(first, 1, Duration::ZERO).await.unwrap(),
+            store
+                .count_attempt(first, 1, Duration::ZERO, None)
+                .await
+                .unwrap(),
             AttemptCount::Counted(1)
         );
         assert_eq!(
             store
-                .count_attempt(second, 1, Duration::ZERO)
+                .count_attempt(second, 1, Duration::ZERO, None)
                 .await
                 .unwrap(),
             AttemptCount::DailyLimitReached

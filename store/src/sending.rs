@@ -12,8 +12,9 @@ use crate::counters::{CounterDelta, shard_of};
 use crate::ledger;
 use campaign_domain::sending::DAILY_LIMIT_REASON;
 use campaign_domain::template::Recipient;
-use campaign_domain::{JourneyState, MessageStatus, MessageType, Template};
+use campaign_domain::{JourneyState, MessageStatus, MessageType, Pacing, Template};
 use chrono::{DateTime, Utc};
+use sqlx::{Postgres, Transaction};
 use std::time::Duration;
 
 /// What a send attempt should do, decided atomically before talking to the provider.
@@ -40,6 +41,9 @@ pub enum AttemptCount {
     DailyLimitReached,
     /// An earlier attempt's call may still be in flight until `until`: no call before then.
     EarlierCallInFlight { until: DateTime<Utc> },
+    /// A paced call (R11) left less than an interval (or a batch pause) ago: ask again at
+    /// `until`. Nothing was counted.
+    PacingGate { until: DateTime<Utc> },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -246,11 +250,15 @@ impl Store {
     /// send waited for its pacing slot means no call), and the message's first call consumes the
     /// day's ledger unit (R10), once per message: the unit is charged to the day the message
     /// leaves, never to a send that does not happen.
+    ///
+    /// A paced Message 1 (`paced`: its campaign and pacing) is counted only once the pacing gates
+    /// have passed, and moves them on from this moment (R11; see the `pacing_gate` migration).
     pub async fn count_attempt(
         &self,
         message_id: i64,
         daily_limit: i32,
         call_bound: Duration,
+        paced: Option<(i64, &Pacing)>,
     ) -> Result<AttemptCount, StoreError> {
         let mut tx = self.pool.begin().await?;
         // One round trip: this runs between the pacing slot and the provider call. The last
@@ -302,6 +310,12 @@ impl Store {
             )
             .execute(&mut *tx)
             .await?;
+        }
+        if let Some((campaign_id, pacing)) = paced {
+            if let Some(until) = pass_pacing_gate(&mut tx, campaign_id, pacing).await? {
+                tx.rollback().await?;
+                return Ok(AttemptCount::PacingGate { until });
+            }
         }
         tx.commit().await?;
         Ok(AttemptCount::Counted(attempts))
@@ -366,4 +380,48 @@ impl Store {
         tx.commit().await?;
         Ok(())
     }
+}
+
+/// Passes the pacing gates of a call leaving now, or says when they open. Taken last in the
+/// transaction that counts the call, so the gate's time is as close to the call as the commit.
+/// Locks the shared clock before the campaign, like [`Store::reserve_send_slot`].
+async fn pass_pacing_gate(
+    tx: &mut Transaction<'_, Postgres>,
+    campaign_id: i64,
+    pacing: &Pacing,
+) -> Result<Option<DateTime<Utc>>, StoreError> {
+    let clock =
+        sqlx::query!(r#"SELECT gate_at, clock_timestamp() AS "now!" FROM send_clock FOR UPDATE"#)
+            .fetch_one(&mut **tx)
+            .await?;
+    let campaign = sqlx::query!(
+        "SELECT pacing_gate_at, paced_calls FROM campaigns WHERE id = $1 FOR UPDATE",
+        campaign_id,
+    )
+    .fetch_one(&mut **tx)
+    .await?;
+    let opens_at = clock.gate_at.max(campaign.pacing_gate_at);
+    if let Some(opens_at) = opens_at.filter(|&at| clock.now < at) {
+        return Ok(Some(opens_at));
+    }
+    let interval = chrono::Duration::milliseconds(pacing.interval_ms as i64);
+    let paced_calls = campaign.paced_calls + 1;
+    let batch_done = pacing.batch_size > 0 && paced_calls % pacing.batch_size as i32 == 0;
+    let campaign_gate = if batch_done {
+        clock.now + interval + chrono::Duration::milliseconds(pacing.batch_pause_ms as i64)
+    } else {
+        clock.now + interval
+    };
+    sqlx::query!("UPDATE send_clock SET gate_at = $1", clock.now + interval)
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query!(
+        "UPDATE campaigns SET pacing_gate_at = $2, paced_calls = $3 WHERE id = $1",
+        campaign_id,
+        campaign_gate,
+        paced_calls,
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(None)
 }

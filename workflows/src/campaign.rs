@@ -1,7 +1,7 @@
 //! `Campaign`: releases a campaign's journeys and ends the campaign.
 //!
-//! Journeys are started as children through a bounded sliding window, reading the audience a page
-//! at a time. The window bounds the journeys still sending Message 1 (default 500): those are the
+//! Journeys are started (by an activity, not as children: see `campaign_activities::release`)
+//! through a bounded sliding window, a page of the audience at a time. The window bounds the journeys still sending Message 1 (default 500): those are the
 //! ones that queue for pacing slots and provider calls. A journey waiting out its 24-hour window
 //! costs a timer and nothing else, so it leaves the window once its Message 1 is accepted;
 //! otherwise a 1,000-contact campaign would send its second half only after the first half's
@@ -14,34 +14,29 @@
 //! with every journey. Ticks are frequent while the counts move and slow down, up to
 //! [`MAX_TICK`], while they do not.
 //!
-//! A run starts at most [`MAX_CHILDREN_PER_RUN`] journeys (Temporal refuses more than 2,000
-//! pending children per execution) and continues-as-new well before its history grows large,
-//! carrying only how far the release has got.
+//! A run releases at most [`MAX_RELEASES_PER_RUN`] journeys and continues-as-new well before its
+//! history grows large, carrying only how far the release has got.
 
 use campaign_activities::{
-    AudiencePageInput, CampaignActivities, CloseJourneysInput, OpenJourneyCounts, OpenJourneysInput,
+    CampaignActivities, CloseJourneysInput, JourneyPlan, OpenJourneyCounts, OpenJourneysInput,
+    ReleaseInput,
 };
 use campaign_domain::settings::MAX_IN_FLIGHT_LIMIT;
-use campaign_domain::{Closing, JourneyState, JourneyWorkflowId};
+use campaign_domain::{Closing, JourneyState};
 use std::collections::BTreeMap;
 use std::time::Duration;
-use temporalio_common::search_attributes::SearchAttributes;
 use temporalio_common::{ActivityCloseTimeouts, RetryPolicy};
 use temporalio_macros::{workflow, workflow_methods};
 use temporalio_sdk::{
-    ActivityOptions, ChildWorkflowOptions, ContinueAsNewOptions, ParentClosePolicy,
-    WorkflowCancellationToken, WorkflowContext, WorkflowContextView, WorkflowResult,
+    ActivityOptions, ContinueAsNewOptions, WorkflowContext, WorkflowContextView, WorkflowResult,
 };
 
-use crate::journey::ContactJourney;
-use crate::protocol::{
-    CAMPAIGN_ID, CampaignInput, CampaignProgress, CampaignStatus, JOURNEY_STATE, JourneyInput,
-};
+use crate::protocol::{CAMPAIGN_ID, CampaignInput, CampaignProgress, CampaignStatus};
 use crate::{bookkeeping_options, detached, detached_local, local_bookkeeping_options, unix_ms};
 
-/// A run continues-as-new once its history passes this many events (a released journey costs
-/// two, child initiated and started; a tick about five: timer, workflow task, marker), far below
-/// Temporal's limits and the 10,000-event budget.
+/// A run continues-as-new once its history passes this many events (a tick or a release costs
+/// about five: timer, workflow task, marker), far below Temporal's limits and the 10,000-event
+/// budget.
 pub const HISTORY_BUDGET: u32 = 3_000;
 
 /// The shortest wait between two counts of the open journeys: the pace at which the window is
@@ -52,9 +47,9 @@ pub const MIN_TICK: Duration = Duration::from_millis(250);
 /// minute, so it ends at most this long after its last journey.
 pub const MAX_TICK: Duration = Duration::from_secs(30);
 
-/// Journeys one run starts at most. Each stays a pending child of that run until it ends (a day
-/// later in production), and Temporal refuses more than 2,000 pending children per execution.
-pub const MAX_CHILDREN_PER_RUN: u64 = MAX_IN_FLIGHT_LIMIT as u64;
+/// Journeys one run releases at most before it continues-as-new: a run's history stays short
+/// whatever the audience, so replaying it (after a worker restart or a cache eviction) is cheap.
+pub const MAX_RELEASES_PER_RUN: u64 = MAX_IN_FLIGHT_LIMIT as u64;
 
 #[workflow]
 pub struct Campaign {
@@ -144,7 +139,7 @@ async fn drive(
         let released_by_this_run = progress.released - input.progress.released;
         if ctx.continue_as_new_suggested()
             || ctx.history_length() >= HISTORY_BUDGET
-            || released_by_this_run >= MAX_CHILDREN_PER_RUN
+            || released_by_this_run >= MAX_RELEASES_PER_RUN
         {
             let mut next = input.clone();
             next.progress = progress.clone();
@@ -153,7 +148,7 @@ async fn drive(
         }
         let room = u64::from(input.settings.max_in_flight).saturating_sub(open.sending_message_1);
         if !progress.audience_exhausted && room >= refill_threshold(input.settings.max_in_flight) {
-            let room = room.min(MAX_CHILDREN_PER_RUN - released_by_this_run);
+            let room = room.min(MAX_RELEASES_PER_RUN - released_by_this_run);
             release_page(ctx, input, &progress, room).await?;
             tick = MIN_TICK;
             continue;
@@ -278,59 +273,36 @@ fn refill_threshold(max_in_flight: u32) -> u64 {
     u64::from(max_in_flight / 4).max(1)
 }
 
-/// Reads the next page of the audience and starts a journey for each contact in it.
+/// Releases the next page of the audience: a journey started for each contact in it.
 async fn release_page(
     ctx: &mut WorkflowContext<Campaign>,
     input: &CampaignInput,
     progress: &CampaignProgress,
     room: u64,
 ) -> WorkflowResult<()> {
-    let page = ctx
+    let released = ctx
         .execute_local_activity(
-            CampaignActivities::audience_page,
-            AudiencePageInput {
-                campaign_id: input.campaign_id,
+            CampaignActivities::release_journeys,
+            ReleaseInput {
+                plan: JourneyPlan {
+                    campaign_id: input.campaign_id,
+                    interaction_window_ms: input.settings.interaction_window_ms,
+                    send_policy: input.settings.send_policy,
+                    task_queues: input.task_queues.clone(),
+                    pacing: input.settings.pacing,
+                },
                 after_contact_id: progress.after_contact_id,
                 limit: room as u32,
             },
             local_bookkeeping_options(),
         )
         .await?;
-    let exhausted = (page.len() as u64) < room;
-    let starts = page.iter().map(|&contact_id| {
-        let journey = JourneyInput {
-            campaign_id: input.campaign_id,
-            contact_id,
-            interaction_window_ms: input.settings.interaction_window_ms,
-            send_policy: input.settings.send_policy,
-            task_queues: input.task_queues.clone(),
-            pacing: input.settings.pacing,
-        };
-        ctx.start_child_workflow(
-            ContactJourney::run,
-            journey,
-            ChildWorkflowOptions::builder()
-                .workflow_id(JourneyWorkflowId::new(input.campaign_id, contact_id).to_string())
-                .task_queue(input.task_queues.message_1.clone())
-                .parent_close_policy(ParentClosePolicy::Abandon)
-                // Journeys outlive the run that started them (continue-as-new); only the
-                // campaign's close activity cancels them, whichever run started them.
-                .cancellation_token(WorkflowCancellationToken::new())
-                // Set with the start rather than by the journey: an upsert is a workflow task
-                // command and a visibility write of its own.
-                .search_attributes(SearchAttributes::new([
-                    CAMPAIGN_ID.value_set(input.campaign_id.to_string()),
-                    JOURNEY_STATE.value_set(JourneyState::SendingMessage1.as_str().to_owned()),
-                ]))
-                .build(),
-        )
-    });
-    let started = temporalio_sdk::workflows::join_all(starts).await;
-    let released = started.iter().filter(|start| start.is_ok()).count() as u64;
     ctx.state_mut(|s| {
-        s.progress.released += released;
-        s.progress.after_contact_id = page.last().copied().unwrap_or(s.progress.after_contact_id);
-        s.progress.audience_exhausted = exhausted;
+        s.progress.released += released.journeys;
+        s.progress.after_contact_id = released
+            .last_contact_id
+            .unwrap_or(s.progress.after_contact_id);
+        s.progress.audience_exhausted = released.audience_exhausted;
     });
     Ok(())
 }

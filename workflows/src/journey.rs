@@ -496,6 +496,15 @@ mod tests {
     }
 
     #[test]
+    fn journeys_are_released_under_the_registered_workflow_name() {
+        use temporalio_common::WorkflowDefinition;
+        assert_eq!(
+            ContactJourney::run.name(),
+            campaign_activities::release::JOURNEY_WORKFLOW_TYPE
+        );
+    }
+
+    #[test]
     fn only_message_1_is_paced() {
         let input = input();
         let first = send_input(&input, MessageType::Message1);

@@ -1,22 +1,18 @@
 //! What the engine's workflows exchange: inputs, signals, queries and results.
 //!
-//! A campaign run starts journeys as children and learns their progress from the database; the API
+//! A campaign run starts journeys and learns their progress from the database; the API
 //! starts campaigns, signals interactions to journeys and queries both. Every type that crosses
-//! a workflow boundary is here, in one place, because each is persisted in Temporal's history:
+//! a workflow boundary is here (defined or re-exported), in one place, because each is persisted in Temporal's history:
 //! a field renamed here would make running workflows fail to replay. New fields get a serde
 //! default for the same reason.
 
-use campaign_domain::{CampaignSettings, InteractionType, JourneyState, Pacing, SendPolicy};
+use campaign_domain::{CampaignSettings, InteractionType, JourneyState};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use temporalio_common::search_attributes::SearchAttributeKey;
 
-/// Search attribute with the campaign id, on campaign and journey runs.
-pub const CAMPAIGN_ID: SearchAttributeKey<String> = SearchAttributeKey::keyword("CampaignId");
-/// Search attribute with a journey's state: set when its campaign starts it, then when Message 1
-/// has been accepted and when the journey ends (each change is a visibility write on the server,
-/// so the short-lived sending states in between are not published).
-pub const JOURNEY_STATE: SearchAttributeKey<String> = SearchAttributeKey::keyword("JourneyState");
+// The journey's input, its task queues and the search attributes are defined beside the activity
+// that starts journeys (this crate depends on that one).
+pub use campaign_activities::release::{CAMPAIGN_ID, JOURNEY_STATE, JourneyInput, TaskQueues};
 
 /// What a run hands to the next one when it continues-as-new. How far the journeys have got is
 /// not carried: each run counts it from the database.
@@ -53,27 +49,6 @@ pub struct CampaignStatus {
     /// the live figures).
     pub outcomes: BTreeMap<JourneyState, u64>,
     pub runs: u32,
-}
-
-/// Task queues of a journey's sends: Message 2 has a queue of its own so that it is never
-/// queued behind bulk Message 1 traffic (R11).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TaskQueues {
-    pub message_1: String,
-    pub message_2: String,
-}
-
-/// Everything a journey needs, fixed at launch (R16).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct JourneyInput {
-    pub campaign_id: i64,
-    pub contact_id: i64,
-    /// The interaction window, 24 h in production.
-    pub interaction_window_ms: u64,
-    pub send_policy: SendPolicy,
-    pub task_queues: TaskQueues,
-    /// R11 pacing of Message 1, when the campaign paces its sends.
-    pub pacing: Option<Pacing>,
 }
 
 /// The `interaction` signal: a contact replied, reacted or sent media.

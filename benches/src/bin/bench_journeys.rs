@@ -191,10 +191,18 @@ async fn idle_reply_latencies(env: &TestEnv) -> anyhow::Result<Vec<f64>> {
             if let Some(record) = message_2 {
                 break record.accepted_at;
             }
-            anyhow::ensure!(Instant::now() < deadline, "no Message 2 for contact {contact_id}");
+            anyhow::ensure!(
+                Instant::now() < deadline,
+                "no Message 2 for contact {contact_id}"
+            );
             tokio::time::sleep(Duration::from_millis(1)).await;
         };
-        latencies.push((accepted_at - posted_at).num_microseconds().unwrap_or(i64::MAX) as f64 / 1_000.0);
+        latencies.push(
+            (accepted_at - posted_at)
+                .num_microseconds()
+                .unwrap_or(i64::MAX) as f64
+                / 1_000.0,
+        );
     }
     Ok(latencies)
 }
