@@ -311,11 +311,11 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         }
-        if let Some((campaign_id, pacing)) = paced {
-            if let Some(until) = pass_pacing_gate(&mut tx, campaign_id, pacing).await? {
-                tx.rollback().await?;
-                return Ok(AttemptCount::PacingGate { until });
-            }
+        if let Some((campaign_id, pacing)) = paced
+            && let Some(until) = pass_pacing_gate(&mut tx, campaign_id, pacing).await?
+        {
+            tx.rollback().await?;
+            return Ok(AttemptCount::PacingGate { until });
         }
         tx.commit().await?;
         Ok(AttemptCount::Counted(attempts))
