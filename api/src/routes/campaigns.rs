@@ -117,8 +117,9 @@ impl From<campaign_store::campaigns::CampaignContact> for CampaignContact {
     }
 }
 
-/// A campaign's statistics, straight from its live counters (one primary-key read, so it stays
-/// fast on a 100k-contact campaign). `pending` counts journeys not yet final.
+/// A campaign's statistics, straight from its live counters (its row and 16 counter rows read by
+/// primary key, so it stays fast on a 100k-contact campaign). `pending` counts journeys not yet
+/// final.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CampaignStats {
     status: String,
