@@ -7,6 +7,7 @@
 #   make bench-fanout  run the 100,000-contact campaign fan-out benchmark
 #   make bench-api     run the webhook and statistics benchmark
 #   make bench-all     run the three benchmarks at a short size (BENCH_ALL_* to change it)
+#                      TEMPORAL=postgres runs any bench on the full Temporal server on Postgres
 #   make chaos    run the long chaos suite (crashes workers, Temporal, Postgres, API)
 #   make lint     rustfmt --check + clippy -D warnings + the console's ESLint
 #   make openapi  rewrite web/openapi.json (the console's API types) from the API's routes
@@ -14,7 +15,7 @@
 #   make sqlx-prepare  refresh .sqlx/ (the checked queries' offline data) after changing SQL
 #   make dev-env  only set up / start Postgres + Temporal, write .dev/env
 #   make status   show the background services and .dev/env
-#   make stop     stop the background Temporal dev server and local Postgres
+#   make stop     stop the background Temporal servers and local Postgres
 #   make clean-dev  stop them and delete .dev (all local dev/test data)
 
 SHELL := /bin/bash
@@ -33,6 +34,10 @@ CARGO ?= cargo
 # Tests and benchmarks run on the test profile's Temporal dev server (`make run` on the durable
 # run profile's; see scripts/dev-env.sh).
 WITH_TEST_ENV := DEV_ENV_PROFILE=test scripts/with-dev-env.sh
+# Benchmarks on the dev server, or with TEMPORAL=postgres on the full server built by module name
+# and backed by the local Postgres cluster (scripts/temporal-postgres.sh).
+TEMPORAL ?= dev
+BENCH_ENV := $(if $(filter postgres,$(TEMPORAL)),scripts/temporal-postgres.sh run,$(WITH_TEST_ENV))
 
 # Extra arguments, e.g. `make test TEST_ARGS='-p campaign-workflows -- --nocapture'`.
 TEST_ARGS ?=
@@ -41,7 +46,7 @@ BENCH_ARGS ?=
 .PHONY: help build run test chaos bench bench-fanout bench-api bench-all lint fmt openapi fuzz-api sqlx-prepare dev-env status stop clean-dev
 
 help:
-	@sed -n '2,18p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,19p' Makefile | sed 's/^# \{0,1\}//'
 
 # One build for run, test and the benchmarks: all on the release profile, and with --tests
 # cargo resolves dependency features as `cargo test --workspace` does, so each reuses what the
@@ -66,13 +71,13 @@ chaos:
 	@$(CHAOS_ENV) $(WITH_TEST_ENV) $(CARGO) test --release --locked -p campaign-tests --test engine -- chaos:: --nocapture
 
 bench: build
-	@$(WITH_TEST_ENV) target/release/bench-journeys $(BENCH_ARGS)
+	@$(BENCH_ENV) target/release/bench-journeys $(BENCH_ARGS)
 
 bench-fanout: build
-	@$(WITH_TEST_ENV) target/release/bench-fanout $(BENCH_ARGS)
+	@$(BENCH_ENV) target/release/bench-fanout $(BENCH_ARGS)
 
 bench-api: build
-	@$(WITH_TEST_ENV) target/release/bench-api $(BENCH_ARGS)
+	@$(BENCH_ENV) target/release/bench-api $(BENCH_ARGS)
 
 # Short sizes: a few minutes in all on a 2-core machine. The README's figures use the defaults.
 BENCH_ALL_JOURNEYS ?= 500
@@ -80,9 +85,9 @@ BENCH_ALL_FANOUT ?= 3000
 BENCH_ALL_API ?= 300
 
 bench-all: build
-	@$(WITH_TEST_ENV) target/release/bench-journeys --journeys $(BENCH_ALL_JOURNEYS)
-	@$(WITH_TEST_ENV) target/release/bench-fanout --contacts $(BENCH_ALL_FANOUT) --baseline 1000
-	@$(WITH_TEST_ENV) target/release/bench-api --journeys $(BENCH_ALL_API)
+	@$(BENCH_ENV) target/release/bench-journeys --journeys $(BENCH_ALL_JOURNEYS)
+	@$(BENCH_ENV) target/release/bench-fanout --contacts $(BENCH_ALL_FANOUT) --baseline 1000
+	@$(BENCH_ENV) target/release/bench-api --journeys $(BENCH_ALL_API)
 
 lint:
 	@scripts/dev-env.sh apt
@@ -113,6 +118,7 @@ status:
 	@scripts/dev-env.sh status
 
 stop:
+	@scripts/temporal-postgres.sh stop
 	@scripts/dev-env.sh stop
 
 # Stops the background services and deletes all local state (.dev: Postgres

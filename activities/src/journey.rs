@@ -27,8 +27,9 @@ use temporalio_sdk::activities::{ActivityContext, ActivityError};
 use tracing::Instrument;
 
 /// A pacing slot further away than this is not reserved: the send waits as a delayed retry, so
-/// no activity sleeps for long holding a worker slot.
-const PACING_HORIZON: Duration = Duration::from_secs(5);
+/// no activity sleeps for long holding a worker slot (Message 1, a local activity, waits longer
+/// ones on a durable timer).
+pub const PACING_HORIZON: Duration = Duration::from_secs(5);
 /// Time kept between the end of a provider call and the attempt's Temporal deadline, for
 /// recording its result.
 const DEADLINE_MARGIN: Duration = Duration::from_secs(1);
@@ -161,8 +162,10 @@ fn database(err: StoreError) -> ActivityError {
 impl JourneyActivities {
     /// Sends Message 1 or Message 2 of one journey at most once (see the module docs). Waits
     /// while the circuit breaker pauses sending (R13) and, for Message 1, for a pacing slot
-    /// (R11): waiting is a retry with a delay, never a failed attempt. Heartbeats throughout, so
-    /// that a worker that dies mid-send is replaced within [`SEND_HEARTBEAT_TIMEOUT`].
+    /// (R11): waiting is a retry with a delay, never a failed attempt. As a regular activity
+    /// (Message 2) it heartbeats throughout, so that a worker that dies mid-send is replaced
+    /// within [`SEND_HEARTBEAT_TIMEOUT`]; as a local activity (Message 1) its workflow task
+    /// stands for it.
     #[activity]
     pub async fn send_message(
         self: Arc<Self>,

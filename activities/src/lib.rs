@@ -16,8 +16,9 @@ pub use campaign::{
     OpenJourneysInput,
 };
 pub use journey::{
-    InteractionRecord, JourneyActivities, JourneyOutcomeInput, PERMANENT_SEND_FAILURE,
-    RecordInteractionsInput, SEND_HEARTBEAT_TIMEOUT, SendMessageInput, SentMessage,
+    InteractionRecord, JourneyActivities, JourneyOutcomeInput, PACING_HORIZON,
+    PERMANENT_SEND_FAILURE, RecordInteractionsInput, SEND_HEARTBEAT_TIMEOUT, SendMessageInput,
+    SentMessage,
 };
 pub use release::{JourneyPlan, ReleaseInput, Released};
 pub use verification::{VerificationActivities, VerificationTally};

@@ -37,6 +37,7 @@ const START_CONCURRENCY: usize = 32;
 /// queued behind bulk Message 1 traffic (R11).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TaskQueues {
+    /// The journey's own queue: its workflow tasks, and Message 1, sent as a local activity.
     pub message_1: String,
     pub message_2: String,
 }

@@ -33,7 +33,7 @@ impl Store {
                 .fetch_one(&mut *tx)
                 .await?;
         let campaign = sqlx::query!(
-            "SELECT pacing_next_at, paced_sends FROM campaigns WHERE id = $1 FOR UPDATE",
+            "SELECT pacing_next_at, paced_sends FROM campaigns WHERE id = $1 FOR NO KEY UPDATE",
             campaign_id,
         )
         .fetch_optional(&mut *tx)

@@ -395,7 +395,7 @@ async fn pass_pacing_gate(
             .fetch_one(&mut **tx)
             .await?;
     let campaign = sqlx::query!(
-        "SELECT pacing_gate_at, paced_calls FROM campaigns WHERE id = $1 FOR UPDATE",
+        "SELECT pacing_gate_at, paced_calls FROM campaigns WHERE id = $1 FOR NO KEY UPDATE",
         campaign_id,
     )
     .fetch_one(&mut **tx)

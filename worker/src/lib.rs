@@ -1,8 +1,8 @@
 //! The worker process: polls the engine's task queues and runs workflows and activities.
 //!
-//! Two task queues are polled: the main one (workflow tasks and bulk Message 1 sends) and a
-//! Message 2 queue of its own, so a contact's follow-up leaves within seconds even while
-//! thousands of Message 1 sends wait for their pacing slot (R11). Any number of worker processes
+//! Two task queues are polled: the main one (workflow tasks, whose local activities send the bulk
+//! Message 1) and a Message 2 queue of its own, so a contact's follow-up leaves within seconds
+//! even while thousands of Message 1 sends wait for their pacing slot (R11). Any number of worker processes
 //! may poll the same queues; all shared state lives in Temporal and Postgres.
 
 pub mod config;
@@ -15,7 +15,20 @@ use campaign_store::Store;
 use campaign_workflows::{Campaign, ContactJourney, VerifyNumbers};
 use std::future::Future;
 use std::sync::Arc;
+use temporalio_sdk::runtime::PollerBehavior;
+use temporalio_sdk::runtime::worker_tuner::{FixedSizeSlotSupplier, TunerHolder};
 use temporalio_sdk::{Runtime, Worker, WorkerOptions};
+
+/// Workflow tasks the main worker holds at once. Message 1 is a local activity (see
+/// `campaign_workflows::journey`), so a paced send waiting a few seconds for its slot keeps its
+/// workflow task open meanwhile; the SDK's 100 could then all be held by Message 1 waits, and
+/// the workflow task that sends a Message 2 would queue behind them (R11). A slot is a permit,
+/// not a thread.
+const WORKFLOW_TASK_SLOTS: usize = 500;
+/// Local activities run at once: Message 1 sends and bookkeeping writes.
+const LOCAL_ACTIVITY_SLOTS: usize = 200;
+/// Regular activities run at once (the SDK's default).
+const ACTIVITY_SLOTS: usize = 100;
 
 pub use config::WorkerConfig;
 
@@ -64,6 +77,17 @@ pub async fn run(config: WorkerConfig, shutdown: impl Future<Output = ()>) -> an
             .register_activities(verification_activities)
             .register_activities(campaign_activities)
             .max_cached_workflows(config.max_cached_workflows)
+            .workflow_task_poller_behavior(PollerBehavior::SimpleMaximum(config.workflow_pollers))
+            .tuner(
+                TunerHolder::builder()
+                    .workflow_task_slot_supplier(FixedSizeSlotSupplier::new(WORKFLOW_TASK_SLOTS))
+                    .activity_task_slot_supplier(FixedSizeSlotSupplier::new(ACTIVITY_SLOTS))
+                    .local_activity_task_slot_supplier(FixedSizeSlotSupplier::new(
+                        LOCAL_ACTIVITY_SLOTS,
+                    ))
+                    .nexus_task_slot_supplier(FixedSizeSlotSupplier::new(1))
+                    .build(),
+            )
             .graceful_shutdown_period(config.graceful_shutdown)
             .build(),
     )?;

@@ -7,8 +7,9 @@
 //! recorded, duplicates (same provider message id) are dropped at the signal handler.
 
 use campaign_activities::{
-    InteractionRecord, JourneyActivities, JourneyOutcomeInput, PERMANENT_SEND_FAILURE,
-    RecordInteractionsInput, SEND_HEARTBEAT_TIMEOUT, SendMessageInput, SentMessage,
+    InteractionRecord, JourneyActivities, JourneyOutcomeInput, PACING_HORIZON,
+    PERMANENT_SEND_FAILURE, RecordInteractionsInput, SEND_HEARTBEAT_TIMEOUT, SendMessageInput,
+    SentMessage,
 };
 use campaign_domain::sending::CUTOFF_REASON;
 use campaign_domain::{
@@ -19,14 +20,16 @@ use std::time::Duration;
 use temporalio_common::RetryPolicy;
 use temporalio_macros::{workflow, workflow_methods};
 use temporalio_sdk::{
-    ActivityExecutionError, ActivityOptions, SyncWorkflowContext, WorkflowContext,
-    WorkflowContextView, WorkflowResult,
+    ActivityExecutionError, ActivityOptions, LocalActivityOptions, SyncWorkflowContext,
+    WorkflowContext, WorkflowContextView, WorkflowResult,
 };
 
 use crate::protocol::{
     CAMPAIGN_ID, Interaction, JOURNEY_STATE, JourneyInput, JourneyOutcome, JourneyStatus,
 };
-use crate::{bookkeeping_options, detached_local, local_bookkeeping_options, unix_ms};
+use crate::{
+    LOCAL_RETRY_HORIZON, bookkeeping_options, detached_local, local_bookkeeping_options, unix_ms,
+};
 /// First wait before retrying a send that ended without saying when to retry (its worker died,
 /// or the database failed) ...
 const UNEXPLAINED_RETRY_INTERVAL: Duration = Duration::from_secs(1);
@@ -119,10 +122,10 @@ async fn journey(
     ctx.state_mut(|s| s.state = s.state.apply(JourneyEvent::Release).unwrap_or(s.state));
 
     let message_1 = ctx
-        .execute_activity(
+        .execute_local_activity(
             JourneyActivities::send_message,
             send_input(input, MessageType::Message1),
-            send_options(&input.send_policy, &input.task_queues.message_1),
+            message_1_options(&input.send_policy),
         )
         .await;
     let (sent_at_ms, answered_at_ms) = match message_1 {
@@ -205,24 +208,43 @@ fn send_input(input: &JourneyInput, message_type: MessageType) -> SendMessageInp
     }
 }
 
+/// Message 1 is sent by a local activity, in the workflow task that released the journey: its
+/// result is a marker in the same history write that starts the window timer, where a regular
+/// activity costs three more writes and a second workflow task (no-reply journeys are most of a
+/// campaign). Message 2 stays a regular activity on its own queue and slots (R11). A wait longer
+/// than [`PACING_HORIZON`] (pacing slot, breaker pause) becomes a durable timer instead of
+/// holding the workflow task open. A worker that dies mid-send loses its workflow task, which
+/// Temporal hands to another worker after the task timeout; the send's attempt count and
+/// reference lookup keep that retry from sending twice, as for any retry.
+fn message_1_options(policy: &SendPolicy) -> LocalActivityOptions {
+    LocalActivityOptions::builder()
+        .start_to_close_timeout(policy.attempt_timeout())
+        .schedule_to_close_timeout(LOCAL_RETRY_HORIZON)
+        .timer_backoff_threshold(PACING_HORIZON)
+        .retry_policy(send_retry_policy())
+        .build()
+}
+
 /// R12 as a Temporal retry policy. The activity sets each delay explicitly from the same formula
 /// (at least the rate-limit minimum after a 429) and gives up after `max_attempts` provider
 /// calls, counted in the database: waiting for a pacing slot or the end of a breaker pause is a
 /// retry too, and must not use up attempts, so Temporal's own count is unbounded. The policy's
 /// own intervals apply only where the activity could not say: a worker that died (its heartbeats
 /// stopped) or a database error, both retried within seconds.
-fn send_options(policy: &SendPolicy, task_queue: &str) -> ActivityOptions {
+fn message_2_options(policy: &SendPolicy, task_queue: &str) -> ActivityOptions {
     ActivityOptions::with_start_to_close_timeout(policy.attempt_timeout())
         .task_queue(task_queue.to_owned())
         .heartbeat_timeout(SEND_HEARTBEAT_TIMEOUT)
-        .retry_policy(
-            RetryPolicy::builder()
-                .initial_interval(UNEXPLAINED_RETRY_INTERVAL)
-                .backoff_coefficient(2.0)
-                .maximum_interval(UNEXPLAINED_RETRY_MAX_INTERVAL)
-                .non_retryable_error_types([PERMANENT_SEND_FAILURE])
-                .build(),
-        )
+        .retry_policy(send_retry_policy())
+        .build()
+}
+
+fn send_retry_policy() -> RetryPolicy {
+    RetryPolicy::builder()
+        .initial_interval(UNEXPLAINED_RETRY_INTERVAL)
+        .backoff_coefficient(2.0)
+        .maximum_interval(UNEXPLAINED_RETRY_MAX_INTERVAL)
+        .non_retryable_error_types([PERMANENT_SEND_FAILURE])
         .build()
 }
 
@@ -307,7 +329,7 @@ async fn send_message_2(
         ctx.execute_activity(
             JourneyActivities::send_message,
             send_input(input, MessageType::Message2),
-            send_options(&input.send_policy, &input.task_queues.message_2),
+            message_2_options(&input.send_policy, &input.task_queues.message_2),
         )
     );
     recorded?;

@@ -24,6 +24,10 @@ use temporalio_sdk::{ActivityOptions, LocalActivityOptions, WorkflowCancellation
 
 /// Longest a store-only activity attempt may take.
 const BOOKKEEPING_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long a local activity keeps retrying. The SDK gives up after 100 s when no limit is set,
+/// where a regular activity retries for ever; a database outage or a long pacing wait must delay
+/// a journey, not fail it. Far beyond any campaign's cutoff.
+pub(crate) const LOCAL_RETRY_HORIZON: Duration = Duration::from_secs(30 * 24 * 3600);
 
 /// Store-only activities retry until Postgres answers, so an outage delays a campaign but never
 /// loses an interaction or an outcome.
@@ -48,6 +52,7 @@ pub(crate) fn bookkeeping_options() -> ActivityOptions {
 pub(crate) fn local_bookkeeping_options() -> LocalActivityOptions {
     LocalActivityOptions::builder()
         .start_to_close_timeout(BOOKKEEPING_ATTEMPT_TIMEOUT)
+        .schedule_to_close_timeout(LOCAL_RETRY_HORIZON)
         .retry_policy(bookkeeping_retry_policy())
         .build()
 }
