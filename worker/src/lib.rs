@@ -2,8 +2,8 @@
 //!
 //! Two task queues are polled: the main one (workflow tasks, whose local activities send the bulk
 //! Message 1) and a Message 2 queue of its own, so a contact's follow-up leaves within seconds
-//! even while thousands of Message 1 sends wait for their pacing slot (R11). Any number of worker processes
-//! may poll the same queues; all shared state lives in Temporal and Postgres.
+//! even while thousands of Message 1 sends wait for their pacing slot (R11). Any number of worker
+//! processes may poll the same queues; all shared state lives in Temporal and Postgres.
 
 pub mod config;
 

@@ -225,12 +225,7 @@ fn message_1_options(policy: &SendPolicy) -> LocalActivityOptions {
         .build()
 }
 
-/// R12 as a Temporal retry policy. The activity sets each delay explicitly from the same formula
-/// (at least the rate-limit minimum after a 429) and gives up after `max_attempts` provider
-/// calls, counted in the database: waiting for a pacing slot or the end of a breaker pause is a
-/// retry too, and must not use up attempts, so Temporal's own count is unbounded. The policy's
-/// own intervals apply only where the activity could not say: a worker that died (its heartbeats
-/// stopped) or a database error, both retried within seconds.
+/// Message 2: a regular activity on its own queue, heartbeating (see the worker's module docs).
 fn message_2_options(policy: &SendPolicy, task_queue: &str) -> ActivityOptions {
     ActivityOptions::with_start_to_close_timeout(policy.attempt_timeout())
         .task_queue(task_queue.to_owned())
@@ -239,6 +234,12 @@ fn message_2_options(policy: &SendPolicy, task_queue: &str) -> ActivityOptions {
         .build()
 }
 
+/// R12 as a Temporal retry policy. The activity sets each delay explicitly from the same formula
+/// (at least the rate-limit minimum after a 429) and gives up after `max_attempts` provider
+/// calls, counted in the database: waiting for a pacing slot or the end of a breaker pause is a
+/// retry too, and must not use up attempts, so Temporal's own count is unbounded. The policy's
+/// own intervals apply only where the activity could not say: a worker that died (its heartbeats
+/// stopped) or a database error, both retried within seconds.
 fn send_retry_policy() -> RetryPolicy {
     RetryPolicy::builder()
         .initial_interval(UNEXPLAINED_RETRY_INTERVAL)
