@@ -7,7 +7,7 @@
 //! deterministic reference before sending again.
 
 use campaign_domain::retry::rate_limited_delay;
-use campaign_domain::sending::{DAILY_LIMIT_REASON, JOURNEY_CLOSED_REASON};
+use campaign_domain::sending::{DAILY_LIMIT_REASON, JOURNEY_CLOSED_REASON, OPTED_OUT_REASON};
 use campaign_domain::{
     BreakerPolicy, InteractionType, JourneyState, MessageReference, MessageType, Pacing,
     SendPolicy, retry_delay,
@@ -142,6 +142,9 @@ fn new_interactions(input: &RecordInteractionsInput) -> Vec<NewInteraction> {
 
 /// Failure type of permanent send errors: the journey's retry policy never retries it (R12).
 pub const PERMANENT_SEND_FAILURE: &str = "PermanentSendFailure";
+/// Failure type of a send refused because its contact opted out (R19): the journey ends
+/// `opted_out`, not `failed`.
+pub const CONTACT_OPTED_OUT: &str = "ContactOptedOut";
 
 fn permanent(reason: impl Into<String>) -> ActivityError {
     ApplicationFailure::builder(reason.into())
@@ -366,6 +369,12 @@ impl JourneyActivities {
                     tracing::warn!(campaign_id, contact_id, %message_type, "send refused: daily limit reached");
                     return Err(permanent(DAILY_LIMIT_REASON));
                 }
+                AttemptCount::OptedOut { called_before } => {
+                    let reference = MessageReference::new(campaign_id, contact_id, message_type);
+                    return self
+                        .refuse_opted_out(prepared.message_id, &reference, called_before)
+                        .await;
+                }
             };
             break (attempts, call_ends);
         };
@@ -460,6 +469,51 @@ impl JourneyActivities {
                     .await)
             }
         }
+    }
+
+    /// Refuses a send whose contact opted out (R19), unless an earlier attempt's call got
+    /// through (the provider is asked by reference): then that acceptance stands.
+    async fn refuse_opted_out(
+        &self,
+        message_id: i64,
+        reference: &MessageReference,
+        called_before: bool,
+    ) -> Result<SentMessage, ActivityError> {
+        if called_before {
+            let earlier = self
+                .provider
+                .find_by_reference(&reference.to_string())
+                .await
+                .map_err(|err| {
+                    ApplicationFailure::builder(format!(
+                        "could not ask the provider about an earlier attempt: {err}"
+                    ))
+                    .type_name("ProviderLookupFailed".to_owned())
+                    .build()
+                })?;
+            if let Some(earlier) = earlier {
+                let accepted = self
+                    .store
+                    .mark_sent(
+                        message_id,
+                        &earlier.provider_message_id,
+                        earlier.accepted_at,
+                    )
+                    .await
+                    .map_err(database)?;
+                return Ok(sent(accepted));
+            }
+        }
+        self.store
+            .refuse_opted_out_send(message_id)
+            .await
+            .map_err(database)?;
+        tracing::info!(%reference, "send refused: the contact opted out");
+        Err(ApplicationFailure::builder(OPTED_OUT_REASON)
+            .type_name(CONTACT_OPTED_OUT.to_owned())
+            .non_retryable(true)
+            .build()
+            .into())
     }
 
     /// Records a failed provider call (for operators and the circuit breaker) and turns it into

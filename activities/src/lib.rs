@@ -7,6 +7,7 @@
 //! R12.
 
 pub mod campaign;
+pub mod consent;
 pub mod journey;
 pub mod release;
 pub mod verification;
@@ -15,8 +16,9 @@ pub use campaign::{
     CampaignActivities, CampaignCompletion, CloseJourneysInput, OpenJourneyCounts,
     OpenJourneysInput,
 };
+pub use consent::{ConfirmationInput, ConfirmationOutcome, ConsentActivities};
 pub use journey::{
-    InteractionRecord, JourneyActivities, JourneyOutcomeInput, PACING_HORIZON,
+    CONTACT_OPTED_OUT, InteractionRecord, JourneyActivities, JourneyOutcomeInput, PACING_HORIZON,
     PERMANENT_SEND_FAILURE, RecordInteractionsInput, SEND_HEARTBEAT_TIMEOUT, SendMessageInput,
     SentMessage,
 };

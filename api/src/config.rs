@@ -3,6 +3,8 @@
 //! Secrets (`JWT_SECRET`, `WEBHOOK_SECRET`, `ADMIN_PASSWORD`, the provider token) are
 //! [`Secret`]s, kept out of `Debug` output so that a logged configuration never leaks them.
 
+use campaign_domain::ConsentKeywords;
+use campaign_domain::consent::{DEFAULT_OPT_IN_KEYWORDS, DEFAULT_OPT_OUT_KEYWORDS};
 use campaign_runtime::config::daily_message_limit;
 use campaign_runtime::{ConfigError, Env, ProviderConfig, Secret, TemporalConfig};
 use std::path::PathBuf;
@@ -44,6 +46,29 @@ pub struct ApiConfig {
     pub console_dir: Option<PathBuf>,
     /// The Temporal Web UI, which the console links each journey to.
     pub temporal_ui_url: Option<String>,
+    /// The words that opt a contact out or back in (R19).
+    pub consent_keywords: ConsentKeywords,
+    /// The text answering an opt-out, when one is to be sent.
+    pub opt_out_confirmation: Option<String>,
+}
+
+/// Keywords from a comma-separated variable, the defaults when it is unset.
+fn keywords(env: &Env, name: &str, defaults: &[&str]) -> Vec<String> {
+    match env.optional(name) {
+        Some(list) => list.split(',').map(str::to_owned).collect(),
+        None => defaults.iter().map(|word| (*word).to_owned()).collect(),
+    }
+}
+
+fn consent_keywords(env: &Env) -> Result<ConsentKeywords, ConfigError> {
+    ConsentKeywords::new(
+        keywords(env, "OPT_OUT_KEYWORDS", &DEFAULT_OPT_OUT_KEYWORDS),
+        keywords(env, "OPT_IN_KEYWORDS", &DEFAULT_OPT_IN_KEYWORDS),
+    )
+    .map_err(|err| ConfigError::Invalid {
+        name: "OPT_OUT_KEYWORDS",
+        reason: err.to_string(),
+    })
 }
 
 impl ApiConfig {
@@ -72,6 +97,10 @@ impl ApiConfig {
                 .optional("TEMPORAL_UI_URL")
                 .map(|url| url.trim_end_matches('/').to_owned())
                 .filter(|url| !url.is_empty()),
+            consent_keywords: consent_keywords(env)?,
+            opt_out_confirmation: env
+                .optional("OPT_OUT_CONFIRMATION")
+                .filter(|text| !text.trim().is_empty()),
         })
     }
 }
@@ -110,5 +139,26 @@ mod tests {
             ApiConfig::from_env(&Env::from_pairs(&BASE[..2])).unwrap_err(),
             ConfigError::Missing("WEBHOOK_SECRET")
         );
+    }
+
+    #[test]
+    fn consent_keywords_are_configurable_and_checked() {
+        let mut vars = BASE.to_vec();
+        vars.push(("OPT_OUT_KEYWORDS", "basta, Halt"));
+        let config = ApiConfig::from_env(&Env::from_pairs(&vars)).unwrap();
+        assert_eq!(
+            config.consent_keywords.classify("halt"),
+            Some(campaign_domain::ConsentChange::OptOut)
+        );
+        assert_eq!(config.consent_keywords.classify("STOP"), None);
+        assert_eq!(config.opt_out_confirmation, None);
+        vars.push(("OPT_IN_KEYWORDS", "BASTA"));
+        assert!(matches!(
+            ApiConfig::from_env(&Env::from_pairs(&vars)),
+            Err(ConfigError::Invalid {
+                name: "OPT_OUT_KEYWORDS",
+                ..
+            })
+        ));
     }
 }

@@ -165,7 +165,7 @@ impl From<OperationError> for ApiError {
             | OperationError::AlreadyRelaunched { .. }
             | OperationError::RunStillOpen
             | OperationError::NothingToRetry
-            | OperationError::NoContacts => ApiError::Conflict(err.to_string()),
+            | OperationError::NoContacts { .. } => ApiError::Conflict(err.to_string()),
             OperationError::InvalidSettings(_) => ApiError::Validation(err.to_string()),
             OperationError::QuotaExceeded { remaining, .. } => ApiError::QuotaExceeded {
                 message: err.to_string(),

@@ -36,8 +36,8 @@ pub enum OperationError {
     RunStillOpen,
     #[error("campaign has no failed journey to retry")]
     NothingToRetry,
-    #[error("the campaign's categories contain no contact")]
-    NoContacts,
+    #[error("{}", no_contacts_message(*.opted_out_excluded))]
+    NoContacts { opted_out_excluded: i64 },
     #[error("daily message limit: {remaining} sends left today, the audience needs {needed}")]
     QuotaExceeded { remaining: i64, needed: i64 },
     #[error("invalid settings: {0}")]
@@ -54,6 +54,15 @@ pub struct Launched {
     pub campaign_id: i64,
     pub workflow_id: String,
     pub total_contacts: i64,
+    /// Contacts of the categories left out because they opted out (R19).
+    pub opted_out_excluded: i64,
+}
+
+fn no_contacts_message(opted_out_excluded: i64) -> String {
+    match opted_out_excluded {
+        0 => "the campaign's categories contain no contact".to_owned(),
+        n => format!("every contact of the campaign's categories opted out ({n} left out)"),
+    }
 }
 
 /// What the operations need: the store, a Temporal client, the engine's queues and limits.
@@ -97,7 +106,9 @@ impl Engine {
             LaunchOutcome::InvalidSettings { reason } => {
                 Err(OperationError::InvalidSettings(reason))
             }
-            LaunchOutcome::NoContacts => Err(OperationError::NoContacts),
+            LaunchOutcome::NoContacts { opted_out_excluded } => {
+                Err(OperationError::NoContacts { opted_out_excluded })
+            }
             LaunchOutcome::QuotaExceeded { remaining, needed } => {
                 Err(OperationError::QuotaExceeded { remaining, needed })
             }
@@ -176,12 +187,13 @@ impl Engine {
             cutoff_from(pending.started_at),
         )
         .await?;
-        let total_contacts = pending.journeys;
+        let (total_contacts, opted_out_excluded) = (pending.journeys, pending.opted_out_excluded);
         pending.commit().await?;
         Ok(Launched {
             campaign_id,
             workflow_id: CampaignWorkflowId::new(campaign_id).to_string(),
             total_contacts,
+            opted_out_excluded,
         })
     }
 

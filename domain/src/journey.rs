@@ -35,11 +35,13 @@ pub enum JourneyState {
     LateInteraction,
     Failed,
     Cancelled,
+    /// The contact opted out (R19) before Message 2 was accepted.
+    OptedOut,
 }
 
 impl JourneyState {
     /// Every state, in the order of the happy path first.
-    pub const ALL: [JourneyState; 9] = [
+    pub const ALL: [JourneyState; 10] = [
         JourneyState::Queued,
         JourneyState::SendingMessage1,
         JourneyState::AwaitingInteraction,
@@ -49,6 +51,7 @@ impl JourneyState {
         JourneyState::LateInteraction,
         JourneyState::Failed,
         JourneyState::Cancelled,
+        JourneyState::OptedOut,
     ];
 
     /// The name used in the database, the API and the `JourneyState` search attribute.
@@ -63,6 +66,7 @@ impl JourneyState {
             JourneyState::LateInteraction => "late_interaction",
             JourneyState::Failed => "failed",
             JourneyState::Cancelled => "cancelled",
+            JourneyState::OptedOut => "opted_out",
         }
     }
 
@@ -76,6 +80,7 @@ impl JourneyState {
                 | JourneyState::LateInteraction
                 | JourneyState::Failed
                 | JourneyState::Cancelled
+                | JourneyState::OptedOut
         )
     }
 }
@@ -175,6 +180,8 @@ pub enum JourneyEvent {
     Cutoff,
     /// An operator stopped the campaign.
     Cancel,
+    /// The contact opted out (R19), or a send found them opted out: nothing more is sent.
+    OptOut,
 }
 
 /// An event that the current state does not accept.
@@ -206,6 +213,7 @@ impl JourneyState {
             (S::Queued | S::SendingMessage1, E::Cutoff) => S::Failed,
             (S::AwaitingInteraction, E::Cutoff) => S::NoInteraction,
             (state, E::Cancel) if !state.is_final() => S::Cancelled,
+            (state, E::OptOut) if !state.is_final() => S::OptedOut,
             (state, event) => return Err(TransitionError { state, event }),
         };
         Ok(next)
@@ -228,6 +236,7 @@ mod tests {
             Just(JourneyEvent::SendFailed),
             Just(JourneyEvent::Cutoff),
             Just(JourneyEvent::Cancel),
+            Just(JourneyEvent::OptOut),
         ]
     }
 
@@ -279,6 +288,20 @@ mod tests {
                     if state.is_final() && next != state {
                         prop_assert_eq!((state, next), (JourneyState::NoInteraction, JourneyState::LateInteraction));
                     }
+                    state = next;
+                }
+            }
+        }
+
+        /// R19: once the contact opted out, Message 2 is never accepted.
+        #[test]
+        fn nothing_is_sent_after_an_opt_out(events in proptest::collection::vec(any_event(), 0..40)) {
+            let mut state = JourneyState::Queued;
+            let mut opted_out = false;
+            for event in events {
+                if let Ok(next) = state.apply(event) {
+                    opted_out |= next == JourneyState::OptedOut;
+                    prop_assert!(!(opted_out && next == JourneyState::Message2Sent));
                     state = next;
                 }
             }

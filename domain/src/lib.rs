@@ -4,9 +4,10 @@
 //! identically), activities, the store, the API and property tests all share one definition of
 //! each rule: the interaction window (R3/R4), the forward-only message status (R7), the journey
 //! state machine, the retry formula (R12), phone parsing and message personalisation (R18), the
-//! campaign settings snapshot (R16), and the names the engine gives workflows and messages.
+//! campaign settings snapshot (R16), the opt-out keywords (R19), and the names the engine gives workflows and messages.
 
 pub mod campaign;
+pub mod consent;
 pub mod ids;
 pub mod journey;
 pub mod json_integer;
@@ -19,6 +20,7 @@ pub mod template;
 pub mod window;
 
 pub use campaign::{CampaignState, Closing, UnknownCampaignState};
+pub use consent::{ConsentChange, ConsentKeywords};
 pub use ids::{CampaignWorkflowId, IdParseError, JourneyWorkflowId, MessageReference};
 pub use journey::{InteractionType, JourneyEvent, JourneyState, TransitionError};
 pub use message::{MessageStatus, MessageType};

@@ -12,6 +12,8 @@ pub const DAILY_LIMIT_REASON: &str = "daily message limit reached";
 pub const JOURNEY_CLOSED_REASON: &str = "journey already closed";
 /// The failure reason of journeys closed by the campaign's cutoff before sending Message 1 (R9).
 pub const CUTOFF_REASON: &str = "campaign cutoff";
+/// Why a send to a contact who opted out (R19) after an earlier attempt's call was not made.
+pub const OPTED_OUT_REASON: &str = "contact opted out";
 
 /// R12 retry settings, copied into each journey's input at launch (R16).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

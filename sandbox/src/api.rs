@@ -17,6 +17,7 @@ use axum::{Json, Router};
 use serde::de::{DeserializeOwned, IgnoredAny};
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Value, json};
+use std::collections::BTreeMap;
 
 use crate::phone;
 use crate::state::{AcceptedRecord, AppState, Behaviour, Faults, InjectedFailure, ReplyKind};
@@ -369,6 +370,7 @@ struct BehaviourView {
     reply_delay_ms: u64,
     ack_delay_ms: u64,
     reply_types: Vec<ReplyKind>,
+    scripted_replies: BTreeMap<String, String>,
 }
 
 fn millis(duration: std::time::Duration) -> u64 {
@@ -379,6 +381,7 @@ impl From<Behaviour> for BehaviourView {
     fn from(behaviour: Behaviour) -> Self {
         Self {
             reply_types: behaviour.effective_reply_types().to_vec(),
+            scripted_replies: behaviour.scripted_replies.clone(),
             webhook_url: behaviour.webhook_url,
             webhook_secret_set: behaviour.webhook_secret.is_some(),
             reply_probability: behaviour.reply_probability,
@@ -401,6 +404,8 @@ struct BehaviourPatch {
     reply_delay_ms: Option<u64>,
     ack_delay_ms: Option<u64>,
     reply_types: Option<Vec<ReplyKind>>,
+    /// Replaces the whole map; numbers are normalised to E.164 with `+`.
+    scripted_replies: Option<BTreeMap<String, String>>,
 }
 
 /// Distinguishes a field set to `null` (`Some(None)`) from an omitted one (`None`).
@@ -463,6 +468,16 @@ impl BehaviourPatch {
         }
         if let Some(kinds) = self.reply_types {
             behaviour.reply_types = kinds;
+        }
+        if let Some(scripted) = self.scripted_replies {
+            behaviour.scripted_replies = scripted
+                .into_iter()
+                .map(|(number, text)| {
+                    phone::normalize(&number)
+                        .map(|number| (number, text))
+                        .ok_or_else(|| invalid_phone(&number))
+                })
+                .collect::<Result<_, _>>()?;
         }
         Ok(())
     }

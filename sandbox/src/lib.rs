@@ -26,7 +26,7 @@
 //! | `GET /sandbox/messages?phone=…` | accepted messages (see [`AcceptedRecord`]), optionally for one phone (with or without `+`) |
 //! | `DELETE /sandbox/messages` | forgets accepted messages |
 //! | `GET`/`POST /sandbox/faults` | read / replace the [`Faults`] (`{}` clears them) |
-//! | `GET`/`POST /sandbox/config` | read / patch the [`Behaviour`]: `{webhook_url?, webhook_secret?, reply_probability?, reply_delay_ms?, ack_delay_ms?, reply_types?}` |
+//! | `GET`/`POST /sandbox/config` | read / patch the [`Behaviour`]: `{webhook_url?, webhook_secret?, reply_probability?, reply_delay_ms?, ack_delay_ms?, reply_types?, scripted_replies?}` (`scripted_replies`: `{"+336…": "STOP"}`, numbers that answer every message with that text) |
 //! | `GET /sandbox/health` | `{"status": "ok"}` |
 //!
 //! Errors always have Wassenger's shape `{status, errorCode, message}`; bodies are limited to
@@ -138,6 +138,7 @@ impl SandboxConfig {
             reply_delay: self.reply_delay,
             ack_delay: self.ack_delay,
             reply_types: self.reply_types.clone(),
+            scripted_replies: Default::default(),
         }
     }
 

@@ -5,6 +5,7 @@
 //! test or a local campaign produces, and a single lock makes "check the fault queue, then
 //! record the message" trivially consistent.
 
+use std::collections::BTreeMap;
 use std::collections::HashSet;
 use std::fmt;
 use std::io;
@@ -144,6 +145,9 @@ pub struct Behaviour {
     pub ack_delay: Duration,
     /// Kinds answers are drawn from, uniformly; empty means every kind.
     pub reply_types: Vec<ReplyKind>,
+    /// Numbers (E.164 with `+`) that answer every message with exactly this text, whatever
+    /// `reply_probability` says: how tests make a chosen contact write `STOP`.
+    pub scripted_replies: BTreeMap<String, String>,
 }
 
 impl fmt::Debug for Behaviour {
@@ -167,7 +171,8 @@ impl Behaviour {
             .field("reply_probability", &self.reply_probability)
             .field("reply_delay", &self.reply_delay)
             .field("ack_delay", &self.ack_delay)
-            .field("reply_types", &self.reply_types);
+            .field("reply_types", &self.reply_types)
+            .field("scripted_replies", &self.scripted_replies);
     }
 
     /// The kinds answers are actually drawn from.

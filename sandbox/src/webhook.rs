@@ -13,7 +13,7 @@
 //! `waId` and `reference`), so the engine can attribute them without guessing.
 //!
 //! Numbers listed as unknown get only the `sent` ack and never answer, as a number without
-//! WhatsApp would.
+//! WhatsApp would. Numbers with a scripted reply always answer with exactly that text.
 
 use std::time::Duration;
 
@@ -353,6 +353,19 @@ async fn converse(
         .await;
     }
     if !reachable {
+        return;
+    }
+    if let Some(text) = behaviour.scripted_replies.get(&record.phone) {
+        tokio::time::sleep(behaviour.reply_delay).await;
+        let mut event = reply_event(
+            &device,
+            record,
+            ReplyKind::Text,
+            Utc::now(),
+            &mut rand::rng(),
+        );
+        event["data"]["body"] = json!(text);
+        deliver(state, url, secret, &event).await;
         return;
     }
     let kind = {

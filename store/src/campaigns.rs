@@ -27,6 +27,8 @@ pub struct PendingStart {
     pub campaign_id: i64,
     /// Journeys the run starts: the audience at launch, the failed ones on retry.
     pub journeys: i64,
+    /// Contacts left out because they opted out (R19).
+    pub opted_out_excluded: i64,
     pub settings: CampaignSettings,
     pub started_at: DateTime<Utc>,
 }
@@ -54,10 +56,20 @@ impl std::fmt::Debug for PendingStart {
 pub enum LaunchOutcome {
     Launched(Box<PendingStart>),
     NotFound,
-    NotDraft { status: CampaignState },
-    InvalidSettings { reason: String },
-    NoContacts,
-    QuotaExceeded { remaining: i64, needed: i64 },
+    NotDraft {
+        status: CampaignState,
+    },
+    InvalidSettings {
+        reason: String,
+    },
+    /// The audience is empty, or every contact in it opted out.
+    NoContacts {
+        opted_out_excluded: i64,
+    },
+    QuotaExceeded {
+        remaining: i64,
+        needed: i64,
+    },
 }
 
 /// What [`Store::requeue_failed`] did.
@@ -346,19 +358,24 @@ impl Store {
             Ok(settings) => settings,
             Err(reason) => return Ok(LaunchOutcome::InvalidSettings { reason }),
         };
-        let total_contacts = sqlx::query!(
-            "INSERT INTO journeys (campaign_id, contact_id) \
-             SELECT DISTINCT $1::bigint, cc.contact_id FROM contact_categories cc \
-             JOIN campaign_categories k ON k.category_id = cc.category_id WHERE k.campaign_id = $1 \
-             ON CONFLICT DO NOTHING",
+        // Contacts who opted out are left out of the snapshot (R19), and counted.
+        let audience = sqlx::query!(
+            r#"WITH audience AS (SELECT DISTINCT cc.contact_id, (k.opted_out_at IS NOT NULL) AS opted_out
+                   FROM contact_categories cc JOIN campaign_categories g ON g.category_id = cc.category_id
+                   JOIN contacts k ON k.id = cc.contact_id WHERE g.campaign_id = $1),
+                 queued AS (INSERT INTO journeys (campaign_id, contact_id)
+                   SELECT $1::bigint, contact_id FROM audience WHERE NOT opted_out
+                   ON CONFLICT DO NOTHING RETURNING 1)
+               SELECT (SELECT count(*) FROM queued) AS "queued!",
+                 (SELECT count(*) FROM audience WHERE opted_out) AS "opted_out!""#,
             campaign_id,
         )
-        .execute(&mut *tx)
-        .await?
-        .rows_affected() as i64;
+        .fetch_one(&mut *tx)
+        .await?;
+        let (total_contacts, opted_out_excluded) = (audience.queued, audience.opted_out);
         if total_contacts == 0 {
             tx.rollback().await?;
-            return Ok(LaunchOutcome::NoContacts);
+            return Ok(LaunchOutcome::NoContacts { opted_out_excluded });
         }
         let sent_today = i64::from(ledger::sent_today(&mut *tx).await?);
         let remaining = (i64::from(daily_limit) - sent_today).max(0);
@@ -371,11 +388,13 @@ impl Store {
         }
         let started_at = sqlx::query_scalar!(
             r#"UPDATE campaigns SET status = 'running', settings = $2, workflow_id = $3, total_contacts = $4,
-                 started_at = now(), updated_at = now() WHERE id = $1 RETURNING started_at AS "started_at!""#,
+                 opted_out_excluded = $5, started_at = now(), updated_at = now()
+               WHERE id = $1 RETURNING started_at AS "started_at!""#,
             campaign_id,
             sqlx::types::Json(&settings) as _,
             CampaignWorkflowId::new(campaign_id).to_string(),
             total_contacts as i32,
+            opted_out_excluded as i32,
         )
         .fetch_one(&mut *tx)
         .await?;
@@ -383,6 +402,7 @@ impl Store {
             tx,
             campaign_id,
             journeys: total_contacts,
+            opted_out_excluded,
             settings,
             started_at,
         })))
@@ -409,7 +429,8 @@ impl Store {
         lock_launch(&mut tx, campaign_id).await?;
         let requeued = sqlx::query!(
             "UPDATE journeys SET state = 'queued', failure_reason = NULL, updated_at = now() \
-             WHERE campaign_id = $1 AND state = 'failed'",
+             WHERE campaign_id = $1 AND state = 'failed' \
+               AND contact_id NOT IN (SELECT id FROM contacts WHERE opted_out_at IS NOT NULL)",
             campaign_id,
         )
         .execute(&mut *tx)
@@ -446,6 +467,7 @@ impl Store {
             tx,
             campaign_id,
             journeys: requeued,
+            opted_out_excluded: 0,
             settings: row.settings.0,
             started_at,
         })))

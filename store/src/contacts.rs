@@ -20,6 +20,8 @@ pub struct Contact {
     /// `None` until the number has been checked with the provider.
     pub whatsapp_verified: Option<bool>,
     pub whatsapp_verified_at: Option<DateTime<Utc>>,
+    /// When the contact opted out (R19); `None` while they accept messages.
+    pub opted_out_at: Option<DateTime<Utc>>,
     pub category_ids: Vec<i64>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -61,6 +63,8 @@ pub struct ContactFilter {
     pub search: Option<String>,
     pub category_id: Option<i64>,
     pub whatsapp: Option<WhatsAppCheck>,
+    /// Only contacts who opted out (`Some(true)`) or who did not (`Some(false)`).
+    pub opted_out: Option<bool>,
 }
 
 /// Where a contact stands with WhatsApp, as the last check found.
@@ -83,7 +87,10 @@ pub struct VerificationCounts {
 /// How many distinct contacts a set of categories reaches, and one of them to preview texts with.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Audience {
+    /// Contacts a launch would snapshot: those who opted out are left out (R19) ...
     pub contacts: i64,
+    /// ... and counted here.
+    pub opted_out: i64,
     pub sample: Option<Contact>,
 }
 
@@ -96,7 +103,7 @@ pub struct Window {
 
 /// The columns of [`Contact`], for the listings whose filters are assembled at run time.
 const CONTACT_COLUMNS: &str = "c.id, c.phone, c.first_name, c.last_name, c.whatsapp_verified, \
-    c.whatsapp_verified_at, \
+    c.whatsapp_verified_at, c.opted_out_at, \
     ARRAY(SELECT m.category_id FROM contact_categories m WHERE m.contact_id = c.id \
           ORDER BY m.category_id) AS category_ids, \
     c.created_at, c.updated_at";
@@ -136,6 +143,11 @@ fn push_contact_filter(query: &mut QueryBuilder<'_, Postgres>, filter: &ContactF
         Some(WhatsAppCheck::Unverified) => query.push(" AND c.whatsapp_verified IS NULL"),
         None => query,
     };
+    match filter.opted_out {
+        Some(true) => query.push(" AND c.opted_out_at IS NOT NULL"),
+        Some(false) => query.push(" AND c.opted_out_at IS NULL"),
+        None => query,
+    };
     if let Some(category_id) = filter.category_id {
         query
             .push(
@@ -151,6 +163,7 @@ async fn fetch_contact(executor: impl PgExecutor<'_>, id: i64) -> Result<Contact
     sqlx::query_as!(
         Contact,
         r#"SELECT c.id, c.phone, c.first_name, c.last_name, c.whatsapp_verified, c.whatsapp_verified_at,
+             c.opted_out_at,
              ARRAY(SELECT m.category_id FROM contact_categories m WHERE m.contact_id = c.id
                    ORDER BY m.category_id) AS "category_ids!",
              c.created_at, c.updated_at
@@ -340,8 +353,11 @@ impl Store {
     /// of the categories hold it; and the one with the lowest id as a sample.
     pub async fn audience(&self, category_ids: &[i64]) -> Result<Audience, StoreError> {
         let reach = sqlx::query!(
-            r#"SELECT count(DISTINCT contact_id) AS "contacts!", min(contact_id) AS sample_id
-               FROM contact_categories WHERE category_id = ANY($1)"#,
+            r#"SELECT count(DISTINCT m.contact_id) FILTER (WHERE k.opted_out_at IS NULL) AS "contacts!",
+                 count(DISTINCT m.contact_id) FILTER (WHERE k.opted_out_at IS NOT NULL) AS "opted_out!",
+                 min(m.contact_id) FILTER (WHERE k.opted_out_at IS NULL) AS sample_id
+               FROM contact_categories m JOIN contacts k ON k.id = m.contact_id
+               WHERE m.category_id = ANY($1)"#,
             category_ids,
         )
         .fetch_one(&self.pool)
@@ -352,6 +368,7 @@ impl Store {
         };
         Ok(Audience {
             contacts: reach.contacts,
+            opted_out: reach.opted_out,
             sample,
         })
     }
@@ -367,7 +384,7 @@ impl Store {
             r#"WITH c AS (UPDATE contacts SET whatsapp_verified = $2, whatsapp_verified_at = now(),
                  updated_at = now() WHERE id = $1 RETURNING *)
                SELECT c.id AS "id!", c.phone AS "phone!", c.first_name, c.last_name, c.whatsapp_verified,
-                 c.whatsapp_verified_at,
+                 c.whatsapp_verified_at, c.opted_out_at,
                  ARRAY(SELECT m.category_id FROM contact_categories m WHERE m.contact_id = c.id
                        ORDER BY m.category_id) AS "category_ids!",
                  c.created_at AS "created_at!", c.updated_at AS "updated_at!"

@@ -33,6 +33,7 @@ pub(crate) struct CounterDelta {
     pub late_interaction: i32,
     pub failed: i32,
     pub cancelled: i32,
+    pub opted_out: i32,
 }
 
 impl CounterDelta {
@@ -44,6 +45,7 @@ impl CounterDelta {
             JourneyState::LateInteraction => &mut self.late_interaction,
             JourneyState::Failed => &mut self.failed,
             JourneyState::Cancelled => &mut self.cancelled,
+            JourneyState::OptedOut => &mut self.opted_out,
             JourneyState::Queued
             | JourneyState::SendingMessage1
             | JourneyState::AwaitingInteraction
@@ -67,8 +69,8 @@ impl CounterDelta {
         sqlx::query!(
             "INSERT INTO campaign_counters AS k (campaign_id, shard, messages_sent, messages_delivered, \
                messages_read, messages_failed, interactions, message_2_sent, no_interaction, \
-               late_interaction, failed, cancelled) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
+               late_interaction, failed, cancelled, opted_out) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
              ON CONFLICT (campaign_id, shard) DO UPDATE SET \
                messages_sent = k.messages_sent + EXCLUDED.messages_sent, \
                messages_delivered = k.messages_delivered + EXCLUDED.messages_delivered, \
@@ -78,7 +80,8 @@ impl CounterDelta {
                message_2_sent = k.message_2_sent + EXCLUDED.message_2_sent, \
                no_interaction = k.no_interaction + EXCLUDED.no_interaction, \
                late_interaction = k.late_interaction + EXCLUDED.late_interaction, \
-               failed = k.failed + EXCLUDED.failed, cancelled = k.cancelled + EXCLUDED.cancelled",
+               failed = k.failed + EXCLUDED.failed, cancelled = k.cancelled + EXCLUDED.cancelled, \
+               opted_out = k.opted_out + EXCLUDED.opted_out",
             campaign_id,
             shard,
             self.messages_sent,
@@ -91,6 +94,7 @@ impl CounterDelta {
             self.late_interaction,
             self.failed,
             self.cancelled,
+            self.opted_out,
         )
         .execute(conn)
         .await?;

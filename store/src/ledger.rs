@@ -23,11 +23,12 @@ impl Store {
     }
 }
 
-/// Consumes one of today's units for a message of `message_type`, unless `daily_limit` sends
-/// have been made today: returns whether it did.
+/// Consumes one of today's units for a message of `message_type` (`None`: a message outside
+/// campaigns, such as an opt-out confirmation, counted in `sent` only), unless `daily_limit`
+/// sends have been made today: returns whether it did.
 pub(crate) async fn consume_unit(
     executor: impl PgExecutor<'_>,
-    message_type: MessageType,
+    message_type: Option<MessageType>,
     daily_limit: i32,
 ) -> Result<bool, StoreError> {
     if daily_limit <= 0 {
@@ -40,8 +41,8 @@ pub(crate) async fn consume_unit(
            message_2 = l.message_2 + EXCLUDED.message_2, updated_at = now() \
          WHERE l.sent < $1 RETURNING day",
         daily_limit,
-        i32::from(message_type == MessageType::Message1),
-        i32::from(message_type == MessageType::Message2),
+        i32::from(message_type == Some(MessageType::Message1)),
+        i32::from(message_type == Some(MessageType::Message2)),
     )
     .fetch_optional(executor)
     .await?;
@@ -70,16 +71,32 @@ mod tests {
 
     #[sqlx::test(migrator = "crate::MIGRATOR")]
     async fn units_are_consumed_up_to_the_limit_and_no_further(pool: PgPool) {
-        assert!(consume_unit(&pool, MessageType::Message1, 2).await.unwrap());
-        assert!(consume_unit(&pool, MessageType::Message2, 2).await.unwrap());
-        assert!(!consume_unit(&pool, MessageType::Message1, 2).await.unwrap());
+        assert!(
+            consume_unit(&pool, Some(MessageType::Message1), 2)
+                .await
+                .unwrap()
+        );
+        assert!(
+            consume_unit(&pool, Some(MessageType::Message2), 2)
+                .await
+                .unwrap()
+        );
+        assert!(
+            !consume_unit(&pool, Some(MessageType::Message1), 2)
+                .await
+                .unwrap()
+        );
         assert_eq!(today(&pool).await, (2, 1, 1));
         assert_eq!(sent_today(&pool).await.unwrap(), 2);
     }
 
     #[sqlx::test(migrator = "crate::MIGRATOR")]
     async fn a_zero_limit_consumes_nothing(pool: PgPool) {
-        assert!(!consume_unit(&pool, MessageType::Message1, 0).await.unwrap());
+        assert!(
+            !consume_unit(&pool, Some(MessageType::Message1), 0)
+                .await
+                .unwrap()
+        );
         assert_eq!(sent_today(&pool).await.unwrap(), 0);
     }
 
@@ -88,9 +105,11 @@ mod tests {
         let consumers: Vec<_> = (0..20)
             .map(|_| {
                 let pool = pool.clone();
-                tokio::spawn(
-                    async move { consume_unit(&pool, MessageType::Message1, 5).await.unwrap() },
-                )
+                tokio::spawn(async move {
+                    consume_unit(&pool, Some(MessageType::Message1), 5)
+                        .await
+                        .unwrap()
+                })
             })
             .collect();
         let mut consumed = 0;

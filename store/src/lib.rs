@@ -11,6 +11,7 @@
 
 pub mod breaker;
 pub mod campaigns;
+pub mod consent;
 pub mod contacts;
 pub mod counters;
 pub mod interactions;
@@ -29,6 +30,7 @@ pub mod users;
 
 pub use breaker::SendResult;
 pub use campaigns::{LaunchOutcome, PendingStart, RelaunchOutcome, RetryOutcome};
+pub use consent::{ConfirmationStep, RecordedConsent};
 pub use interactions::NewInteraction;
 pub use pacing::SlotReservation;
 pub use page::{Page, PageRequest};

@@ -24,6 +24,7 @@ pub struct CampaignStats {
     pub late_interaction: i32,
     pub failed: i32,
     pub cancelled: i32,
+    pub opted_out: i32,
     pub pending: i32,
     pub started_at: Option<DateTime<Utc>>,
     pub completed_at: Option<DateTime<Utc>>,
@@ -124,6 +125,7 @@ pub struct CampaignFunnel {
     pub late_interaction: i64,
     pub failed: i64,
     pub cancelled: i64,
+    pub opted_out: i64,
     pub pending: i64,
 }
 
@@ -204,9 +206,9 @@ impl Store {
                  t.messages_read AS "messages_read!", t.messages_failed AS "messages_failed!",
                  t.interactions AS "interactions!", t.message_2_sent AS "message_2_sent!",
                  t.no_interaction AS "no_interaction!", t.late_interaction AS "late_interaction!",
-                 t.failed AS "failed!", t.cancelled AS "cancelled!",
+                 t.failed AS "failed!", t.cancelled AS "cancelled!", t.opted_out AS "opted_out!",
                  greatest(c.total_contacts - t.message_2_sent - t.no_interaction
-                   - t.late_interaction - t.failed - t.cancelled, 0) AS "pending!",
+                   - t.late_interaction - t.failed - t.cancelled - t.opted_out, 0) AS "pending!",
                  c.started_at, c.completed_at
                FROM campaigns c JOIN campaign_counter_totals t ON t.campaign_id = c.id
                WHERE c.id = $1"#,
@@ -328,6 +330,7 @@ impl Store {
             late_interaction: stats.late_interaction.into(),
             failed: stats.failed.into(),
             cancelled: stats.cancelled.into(),
+            opted_out: stats.opted_out.into(),
             pending: stats.pending.into(),
         })
     }

@@ -39,6 +39,9 @@ pub enum AttemptCount {
     JourneyClosed,
     /// The daily ledger is full (R10): the message is now failed and nothing is sent.
     DailyLimitReached,
+    /// The contact opted out (R19): no call. When an earlier attempt made one, the provider is
+    /// to be asked whether it got through before the send is refused.
+    OptedOut { called_before: bool },
     /// An earlier attempt's call may still be in flight until `until`: no call before then.
     EarlierCallInFlight { until: DateTime<Utc> },
     /// A paced call (R11) left less than an interval (or a batch pause) ago: ask again at
@@ -242,7 +245,8 @@ impl Store {
 
     /// Counts a provider call about to be made for a message, in one transaction right before
     /// the call. Counted before the call, so a retry after a crash knows a call may have gone
-    /// out; the first call's start is kept (from then on the contact may have the message), and
+    /// out; no call is counted for a contact who opted out (R19); the first call's start is kept
+    /// (from then on the contact may have the message), and
     /// `call_ends_by` (now + `call_bound`) says until when this call may still be in flight. A
     /// call an earlier attempt may still have in flight (its worker vanished, or its heartbeats
     /// were lost) means no call now: the caller waits until it has certainly ended, then asks the
@@ -267,15 +271,20 @@ impl Store {
             r#"WITH m AS (SELECT m.id, NOT EXISTS (SELECT 1 FROM journeys j
                    WHERE j.campaign_id = m.campaign_id AND j.contact_id = m.contact_id
                    AND journey_state_is_final(j.state)) AS journey_open,
-                 CASE WHEN m.call_ends_by > now() THEN m.call_ends_by END AS earlier_call_ends_by
+                 CASE WHEN m.call_ends_by > now() THEN m.call_ends_by END AS earlier_call_ends_by,
+                 EXISTS (SELECT 1 FROM contacts k WHERE k.id = m.contact_id
+                   AND k.opted_out_at IS NOT NULL) AS opted_out,
+                 m.first_call_at IS NOT NULL AS called_before
                  FROM messages m WHERE m.id = $1 FOR UPDATE),
                counted AS (UPDATE messages SET attempts = attempts + 1,
                    first_call_at = coalesce(first_call_at, now()),
                    call_ends_by = now() + make_interval(secs => $2)
                  FROM m WHERE messages.id = m.id AND m.journey_open AND m.earlier_call_ends_by IS NULL
+                   AND NOT m.opted_out
                  RETURNING messages.attempts, messages.message_type,
                    messages.ledger_day IS NOT NULL AS ledger_consumed)
                SELECT m.journey_open AS "journey_open!", m.earlier_call_ends_by,
+                 m.opted_out AS "opted_out!", m.called_before AS "called_before!",
                  c.attempts AS "attempts?", c.message_type AS "message_type?: MessageType",
                  c.ledger_consumed AS "ledger_consumed?"
                FROM m LEFT JOIN counted c ON true"#,
@@ -291,6 +300,11 @@ impl Store {
         if let Some(until) = attempt.earlier_call_ends_by {
             return Ok(AttemptCount::EarlierCallInFlight { until });
         }
+        if attempt.opted_out {
+            return Ok(AttemptCount::OptedOut {
+                called_before: attempt.called_before,
+            });
+        }
         let (Some(attempts), Some(message_type), Some(ledger_consumed)) = (
             attempt.attempts,
             attempt.message_type,
@@ -299,7 +313,7 @@ impl Store {
             return Err(StoreError::NotFound("message"));
         };
         if !ledger_consumed {
-            if !ledger::consume_unit(&mut *tx, message_type, daily_limit).await? {
+            if !ledger::consume_unit(&mut *tx, Some(message_type), daily_limit).await? {
                 tx.rollback().await?;
                 self.fail_message(message_id, DAILY_LIMIT_REASON).await?;
                 return Ok(AttemptCount::DailyLimitReached);

@@ -7,12 +7,14 @@
 
 pub mod config;
 
-use campaign_activities::{CampaignActivities, JourneyActivities, VerificationActivities};
+use campaign_activities::{
+    CampaignActivities, ConsentActivities, JourneyActivities, VerificationActivities,
+};
 use campaign_domain::BreakerPolicy;
 use campaign_provider::WassengerClient;
 use campaign_runtime::{Env, connect_temporal};
 use campaign_store::Store;
-use campaign_workflows::{Campaign, ContactJourney, VerifyNumbers};
+use campaign_workflows::{Campaign, ContactJourney, OptOutConfirmation, VerifyNumbers};
 use std::future::Future;
 use std::sync::Arc;
 use temporalio_sdk::runtime::PollerBehavior;
@@ -56,6 +58,8 @@ pub async fn run(config: WorkerConfig, shutdown: impl Future<Output = ()>) -> an
         ..BreakerPolicy::default()
     };
     let verification_activities = VerificationActivities::new(store.clone(), provider.clone());
+    let consent_activities =
+        ConsentActivities::new(store.clone(), provider.clone(), config.daily_message_limit);
     let activities = JourneyActivities::new(
         store,
         provider,
@@ -73,9 +77,11 @@ pub async fn run(config: WorkerConfig, shutdown: impl Future<Output = ()>) -> an
             .register_workflow::<ContactJourney>()?
             .register_workflow::<Campaign>()?
             .register_workflow::<VerifyNumbers>()?
+            .register_workflow::<OptOutConfirmation>()?
             .register_activities(activities.clone())
             .register_activities(verification_activities)
             .register_activities(campaign_activities)
+            .register_activities(consent_activities)
             .max_cached_workflows(config.max_cached_workflows)
             .workflow_task_poller_behavior(PollerBehavior::SimpleMaximum(config.workflow_pollers))
             .tuner(

@@ -3,21 +3,26 @@
 //! Sends Message 1, then races the `interaction` signal against the window timer. The first
 //! interaction decides: inside the window it sends Message 2 (once: the journey state machine
 //! cannot enter `sending_message_2` twice, and the database's unique key backs it up), after the
-//! window it ends `late_interaction`; no interaction ends `no_interaction`. Every interaction is
+//! window it ends `late_interaction`; no interaction ends `no_interaction`. An opt-out (`STOP`,
+//! R19) ends it `opted_out` with no Message 2, even inside the window; a `STOP` that arrives while
+//! Message 2 is on its way is caught by the send itself, which checks the contact's consent right
+//! before its provider call (the provider's acceptance, if first, stands). Every interaction is
 //! recorded, duplicates (same provider message id) are dropped at the signal handler.
 
 use campaign_activities::{
-    InteractionRecord, JourneyActivities, JourneyOutcomeInput, PACING_HORIZON,
+    CONTACT_OPTED_OUT, InteractionRecord, JourneyActivities, JourneyOutcomeInput, PACING_HORIZON,
     PERMANENT_SEND_FAILURE, RecordInteractionsInput, SEND_HEARTBEAT_TIMEOUT, SendMessageInput,
     SentMessage,
 };
 use campaign_domain::sending::CUTOFF_REASON;
 use campaign_domain::{
-    JourneyEvent, JourneyState, MessageType, SendPolicy, WindowDecision, classify_interaction,
+    ConsentChange, JourneyEvent, JourneyState, MessageType, SendPolicy, WindowDecision,
+    classify_interaction,
 };
 use std::collections::BTreeSet;
 use std::time::Duration;
 use temporalio_common::RetryPolicy;
+use temporalio_common::protos::temporal::api::failure::v1::failure::FailureInfo;
 use temporalio_macros::{workflow, workflow_methods};
 use temporalio_sdk::{
     ActivityExecutionError, ActivityOptions, LocalActivityOptions, SyncWorkflowContext,
@@ -151,7 +156,12 @@ async fn journey(
     loop {
         let arrived = ctx.state_mut(|s| std::mem::take(&mut s.pending));
         if !arrived.is_empty() {
+            let opted_out = opts_out(&arrived);
             let (records, decision) = classify(input, sent_at_ms, arrived);
+            if opted_out {
+                record(ctx, input, records).await?;
+                return finish(ctx, input, JourneyEvent::OptOut).await;
+            }
             return match decision {
                 WindowDecision::WithinWindow => {
                     send_message_2(ctx, input, sent_at_ms, records).await
@@ -247,6 +257,16 @@ fn send_retry_policy() -> RetryPolicy {
         .maximum_interval(UNEXPLAINED_RETRY_MAX_INTERVAL)
         .non_retryable_error_types([PERMANENT_SEND_FAILURE])
         .build()
+}
+
+/// Whether a batch of interactions leaves the contact opted out (R19): its last consent change
+/// is an opt-out, whatever replies came before it in the batch.
+fn opts_out(batch: &[Interaction]) -> bool {
+    batch
+        .iter()
+        .rev()
+        .find_map(|interaction| interaction.consent)
+        == Some(ConsentChange::OptOut)
 }
 
 /// Classifies a batch of interactions against the window. Any interaction inside the window
@@ -362,9 +382,15 @@ async fn fail(
     input: &JourneyInput,
     err: &ActivityExecutionError,
 ) -> WorkflowResult<JourneyOutcome> {
-    let reason = failure_reason(err);
-    ctx.state_mut(|s| s.failure_reason = Some(reason));
-    let state = advance(ctx, JourneyEvent::SendFailed);
+    // A send refused because the contact opted out (R19) is an opt-out, not a failure.
+    let event = if failure_type_is(err, CONTACT_OPTED_OUT) {
+        JourneyEvent::OptOut
+    } else {
+        let reason = failure_reason(err);
+        ctx.state_mut(|s| s.failure_reason = Some(reason));
+        JourneyEvent::SendFailed
+    };
+    let state = advance(ctx, event);
     record_outcome(ctx, input, state).await?;
     Ok(outcome(ctx))
 }
@@ -427,6 +453,20 @@ fn outcome(ctx: &WorkflowContext<ContactJourney>) -> JourneyOutcome {
     })
 }
 
+/// Whether an application failure of type `failure_type` is in the chain of `err`.
+fn failure_type_is(err: &ActivityExecutionError, failure_type: &str) -> bool {
+    let mut failure = err.failure();
+    while let Some(current) = failure {
+        if let Some(FailureInfo::ApplicationFailureInfo(info)) = &current.failure_info
+            && info.r#type == failure_type
+        {
+            return true;
+        }
+        failure = current.cause.as_deref();
+    }
+    false
+}
+
 /// The innermost failure message: the activity's own reason rather than Temporal's wrapper
 /// ("Activity task failed").
 fn failure_reason(err: &ActivityExecutionError) -> String {
@@ -475,7 +515,22 @@ mod tests {
             phone: "+33612345678".to_owned(),
             content: Some("Oui".to_owned()),
             received_at_ms,
+            consent: None,
         }
+    }
+
+    #[test]
+    fn the_last_consent_change_of_a_batch_decides() {
+        let with = |consent| Interaction {
+            consent,
+            ..interaction("x", SENT_AT_MS)
+        };
+        let stop = Some(ConsentChange::OptOut);
+        let start = Some(ConsentChange::OptIn);
+        assert!(opts_out(&[with(None), with(stop)]));
+        assert!(opts_out(&[with(stop), with(None)]));
+        assert!(!opts_out(&[with(stop), with(start)]));
+        assert!(!opts_out(&[with(None)]));
     }
 
     #[test]

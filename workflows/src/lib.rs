@@ -6,11 +6,13 @@
 //! already running.
 
 pub mod campaign;
+pub mod consent;
 pub mod journey;
 pub mod protocol;
 pub mod verification;
 
 pub use campaign::Campaign;
+pub use consent::{ConfirmationInput, OptOutConfirmation, confirmation_workflow_id};
 pub use journey::ContactJourney;
 pub use protocol::{
     CAMPAIGN_ID, CampaignInput, CampaignProgress, CampaignStatus, Interaction, JOURNEY_STATE,

@@ -6,7 +6,7 @@
 //! a field renamed here would make running workflows fail to replay. New fields get a serde
 //! default for the same reason.
 
-use campaign_domain::{CampaignSettings, InteractionType, JourneyState};
+use campaign_domain::{CampaignSettings, ConsentChange, InteractionType, JourneyState};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -61,6 +61,9 @@ pub struct Interaction {
     pub content: Option<String>,
     /// When the provider received it, Unix milliseconds; decides the window (R3).
     pub received_at_ms: i64,
+    /// The consent change the text makes (R19): an opt-out ends the journey with no Message 2.
+    #[serde(default)]
+    pub consent: Option<ConsentChange>,
 }
 
 /// Answer of the `state` query.

@@ -134,6 +134,8 @@ pub struct CampaignStats {
     late_interaction: i32,
     failed: i32,
     cancelled: i32,
+    /// Journeys ended because the contact opted out (R19).
+    opted_out: i32,
     pending: i32,
     started_at: Option<DateTime<Utc>>,
     completed_at: Option<DateTime<Utc>>,
@@ -154,6 +156,7 @@ impl From<campaign_store::reporting::CampaignStats> for CampaignStats {
             late_interaction: stats.late_interaction,
             failed: stats.failed,
             cancelled: stats.cancelled,
+            opted_out: stats.opted_out,
             pending: stats.pending,
             started_at: stats.started_at,
             completed_at: stats.completed_at,
@@ -175,6 +178,7 @@ fn journey_state_schema() -> Object {
             "late_interaction",
             "failed",
             "cancelled",
+            "opted_out",
         ]))
         .build()
 }
@@ -268,6 +272,7 @@ struct CampaignFunnel {
     late_interaction: i64,
     failed: i64,
     cancelled: i64,
+    opted_out: i64,
     pending: i64,
 }
 
@@ -284,6 +289,7 @@ impl From<campaign_store::reporting::CampaignFunnel> for CampaignFunnel {
             late_interaction: funnel.late_interaction,
             failed: funnel.failed,
             cancelled: funnel.cancelled,
+            opted_out: funnel.opted_out,
             pending: funnel.pending,
         }
     }
@@ -300,8 +306,11 @@ struct AudienceRequest {
 /// Whom a launch to these categories would reach, and whether today's quota allows it.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 struct AudiencePreview {
-    /// Distinct contacts: one counted once however many of the categories hold it.
+    /// Distinct contacts: one counted once however many of the categories hold it. Contacts who
+    /// opted out are not in it (R19) ...
     audience: i64,
+    /// ... they are counted here.
+    opted_out_excluded: i64,
     /// Sends left today (UTC) before the daily limit (R10).
     remaining_today: i64,
     daily_limit: i32,
@@ -777,6 +786,7 @@ async fn audience(
     let sent_today = context.store.sent_today().await?;
     Ok(ApiJson(AudiencePreview {
         audience: audience.contacts,
+        opted_out_excluded: audience.opted_out,
         remaining_today: (i64::from(daily_limit) - i64::from(sent_today)).max(0),
         daily_limit,
         sample: audience.sample.map(Into::into),

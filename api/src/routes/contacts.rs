@@ -46,6 +46,9 @@ pub struct Contact {
     /// `None` until the number has been checked with the provider.
     whatsapp_verified: Option<bool>,
     whatsapp_verified_at: Option<DateTime<Utc>>,
+    /// When the contact opted out by writing an opt-out keyword (R19); `null` while they accept
+    /// messages. Only the contact changes it (by writing `START`): no request field writes it.
+    opted_out_at: Option<DateTime<Utc>>,
     category_ids: Vec<i64>,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
@@ -60,6 +63,7 @@ impl From<campaign_store::contacts::Contact> for Contact {
             last_name: contact.last_name,
             whatsapp_verified: contact.whatsapp_verified,
             whatsapp_verified_at: contact.whatsapp_verified_at,
+            opted_out_at: contact.opted_out_at,
             category_ids: contact.category_ids,
             created_at: contact.created_at,
             updated_at: contact.updated_at,
@@ -91,6 +95,17 @@ struct ListQuery {
     /// Only contacts whose last WhatsApp check found this.
     #[param(inline)]
     whatsapp: Option<WhatsAppFilter>,
+    /// Only contacts who opted out (`opted_out`) or who accept messages (`subscribed`).
+    #[param(inline)]
+    consent: Option<ConsentFilter>,
+}
+
+/// Where a contact stands on consent (R19).
+#[derive(Debug, Clone, Copy, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+enum ConsentFilter {
+    OptedOut,
+    Subscribed,
 }
 
 /// Where a contact stands with WhatsApp: checked and on it, checked and not on it, never checked.
@@ -112,6 +127,9 @@ impl ListQuery {
                 WhatsAppFilter::NotOnWhatsapp => WhatsAppCheck::NotOnWhatsApp,
                 WhatsAppFilter::Unverified => WhatsAppCheck::Unverified,
             }),
+            opted_out: self
+                .consent
+                .map(|consent| matches!(consent, ConsentFilter::OptedOut)),
         }
     }
 }

@@ -5,7 +5,9 @@
 //! by Temporal, or the row written. When Temporal or Postgres is down the answer is 503, so the
 //! provider redelivers; redelivered events change nothing (the journey drops an interaction id
 //! it has seen, the interactions table has a unique provider id, and message status only moves
-//! forward). The secret is compared in constant time, before the body is even parsed.
+//! forward). The secret is compared in constant time, before the body is even parsed. A text
+//! that is an opt-out or opt-in keyword (R19) changes the contact's consent in the database
+//! first, then reaches the journey like any reply.
 
 use crate::context::ApiContext;
 use crate::error::{ApiError, ApiJson, ApiQuery, ApiResult, ErrorBody};
@@ -14,18 +16,23 @@ use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
 use axum::http::{HeaderMap, StatusCode};
 use campaign_domain::{
-    InteractionType, JourneyWorkflowId, MessageReference, MessageStatus, MessageType, PhoneNumber,
+    ConsentChange, InteractionType, JourneyWorkflowId, MessageReference, MessageStatus,
+    MessageType, PhoneNumber,
 };
 use campaign_provider::webhook::{
     DeliveryStatus, InboundMessage, MalformedEvent, StatusUpdate, WebhookDelivery, WebhookEvent,
 };
 use campaign_store::NewInteraction;
-use campaign_workflows::{ContactJourney, Interaction};
+use campaign_workflows::{
+    ConfirmationInput, ContactJourney, Interaction, OptOutConfirmation, confirmation_workflow_id,
+};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use subtle::ConstantTimeEq;
-use temporalio_client::WorkflowSignalOptions;
-use temporalio_client::errors::WorkflowInteractionError;
+use temporalio_client::errors::{WorkflowInteractionError, WorkflowStartError};
+use temporalio_client::{
+    WorkflowIdConflictPolicy, WorkflowIdReusePolicy, WorkflowSignalOptions, WorkflowStartOptions,
+};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -187,6 +194,7 @@ fn message_1_reference(reference: &str) -> Option<(i64, i64)> {
 /// quotes, else the latest Message 1 to that phone), or records it when that journey has already
 /// ended (a late reply, R4) or when no journey exists (R6).
 async fn interaction(context: &ApiContext, inbound: Inbound) -> ApiResult<Handled> {
+    let consent = consent_change(context, &inbound).await?;
     let journey = context
         .store
         .journey_for_interaction(inbound.phone.as_str(), inbound.quoted, inbound.received_at)
@@ -208,6 +216,7 @@ async fn interaction(context: &ApiContext, inbound: Inbound) -> ApiResult<Handle
         phone: inbound.phone.as_str().to_owned(),
         content: inbound.content.clone(),
         received_at_ms: inbound.received_at.timestamp_millis(),
+        consent,
     };
     let sent = context
         .temporal
@@ -241,6 +250,82 @@ async fn interaction(context: &ApiContext, inbound: Inbound) -> ApiResult<Handle
         }
         Err(err) => {
             tracing::warn!(%err, campaign_id, contact_id, "interaction signal failed");
+            Err(ApiError::Unavailable("Temporal"))
+        }
+    }
+}
+
+/// Records the consent change a text makes (R19) before anything else: the contact's opt-out is
+/// in the database before the journey hears of it, so a send checking consent right before its
+/// provider call sees it. An opt-out in force starts its confirmation, when one is configured.
+async fn consent_change(
+    context: &ApiContext,
+    inbound: &Inbound,
+) -> ApiResult<Option<ConsentChange>> {
+    if inbound.interaction_type != InteractionType::Text {
+        return Ok(None);
+    }
+    let Some(change) = inbound
+        .content
+        .as_deref()
+        .and_then(|text| context.config.consent_keywords.classify(text))
+    else {
+        return Ok(None);
+    };
+    let recorded = context
+        .store
+        .record_consent_change(
+            inbound.phone.as_str(),
+            change,
+            &inbound.provider_message_id,
+            inbound.received_at,
+        )
+        .await?;
+    if let Some(recorded) = recorded {
+        tracing::info!(
+            contact_id = recorded.contact_id,
+            change = change.as_str(),
+            in_force = recorded.in_force,
+            redelivered = recorded.redelivered,
+            "consent change recorded"
+        );
+        if change == ConsentChange::OptOut
+            && recorded.in_force
+            && let Some(text) = &context.config.opt_out_confirmation
+        {
+            confirm_opt_out(context, recorded.consent_change_id, text).await?;
+        }
+    }
+    Ok(Some(change))
+}
+
+/// Starts the confirmation of an opt-out; a redelivery finds it started (or done) already.
+async fn confirm_opt_out(
+    context: &ApiContext,
+    consent_change_id: i64,
+    text: &str,
+) -> ApiResult<()> {
+    let started = context
+        .temporal
+        .start_workflow(
+            OptOutConfirmation::run,
+            ConfirmationInput {
+                consent_change_id,
+                text: text.to_owned(),
+            },
+            WorkflowStartOptions::new(
+                context.config.temporal.task_queue.clone(),
+                confirmation_workflow_id(consent_change_id),
+            )
+            .id_reuse_policy(WorkflowIdReusePolicy::RejectDuplicate)
+            .id_conflict_policy(WorkflowIdConflictPolicy::UseExisting)
+            .build(),
+        )
+        .await;
+    match started {
+        Ok(_) | Err(WorkflowStartError::AlreadyStarted { .. }) => Ok(()),
+        Err(err) => {
+            tracing::warn!(%err, consent_change_id, "could not start the opt-out confirmation");
             Err(ApiError::Unavailable("Temporal"))
         }
     }

@@ -285,7 +285,9 @@ async fn launching_twice_starts_one_campaign_and_checks_quota_and_audience() {
     );
     assert!(matches!(
         engine.launch(empty).await,
-        Err(OperationError::NoContacts)
+        Err(OperationError::NoContacts {
+            opted_out_excluded: 0
+        })
     ));
     assert!(matches!(
         engine.launch(i64::MAX).await,

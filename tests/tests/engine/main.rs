@@ -12,6 +12,7 @@ mod api_story;
 mod api_webhooks;
 mod campaign;
 mod chaos;
+mod consent;
 mod console;
 mod journey;
 mod sending;

@@ -356,6 +356,7 @@ mod tests {
             last_name: None,
             whatsapp_verified: Some(false),
             whatsapp_verified_at: None,
+            opted_out_at: None,
             category_ids: vec![],
             created_at: now,
             updated_at: now,

@@ -1,0 +1,241 @@
+//! Consent changes the contacts make (R19): `STOP` opts a contact out, `START` back in, and a
+//! send to a contact who opted out is refused right before its provider call.
+//!
+//! Each change is a `consent_changes` row keyed by the provider id of the message that made it
+//! (a redelivered webhook finds it and changes nothing); the one in force is the latest by the
+//! time the contact wrote it, ties going to the one recorded last, so webhooks delivered out of
+//! order leave the contact as their last message said. Only this module moves
+//! `contacts.opted_out_at`, and a trigger refuses any other write of it.
+
+use super::{Store, StoreError};
+use crate::counters::{CounterDelta, shard_of};
+use crate::ledger;
+use campaign_domain::{ConsentChange, JourneyState};
+use chrono::{DateTime, Utc};
+
+/// A consent change recorded for a known contact.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RecordedConsent {
+    pub contact_id: i64,
+    /// The `consent_changes` row (the earlier one, for a redelivered message).
+    pub consent_change_id: i64,
+    /// The change is the one in force: no later message of the contact overrides it.
+    pub in_force: bool,
+    /// The message had been recorded before: nothing changed now.
+    pub redelivered: bool,
+}
+
+/// What a confirmation send should do, decided before its provider call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConfirmationStep {
+    /// Call the provider: this many calls so far, this one included.
+    Send { phone: String, attempts: i32 },
+    /// Already accepted by the provider.
+    AlreadySent,
+    /// The contact opted back in meanwhile: no confirmation.
+    OptedBackIn,
+    /// The daily ledger is full (R10): no confirmation today.
+    DailyLimitReached,
+}
+
+impl Store {
+    /// Records a consent change written by the contact with this phone at `received_at`, and
+    /// applies it to the contact unless a later message of theirs already did. `None` when no
+    /// contact has this phone.
+    pub async fn record_consent_change(
+        &self,
+        phone: &str,
+        change: ConsentChange,
+        provider_message_id: &str,
+        received_at: DateTime<Utc>,
+    ) -> Result<Option<RecordedConsent>, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let Some(contact_id) = sqlx::query_scalar!(
+            "SELECT id FROM contacts WHERE phone = $1 FOR NO KEY UPDATE",
+            phone,
+        )
+        .fetch_optional(&mut *tx)
+        .await?
+        else {
+            return Ok(None);
+        };
+        let inserted = sqlx::query_scalar!(
+            "INSERT INTO consent_changes (contact_id, change, provider_message_id, received_at) \
+             VALUES ($1, $2, $3, $4) \
+             ON CONFLICT ON CONSTRAINT consent_changes_provider_message_id_key DO NOTHING RETURNING id",
+            contact_id,
+            change.as_str(),
+            provider_message_id,
+            received_at,
+        )
+        .fetch_optional(&mut *tx)
+        .await?;
+        let (consent_change_id, redelivered) = match inserted {
+            Some(id) => (id, false),
+            None => (
+                sqlx::query_scalar!(
+                    "SELECT id FROM consent_changes WHERE provider_message_id = $1",
+                    provider_message_id,
+                )
+                .fetch_one(&mut *tx)
+                .await?,
+                true,
+            ),
+        };
+        if !redelivered {
+            sqlx::query!(
+                "UPDATE contacts k SET consent_change_id = $2, updated_at = now(),
+                   opted_out_at = CASE WHEN $3 THEN $4 END,
+                   opt_out_message_id = CASE WHEN $3 THEN $5 END
+                 WHERE k.id = $1 AND NOT EXISTS (SELECT 1 FROM consent_changes f
+                   WHERE f.id = k.consent_change_id AND (f.received_at, f.id) > ($4, $2))",
+                contact_id,
+                consent_change_id,
+                change == ConsentChange::OptOut,
+                received_at,
+                provider_message_id,
+            )
+            .execute(&mut *tx)
+            .await?;
+        }
+        let in_force = sqlx::query_scalar!(
+            r#"SELECT coalesce(consent_change_id = $2, false) AS "in_force!" FROM contacts WHERE id = $1"#,
+            contact_id,
+            consent_change_id,
+        )
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(Some(RecordedConsent {
+            contact_id,
+            consent_change_id,
+            in_force,
+            redelivered,
+        }))
+    }
+
+    /// Ends a send refused because its contact opted out (R19): nothing was sent, so no ledger
+    /// unit was used. The message row goes (a retry of the campaign must not find it pending),
+    /// unless an earlier attempt made a call, whose outcome the caller has ruled out: then it is
+    /// failed with the reason. The journey ends `opted_out`.
+    pub async fn refuse_opted_out_send(&self, message_id: i64) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let removed = sqlx::query!(
+            "DELETE FROM messages WHERE id = $1 AND status = 'pending' AND first_call_at IS NULL \
+             RETURNING campaign_id, contact_id",
+            message_id,
+        )
+        .fetch_optional(&mut *tx)
+        .await?;
+        let journey = match removed {
+            Some(row) => Some((row.campaign_id, row.contact_id, false)),
+            None => sqlx::query!(
+                "UPDATE messages SET status = 'failed', error = $2, failed_at = now(), call_ends_by = NULL \
+                 WHERE id = $1 AND message_status_can_advance(status, 'failed') \
+                 RETURNING campaign_id, contact_id",
+                message_id,
+                campaign_domain::sending::OPTED_OUT_REASON,
+            )
+            .fetch_optional(&mut *tx)
+            .await?
+            .map(|row| (row.campaign_id, row.contact_id, true)),
+        };
+        if let Some((campaign_id, contact_id, failed)) = journey {
+            Self::finish_journey_in(
+                &mut tx,
+                campaign_id,
+                contact_id,
+                JourneyState::OptedOut,
+                None,
+            )
+            .await?;
+            if failed {
+                CounterDelta {
+                    messages_failed: 1,
+                    ..CounterDelta::default()
+                }
+                .apply(&mut tx, campaign_id, shard_of(contact_id))
+                .await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Decides, in one transaction, what an attempt at the opt-out confirmation does: counts the
+    /// call and consumes its ledger unit (once) when it is to be made.
+    pub async fn prepare_confirmation(
+        &self,
+        consent_change_id: i64,
+        daily_limit: i32,
+    ) -> Result<ConfirmationStep, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let row = sqlx::query!(
+            r#"SELECT f.confirmation_sent_at, f.confirmation_ledger_day, k.phone,
+                 k.consent_change_id = f.id AS "in_force!"
+               FROM consent_changes f JOIN contacts k ON k.id = f.contact_id
+               WHERE f.id = $1 FOR UPDATE OF f"#,
+            consent_change_id,
+        )
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(StoreError::NotFound("consent change"))?;
+        if row.confirmation_sent_at.is_some() {
+            return Ok(ConfirmationStep::AlreadySent);
+        }
+        if !row.in_force {
+            return Ok(ConfirmationStep::OptedBackIn);
+        }
+        if row.confirmation_ledger_day.is_none() {
+            if !ledger::consume_unit(&mut *tx, None, daily_limit).await? {
+                return Ok(ConfirmationStep::DailyLimitReached);
+            }
+        }
+        let attempts = sqlx::query_scalar!(
+            "UPDATE consent_changes SET confirmation_attempts = confirmation_attempts + 1,
+               confirmation_ledger_day = coalesce(confirmation_ledger_day, (now() AT TIME ZONE 'UTC')::date)
+             WHERE id = $1 RETURNING confirmation_attempts",
+            consent_change_id,
+        )
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(ConfirmationStep::Send {
+            phone: row.phone,
+            attempts,
+        })
+    }
+
+    /// Records the provider's acceptance of the confirmation (idempotent).
+    pub async fn mark_confirmation_sent(
+        &self,
+        consent_change_id: i64,
+        provider_message_id: &str,
+    ) -> Result<(), StoreError> {
+        sqlx::query!(
+            "UPDATE consent_changes SET confirmation_provider_id = $2, confirmation_sent_at = now(), \
+               confirmation_error = NULL WHERE id = $1 AND confirmation_sent_at IS NULL",
+            consent_change_id,
+            provider_message_id,
+        )
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Notes why a confirmation attempt failed, for operators.
+    pub async fn note_confirmation_error(
+        &self,
+        consent_change_id: i64,
+        error: &str,
+    ) -> Result<(), StoreError> {
+        sqlx::query!(
+            "UPDATE consent_changes SET confirmation_error = $2 WHERE id = $1",
+            consent_change_id,
+            error,
+        )
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+}
