@@ -24,7 +24,7 @@ async function countOf(page: Page, step: string): Promise<number> {
 }
 
 /** Bars of the funnel and outcomes, as `data-testid="funnel-<key>"` names them. */
-const FUNNEL_STEPS = ['total', 'message1Sent', 'delivered', 'read', 'interacted', 'message2Sent', 'noInteraction', 'late', 'failed', 'cancelled', 'pending'];
+const FUNNEL_STEPS = ['total', 'message1Sent', 'delivered', 'read', 'interacted', 'message2Sent', 'noInteraction', 'late', 'optedOut', 'failed', 'cancelled', 'pending'];
 
 /** Clicks a bar and checks that the list under the funnel holds exactly as many contacts as the bar counts. */
 async function expectBarListsItsContacts(page: Page, step: string): Promise<Locator> {
@@ -104,6 +104,7 @@ test.describe('campaigns', () => {
       message2Sent: 2,
       noInteraction: 0,
       late: 0,
+      optedOut: 0,
       failed: 1,
       cancelled: 0,
       pending: 0,

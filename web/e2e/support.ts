@@ -88,3 +88,13 @@ export async function configureSandbox(request: APIRequestContext, failing = 0):
   });
   expect(faults.ok(), await faults.text()).toBe(true);
 }
+
+/**
+ * Makes each phone of `replies` answer every message with exactly that text (the sandbox's
+ * `scripted_replies`, replaced wholesale: `{}` clears them). How a spec makes a contact write
+ * STOP: the webhook's secret is the API's, which the browser suite is not given.
+ */
+export async function scriptReplies(request: APIRequestContext, replies: Record<string, string>): Promise<void> {
+  const config = await request.post(`${SANDBOX_URL}/sandbox/config`, { data: { scripted_replies: replies } });
+  expect(config.ok(), await config.text()).toBe(true);
+}

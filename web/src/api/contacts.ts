@@ -5,7 +5,7 @@ import { keepPreviousData, useMutation, useQuery, useQueryClient, type QueryClie
 import { toast } from '../components/toastStore';
 import { api, call } from './client';
 import { errorMessage } from './errors';
-import type { Contact, ContactInput, ContactPage, WhatsAppFilter } from './types';
+import type { ConsentFilter, Contact, ContactInput, ContactPage, WhatsAppFilter } from './types';
 
 export interface ContactFilters {
   page: number;
@@ -13,6 +13,7 @@ export interface ContactFilters {
   search: string;
   categoryId: number | null;
   whatsapp: WhatsAppFilter | null;
+  consent: ConsentFilter | null;
 }
 
 export const contactKeys = {
@@ -35,6 +36,7 @@ export function useContacts(filters: ContactFilters) {
               search: filters.search || undefined,
               category_id: filters.categoryId ?? undefined,
               whatsapp: filters.whatsapp ?? undefined,
+              consent: filters.consent ?? undefined,
             },
           },
         }),
@@ -74,6 +76,7 @@ function pendingContact(input: ContactInput): Contact {
     last_name: input.last_name ?? null,
     whatsapp_verified: null,
     whatsapp_verified_at: null,
+    opted_out_at: null,
     category_ids: input.category_ids ?? [],
     created_at: now,
     updated_at: now,

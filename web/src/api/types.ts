@@ -62,3 +62,5 @@ export type FunnelStage = NonNullable<QueryOf<'/api/v1/campaigns/{id}/contacts',
 export type MessageStatus = NonNullable<QueryOf<'/api/v1/messages', 'get'>['status']>;
 export type MessageType = NonNullable<QueryOf<'/api/v1/messages', 'get'>['message_type']>;
 export type WhatsAppFilter = NonNullable<QueryOf<'/api/v1/contacts', 'get'>['whatsapp']>;
+/** Contacts who opted out (R19) or who accept messages. */
+export type ConsentFilter = NonNullable<QueryOf<'/api/v1/contacts', 'get'>['consent']>;

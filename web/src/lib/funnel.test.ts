@@ -11,6 +11,7 @@ const zero: CampaignFunnel = {
   message_2_sent: 0,
   no_interaction: 0,
   late_interaction: 0,
+  opted_out: 0,
   failed: 0,
   cancelled: 0,
   pending: 0,
@@ -25,9 +26,10 @@ const funnel: CampaignFunnel = {
   message_2_sent: 3,
   no_interaction: 2,
   late_interaction: 1,
+  opted_out: 1,
   failed: 1,
   cancelled: 0,
-  pending: 3,
+  pending: 2,
 };
 
 const byKey = (steps: ReturnType<typeof buildFunnel>) => Object.fromEntries(steps.map((step) => [step.key, step]));
@@ -46,9 +48,10 @@ describe('buildFunnel', () => {
     expect(steps.filter((step) => step.kind === 'outcome').map((step) => [step.key, step.count])).toEqual([
       ['noInteraction', 2],
       ['late', 1],
+      ['optedOut', 1],
       ['failed', 1],
       ['cancelled', 0],
-      ['pending', 3],
+      ['pending', 2],
     ]);
   });
 
@@ -72,6 +75,7 @@ describe('buildFunnel', () => {
     expect(steps.read?.filter).toEqual({ kind: 'stage', stage: 'message_1_read' });
     expect(steps.interacted?.filter).toEqual({ kind: 'stage', stage: 'interacted_in_window' });
     expect(steps.message2Sent?.filter).toEqual({ kind: 'states', states: ['message_2_sent'] });
+    expect(steps.optedOut?.filter).toEqual({ kind: 'states', states: ['opted_out'] });
     expect(steps.failed?.filter).toEqual({ kind: 'states', states: ['failed'] });
     expect(steps.pending?.filter).toEqual({ kind: 'states', states: PENDING_STATES });
   });
@@ -95,5 +99,6 @@ describe('funnelQuery', () => {
     expect(funnelFileName(7, {})).toBe('campaign-7-all.csv');
     expect(funnelFileName(7, { stage: 'interacted_in_window' })).toBe('campaign-7-interacted_in_window.csv');
     expect(funnelFileName(7, { state: 'failed' })).toBe('campaign-7-failed.csv');
+    expect(funnelFileName(7, { state: 'opted_out' })).toBe('campaign-7-opted_out.csv');
   });
 });

@@ -13,6 +13,7 @@ export type FunnelStepKey =
   | 'message2Sent'
   | 'noInteraction'
   | 'late'
+  | 'optedOut'
   | 'failed'
   | 'cancelled'
   | 'pending';
@@ -60,6 +61,7 @@ export function buildFunnel(funnel: CampaignFunnel): FunnelStep[] {
     step('message2Sent', funnel.message_2_sent, states('message_2_sent'), 'funnel'),
     step('noInteraction', funnel.no_interaction, states('no_interaction'), 'outcome'),
     step('late', funnel.late_interaction, states('late_interaction'), 'outcome'),
+    step('optedOut', funnel.opted_out, states('opted_out'), 'outcome'),
     step('failed', funnel.failed, states('failed'), 'outcome'),
     step('cancelled', funnel.cancelled, states('cancelled'), 'outcome'),
     step('pending', funnel.pending, states(...PENDING_STATES), 'outcome'),

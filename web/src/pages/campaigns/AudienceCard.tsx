@@ -8,7 +8,10 @@ interface AudienceCardProps {
   audience: UseQueryResult<Audience>;
 }
 
-/** How many distinct contacts the chosen categories reach, against what today still allows. */
+/**
+ * How many distinct contacts the chosen categories reach (and how many of theirs are left out
+ * because they opted out), against what today still allows.
+ */
 export function AudienceCard({ categoryIds, audience }: AudienceCardProps) {
   const { t, formatNumber } = useI18n();
   return (
@@ -27,6 +30,12 @@ export function AudienceCard({ categoryIds, audience }: AudienceCardProps) {
               <dt>{t('campaigns.audienceSize')}</dt>
               <dd data-testid="audience-size">{formatNumber(audience.data.audience)}</dd>
             </div>
+            {audience.data.opted_out_excluded > 0 && (
+              <div>
+                <dt>{t('campaigns.optedOutExcluded')}</dt>
+                <dd data-testid="audience-opted-out">{formatNumber(audience.data.opted_out_excluded)}</dd>
+              </div>
+            )}
             <div>
               <dt>{t('campaigns.remainingToday')}</dt>
               <dd>

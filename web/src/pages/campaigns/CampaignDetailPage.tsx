@@ -53,7 +53,12 @@ function CampaignActions({ campaign, status, failed }: { campaign: Campaign; sta
             pending={launch.isPending}
             onConfirm={() =>
               launch.mutateAsync(campaign.id, {
-                onSuccess: (launched) => toast.success(t('campaigns.launched', { count: formatNumber(launched.total_contacts) })),
+                onSuccess: (launched) =>
+                  toast.success(
+                    launched.opted_out_excluded > 0
+                      ? t('campaigns.launchedWithOptedOut', { count: formatNumber(launched.total_contacts), excluded: formatNumber(launched.opted_out_excluded) })
+                      : t('campaigns.launched', { count: formatNumber(launched.total_contacts) }),
+                  ),
                 onError: report,
               })
             }

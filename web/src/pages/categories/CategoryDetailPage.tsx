@@ -6,6 +6,7 @@ import { Link } from 'wouter';
 import { useAddCategoryMembers, useCategory, useRemoveCategoryMember, useUpdateCategory } from '../../api/categories';
 import { useContacts } from '../../api/contacts';
 import type { Category, Contact } from '../../api/types';
+import { OptedOutBadge } from '../../components/OptedOutBadge';
 import { Pagination } from '../../components/Pagination';
 import { QueryStates, hasNoItems } from '../../components/QueryStates';
 import { ErrorNote, Loading, useErrorText } from '../../components/States';
@@ -21,7 +22,7 @@ const SEARCH_RESULTS = 10;
 function ContactNameAndPhone({ contact }: { contact: Contact }) {
   return (
     <span>
-      {fullName(contact) || '—'} <span className="mono muted">{contact.phone}</span>
+      {fullName(contact) || '—'} <span className="mono muted">{contact.phone}</span> <OptedOutBadge optedOutAt={contact.opted_out_at} />
     </span>
   );
 }
@@ -63,7 +64,7 @@ function AddMembers({ categoryId }: { categoryId: number }) {
   const errorText = useErrorText();
   const [searchText, setSearchText] = useState('');
   const search = useDebounced(searchText.trim());
-  const found = useContacts({ page: 1, size: SEARCH_RESULTS, search, categoryId: null, whatsapp: null });
+  const found = useContacts({ page: 1, size: SEARCH_RESULTS, search, categoryId: null, whatsapp: null, consent: null });
   const add = useAddCategoryMembers(categoryId);
   const candidates = search ? (found.data?.items ?? []).filter((contact) => !contact.category_ids.includes(categoryId)) : [];
 
@@ -106,7 +107,7 @@ export default function CategoryDetailPage({ id }: { id: number }) {
   const errorText = useErrorText();
   const [page, setPage] = useState(1);
   const category = useCategory(id);
-  const members = useContacts({ page, size: PAGE_SIZE, search: '', categoryId: id, whatsapp: null });
+  const members = useContacts({ page, size: PAGE_SIZE, search: '', categoryId: id, whatsapp: null, consent: null });
   const removeMember = useRemoveCategoryMember(id);
 
   if (category.isPending) return <Loading />;

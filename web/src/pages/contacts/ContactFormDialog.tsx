@@ -27,6 +27,16 @@ export function ContactFormDialog({ contact, open, onClose }: ContactFormDialogP
   );
 }
 
+/** Shown while editing a contact who opted out: operators see it but cannot change it (R19). */
+function OptedOutNotice({ optedOutAt }: { optedOutAt: string }) {
+  const { t, formatDateTime } = useI18n();
+  return (
+    <p className="notice" data-testid="contact-opted-out">
+      {t('contacts.optedOutNotice', { date: formatDateTime(optedOutAt) })}
+    </p>
+  );
+}
+
 function ContactForm({ contact, onDone }: { contact: Contact | null; onDone: () => void }) {
   const { t } = useI18n();
   const create = useCreateContact();
@@ -56,6 +66,7 @@ function ContactForm({ contact, onDone }: { contact: Contact | null; onDone: () 
 
   return (
     <form onSubmit={submit} className="form">
+      {contact?.opted_out_at && <OptedOutNotice optedOutAt={contact.opted_out_at} />}
       <div className="grid-2">
         <div className="field">
           <label htmlFor="contact-first-name">{t('contacts.firstName')}</label>

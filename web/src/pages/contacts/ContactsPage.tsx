@@ -3,7 +3,8 @@ import { useCategoryChoices } from '../../api/categories';
 import { fetchBlob } from '../../api/client';
 import { ApiError } from '../../api/errors';
 import { useContacts, useDeleteContact, useVerificationCounts, useVerifyContact, useVerifyContacts } from '../../api/contacts';
-import type { Contact, WhatsAppFilter } from '../../api/types';
+import type { ConsentFilter, Contact, WhatsAppFilter } from '../../api/types';
+import { OptedOutBadge } from '../../components/OptedOutBadge';
 import { RowDeleteButton } from '../../components/RowDeleteButton';
 import { toast } from '../../components/toastStore';
 import { NamedItemFilter } from '../../components/NamedItemFilter';
@@ -21,6 +22,7 @@ import { SearchField } from '../../components/SearchField';
 
 const PAGE_SIZE = 25;
 const WHATSAPP_FILTERS: WhatsAppFilter[] = ['verified', 'not_on_whatsapp', 'unverified'];
+const CONSENT_FILTERS: ConsentFilter[] = ['subscribed', 'opted_out'];
 
 function VerificationSummary() {
   const { t, formatNumber } = useI18n();
@@ -46,6 +48,7 @@ export default function ContactsPage() {
   const search = useDebounced(searchText.trim());
   const [categoryId, setCategoryId] = useState<number | null>(null);
   const [whatsapp, setWhatsapp] = useState<WhatsAppFilter | null>(null);
+  const [consent, setConsent] = useState<ConsentFilter | null>(null);
   const [page, setPage] = useState(1);
   const [selected, setSelected] = useState<number[]>([]);
   const [editing, setEditing] = useState<Contact | null>(null);
@@ -53,7 +56,7 @@ export default function ContactsPage() {
   const [importOpen, setImportOpen] = useState(false);
   const [exporting, setExporting] = useState(false);
 
-  const filters = { page, size: PAGE_SIZE, search, categoryId, whatsapp };
+  const filters = { page, size: PAGE_SIZE, search, categoryId, whatsapp, consent };
   const contacts = useContacts(filters);
   const categories = useCategoryChoices();
   const categoryNames = new Map(categories.data?.items.map((category) => [category.id, category.name]));
@@ -75,6 +78,7 @@ export default function ContactsPage() {
     if (search) query.set('search', search);
     if (categoryId !== null) query.set('category_id', String(categoryId));
     if (whatsapp) query.set('whatsapp', whatsapp);
+    if (consent) query.set('consent', consent);
     try {
       saveBlob(await fetchBlob(`/api/v1/contacts/export?${query.toString()}`), 'contacts.csv');
     } catch (error) {
@@ -132,6 +136,14 @@ export default function ContactsPage() {
           choices={WHATSAPP_FILTERS}
           choiceLabel={(filter) => t(`whatsapp.${filter}`)}
           onChange={(value) => changeFilter(() => setWhatsapp(value))}
+        />
+        <ChoiceFilter
+          id="contacts-consent"
+          label={t('contacts.consent')}
+          value={consent}
+          choices={CONSENT_FILTERS}
+          choiceLabel={(filter) => t(`consent.${filter}`)}
+          onChange={(value) => changeFilter(() => setConsent(value))}
         />
       </div>
       {selected.length > 0 && (
@@ -194,7 +206,9 @@ export default function ContactsPage() {
                   }
                 />
               </td>
-              <td>{name}</td>
+              <td>
+                {name} <OptedOutBadge optedOutAt={contact.opted_out_at} />
+              </td>
               <td className="mono">{contact.phone}</td>
               <td>
                 {contact.category_ids.map((id) => (
