@@ -11,6 +11,9 @@ CREATE TABLE consent_changes (
     provider_message_id  TEXT NOT NULL,
     received_at          TIMESTAMPTZ NOT NULL,
     recorded_at          TIMESTAMPTZ NOT NULL DEFAULT now(),
+    -- The change opted out a contact who accepted messages until then: only such a change is
+    -- confirmed, so a STOP repeated (or an auto-responder answering the confirmation) gets none.
+    confirmation_due     BOOLEAN NOT NULL DEFAULT false,
     -- The optional confirmation text answering an opt-out (OPT_OUT_CONFIRMATION), sent once:
     -- its provider call is counted before it is made (a retry then asks the provider by
     -- reference first), its ledger unit consumed once.

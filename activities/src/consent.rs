@@ -14,6 +14,7 @@ use temporalio_sdk::activities::{ActivityContext, ActivityError};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConfirmationInput {
+    pub contact_id: i64,
     pub consent_change_id: i64,
     /// The text, as configured when the contact opted out.
     pub text: String,
@@ -30,10 +31,10 @@ pub enum ConfirmationOutcome {
     DailyLimitReached,
 }
 
-/// The provider reference of a confirmation: never a campaign message's (`campaign-…`), so
-/// its acknowledgements are not mistaken for one.
-pub fn confirmation_reference(consent_change_id: i64) -> String {
-    format!("opt-out-confirmation-{consent_change_id}")
+/// The provider reference of a confirmation, also its workflow's id: never a campaign
+/// message's (`campaign-…`), so its acknowledgements are not mistaken for one.
+pub fn confirmation_reference(contact_id: i64, consent_change_id: i64) -> String {
+    format!("opt-out-confirmation-contact-{contact_id}-{consent_change_id}")
 }
 
 #[derive(Clone)]
@@ -88,7 +89,7 @@ impl ConsentActivities {
                 return Ok(ConfirmationOutcome::DailyLimitReached);
             }
         };
-        let reference = confirmation_reference(id);
+        let reference = confirmation_reference(input.contact_id, id);
         if attempts > 1 {
             let earlier = self
                 .provider

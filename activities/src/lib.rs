@@ -16,7 +16,9 @@ pub use campaign::{
     CampaignActivities, CampaignCompletion, CloseJourneysInput, OpenJourneyCounts,
     OpenJourneysInput,
 };
-pub use consent::{ConfirmationInput, ConfirmationOutcome, ConsentActivities};
+pub use consent::{
+    ConfirmationInput, ConfirmationOutcome, ConsentActivities, confirmation_reference,
+};
 pub use journey::{
     CONTACT_OPTED_OUT, InteractionRecord, JourneyActivities, JourneyOutcomeInput, PACING_HORIZON,
     PERMANENT_SEND_FAILURE, RecordInteractionsInput, SEND_HEARTBEAT_TIMEOUT, SendMessageInput,

@@ -23,6 +23,9 @@ pub struct RecordedConsent {
     pub in_force: bool,
     /// The message had been recorded before: nothing changed now.
     pub redelivered: bool,
+    /// The change opted out a contact who accepted messages, it is still in force and its
+    /// confirmation has not been sent: a confirmation is due.
+    pub confirmation_due: bool,
 }
 
 /// What a confirmation send should do, decided before its provider call.
@@ -50,8 +53,9 @@ impl Store {
         received_at: DateTime<Utc>,
     ) -> Result<Option<RecordedConsent>, StoreError> {
         let mut tx = self.pool.begin().await?;
-        let Some(contact_id) = sqlx::query_scalar!(
-            "SELECT id FROM contacts WHERE phone = $1 FOR NO KEY UPDATE",
+        let Some(contact) = sqlx::query!(
+            r#"SELECT id, opted_out_at IS NOT NULL AS "opted_out!" FROM contacts
+               WHERE phone = $1 FOR NO KEY UPDATE"#,
             phone,
         )
         .fetch_optional(&mut *tx)
@@ -59,14 +63,17 @@ impl Store {
         else {
             return Ok(None);
         };
+        let contact_id = contact.id;
+        let opts_out = change == ConsentChange::OptOut;
         let inserted = sqlx::query_scalar!(
-            "INSERT INTO consent_changes (contact_id, change, provider_message_id, received_at) \
-             VALUES ($1, $2, $3, $4) \
+            "INSERT INTO consent_changes (contact_id, change, provider_message_id, received_at, confirmation_due) \
+             VALUES ($1, $2, $3, $4, $5) \
              ON CONFLICT ON CONSTRAINT consent_changes_provider_message_id_key DO NOTHING RETURNING id",
             contact_id,
             change.as_str(),
             provider_message_id,
             received_at,
+            opts_out && !contact.opted_out,
         )
         .fetch_optional(&mut *tx)
         .await?;
@@ -91,16 +98,17 @@ impl Store {
                    WHERE f.id = k.consent_change_id AND (f.received_at, f.id) > ($4, $2))",
                 contact_id,
                 consent_change_id,
-                change == ConsentChange::OptOut,
+                opts_out,
                 received_at,
                 provider_message_id,
             )
             .execute(&mut *tx)
             .await?;
         }
-        let in_force = sqlx::query_scalar!(
-            r#"SELECT coalesce(consent_change_id = $2, false) AS "in_force!" FROM contacts WHERE id = $1"#,
-            contact_id,
+        let state = sqlx::query!(
+            r#"SELECT coalesce(k.consent_change_id = f.id, false) AS "in_force!",
+                 f.confirmation_due AND f.confirmation_sent_at IS NULL AS "unconfirmed!"
+               FROM consent_changes f JOIN contacts k ON k.id = f.contact_id WHERE f.id = $1"#,
             consent_change_id,
         )
         .fetch_one(&mut *tx)
@@ -109,8 +117,9 @@ impl Store {
         Ok(Some(RecordedConsent {
             contact_id,
             consent_change_id,
-            in_force,
+            in_force: state.in_force,
             redelivered,
+            confirmation_due: state.in_force && state.unconfirmed,
         }))
     }
 
@@ -237,5 +246,127 @@ impl Store {
         .execute(&self.pool)
         .await?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::AttemptCount;
+    use crate::test_rows::{prepared_message, running_campaign};
+    use campaign_domain::MessageType;
+    use chrono::Duration as Span;
+    use sqlx::PgPool;
+
+    async fn phone(store: &Store, contact_id: i64) -> String {
+        sqlx::query_scalar!("SELECT phone FROM contacts WHERE id = $1", contact_id)
+            .fetch_one(store.pool())
+            .await
+            .unwrap()
+    }
+
+    async fn opted_out(store: &Store, contact_id: i64) -> bool {
+        sqlx::query_scalar!(
+            r#"SELECT opted_out_at IS NOT NULL AS "opted_out!" FROM contacts WHERE id = $1"#,
+            contact_id
+        )
+        .fetch_one(store.pool())
+        .await
+        .unwrap()
+    }
+
+    /// The change in force is the contact's latest message, whatever order webhooks arrive in;
+    /// a redelivery changes nothing; only a first opt-out is confirmed.
+    #[sqlx::test(migrator = "crate::MIGRATOR")]
+    async fn the_latest_message_of_the_contact_decides(pool: PgPool) {
+        let store = Store::from_pool(pool);
+        let (_, contacts) = running_campaign(&store, 1).await;
+        let (contact_id, phone) = (contacts[0], phone(&store, contacts[0]).await);
+        let now = Utc::now();
+        let record = |id: &'static str, change, at| {
+            let (store, phone) = (store.clone(), phone.clone());
+            async move {
+                store
+                    .record_consent_change(&phone, change, id, at)
+                    .await
+                    .unwrap()
+                    .unwrap()
+            }
+        };
+
+        let stop = record("stop", ConsentChange::OptOut, now).await;
+        assert!(stop.in_force && stop.confirmation_due && !stop.redelivered);
+        assert!(opted_out(&store, contact_id).await);
+        let again = record("stop-again", ConsentChange::OptOut, now + Span::seconds(1)).await;
+        assert!(again.in_force && !again.confirmation_due);
+        let redelivered = record("stop", ConsentChange::OptOut, now).await;
+        assert!(redelivered.redelivered && !redelivered.in_force);
+        assert!(!redelivered.confirmation_due);
+
+        let start = record("start", ConsentChange::OptIn, now + Span::seconds(5)).await;
+        assert!(start.in_force);
+        assert!(!opted_out(&store, contact_id).await);
+        // A STOP written before the START but delivered after it does not undo it.
+        let late = record("late-stop", ConsentChange::OptOut, now + Span::seconds(3)).await;
+        assert!(!late.in_force && !late.confirmation_due);
+        assert!(!opted_out(&store, contact_id).await);
+        // Written in the same second as the START, recorded after it: the later record wins.
+        let tie = record("tie-stop", ConsentChange::OptOut, now + Span::seconds(5)).await;
+        assert!(tie.in_force && tie.confirmation_due);
+        assert!(opted_out(&store, contact_id).await);
+
+        assert_eq!(
+            store
+                .record_consent_change("+33699999999", ConsentChange::OptOut, "unknown", now)
+                .await
+                .unwrap(),
+            None
+        );
+        let cleared = sqlx::query!(
+            "UPDATE contacts SET opted_out_at = NULL, opt_out_message_id = NULL WHERE id = $1",
+            contact_id
+        )
+        .execute(store.pool())
+        .await;
+        assert!(cleared.is_err());
+        assert!(opted_out(&store, contact_id).await);
+    }
+
+    /// A send to a contact who opted out is not counted, uses no ledger unit, leaves no message
+    /// row and ends the journey `opted_out`, counted once.
+    #[sqlx::test(migrator = "crate::MIGRATOR")]
+    async fn a_send_to_an_opted_out_contact_is_refused_before_its_call(pool: PgPool) {
+        let store = Store::from_pool(pool);
+        let (campaign_id, contacts) = running_campaign(&store, 1).await;
+        let contact_id = contacts[0];
+        let message =
+            prepared_message(&store, campaign_id, contact_id, MessageType::Message1).await;
+        let phone = phone(&store, contact_id).await;
+        store
+            .record_consent_change(&phone, ConsentChange::OptOut, "stop", Utc::now())
+            .await
+            .unwrap();
+        let counted = store
+            .count_attempt(message, 10, std::time::Duration::from_secs(5), None)
+            .await
+            .unwrap();
+        assert_eq!(
+            counted,
+            AttemptCount::OptedOut {
+                called_before: false
+            }
+        );
+        store.refuse_opted_out_send(message).await.unwrap();
+        assert_eq!(store.sent_today().await.unwrap(), 0);
+        let left = sqlx::query_scalar!(
+            r#"SELECT count(*) AS "count!" FROM messages WHERE id = $1"#,
+            message
+        )
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+        assert_eq!(left, 0);
+        let stats = store.campaign_stats(campaign_id).await.unwrap();
+        assert_eq!((stats.opted_out, stats.pending), (1, 0));
     }
 }

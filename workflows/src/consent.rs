@@ -1,8 +1,8 @@
 //! `OptOutConfirmation`: sends the optional confirmation of one opt-out (R19), durably. The API
-//! starts it when a contact's `STOP` is recorded, under an id made from the consent change, so a
+//! starts it when a contact's `STOP` is recorded, under the id [`confirmation_reference`], so a
 //! redelivered webhook starts nothing new; the activity itself sends at most once.
 
-pub use campaign_activities::{ConfirmationInput, ConfirmationOutcome};
+pub use campaign_activities::{ConfirmationInput, ConfirmationOutcome, confirmation_reference};
 
 use campaign_activities::ConsentActivities;
 use campaign_domain::SendPolicy;
@@ -14,11 +14,6 @@ use temporalio_sdk::{ActivityOptions, WorkflowContext, WorkflowContextView, Work
 #[workflow]
 pub struct OptOutConfirmation {
     input: ConfirmationInput,
-}
-
-/// The workflow id of the confirmation of one consent change.
-pub fn confirmation_workflow_id(consent_change_id: i64) -> String {
-    format!("opt-out-confirmation-{consent_change_id}")
 }
 
 #[workflow_methods]

@@ -12,7 +12,7 @@ pub mod protocol;
 pub mod verification;
 
 pub use campaign::Campaign;
-pub use consent::{ConfirmationInput, OptOutConfirmation, confirmation_workflow_id};
+pub use consent::{ConfirmationInput, OptOutConfirmation, confirmation_reference};
 pub use journey::ContactJourney;
 pub use protocol::{
     CAMPAIGN_ID, CampaignInput, CampaignProgress, CampaignStatus, Interaction, JOURNEY_STATE,

@@ -22,9 +22,9 @@ use campaign_domain::{
 use campaign_provider::webhook::{
     DeliveryStatus, InboundMessage, MalformedEvent, StatusUpdate, WebhookDelivery, WebhookEvent,
 };
-use campaign_store::NewInteraction;
+use campaign_store::{NewInteraction, RecordedConsent};
 use campaign_workflows::{
-    ConfirmationInput, ContactJourney, Interaction, OptOutConfirmation, confirmation_workflow_id,
+    ConfirmationInput, ContactJourney, Interaction, OptOutConfirmation, confirmation_reference,
 };
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -257,7 +257,9 @@ async fn interaction(context: &ApiContext, inbound: Inbound) -> ApiResult<Handle
 
 /// Records the consent change a text makes (R19) before anything else: the contact's opt-out is
 /// in the database before the journey hears of it, so a send checking consent right before its
-/// provider call sees it. An opt-out in force starts its confirmation, when one is configured.
+/// provider call sees it. An opt-out of a contact who accepted messages starts its confirmation,
+/// when one is configured (a repeated STOP, or an auto-responder answering the confirmation, gets
+/// none).
 async fn consent_change(
     context: &ApiContext,
     inbound: &Inbound,
@@ -289,11 +291,10 @@ async fn consent_change(
             redelivered = recorded.redelivered,
             "consent change recorded"
         );
-        if change == ConsentChange::OptOut
-            && recorded.in_force
+        if recorded.confirmation_due
             && let Some(text) = &context.config.opt_out_confirmation
         {
-            confirm_opt_out(context, recorded.consent_change_id, text).await?;
+            confirm_opt_out(context, &recorded, text).await?;
         }
     }
     Ok(Some(change))
@@ -302,20 +303,22 @@ async fn consent_change(
 /// Starts the confirmation of an opt-out; a redelivery finds it started (or done) already.
 async fn confirm_opt_out(
     context: &ApiContext,
-    consent_change_id: i64,
+    recorded: &RecordedConsent,
     text: &str,
 ) -> ApiResult<()> {
+    let consent_change_id = recorded.consent_change_id;
     let started = context
         .temporal
         .start_workflow(
             OptOutConfirmation::run,
             ConfirmationInput {
+                contact_id: recorded.contact_id,
                 consent_change_id,
                 text: text.to_owned(),
             },
             WorkflowStartOptions::new(
                 context.config.temporal.task_queue.clone(),
-                confirmation_workflow_id(consent_change_id),
+                confirmation_reference(recorded.contact_id, consent_change_id),
             )
             .id_reuse_policy(WorkflowIdReusePolicy::RejectDuplicate)
             .id_conflict_policy(WorkflowIdConflictPolicy::UseExisting)

@@ -181,12 +181,15 @@ async fn stop_inside_the_window_opts_out_and_start_opts_back_in() {
             .filter(|record| record.message == CONFIRMATION)
             .count();
     }
-    let stop_id: String =
-        sqlx::query_scalar("SELECT provider_message_id FROM consent_changes WHERE contact_id = $1")
-            .bind(stopper)
-            .fetch_one(env.store.pool())
-            .await
-            .unwrap();
+    // The scripted contact answers the confirmation with STOP again: that changes nothing and
+    // gets no second confirmation, nor does a redelivery of the first STOP.
+    let stop_id: String = sqlx::query_scalar(
+        "SELECT provider_message_id FROM consent_changes WHERE contact_id = $1 ORDER BY id LIMIT 1",
+    )
+    .bind(stopper)
+    .fetch_one(env.store.pool())
+    .await
+    .unwrap();
     assert_eq!(
         post_webhook(&api, &text(&stop_id, &stopper_phone, "STOP")).await,
         StatusCode::OK
