@@ -41,6 +41,7 @@ const ACTIONS = [
   'campaign.relaunch',
 ] as const;
 const TARGET_TYPES = ['user', 'session', 'contact', 'category', 'campaign'] as const;
+type TargetType = (typeof TARGET_TYPES)[number];
 
 /** A `datetime-local` value (the browser's zone) as an RFC 3339 instant, or null when empty. */
 function instant(local: string): string | null {
@@ -71,7 +72,7 @@ export default function AuditPage() {
   const [page, setPage] = useState(1);
   const [actorInput, setActorInput] = useState('');
   const [action, setAction] = useState<string | null>(null);
-  const [targetType, setTargetType] = useState<string | null>(null);
+  const [targetType, setTargetType] = useState<TargetType | null>(null);
   const [targetIdInput, setTargetIdInput] = useState('');
   const [from, setFrom] = useState('');
   const [to, setTo] = useState('');
