@@ -61,6 +61,26 @@ pub fn changed(fields: &[(&str, bool)]) -> serde_json::Value {
     serde_json::json!({ "changed": names })
 }
 
+/// Ids listed in a summary at most; a longer list is cut there (the table bounds a summary's
+/// size, and a body may repeat an id thousands of times).
+const MAX_SUMMARY_IDS: usize = 50;
+/// Characters of free text (a search) kept in a summary.
+const MAX_SUMMARY_TEXT_CHARS: usize = 100;
+
+/// A list of ids as a summary shows it: distinct, sorted, at most [`MAX_SUMMARY_IDS`].
+pub fn id_list(ids: &[i64]) -> serde_json::Value {
+    let mut distinct = ids.to_vec();
+    distinct.sort_unstable();
+    distinct.dedup();
+    distinct.truncate(MAX_SUMMARY_IDS);
+    serde_json::json!(distinct)
+}
+
+/// Free text as a summary keeps it: its first [`MAX_SUMMARY_TEXT_CHARS`] characters.
+pub fn short_text(text: &str) -> String {
+    text.chars().take(MAX_SUMMARY_TEXT_CHARS).collect()
+}
+
 /// The authenticated user of a request and where it acts from: what its audit rows record.
 #[derive(Debug, Clone)]
 pub struct Operator {
@@ -208,4 +228,25 @@ async fn list(
     Ok(ApiJson(
         context.store.audit_page(&filter, page).await?.into(),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn summaries_stay_short() {
+        let repeated = vec![7; 10_000];
+        assert_eq!(id_list(&repeated), serde_json::json!([7]));
+        let many: Vec<i64> = (0..1_000).rev().collect();
+        assert_eq!(id_list(&many).as_array().unwrap().len(), MAX_SUMMARY_IDS);
+        assert_eq!(
+            short_text(&"é".repeat(500)).chars().count(),
+            MAX_SUMMARY_TEXT_CHARS
+        );
+        assert_eq!(
+            changed(&[("name", true), ("color", false)]),
+            serde_json::json!({ "changed": ["name"] })
+        );
+    }
 }

@@ -5,7 +5,7 @@
 //! discovered mid-campaign (R18); whether a campaign is still a draft is decided by the store
 //! under a row lock, and whether it may start by the engine.
 
-use crate::audit::{Operator, changed};
+use crate::audit::{Operator, changed, id_list};
 use crate::auth::AuthUser;
 use crate::context::ApiContext;
 use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, ErrorBody};
@@ -404,7 +404,7 @@ async fn create(
     )?;
     let entry = origin.entry("campaign.create").summary(serde_json::json!({
         "name": name,
-        "category_ids": request.category_ids,
+        "category_ids": id_list(&request.category_ids),
     }));
     let outcome = context
         .store

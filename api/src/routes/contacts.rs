@@ -3,7 +3,7 @@
 
 mod csv_file;
 
-use crate::audit::{Operator, changed};
+use crate::audit::{Operator, changed, id_list, short_text};
 use crate::auth::AuthUser;
 use crate::context::ApiContext;
 use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, ErrorBody};
@@ -269,7 +269,7 @@ async fn create(
         .entry("contact.create")
         .summary(serde_json::json!({
             "phone": contact.phone.as_str(),
-            "category_ids": category_ids,
+            "category_ids": id_list(&category_ids),
         }));
     let contact = context
         .store
@@ -336,7 +336,7 @@ async fn update(
         ("last_name", changes.last_name.is_some()),
         ("category_ids", changes.category_ids.is_some()),
     ]);
-    summary["category_ids"] = serde_json::json!(changes.category_ids);
+    summary["category_ids"] = serde_json::json!(changes.category_ids.as_deref().map(id_list));
     let entry = operator
         .origin
         .entry("contact.update")
@@ -539,7 +539,7 @@ async fn export(
         .origin
         .entry("contacts.export")
         .summary(serde_json::json!({
-            "search": filter.search,
+            "search": filter.search.as_deref().map(short_text),
             "category_id": filter.category_id,
         }));
     context.store.record_audit(&entry).await?;

@@ -2,6 +2,7 @@
 //! body as it streams in (a record at a time, never the whole file) and inserts it in batches.
 
 use super::non_blank;
+use crate::audit::short_text;
 use crate::error::{ApiError, ApiResult};
 use axum::body::Bytes;
 use campaign_domain::PhoneNumber;
@@ -330,7 +331,7 @@ impl Importer<'_> {
         }
         let entry = self.audit_entry(&[], 0, "interrupted");
         let mut summary = entry.summary.clone();
-        summary["reason"] = serde_json::json!(error.to_string());
+        summary["reason"] = serde_json::json!(short_text(&error.to_string()));
         self.store.record_audit(&entry.summary(summary)).await?;
         Ok(())
     }
