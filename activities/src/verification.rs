@@ -67,7 +67,11 @@ impl VerificationActivities {
                     continue;
                 }
             };
-            match self.store.set_whatsapp_verified(contact_id, exists).await {
+            match self
+                .store
+                .set_whatsapp_verified(contact_id, exists, None)
+                .await
+            {
                 Ok(_) => {}
                 Err(campaign_store::StoreError::NotFound(_)) => continue,
                 Err(err) => return Err(retryable(err.to_string())),

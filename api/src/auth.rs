@@ -5,8 +5,10 @@
 //! authenticated request re-reads the user, so deactivating a user or changing a role takes
 //! effect at once rather than when the token expires.
 
+use crate::audit::{ClientAddr, origin_of};
 use crate::context::ApiContext;
 use crate::error::{ApiError, ApiJson, ApiResult, ErrorBody};
+use crate::sign_in::{Via, sign_in};
 use argon2::Argon2;
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
@@ -113,7 +115,7 @@ pub async fn hash_password(password: String) -> ApiResult<String> {
     .map_err(|err| ApiError::Internal(err.into()))?
 }
 
-async fn password_matches(password: String, hash: String) -> ApiResult<bool> {
+pub(crate) async fn password_matches(password: String, hash: String) -> ApiResult<bool> {
     tokio::task::spawn_blocking(move || {
         PasswordHash::new(&hash)
             .map(|parsed| {
@@ -286,7 +288,7 @@ fn tokens(context: &ApiContext, user: UserRow) -> ApiResult<TokenResponse> {
 
 /// A well-formed argon2id hash of a random password: checked when the email is unknown, so the
 /// answer takes as long as for a known one and does not reveal which emails exist.
-const DECOY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$0Ck4yb0T0pG1U5nQx2m3S3vnZ8o4B7rX0j6bQ5aPq2E";
+pub(crate) const DECOY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$0Ck4yb0T0pG1U5nQx2m3S3vnZ8o4B7rX0j6bQ5aPq2E";
 
 #[utoipa::path(
     post,
@@ -299,37 +301,26 @@ const DECOY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$
         (status = 400, description = "Malformed JSON", body = ErrorBody),
         (status = 401, description = "Wrong email or password, or inactive user", body = ErrorBody),
         (status = 422, description = "Body of the wrong shape", body = ErrorBody),
+        (status = 429, description = "Too many failed sign-ins for this email or from this address (`too_many_attempts`): try again after `Retry-After` seconds",
+            body = ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds to wait before the next attempt"))),
     )
 )]
 async fn login(
     State(context): State<ApiContext>,
+    ClientAddr(client_addr): ClientAddr,
     ApiJson(request): ApiJson<LoginRequest>,
 ) -> ApiResult<ApiJson<TokenResponse>> {
-    let user = authenticate(&context, &request.email, request.password).await?;
+    let user = sign_in(
+        &context,
+        &request.email,
+        request.password,
+        client_addr,
+        Via::Token,
+        None,
+    )
+    .await?;
     Ok(ApiJson(tokens(&context, user)?))
-}
-
-/// The active user whose email and password these are; 401 otherwise, in the same time whether
-/// or not the email exists.
-pub async fn authenticate(
-    context: &ApiContext,
-    email: &str,
-    password: String,
-) -> ApiResult<UserRow> {
-    let credentials = context.store.user_credentials(email).await?;
-    let hash = credentials
-        .as_ref()
-        .map_or(DECOY_HASH.to_owned(), |c| c.password_hash.clone());
-    let matches = password_matches(password, hash).await?;
-    match credentials {
-        Some(credentials) if matches => {
-            if !credentials.user.is_active {
-                return Err(ApiError::Unauthorized("user is inactive"));
-            }
-            Ok(credentials.user)
-        }
-        _ => Err(ApiError::Unauthorized("wrong email or password")),
-    }
 }
 
 #[utoipa::path(
@@ -347,13 +338,24 @@ pub async fn authenticate(
 )]
 async fn refresh(
     State(context): State<ApiContext>,
+    ClientAddr(client_addr): ClientAddr,
     ApiJson(request): ApiJson<RefreshRequest>,
 ) -> ApiResult<ApiJson<TokenResponse>> {
     let user_id = context
         .keys
         .verify(&request.refresh_token, TokenKind::Refresh)?;
     let user = active_user(&context, user_id).await?;
-    Ok(ApiJson(tokens(&context, user)?))
+    let tokens = tokens(&context, user.clone())?;
+    context
+        .store
+        .record_audit(
+            &origin_of(&user, client_addr)
+                .entry("auth.refresh")
+                .target("user", user.id)
+                .summary(serde_json::json!({ "via": "token" })),
+        )
+        .await?;
+    Ok(ApiJson(tokens))
 }
 
 #[utoipa::path(

@@ -3,6 +3,7 @@
 //! Secrets (`JWT_SECRET`, `WEBHOOK_SECRET`, `ADMIN_PASSWORD`, the provider token) are
 //! [`Secret`]s, kept out of `Debug` output so that a logged configuration never leaks them.
 
+use crate::sign_in::SignInThrottle;
 use campaign_domain::ConsentKeywords;
 use campaign_domain::consent::{DEFAULT_OPT_IN_KEYWORDS, DEFAULT_OPT_OUT_KEYWORDS};
 use campaign_runtime::config::daily_message_limit;
@@ -20,6 +21,13 @@ const DEFAULT_REFRESH_TOKEN_TTL: Duration = Duration::from_secs(7 * 24 * 3600);
 const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
 /// A CSV import is streamed, so it may be much larger than a JSON body.
 const DEFAULT_MAX_IMPORT_BYTES: usize = 64 * 1024 * 1024;
+/// Consecutive failed sign-ins of one email, then of one address, before they are slowed down.
+const DEFAULT_SIGN_IN_FREE_PER_ACCOUNT: u32 = 5;
+const DEFAULT_SIGN_IN_FREE_PER_ADDRESS: u32 = 20;
+/// The first delay once the allowance is spent; it doubles with each further failure.
+const DEFAULT_SIGN_IN_BASE_DELAY: Duration = Duration::from_secs(5);
+/// The longest delay: nobody is locked out of an account for longer than this.
+const DEFAULT_SIGN_IN_MAX_DELAY: Duration = Duration::from_secs(15 * 60);
 /// Shortest accepted signing and webhook secrets.
 const MIN_SECRET_LEN: usize = 16;
 
@@ -50,6 +58,8 @@ pub struct ApiConfig {
     pub consent_keywords: ConsentKeywords,
     /// The text answering an opt-out, when one is to be sent.
     pub opt_out_confirmation: Option<String>,
+    /// How repeated failed sign-ins are slowed down (R22).
+    pub sign_in_throttle: SignInThrottle,
 }
 
 /// Keywords from a comma-separated variable, the defaults when it is unset.
@@ -101,6 +111,16 @@ impl ApiConfig {
             opt_out_confirmation: env
                 .optional("OPT_OUT_CONFIRMATION")
                 .filter(|text| !text.trim().is_empty()),
+            sign_in_throttle: SignInThrottle {
+                free_per_account: env
+                    .parsed("SIGN_IN_FREE_ATTEMPTS", DEFAULT_SIGN_IN_FREE_PER_ACCOUNT)?,
+                free_per_address: env.parsed(
+                    "SIGN_IN_FREE_ATTEMPTS_PER_ADDRESS",
+                    DEFAULT_SIGN_IN_FREE_PER_ADDRESS,
+                )?,
+                base_delay: env.seconds("SIGN_IN_BASE_DELAY_SECS", DEFAULT_SIGN_IN_BASE_DELAY)?,
+                max_delay: env.seconds("SIGN_IN_MAX_DELAY_SECS", DEFAULT_SIGN_IN_MAX_DELAY)?,
+            },
         })
     }
 }

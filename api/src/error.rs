@@ -8,7 +8,7 @@
 
 use crate::operations::OperationError;
 use axum::Json;
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use campaign_store::StoreError;
 use serde::Serialize;
@@ -36,6 +36,9 @@ pub enum ApiError {
     Validation(String),
     #[error("{message}")]
     QuotaExceeded { message: String, remaining: i64 },
+    /// Too many failed sign-ins (see `crate::sign_in`): answered with `Retry-After`.
+    #[error("too many failed sign-ins; try again in {retry_after_secs} seconds")]
+    TooManyAttempts { retry_after_secs: u64 },
     #[error("request body too large")]
     PayloadTooLarge,
     #[error("{0} is unavailable")]
@@ -56,6 +59,9 @@ impl ApiError {
             ApiError::UnknownReference(_) => (StatusCode::CONFLICT, "unknown_reference"),
             ApiError::Validation(_) => (StatusCode::UNPROCESSABLE_ENTITY, "validation_error"),
             ApiError::QuotaExceeded { .. } => (StatusCode::TOO_MANY_REQUESTS, "quota_exceeded"),
+            ApiError::TooManyAttempts { .. } => {
+                (StatusCode::TOO_MANY_REQUESTS, "too_many_attempts")
+            }
             ApiError::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
             ApiError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal_error"),
@@ -81,6 +87,10 @@ impl IntoResponse for ApiError {
             ApiError::QuotaExceeded { remaining, .. } => Some(remaining),
             _ => None,
         };
+        let retry_after = match self {
+            ApiError::TooManyAttempts { retry_after_secs } => Some(retry_after_secs),
+            _ => None,
+        };
         let body = ErrorBody {
             error: ErrorDetail {
                 code,
@@ -88,7 +98,13 @@ impl IntoResponse for ApiError {
                 remaining,
             },
         };
-        (status, Json(body)).into_response()
+        let mut response = (status, Json(body)).into_response();
+        if let Some(secs) = retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        response
     }
 }
 
@@ -101,8 +117,8 @@ pub struct ErrorBody {
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ErrorDetail {
     /// `bad_request`, `unauthorized`, `forbidden`, `not_found`, `conflict`,
-    /// `unknown_reference`, `validation_error`, `quota_exceeded`, `payload_too_large`, `unavailable` or
-    /// `internal_error`.
+    /// `unknown_reference`, `validation_error`, `quota_exceeded`, `too_many_attempts`,
+    /// `payload_too_large`, `unavailable` or `internal_error`.
     #[schema(value_type = String, example = "not_found")]
     pub code: &'static str,
     #[schema(example = "campaign not found")]

@@ -1,10 +1,11 @@
 //! HTTP API of the campaign engine (SPEC §6): authentication, contacts and categories,
-//! campaigns and their operations, messages, monitoring, and the provider's webhooks, which it
-//! turns into workflow signals. Handlers are thin over the same [`Store`] the activities use
+//! campaigns and their operations, messages, monitoring, the audit log, and the provider's
+//! webhooks, which it turns into workflow signals. Handlers are thin over the same [`Store`] the activities use
 //! and over the campaign [`operations`].
 //!
 //! [`Store`]: campaign_store::Store
 
+pub mod audit;
 pub mod auth;
 pub mod config;
 pub mod console;
@@ -17,6 +18,7 @@ pub mod pagination;
 mod request_schema;
 pub mod routes;
 pub mod session;
+pub mod sign_in;
 pub mod startup;
 
 pub use config::ApiConfig;

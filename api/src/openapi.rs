@@ -30,6 +30,7 @@ pub const BEARER: &str = "bearer";
         (name = "console", description = "What the operator console needs beside the data"),
         (name = "health", description = "Liveness of the API and its dependencies"),
         (name = "users", description = "User administration (super_admin only)"),
+        (name = "audit", description = "The append-only audit log (super_admin only)"),
         (name = "categories", description = "Groups of contacts that campaigns target"),
         (name = "contacts", description = "Contacts, CSV import and export, WhatsApp checks"),
         (name = "campaigns", description = "Campaign drafts, operations and results"),

@@ -7,10 +7,15 @@
 //! `Store::queued_audience_page`). Launch is idempotent: the campaign row leaves `draft` exactly
 //! once and the workflow id `campaign-{id}` refuses a duplicate run, so a repeated call starts
 //! nothing and answers "not a draft". A relaunch copies a finished campaign once.
+//!
+//! Each operation writes its audit row (R22) by `by`: a launch, retry or relaunch in the
+//! transaction that commits it, a stop once Temporal has accepted the cancellation (the
+//! workflow, not the API, then changes the rows).
 
 use campaign_domain::{CampaignSettings, CampaignState, CampaignWorkflowId};
+use campaign_store::audit::AuditEntry;
 use campaign_store::{
-    LaunchOutcome, PendingStart, RelaunchOutcome, RetryOutcome, Store, StoreError,
+    LaunchOutcome, Origin, PendingStart, RelaunchOutcome, RetryOutcome, Store, StoreError,
 };
 use campaign_workflows::{CAMPAIGN_ID, Campaign, CampaignInput, CampaignProgress, TaskQueues};
 use chrono::{DateTime, Utc};
@@ -78,19 +83,29 @@ pub struct Engine {
 
 impl Engine {
     /// Launches a draft campaign (see the module docs).
-    pub async fn launch(&self, campaign_id: i64) -> Result<Launched, OperationError> {
+    pub async fn launch(&self, campaign_id: i64, by: &Origin) -> Result<Launched, OperationError> {
         let outcome = self
             .store
             .launch_campaign(campaign_id, self.daily_limit, &self.defaults)
             .await?;
-        self.start_launched(outcome).await
+        self.start_launched(outcome, by.entry("campaign.send"), None)
+            .await
     }
 
     /// Starts the workflow of a launch the store has decided, then makes the launch visible.
-    async fn start_launched(&self, outcome: LaunchOutcome) -> Result<Launched, OperationError> {
+    async fn start_launched(
+        &self,
+        outcome: LaunchOutcome,
+        entry: AuditEntry,
+        relaunched_from: Option<i64>,
+    ) -> Result<Launched, OperationError> {
         match outcome {
             LaunchOutcome::Launched(pending) => {
-                let launched = self.start(*pending, |started_at| started_at).await?;
+                let entry = entry.summary(serde_json::json!({
+                    "total_contacts": pending.journeys,
+                    "relaunched_from": relaunched_from,
+                }));
+                let launched = self.start(*pending, entry, |started_at| started_at).await?;
                 tracing::info!(
                     campaign_id = launched.campaign_id,
                     total_contacts = launched.total_contacts,
@@ -116,13 +131,22 @@ impl Engine {
     }
 
     /// Stops a running campaign: its workflow closes every open journey as `cancelled`.
-    pub async fn stop(&self, campaign_id: i64) -> Result<(), OperationError> {
+    pub async fn stop(&self, campaign_id: i64, by: &Origin) -> Result<(), OperationError> {
+        let entry = by.entry("campaign.stop").target("campaign", campaign_id);
         match self.store.campaign_status(campaign_id).await? {
             None => return Err(OperationError::NotFound),
             Some(CampaignState::Running) => {}
             // A launch may commit between the read and the update: then it is running, and
             // its workflow is the one to stop.
-            Some(CampaignState::Draft) if self.store.cancel_draft(campaign_id).await? => {
+            Some(CampaignState::Draft)
+                if self
+                    .store
+                    .cancel_draft(
+                        campaign_id,
+                        &entry.clone().summary(serde_json::json!({ "was": "draft" })),
+                    )
+                    .await? =>
+            {
                 return Ok(());
             }
             Some(CampaignState::Draft) => {}
@@ -137,15 +161,21 @@ impl Engine {
             )
             .await
             .map_err(|err| OperationError::Temporal(err.to_string()))?;
+        self.store
+            .record_audit(&entry.summary(serde_json::json!({ "was": "running" })))
+            .await?;
         Ok(())
     }
 
     /// Starts new journeys for the failed contacts of a finished campaign, nothing else.
-    pub async fn retry(&self, campaign_id: i64) -> Result<Launched, OperationError> {
+    pub async fn retry(&self, campaign_id: i64, by: &Origin) -> Result<Launched, OperationError> {
         match self.store.requeue_failed(campaign_id).await? {
             // The cutoff counts from the retry, not from the first launch.
             RetryOutcome::Requeued(pending) => {
-                self.start(*pending, |started_at| started_at.max(Utc::now()))
+                let entry = by
+                    .entry("campaign.retry")
+                    .summary(serde_json::json!({ "journeys": pending.journeys }));
+                self.start(*pending, entry, |started_at| started_at.max(Utc::now()))
                     .await
             }
             RetryOutcome::NotFound => Err(OperationError::NotFound),
@@ -157,13 +187,20 @@ impl Engine {
     /// A fresh run of a finished campaign as a new campaign (same texts, categories and
     /// overrides), once: a repeated relaunch answers with the first copy. The earlier campaign
     /// and its results stay as they are.
-    pub async fn relaunch(&self, campaign_id: i64) -> Result<Launched, OperationError> {
+    pub async fn relaunch(
+        &self,
+        campaign_id: i64,
+        by: &Origin,
+    ) -> Result<Launched, OperationError> {
         let outcome = self
             .store
             .relaunch_campaign(campaign_id, self.daily_limit, &self.defaults)
             .await?;
         match outcome {
-            RelaunchOutcome::Copied { launch, .. } => self.start_launched(launch).await,
+            RelaunchOutcome::Copied { launch, .. } => {
+                self.start_launched(launch, by.entry("campaign.relaunch"), Some(campaign_id))
+                    .await
+            }
             RelaunchOutcome::NotFound => Err(OperationError::NotFound),
             RelaunchOutcome::NotFinished { status } => Err(OperationError::NotFinished { status }),
             RelaunchOutcome::AlreadyRelaunched { campaign_id } => {
@@ -178,6 +215,7 @@ impl Engine {
     async fn start(
         &self,
         pending: PendingStart,
+        entry: AuditEntry,
         cutoff_from: impl FnOnce(DateTime<Utc>) -> DateTime<Utc>,
     ) -> Result<Launched, OperationError> {
         let campaign_id = pending.campaign_id;
@@ -188,7 +226,9 @@ impl Engine {
         )
         .await?;
         let (total_contacts, opted_out_excluded) = (pending.journeys, pending.opted_out_excluded);
-        pending.commit().await?;
+        pending
+            .commit(&entry.target("campaign", campaign_id))
+            .await?;
         Ok(Launched {
             campaign_id,
             workflow_id: CampaignWorkflowId::new(campaign_id).to_string(),

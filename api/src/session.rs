@@ -9,9 +9,11 @@
 //! logout. The database keeps only the SHA-256 digest of each secret. API clients without a
 //! browser keep using `/auth/login` and `/auth/refresh`.
 
+use crate::audit::{ClientAddr, origin_of};
 use crate::auth::{self, User};
 use crate::context::ApiContext;
 use crate::error::{ApiError, ApiJson, ApiResult, ErrorBody};
+use crate::sign_in::{NewSession, Via, sign_in};
 use axum::extract::State;
 use axum::http::header::{COOKIE, SET_COOKIE};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
@@ -115,21 +117,33 @@ fn session_secret(headers: &HeaderMap) -> Option<&str> {
         (status = 413, description = "Body too large", body = ErrorBody),
         (status = 415, description = "Body is not JSON", body = ErrorBody),
         (status = 422, description = "Body of the wrong shape", body = ErrorBody),
+        (status = 429, description = "Too many failed sign-ins for this email or from this address (`too_many_attempts`): try again after `Retry-After` seconds",
+            body = ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds to wait before the next attempt"))),
     )
 )]
 async fn open(
     State(context): State<ApiContext>,
+    ClientAddr(client_addr): ClientAddr,
     ApiJson(login): ApiJson<SessionLogin>,
 ) -> ApiResult<impl IntoResponse> {
-    let user = auth::authenticate(&context, &login.email, login.password).await?;
     let secret = new_secret();
     let ttl = context.config.refresh_token_ttl;
     let expires_at = Utc::now()
         + chrono::Duration::from_std(ttl).map_err(|err| ApiError::Internal(err.into()))?;
-    context
-        .store
-        .open_session(user.id, &digest(&secret), expires_at)
-        .await?;
+    let session = NewSession {
+        token_digest: digest(&secret),
+        expires_at,
+    };
+    let user = sign_in(
+        &context,
+        &login.email,
+        login.password,
+        client_addr,
+        Via::Session,
+        Some(session),
+    )
+    .await?;
     let cookie = session_cookie(&secret, ttl.as_secs(), context.config.session_cookie_secure);
     Ok((
         AppendHeaders([(SET_COOKIE, cookie)]),
@@ -149,6 +163,7 @@ async fn open(
 )]
 async fn refresh(
     State(context): State<ApiContext>,
+    ClientAddr(client_addr): ClientAddr,
     headers: HeaderMap,
 ) -> ApiResult<ApiJson<SessionAccess>> {
     let secret = session_secret(&headers).ok_or(ApiError::Unauthorized("no session"))?;
@@ -158,7 +173,13 @@ async fn refresh(
         .await?
         .ok_or(ApiError::Unauthorized("session expired or revoked"))?;
     let user = auth::active_user(&context, user_id).await?;
-    access(&context, user)
+    let entry = origin_of(&user, client_addr)
+        .entry("auth.refresh")
+        .target("user", user.id)
+        .summary(serde_json::json!({ "via": "session" }));
+    let access = access(&context, user)?;
+    context.store.record_audit(&entry).await?;
+    Ok(access)
 }
 
 #[utoipa::path(
@@ -172,10 +193,14 @@ async fn refresh(
 )]
 async fn close(
     State(context): State<ApiContext>,
+    ClientAddr(client_addr): ClientAddr,
     headers: HeaderMap,
 ) -> ApiResult<impl IntoResponse> {
     if let Some(secret) = session_secret(&headers) {
-        context.store.revoke_session(&digest(secret)).await?;
+        context
+            .store
+            .revoke_session(&digest(secret), client_addr)
+            .await?;
     }
     let cleared = session_cookie("", 0, context.config.session_cookie_secure);
     Ok((

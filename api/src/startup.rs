@@ -16,6 +16,7 @@ use campaign_provider::WassengerClient;
 use campaign_store::Store;
 use campaign_workflows::TaskQueues;
 use std::future::Future;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::net::TcpListener;
 use tower_http::trace::TraceLayer;
@@ -80,7 +81,11 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         tracing::info!(port = self.port, "API listening");
-        axum::serve(self.listener, self.router)
+        // With the peer's address, which the audit log records (R22) and sign-ins are throttled by.
+        let service = self
+            .router
+            .into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(self.listener, service)
             .with_graceful_shutdown(shutdown)
             .await?;
         Ok(())

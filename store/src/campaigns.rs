@@ -8,6 +8,7 @@
 //! has started ([`PendingStart`]).
 
 use super::{Store, StoreError};
+use crate::audit::{self, AuditEntry};
 use crate::counters::{BULK_SHARD, CounterDelta};
 use crate::ledger;
 use crate::page::{Page, PageRequest};
@@ -34,8 +35,9 @@ pub struct PendingStart {
 }
 
 impl PendingStart {
-    /// Makes the launch or retry visible, once its workflow is running.
-    pub async fn commit(self) -> Result<(), StoreError> {
+    /// Makes the launch or retry visible, once its workflow is running, with its audit row.
+    pub async fn commit(mut self, entry: &AuditEntry) -> Result<(), StoreError> {
+        audit::record(&mut *self.tx, entry).await?;
         self.tx.commit().await?;
         Ok(())
     }
@@ -180,7 +182,11 @@ pub struct CampaignContact {
 
 impl Store {
     /// Creates a draft campaign aimed at `category_ids`, refusing unknown categories.
-    pub async fn create_campaign(&self, new: NewCampaign<'_>) -> Result<DraftWrite, StoreError> {
+    pub async fn create_campaign(
+        &self,
+        new: NewCampaign<'_>,
+        entry: &AuditEntry,
+    ) -> Result<DraftWrite, StoreError> {
         let mut tx = self.pool.begin().await?;
         let unknown = unknown_categories(&mut tx, new.category_ids).await?;
         if !unknown.is_empty() {
@@ -201,6 +207,7 @@ impl Store {
         let record = fetch_campaign(&mut *tx, id)
             .await?
             .ok_or(StoreError::NotFound("campaign"))?;
+        audit::record(&mut *tx, &entry.clone().target("campaign", id)).await?;
         tx.commit().await?;
         Ok(DraftWrite::Saved(Box::new(record)))
     }
@@ -210,6 +217,7 @@ impl Store {
         &self,
         id: i64,
         changes: CampaignChanges,
+        entry: &AuditEntry,
     ) -> Result<DraftWrite, StoreError> {
         let mut tx = self.pool.begin().await?;
         match status_for_update(&mut tx, id).await? {
@@ -242,22 +250,31 @@ impl Store {
         let record = fetch_campaign(&mut *tx, id)
             .await?
             .ok_or(StoreError::NotFound("campaign"))?;
+        audit::record(&mut *tx, entry).await?;
         tx.commit().await?;
         Ok(DraftWrite::Saved(Box::new(record)))
     }
 
     /// Deletes a draft (its category links go with it); a launched campaign keeps its history.
-    pub async fn delete_draft_campaign(&self, id: i64) -> Result<DraftDelete, StoreError> {
+    pub async fn delete_draft_campaign(
+        &self,
+        id: i64,
+        entry: &AuditEntry,
+    ) -> Result<DraftDelete, StoreError> {
+        let mut tx = self.pool.begin().await?;
         let deleted = sqlx::query!(
             "DELETE FROM campaigns WHERE id = $1 AND status = 'draft'",
             id
         )
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?
         .rows_affected();
         if deleted > 0 {
+            audit::record(&mut *tx, entry).await?;
+            tx.commit().await?;
             return Ok(DraftDelete::Deleted);
         }
+        drop(tx);
         Ok(match self.campaign_status(id).await? {
             None => DraftDelete::NotFound,
             Some(status) => DraftDelete::NotDraft { status },
@@ -561,16 +578,26 @@ impl Store {
         Ok(())
     }
 
-    /// Cancels a campaign that is still a draft; false when it is not (any more).
-    pub async fn cancel_draft(&self, campaign_id: i64) -> Result<bool, StoreError> {
+    /// Cancels a campaign that is still a draft, with the operator's audit row; false when it is
+    /// not (any more), and then nothing is written.
+    pub async fn cancel_draft(
+        &self,
+        campaign_id: i64,
+        entry: &AuditEntry,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.pool.begin().await?;
         let cancelled = sqlx::query!(
             "UPDATE campaigns SET status = 'cancelled', completed_at = now(), updated_at = now(), \
              final_stats = campaign_final_stats(campaigns) WHERE id = $1 AND status = 'draft'",
             campaign_id,
         )
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?
         .rows_affected();
+        if cancelled == 1 {
+            audit::record(&mut *tx, entry).await?;
+            tx.commit().await?;
+        }
         Ok(cancelled == 1)
     }
 

@@ -5,9 +5,11 @@
 //! (a redelivered webhook finds it and changes nothing); the one in force is the latest by the
 //! time the contact wrote it, ties going to the one recorded last, so webhooks delivered out of
 //! order leave the contact as their last message said. Only this module moves
-//! `contacts.opted_out_at`, and a trigger refuses any other write of it.
+//! `contacts.opted_out_at`, and a trigger refuses any other write of it. Each change is in the
+//! audit log, its actor the contact (R22).
 
 use super::{Store, StoreError};
+use crate::audit::{self, Actor, AuditEntry};
 use crate::counters::{CounterDelta, shard_of};
 use crate::ledger;
 use campaign_domain::{ConsentChange, JourneyState};
@@ -90,6 +92,20 @@ impl Store {
             ),
         };
         if !redelivered {
+            let action = match change {
+                ConsentChange::OptOut => "contact.opt_out",
+                ConsentChange::OptIn => "contact.opt_in",
+            };
+            audit::record(
+                &mut *tx,
+                &AuditEntry::new(Actor::contact(contact_id, phone), action)
+                    .target("contact", contact_id)
+                    .summary(serde_json::json!({
+                        "provider_message_id": provider_message_id,
+                        "written_at": received_at,
+                    })),
+            )
+            .await?;
             sqlx::query!(
                 "UPDATE contacts k SET consent_change_id = $2, updated_at = now(),
                    opted_out_at = CASE WHEN $3 THEN $4 END,

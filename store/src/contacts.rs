@@ -6,6 +6,7 @@
 //! 409 and 422.
 
 use super::{Store, StoreError};
+use crate::audit::{self, AuditEntry};
 use campaign_domain::PhoneNumber;
 use chrono::{DateTime, Utc};
 use sqlx::{PgExecutor, Postgres, QueryBuilder};
@@ -190,11 +191,12 @@ async fn fetch_category(executor: impl PgExecutor<'_>, id: i64) -> Result<Catego
 }
 
 impl Store {
-    /// Creates a contact in `category_ids`, all or nothing.
+    /// Creates a contact in `category_ids`, all or nothing, with its audit row.
     pub async fn add_contact(
         &self,
         contact: &NewContact,
         category_ids: &[i64],
+        entry: &AuditEntry,
     ) -> Result<Contact, StoreError> {
         let mut tx = self.pool.begin().await?;
         let id = sqlx::query_scalar!(
@@ -214,6 +216,7 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         let contact = fetch_contact(&mut *tx, id).await?;
+        audit::record(&mut *tx, &entry.clone().target("contact", id)).await?;
         tx.commit().await?;
         Ok(contact)
     }
@@ -271,6 +274,7 @@ impl Store {
         &self,
         id: i64,
         changes: ContactChanges,
+        entry: &AuditEntry,
     ) -> Result<Contact, StoreError> {
         let mut tx = self.pool.begin().await?;
         sqlx::query_scalar!(
@@ -304,22 +308,25 @@ impl Store {
             .await?;
         }
         let contact = fetch_contact(&mut *tx, id).await?;
+        audit::record(&mut *tx, entry).await?;
         tx.commit().await?;
         Ok(contact)
     }
 
     /// Deletes a contact and its history, unless one of its journeys is still open: its
     /// workflow would otherwise wait forever on rows that no longer exist.
-    pub async fn delete_contact(&self, id: i64) -> Result<(), StoreError> {
+    pub async fn delete_contact(&self, id: i64, entry: &AuditEntry) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
         let deleted = sqlx::query!(
             "DELETE FROM contacts WHERE id = $1 AND NOT EXISTS \
              (SELECT 1 FROM journeys WHERE contact_id = $1 AND NOT journey_state_is_final(state))",
             id,
         )
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?
         .rows_affected();
         if deleted == 0 {
+            drop(tx);
             let exists = sqlx::query_scalar!(
                 r#"SELECT EXISTS (SELECT 1 FROM contacts WHERE id = $1) AS "exists!""#,
                 id,
@@ -332,6 +339,8 @@ impl Store {
                 StoreError::NotFound("contact")
             });
         }
+        audit::record(&mut *tx, entry).await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -373,13 +382,17 @@ impl Store {
         })
     }
 
-    /// Records the provider's answer on whether the contact's number has WhatsApp.
+    /// Records the provider's answer on whether the contact's number has WhatsApp, with the
+    /// audit row of the operator who asked (`None` for the background checks of the
+    /// `VerifyNumbers` workflow, audited when the operator started them).
     pub async fn set_whatsapp_verified(
         &self,
         id: i64,
         verified: bool,
+        entry: Option<&AuditEntry>,
     ) -> Result<Contact, StoreError> {
-        sqlx::query_as!(
+        let mut tx = self.pool.begin().await?;
+        let contact = sqlx::query_as!(
             Contact,
             r#"WITH c AS (UPDATE contacts SET whatsapp_verified = $2, whatsapp_verified_at = now(),
                  updated_at = now() WHERE id = $1 RETURNING *)
@@ -392,9 +405,14 @@ impl Store {
             id,
             verified,
         )
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *tx)
         .await?
-        .ok_or(StoreError::NotFound("contact"))
+        .ok_or(StoreError::NotFound("contact"))?;
+        if let Some(entry) = entry {
+            audit::record(&mut *tx, entry).await?;
+        }
+        tx.commit().await?;
+        Ok(contact)
     }
 
     /// The ids among `ids` that are no contact, sorted and without repeats.
@@ -424,11 +442,14 @@ impl Store {
 
     /// Inserts a batch of imported contacts in one statement and returns how many were new;
     /// phones already known (or repeated within the batch) are skipped. With `category_id`,
-    /// every contact of the batch, new or already known, is put in that category.
+    /// every contact of the batch, new or already known, is put in that category. The last
+    /// batch of an import passes `audit_entry`, which makes the import's audit row from the number
+    /// this batch created, in the batch's transaction.
     pub async fn import_contacts(
         &self,
         contacts: &[NewContact],
         category_id: Option<i64>,
+        audit_entry: Option<&(dyn Fn(u64) -> AuditEntry + Sync)>,
     ) -> Result<u64, StoreError> {
         let phones: Vec<&str> = contacts.iter().map(|c| c.phone.as_str()).collect();
         let first_names: Vec<Option<&str>> =
@@ -457,6 +478,9 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         }
+        if let Some(entry) = audit_entry {
+            audit::record(&mut *tx, &entry(created)).await?;
+        }
         tx.commit().await?;
         Ok(created)
     }
@@ -465,15 +489,20 @@ impl Store {
         &self,
         name: &str,
         color: Option<&str>,
+        entry: &AuditEntry,
     ) -> Result<Category, StoreError> {
+        let mut tx = self.pool.begin().await?;
         let id = sqlx::query_scalar!(
             "INSERT INTO categories (name, color) VALUES ($1, $2) RETURNING id",
             name,
             color,
         )
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *tx)
         .await?;
-        fetch_category(&self.pool, id).await
+        let category = fetch_category(&mut *tx, id).await?;
+        audit::record(&mut *tx, &entry.clone().target("category", id)).await?;
+        tx.commit().await?;
+        Ok(category)
     }
 
     pub async fn category(&self, id: i64) -> Result<Category, StoreError> {
@@ -516,8 +545,10 @@ impl Store {
         id: i64,
         name: Option<&str>,
         color: Option<&str>,
+        entry: &AuditEntry,
     ) -> Result<Category, StoreError> {
-        sqlx::query_as!(
+        let mut tx = self.pool.begin().await?;
+        let category = sqlx::query_as!(
             Category,
             r#"WITH g AS (UPDATE categories SET name = coalesce($2, name),
                  color = coalesce($3, color), updated_at = now() WHERE id = $1 RETURNING *)
@@ -529,21 +560,27 @@ impl Store {
             name,
             color,
         )
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *tx)
         .await?
-        .ok_or(StoreError::NotFound("category"))
+        .ok_or(StoreError::NotFound("category"))?;
+        audit::record(&mut *tx, entry).await?;
+        tx.commit().await?;
+        Ok(category)
     }
 
     /// Deletes a category and its memberships (not the contacts). A category a campaign targets
     /// is kept by `campaign_categories_category_id_fkey`.
-    pub async fn delete_category(&self, id: i64) -> Result<(), StoreError> {
+    pub async fn delete_category(&self, id: i64, entry: &AuditEntry) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
         let deleted = sqlx::query!("DELETE FROM categories WHERE id = $1", id)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?
             .rows_affected();
         if deleted == 0 {
             return Err(StoreError::NotFound("category"));
         }
+        audit::record(&mut *tx, entry).await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -552,18 +589,22 @@ impl Store {
         &self,
         category_id: i64,
         contact_id: i64,
+        entry: &AuditEntry,
     ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
         let removed = sqlx::query!(
             "DELETE FROM contact_categories WHERE category_id = $1 AND contact_id = $2",
             category_id,
             contact_id,
         )
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?
         .rows_affected();
         if removed == 0 {
             return Err(StoreError::NotFound("category membership"));
         }
+        audit::record(&mut *tx, entry).await?;
+        tx.commit().await?;
         Ok(())
     }
 }

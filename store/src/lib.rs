@@ -9,6 +9,7 @@
 //! One module per subject; the static queries are checked at compile time against the schema
 //! (offline, from `.sqlx/` at the workspace root: `scripts/sqlx-prepare.sh` refreshes it).
 
+pub mod audit;
 pub mod breaker;
 pub mod campaigns;
 pub mod consent;
@@ -24,10 +25,12 @@ pub mod progress;
 pub mod reporting;
 pub mod sending;
 pub mod sessions;
+pub mod sign_in;
 #[cfg(test)]
 mod test_rows;
 pub mod users;
 
+pub use audit::{Actor, AuditEntry, Origin};
 pub use breaker::SendResult;
 pub use campaigns::{LaunchOutcome, PendingStart, RelaunchOutcome, RetryOutcome};
 pub use consent::{ConfirmationStep, RecordedConsent};
@@ -36,6 +39,7 @@ pub use pacing::SlotReservation;
 pub use page::{Page, PageRequest};
 pub use progress::OpenJourneys;
 pub use sending::{AcceptedSend, AttemptCount, PreparedSend, SendPreparation};
+pub use sign_in::SignInAttempt;
 
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use std::time::Duration;
@@ -97,21 +101,33 @@ impl Store {
         Ok(())
     }
 
-    /// Adds contacts to a category; contacts already in it are left as they are.
+    /// Adds contacts to a category; contacts already in it are left as they are. `entry` is the
+    /// operator's audit row (`None` for test fixtures, which are no API action).
     pub async fn add_to_category(
         &self,
         category_id: i64,
         contact_ids: &[i64],
+        entry: Option<&AuditEntry>,
     ) -> Result<u64, StoreError> {
-        Ok(sqlx::query(
+        let mut tx = self.pool.begin().await?;
+        let added = sqlx::query(
             "INSERT INTO contact_categories (category_id, contact_id) SELECT $1, unnest($2::bigint[]) \
              ON CONFLICT DO NOTHING",
         )
         .bind(category_id)
         .bind(contact_ids)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?
-        .rows_affected())
+        .rows_affected();
+        if let Some(entry) = entry {
+            let entry = entry.clone().summary(serde_json::json!({
+                "contact_ids": contact_ids.len(),
+                "added": added,
+            }));
+            audit::record(&mut *tx, &entry).await?;
+        }
+        tx.commit().await?;
+        Ok(added)
     }
 }
 

@@ -2,6 +2,7 @@
 //! (`super_admin`). Email uniqueness is case-insensitive, enforced by `users_email_key`.
 
 use super::{Store, StoreError};
+use crate::audit::{self, AuditEntry};
 use chrono::{DateTime, Utc};
 
 /// A user without the password hash: what the API may show.
@@ -49,8 +50,10 @@ impl Store {
         password_hash: &str,
         full_name: Option<&str>,
         role: &str,
+        entry: &AuditEntry,
     ) -> Result<User, StoreError> {
-        Ok(sqlx::query_as!(
+        let mut tx = self.pool.begin().await?;
+        let user = sqlx::query_as!(
             User,
             "INSERT INTO users (email, password_hash, full_name, role) VALUES ($1, $2, $3, $4) \
              RETURNING id, email, full_name, role, is_active, created_at, updated_at",
@@ -59,8 +62,11 @@ impl Store {
             full_name,
             role,
         )
-        .fetch_one(&self.pool)
-        .await?)
+        .fetch_one(&mut *tx)
+        .await?;
+        audit::record(&mut *tx, &entry.clone().target("user", user.id)).await?;
+        tx.commit().await?;
+        Ok(user)
     }
 
     /// Creates the first super admin unless a user exists; returns whether it did. Serialized by
@@ -137,8 +143,14 @@ impl Store {
         .await?)
     }
 
-    pub async fn update_user(&self, id: i64, changes: UserChanges) -> Result<User, StoreError> {
-        sqlx::query_as!(
+    pub async fn update_user(
+        &self,
+        id: i64,
+        changes: UserChanges,
+        entry: &AuditEntry,
+    ) -> Result<User, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let user = sqlx::query_as!(
             User,
             "UPDATE users SET email = coalesce($2, email), full_name = coalesce($3, full_name), \
              role = coalesce($4, role), is_active = coalesce($5, is_active), \
@@ -151,19 +163,25 @@ impl Store {
             changes.is_active,
             changes.password_hash,
         )
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *tx)
         .await?
-        .ok_or(StoreError::NotFound("user"))
+        .ok_or(StoreError::NotFound("user"))?;
+        audit::record(&mut *tx, entry).await?;
+        tx.commit().await?;
+        Ok(user)
     }
 
-    pub async fn delete_user(&self, id: i64) -> Result<(), StoreError> {
+    pub async fn delete_user(&self, id: i64, entry: &AuditEntry) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
         let deleted = sqlx::query!("DELETE FROM users WHERE id = $1", id)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?
             .rows_affected();
         if deleted == 0 {
             return Err(StoreError::NotFound("user"));
         }
+        audit::record(&mut *tx, entry).await?;
+        tx.commit().await?;
         Ok(())
     }
 }

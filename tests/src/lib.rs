@@ -302,6 +302,11 @@ impl TestEnv {
         Ok((id, phone))
     }
 
+    /// Who the tests that call the campaign operations directly act as, in the audit log.
+    pub fn operator() -> campaign_store::Origin {
+        campaign_store::Origin::new(campaign_store::Actor::anonymous("engine test"), None)
+    }
+
     /// The campaign operations over this engine's store, client and queues.
     pub fn engine(&self) -> campaign_api::operations::Engine {
         campaign_api::operations::Engine {
@@ -334,7 +339,7 @@ impl TestEnv {
                 .push(fixtures::create_contact(&self.store, &phone, Some(&name), None).await?);
         }
         self.store
-            .add_to_category(category_id, &contact_ids)
+            .add_to_category(category_id, &contact_ids, None)
             .await?;
         let campaign_id = fixtures::create_draft_campaign(
             &self.store,
@@ -384,7 +389,7 @@ impl TestEnv {
         campaign_id: i64,
         timeout: Duration,
     ) -> anyhow::Result<CampaignStatus> {
-        self.engine().launch(campaign_id).await?;
+        self.engine().launch(campaign_id, &Self::operator()).await?;
         self.campaign_result(campaign_id, timeout).await
     }
 

@@ -12,6 +12,7 @@ const SCREENS = [
   { path: '/messages', heading: 'Messages', name: 'messages' },
   { path: '/monitoring', heading: 'Monitoring', name: 'monitoring' },
   { path: '/users', heading: 'Users', name: 'users' },
+  { path: '/audit', heading: 'Audit log', name: 'audit' },
 ];
 
 test('every screen renders on a desktop', async ({ page }) => {

@@ -26,6 +26,7 @@ const CampaignDetailPage = lazy(() => import('./pages/campaigns/CampaignDetailPa
 const MessagesPage = lazy(() => import('./pages/MessagesPage'));
 const MonitoringPage = lazy(() => import('./pages/MonitoringPage'));
 const UsersPage = lazy(() => import('./pages/UsersPage'));
+const AuditPage = lazy(() => import('./pages/AuditPage'));
 
 function Screens() {
   return (
@@ -43,6 +44,7 @@ function Screens() {
           <Route path="/messages" component={MessagesPage} />
           <Route path="/monitoring" component={MonitoringPage} />
           <Route path="/users" component={UsersPage} />
+          <Route path="/audit" component={AuditPage} />
           <Route component={NotFoundPage} />
         </Switch>
       </Suspense>

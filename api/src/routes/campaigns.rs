@@ -5,6 +5,7 @@
 //! discovered mid-campaign (R18); whether a campaign is still a draft is decided by the store
 //! under a row lock, and whether it may start by the engine.
 
+use crate::audit::{Operator, changed, id_list};
 use crate::auth::AuthUser;
 use crate::context::ApiContext;
 use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, ErrorBody};
@@ -399,7 +400,7 @@ fn written(outcome: DraftWrite) -> ApiResult<CampaignRecord> {
 )]
 async fn create(
     State(context): State<ApiContext>,
-    AuthUser(user): AuthUser,
+    Operator { user, origin }: Operator,
     ApiJson(request): ApiJson<CreateCampaign>,
 ) -> ApiResult<(StatusCode, ApiJson<CampaignRecord>)> {
     let name = request_schema::valid_name(&request.name, MAX_NAME_CHARS)?.to_owned();
@@ -410,16 +411,23 @@ async fn create(
         &context,
         request.settings.unwrap_or_else(|| serde_json::json!({})),
     )?;
+    let entry = origin.entry("campaign.create").summary(serde_json::json!({
+        "name": name,
+        "category_ids": id_list(&request.category_ids),
+    }));
     let outcome = context
         .store
-        .create_campaign(NewCampaign {
-            name: &name,
-            message_1: &message_1,
-            message_2: &message_2,
-            category_ids: &request.category_ids,
-            settings: &settings,
-            created_by: Some(user.id),
-        })
+        .create_campaign(
+            NewCampaign {
+                name: &name,
+                message_1: &message_1,
+                message_2: &message_2,
+                category_ids: &request.category_ids,
+                settings: &settings,
+                created_by: Some(user.id),
+            },
+            &entry,
+        )
         .await?;
     Ok((StatusCode::CREATED, ApiJson(written(outcome)?)))
 }
@@ -494,7 +502,7 @@ async fn show(
 )]
 async fn update(
     State(context): State<ApiContext>,
-    _user: AuthUser,
+    operator: Operator,
     ApiPath(id): ApiPath<i64>,
     ApiJson(request): ApiJson<UpdateCampaign>,
 ) -> ApiResult<ApiJson<CampaignRecord>> {
@@ -523,7 +531,21 @@ async fn update(
             .map(|settings| valid_settings(&context, settings))
             .transpose()?,
     };
-    let outcome = context.store.update_draft_campaign(id, changes).await?;
+    let entry = operator
+        .origin
+        .entry("campaign.update")
+        .target("campaign", id)
+        .summary(changed(&[
+            ("name", changes.name.is_some()),
+            ("message_1", changes.message_1.is_some()),
+            ("message_2", changes.message_2.is_some()),
+            ("category_ids", changes.category_ids.is_some()),
+            ("settings", changes.settings.is_some()),
+        ]));
+    let outcome = context
+        .store
+        .update_draft_campaign(id, changes, &entry)
+        .await?;
     Ok(ApiJson(written(outcome)?))
 }
 
@@ -546,10 +568,14 @@ async fn update(
 )]
 async fn remove(
     State(context): State<ApiContext>,
-    _user: AuthUser,
+    operator: Operator,
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<StatusCode> {
-    match context.store.delete_draft_campaign(id).await? {
+    let entry = operator
+        .origin
+        .entry("campaign.delete")
+        .target("campaign", id);
+    match context.store.delete_draft_campaign(id, &entry).await? {
         DraftDelete::Deleted => Ok(StatusCode::NO_CONTENT),
         DraftDelete::NotFound => Err(ApiError::NotFound("campaign")),
         DraftDelete::NotDraft {
@@ -585,10 +611,10 @@ async fn remove(
 )]
 async fn send(
     State(context): State<ApiContext>,
-    _user: AuthUser,
+    operator: Operator,
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<(StatusCode, ApiJson<Launched>)> {
-    let launched = context.engine.launch(id).await?;
+    let launched = context.engine.launch(id, &operator.origin).await?;
     Ok((StatusCode::ACCEPTED, ApiJson(launched)))
 }
 
@@ -612,10 +638,10 @@ async fn send(
 )]
 async fn stop(
     State(context): State<ApiContext>,
-    _user: AuthUser,
+    operator: Operator,
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<(StatusCode, ApiJson<StopAnswer>)> {
-    context.engine.stop(id).await?;
+    context.engine.stop(id, &operator.origin).await?;
     Ok((
         StatusCode::ACCEPTED,
         ApiJson(StopAnswer {
@@ -644,10 +670,10 @@ async fn stop(
 )]
 async fn retry(
     State(context): State<ApiContext>,
-    _user: AuthUser,
+    operator: Operator,
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<(StatusCode, ApiJson<Launched>)> {
-    let launched = context.engine.retry(id).await?;
+    let launched = context.engine.retry(id, &operator.origin).await?;
     Ok((StatusCode::ACCEPTED, ApiJson(launched)))
 }
 
@@ -672,10 +698,10 @@ async fn retry(
 )]
 async fn relaunch(
     State(context): State<ApiContext>,
-    _user: AuthUser,
+    operator: Operator,
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<(StatusCode, ApiJson<Launched>)> {
-    let launched = context.engine.relaunch(id).await?;
+    let launched = context.engine.relaunch(id, &operator.origin).await?;
     Ok((StatusCode::ACCEPTED, ApiJson(launched)))
 }
 

@@ -1,5 +1,6 @@
 //! `/categories`: named groups of contacts that campaigns target, and their membership.
 
+use crate::audit::{Operator, changed};
 use crate::auth::AuthUser;
 use crate::context::ApiContext;
 use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, ErrorBody};
@@ -136,16 +137,18 @@ async fn list(
     )
 )]
 async fn create(
-    _: AuthUser,
+    operator: Operator,
     State(context): State<ApiContext>,
     ApiJson(new): ApiJson<NewCategory>,
 ) -> ApiResult<(StatusCode, ApiJson<Category>)> {
+    let name = request_schema::valid_name(&new.name, MAX_NAME_CHARS)?;
+    let entry = operator
+        .origin
+        .entry("category.create")
+        .summary(serde_json::json!({ "name": name }));
     let category = context
         .store
-        .add_category(
-            request_schema::valid_name(&new.name, MAX_NAME_CHARS)?,
-            new.color.as_deref(),
-        )
+        .add_category(name, new.color.as_deref(), &entry)
         .await?;
     Ok((StatusCode::CREATED, ApiJson(category.into())))
 }
@@ -190,7 +193,7 @@ async fn show(
     )
 )]
 async fn update(
-    _: AuthUser,
+    operator: Operator,
     State(context): State<ApiContext>,
     ApiPath(id): ApiPath<i64>,
     ApiJson(update): ApiJson<CategoryUpdate>,
@@ -200,9 +203,16 @@ async fn update(
         .as_deref()
         .map(|name| request_schema::valid_name(name, MAX_NAME_CHARS))
         .transpose()?;
+    let mut summary = changed(&[("name", name.is_some()), ("color", update.color.is_some())]);
+    summary["name"] = serde_json::json!(name);
+    let entry = operator
+        .origin
+        .entry("category.update")
+        .target("category", id)
+        .summary(summary);
     let category = context
         .store
-        .update_category(id, name, update.color.as_deref())
+        .update_category(id, name, update.color.as_deref(), &entry)
         .await?;
     Ok(ApiJson(category.into()))
 }
@@ -225,13 +235,17 @@ async fn update(
     )
 )]
 async fn remove(
-    _: AuthUser,
+    operator: Operator,
     State(context): State<ApiContext>,
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<StatusCode> {
+    let entry = operator
+        .origin
+        .entry("category.delete")
+        .target("category", id);
     context
         .store
-        .delete_category(id)
+        .delete_category(id, &entry)
         .await
         .map_err(|err| match err {
             StoreError::Database(sqlx::Error::Database(db))
@@ -264,7 +278,7 @@ async fn remove(
     )
 )]
 async fn add_contacts(
-    _: AuthUser,
+    operator: Operator,
     State(context): State<ApiContext>,
     ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<ContactIds>,
@@ -272,7 +286,14 @@ async fn add_contacts(
     body.within_limit()?;
     context.store.category(id).await?;
     refuse_unknown_contacts(&context.store, &body.contact_ids).await?;
-    let added = context.store.add_to_category(id, &body.contact_ids).await?;
+    let entry = operator
+        .origin
+        .entry("category.add_contacts")
+        .target("category", id);
+    let added = context
+        .store
+        .add_to_category(id, &body.contact_ids, Some(&entry))
+        .await?;
     Ok(ApiJson(AddedAnswer { added }))
 }
 
@@ -294,10 +315,18 @@ async fn add_contacts(
     )
 )]
 async fn remove_contact(
-    _: AuthUser,
+    operator: Operator,
     State(context): State<ApiContext>,
     ApiPath((id, contact_id)): ApiPath<(i64, i64)>,
 ) -> ApiResult<StatusCode> {
-    context.store.remove_from_category(id, contact_id).await?;
+    let entry = operator
+        .origin
+        .entry("category.remove_contact")
+        .target("category", id)
+        .summary(serde_json::json!({ "contact_id": contact_id }));
+    context
+        .store
+        .remove_from_category(id, contact_id, &entry)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }

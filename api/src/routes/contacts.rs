@@ -3,6 +3,7 @@
 
 mod csv_file;
 
+use crate::audit::{Operator, changed, id_list, short_text};
 use crate::auth::AuthUser;
 use crate::context::ApiContext;
 use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, ErrorBody};
@@ -268,7 +269,7 @@ async fn list(
     )
 )]
 async fn create(
-    _: AuthUser,
+    operator: Operator,
     State(context): State<ApiContext>,
     ApiJson(body): ApiJson<ContactBody>,
 ) -> ApiResult<(StatusCode, ApiJson<Contact>)> {
@@ -281,7 +282,17 @@ async fn create(
         last_name: non_blank(body.last_name),
     };
     let category_ids = body.category_ids.unwrap_or_default();
-    let contact = context.store.add_contact(&contact, &category_ids).await?;
+    let entry = operator
+        .origin
+        .entry("contact.create")
+        .summary(serde_json::json!({
+            "phone": contact.phone.as_str(),
+            "category_ids": id_list(&category_ids),
+        }));
+    let contact = context
+        .store
+        .add_contact(&contact, &category_ids, &entry)
+        .await?;
     Ok((StatusCode::CREATED, ApiJson(contact.into())))
 }
 
@@ -326,7 +337,7 @@ async fn show(
     )
 )]
 async fn update(
-    _: AuthUser,
+    operator: Operator,
     State(context): State<ApiContext>,
     ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<ContactBody>,
@@ -337,8 +348,24 @@ async fn update(
         last_name: non_blank(body.last_name),
         category_ids: body.category_ids,
     };
+    let mut summary = changed(&[
+        ("phone", changes.phone.is_some()),
+        ("first_name", changes.first_name.is_some()),
+        ("last_name", changes.last_name.is_some()),
+        ("category_ids", changes.category_ids.is_some()),
+    ]);
+    summary["category_ids"] = serde_json::json!(changes.category_ids.as_deref().map(id_list));
+    let entry = operator
+        .origin
+        .entry("contact.update")
+        .target("contact", id)
+        .summary(summary);
     Ok(ApiJson(
-        context.store.update_contact(id, changes).await?.into(),
+        context
+            .store
+            .update_contact(id, changes, &entry)
+            .await?
+            .into(),
     ))
 }
 
@@ -358,11 +385,15 @@ async fn update(
     )
 )]
 async fn remove(
-    _: AuthUser,
+    operator: Operator,
     State(context): State<ApiContext>,
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<StatusCode> {
-    context.store.delete_contact(id).await?;
+    let entry = operator
+        .origin
+        .entry("contact.delete")
+        .target("contact", id);
+    context.store.delete_contact(id, &entry).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -399,16 +430,21 @@ async fn number_exists(
     )
 )]
 async fn verify(
-    _: AuthUser,
+    operator: Operator,
     State(context): State<ApiContext>,
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<ApiJson<Contact>> {
     let contact = context.store.contact(id).await?;
     let exists = number_exists(&context.provider, id, &contact.phone).await?;
+    let entry = operator
+        .origin
+        .entry("contact.verify")
+        .target("contact", id)
+        .summary(serde_json::json!({ "whatsapp_verified": exists }));
     Ok(ApiJson(
         context
             .store
-            .set_whatsapp_verified(id, exists)
+            .set_whatsapp_verified(id, exists, Some(&entry))
             .await?
             .into(),
     ))
@@ -445,7 +481,7 @@ pub(crate) async fn refuse_unknown_contacts(store: &Store, ids: &[i64]) -> ApiRe
     )
 )]
 async fn verify_many(
-    _: AuthUser,
+    operator: Operator,
     State(context): State<ApiContext>,
     ApiJson(body): ApiJson<ContactIds>,
 ) -> ApiResult<(StatusCode, ApiJson<BulkVerifyAnswer>)> {
@@ -472,6 +508,12 @@ async fn verify_many(
             tracing::warn!(%err, "could not start the bulk WhatsApp check");
             ApiError::Unavailable("Temporal")
         })?;
+    // The workflow owns the checks from here; its start is what the operator did.
+    let entry = operator
+        .origin
+        .entry("contacts.verify")
+        .summary(serde_json::json!({ "accepted": accepted, "workflow_id": workflow_id }));
+    context.store.record_audit(&entry).await?;
     Ok((
         StatusCode::ACCEPTED,
         ApiJson(BulkVerifyAnswer {
@@ -501,7 +543,7 @@ const EXPORT_PAGE: i64 = 1_000;
     )
 )]
 async fn export(
-    _: AuthUser,
+    operator: Operator,
     State(context): State<ApiContext>,
     ApiQuery(query): ApiQuery<ListQuery>,
 ) -> ApiResult<Response> {
@@ -510,6 +552,15 @@ async fn export(
         .store
         .contacts_after(&filter, 0, EXPORT_PAGE)
         .await?;
+    // An export changes nothing, but who took a copy of the contacts is worth knowing.
+    let entry = operator
+        .origin
+        .entry("contacts.export")
+        .summary(serde_json::json!({
+            "search": filter.search.as_deref().map(short_text),
+            "category_id": filter.category_id,
+        }));
+    context.store.record_audit(&entry).await?;
     let store = context.store.clone();
     let pages = stream::try_unfold(Some(first), move |page| {
         let (store, filter) = (store.clone(), filter.clone());
@@ -576,7 +627,7 @@ struct ImportQuery {
     )
 )]
 async fn import(
-    _: AuthUser,
+    operator: Operator,
     State(context): State<ApiContext>,
     ApiQuery(query): ApiQuery<ImportQuery>,
     headers: HeaderMap,
@@ -593,7 +644,17 @@ async fn import(
     if let Some(category_id) = query.category_id {
         context.store.category(category_id).await?;
     }
-    let mut importer = Importer::new(&context.store, query.category_id);
+    let mut importer = Importer::new(&context.store, query.category_id, operator.origin);
+    let read = read_import(&mut importer, body, limit).await;
+    if let Err(error) = read {
+        importer.interrupted(&error).await?;
+        return Err(error);
+    }
+    Ok(ApiJson(importer.finish().await?))
+}
+
+/// Feeds the body to `importer` as it arrives, up to `limit` bytes.
+async fn read_import(importer: &mut Importer<'_>, body: Body, limit: usize) -> ApiResult<()> {
     let mut splitter = RecordSplitter::new();
     let mut received = 0_usize;
     let mut chunks = body.into_data_stream();
@@ -609,6 +670,5 @@ async fn import(
             importer.feed(&run).await?;
         }
     }
-    importer.feed(&splitter.finish()).await?;
-    Ok(ApiJson(importer.finish().await?))
+    importer.feed(&splitter.finish()).await
 }

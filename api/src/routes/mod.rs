@@ -13,7 +13,7 @@ pub mod webhooks;
 
 use crate::context::ApiContext;
 use crate::openapi::ApiDoc;
-use crate::{auth, console, metrics, session};
+use crate::{audit, auth, console, metrics, session};
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 
@@ -26,6 +26,7 @@ pub fn api() -> OpenApiRouter<ApiContext> {
         .merge(health::routes())
         .merge(metrics::routes())
         .merge(users::routes())
+        .merge(audit::routes())
         .merge(categories::routes())
         .merge(contacts::routes())
         .merge(campaigns::routes())

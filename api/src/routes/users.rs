@@ -1,6 +1,7 @@
 //! `/users`: user administration, `super_admin` only (the [`SuperAdmin`] extractor answers 403
 //! to anyone else).
 
+use crate::audit::{ClientAddr, changed, origin_of};
 use crate::auth::{
     ROLE_ADMIN, ROLE_SUPER_ADMIN, SuperAdmin, User, hash_password, validate_password,
 };
@@ -122,7 +123,8 @@ async fn list(_: SuperAdmin, State(context): State<ApiContext>) -> ApiResult<Api
     )
 )]
 async fn create(
-    _: SuperAdmin,
+    SuperAdmin(me): SuperAdmin,
+    ClientAddr(client_addr): ClientAddr,
     State(context): State<ApiContext>,
     ApiJson(new): ApiJson<NewUser>,
 ) -> ApiResult<(StatusCode, ApiJson<User>)> {
@@ -130,9 +132,12 @@ async fn create(
     let role = new.role.unwrap_or(Role::Admin).as_str();
     validate_password(&new.password)?;
     let hash = hash_password(new.password).await?;
+    let entry = origin_of(&me, client_addr)
+        .entry("user.create")
+        .summary(serde_json::json!({ "email": email, "role": role }));
     let user = context
         .store
-        .create_user(&email, &hash, new.full_name.as_deref(), role)
+        .create_user(&email, &hash, new.full_name.as_deref(), role, &entry)
         .await?;
     Ok((StatusCode::CREATED, ApiJson(user.into())))
 }
@@ -180,6 +185,7 @@ async fn show(
 )]
 async fn update(
     SuperAdmin(me): SuperAdmin,
+    ClientAddr(client_addr): ClientAddr,
     State(context): State<ApiContext>,
     ApiPath(id): ApiPath<i64>,
     ApiJson(update): ApiJson<UserUpdate>,
@@ -204,8 +210,21 @@ async fn update(
         is_active: update.is_active,
         password_hash,
     };
+    let mut summary = changed(&[
+        ("email", changes.email.is_some()),
+        ("password", changes.password_hash.is_some()),
+        ("full_name", changes.full_name.is_some()),
+        ("role", changes.role.is_some()),
+        ("is_active", changes.is_active.is_some()),
+    ]);
+    summary["role"] = serde_json::json!(changes.role);
+    summary["is_active"] = serde_json::json!(changes.is_active);
+    let entry = origin_of(&me, client_addr)
+        .entry("user.update")
+        .target("user", id)
+        .summary(summary);
     Ok(ApiJson(
-        context.store.update_user(id, changes).await?.into(),
+        context.store.update_user(id, changes, &entry).await?.into(),
     ))
 }
 
@@ -227,12 +246,16 @@ async fn update(
 )]
 async fn remove(
     SuperAdmin(me): SuperAdmin,
+    ClientAddr(client_addr): ClientAddr,
     State(context): State<ApiContext>,
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<StatusCode> {
     if id == me.id {
         return Err(ApiError::Conflict("you cannot delete yourself".to_owned()));
     }
-    context.store.delete_user(id).await?;
+    let entry = origin_of(&me, client_addr)
+        .entry("user.delete")
+        .target("user", id);
+    context.store.delete_user(id, &entry).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -49,7 +49,9 @@ async fn main() -> anyhow::Result<()> {
         "bench-fanout: campaign of {contacts} contacts, window 1 s, pacing off, 500 in flight"
     );
     let launched = Instant::now();
-    env.engine().launch(campaign_id).await?;
+    env.engine()
+        .launch(campaign_id, &TestEnv::operator())
+        .await?;
 
     let mut all_started = None;
     let mut peak_rss_kib = 0;

@@ -25,7 +25,7 @@ async fn category_with_contacts(env: &TestEnv, count: usize) -> i64 {
         contact_ids.push(env.contact(&format!("Contact{i}")).await.unwrap().0);
     }
     env.store
-        .add_to_category(category_id, &contact_ids)
+        .add_to_category(category_id, &contact_ids, None)
         .await
         .unwrap();
     category_id

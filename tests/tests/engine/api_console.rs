@@ -365,9 +365,12 @@ async fn contacts_are_counted_and_filtered_by_whatsapp_and_messages_searched_by_
         assert_eq!(status, StatusCode::CREATED, "{contact}");
         ids.push(contact["id"].as_i64().unwrap());
     }
-    env.store.set_whatsapp_verified(ids[0], true).await.unwrap();
     env.store
-        .set_whatsapp_verified(ids[1], false)
+        .set_whatsapp_verified(ids[0], true, None)
+        .await
+        .unwrap();
+    env.store
+        .set_whatsapp_verified(ids[1], false, None)
         .await
         .unwrap();
 

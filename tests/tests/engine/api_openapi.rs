@@ -13,6 +13,7 @@ const ROUTES: &[(&str, &[&str])] = &[
     ("/api/v1/health", &["get"]),
     ("/api/v1/users", &["get", "post"]),
     ("/api/v1/users/{id}", &["get", "put", "delete"]),
+    ("/api/v1/audit", &["get"]),
     ("/api/v1/categories", &["get", "post"]),
     ("/api/v1/categories/{id}", &["get", "put", "delete"]),
     ("/api/v1/categories/{id}/contacts", &["post"]),

@@ -117,7 +117,10 @@ async fn a_hundred_identical_webhooks_send_one_message_2_and_late_replies_are_re
         .draft_campaign(2, quick_retry_settings(20.0))
         .await
         .unwrap();
-    env.engine().launch(campaign_id).await.unwrap();
+    env.engine()
+        .launch(campaign_id, &TestEnv::operator())
+        .await
+        .unwrap();
     env.wait_for_accepted(2).await.unwrap();
     let sends = env.sandbox.accepted();
     let first = &sends[0];
@@ -402,7 +405,10 @@ async fn with_temporal_down_webhooks_and_launches_answer_503_and_take_effect_onc
         .draft_campaign(2, quick_retry_settings(1.0))
         .await
         .unwrap();
-    env.engine().launch(campaign_id).await.unwrap();
+    env.engine()
+        .launch(campaign_id, &TestEnv::operator())
+        .await
+        .unwrap();
     env.wait_for_accepted(1).await.unwrap();
     let message_1 = env.sandbox.accepted().remove(0);
     let (_, contact_id) =
@@ -480,7 +486,10 @@ async fn replies_landing_while_a_journey_closes_are_recorded_late() {
         .draft_campaign(10, quick_retry_settings(2.0))
         .await
         .unwrap();
-    env.engine().launch(campaign_id).await.unwrap();
+    env.engine()
+        .launch(campaign_id, &TestEnv::operator())
+        .await
+        .unwrap();
     env.wait_for_accepted(10).await.unwrap();
     let phones: std::collections::HashMap<i64, String> = env
         .sandbox
@@ -576,7 +585,10 @@ async fn replies_go_to_the_open_journey_and_count_within_its_window_after_messag
         .await
         .unwrap();
     let contact_id = contact_ids[0];
-    env.engine().launch(closed_campaign).await.unwrap();
+    env.engine()
+        .launch(closed_campaign, &TestEnv::operator())
+        .await
+        .unwrap();
     env.campaign_result(closed_campaign, CAMPAIGN_TIMEOUT)
         .await
         .unwrap();
@@ -595,7 +607,10 @@ async fn replies_go_to_the_open_journey_and_count_within_its_window_after_messag
     })))
     .await;
     let open_campaign = body["id"].as_i64().unwrap();
-    env.engine().launch(open_campaign).await.unwrap();
+    env.engine()
+        .launch(open_campaign, &TestEnv::operator())
+        .await
+        .unwrap();
     env.wait_for_accepted(2).await.unwrap();
     let accepted = env.sandbox.accepted();
     let closed_message_1 = &accepted[0];
@@ -702,7 +717,10 @@ async fn a_reply_while_message_1_is_recovered_reaches_its_journey_and_counts_fro
         .await
         .unwrap();
     let contact_id = contact_ids[0];
-    env.engine().launch(campaign_id).await.unwrap();
+    env.engine()
+        .launch(campaign_id, &TestEnv::operator())
+        .await
+        .unwrap();
 
     let message_1 = |env: &TestEnv| {
         let pool = env.store.pool().clone();

@@ -47,7 +47,11 @@ async fn three_hundred_contacts_with_forty_percent_replies() {
         .await
         .unwrap();
 
-    let launched = env.engine().launch(campaign_id).await.unwrap();
+    let launched = env
+        .engine()
+        .launch(campaign_id, &TestEnv::operator())
+        .await
+        .unwrap();
     assert_eq!(launched.total_contacts, 300);
     let status = env
         .campaign_result(campaign_id, CAMPAIGN_TIMEOUT)
@@ -176,11 +180,17 @@ async fn stopping_a_campaign_cancels_every_open_journey() {
     let mut settings = fast_settings(120.0, 20);
     settings["send_interval_secs"] = json!(0.5);
     let (campaign_id, _) = env.draft_campaign(20, settings).await.unwrap();
-    env.engine().launch(campaign_id).await.unwrap();
+    env.engine()
+        .launch(campaign_id, &TestEnv::operator())
+        .await
+        .unwrap();
     // Stop while a few journeys wait for replies and the others wait for their pacing slot.
     env.wait_for_accepted(3).await.unwrap();
 
-    env.engine().stop(campaign_id).await.unwrap();
+    env.engine()
+        .stop(campaign_id, &TestEnv::operator())
+        .await
+        .unwrap();
     env.campaign_result(campaign_id, CAMPAIGN_TIMEOUT)
         .await
         .unwrap();
@@ -201,7 +211,7 @@ async fn stopping_a_campaign_cancels_every_open_journey() {
         "nothing sent after the stop"
     );
     assert!(matches!(
-        env.engine().stop(campaign_id).await,
+        env.engine().stop(campaign_id, &TestEnv::operator()).await,
         Err(OperationError::NotDraft { .. })
     ));
 }
@@ -213,12 +223,18 @@ async fn journeys_waiting_for_a_reply_leave_the_sending_window() {
         .draft_campaign(12, fast_settings(600.0, 2))
         .await
         .unwrap();
-    env.engine().launch(campaign_id).await.unwrap();
+    env.engine()
+        .launch(campaign_id, &TestEnv::operator())
+        .await
+        .unwrap();
 
     // Two in flight at a time, yet every contact gets Message 1 long before the first window
     // (10 minutes) ends: only journeys still sending count against the window.
     env.wait_for_accepted(12).await.unwrap();
-    env.engine().stop(campaign_id).await.unwrap();
+    env.engine()
+        .stop(campaign_id, &TestEnv::operator())
+        .await
+        .unwrap();
     let status = env
         .campaign_result(campaign_id, CAMPAIGN_TIMEOUT)
         .await
@@ -249,7 +265,11 @@ async fn launching_twice_starts_one_campaign_and_checks_quota_and_audience() {
     .unwrap();
     let engine = env.engine();
 
-    let (first, second) = tokio::join!(engine.launch(campaign_id), engine.launch(campaign_id));
+    let operator = TestEnv::operator();
+    let (first, second) = tokio::join!(
+        engine.launch(campaign_id, &operator),
+        engine.launch(campaign_id, &operator)
+    );
     let launched = [&first, &second]
         .iter()
         .filter(|result| result.is_ok())
@@ -268,12 +288,12 @@ async fn launching_twice_starts_one_campaign_and_checks_quota_and_audience() {
         "one Message 1 per contact"
     );
     assert!(matches!(
-        engine.launch(campaign_id).await,
+        engine.launch(campaign_id, &TestEnv::operator()).await,
         Err(OperationError::NotDraft { .. })
     ));
 
     // 10 of 12 sends used today: a 3-contact campaign is refused with the remaining count.
-    match engine.launch(too_big).await {
+    match engine.launch(too_big, &TestEnv::operator()).await {
         Err(OperationError::QuotaExceeded { remaining, needed }) => {
             assert_eq!((remaining, needed), (2, 3))
         }
@@ -284,13 +304,13 @@ async fn launching_twice_starts_one_campaign_and_checks_quota_and_audience() {
         Some(CampaignState::Draft)
     );
     assert!(matches!(
-        engine.launch(empty).await,
+        engine.launch(empty, &TestEnv::operator()).await,
         Err(OperationError::NoContacts {
             opted_out_excluded: 0
         })
     ));
     assert!(matches!(
-        engine.launch(i64::MAX).await,
+        engine.launch(i64::MAX, &TestEnv::operator()).await,
         Err(OperationError::NotFound)
     ));
 }
@@ -318,7 +338,11 @@ async fn retry_starts_new_journeys_for_failed_contacts_only() {
         .collect();
     assert_eq!(sent_before.len(), 7);
 
-    let retried = env.engine().retry(campaign_id).await.unwrap();
+    let retried = env
+        .engine()
+        .retry(campaign_id, &TestEnv::operator())
+        .await
+        .unwrap();
     assert_eq!(retried.total_contacts, 3);
     env.campaign_result(campaign_id, CAMPAIGN_TIMEOUT)
         .await
@@ -342,7 +366,7 @@ async fn retry_starts_new_journeys_for_failed_contacts_only() {
     );
     assert_counters_match_rows(&env, campaign_id).await;
     assert!(matches!(
-        env.engine().retry(campaign_id).await,
+        env.engine().retry(campaign_id, &TestEnv::operator()).await,
         Err(OperationError::NothingToRetry)
     ));
 
@@ -350,7 +374,9 @@ async fn retry_starts_new_journeys_for_failed_contacts_only() {
     let sent_today = fixtures::sent_today(&env.store).await.unwrap();
     fixtures::set_sent_today(&env.store, 1_000).await.unwrap();
     assert!(matches!(
-        env.engine().relaunch(campaign_id).await,
+        env.engine()
+            .relaunch(campaign_id, &TestEnv::operator())
+            .await,
         Err(OperationError::QuotaExceeded { remaining: 0, .. })
     ));
     assert_eq!(campaign_count(&env).await, 1);
@@ -359,11 +385,19 @@ async fn retry_starts_new_journeys_for_failed_contacts_only() {
         .unwrap();
 
     // Relaunch: a fresh campaign for the same audience; the first one and its results stay.
-    let relaunched = env.engine().relaunch(campaign_id).await.unwrap();
+    let relaunched = env
+        .engine()
+        .relaunch(campaign_id, &TestEnv::operator())
+        .await
+        .unwrap();
     assert_ne!(relaunched.campaign_id, campaign_id);
     assert_eq!(relaunched.total_contacts, 10);
     // A repeated relaunch (a double click) finds the first copy and starts nothing.
-    match env.engine().relaunch(campaign_id).await {
+    match env
+        .engine()
+        .relaunch(campaign_id, &TestEnv::operator())
+        .await
+    {
         Err(OperationError::AlreadyRelaunched { campaign_id: copy }) => {
             assert_eq!(copy, relaunched.campaign_id)
         }
@@ -405,7 +439,10 @@ async fn a_retry_sends_the_failed_message_2_to_a_contact_who_had_answered() {
         .draft_campaign(1, fast_settings(60.0, 10))
         .await
         .unwrap();
-    env.engine().launch(campaign_id).await.unwrap();
+    env.engine()
+        .launch(campaign_id, &TestEnv::operator())
+        .await
+        .unwrap();
     env.wait_for_accepted(1).await.unwrap();
     let phone = campaign_domain::PhoneNumber::parse(&env.sandbox.accepted()[0].phone).unwrap();
     // The contact answers; their Message 2 meets a permanent error.
@@ -431,7 +468,11 @@ async fn a_retry_sends_the_failed_message_2_to_a_contact_who_had_answered() {
     assert_counters_match_rows(&env, campaign_id).await;
 
     // The retry does not send Message 1 again, nor wait for another answer: Message 2 leaves.
-    let retried = env.engine().retry(campaign_id).await.unwrap();
+    let retried = env
+        .engine()
+        .retry(campaign_id, &TestEnv::operator())
+        .await
+        .unwrap();
     assert_eq!(retried.total_contacts, 1);
     env.campaign_result(campaign_id, CAMPAIGN_TIMEOUT)
         .await

@@ -149,7 +149,10 @@ async fn stop_inside_the_window_opts_out_and_start_opts_back_in() {
             (&sentence_phone, "please stop calling me at night"),
         ],
     );
-    env.engine().launch(campaign_id).await.unwrap();
+    env.engine()
+        .launch(campaign_id, &TestEnv::operator())
+        .await
+        .unwrap();
     env.campaign_result(campaign_id, CAMPAIGN_TIMEOUT)
         .await
         .unwrap();
@@ -306,6 +309,24 @@ async fn stop_inside_the_window_opts_out_and_start_opts_back_in() {
     )
     .await;
     assert_eq!(preview["opted_out_excluded"], json!(0));
+
+    // Each change is audited with the contact as its actor (R22); the redelivery is not.
+    let audited: Vec<String> = sqlx::query_scalar(
+        "SELECT action FROM audit_log WHERE actor_kind = 'contact' AND actor_id = $1 ORDER BY id",
+    )
+    .bind(stopper)
+    .fetch_all(env.store.pool())
+    .await
+    .unwrap();
+    assert_eq!(
+        audited,
+        [
+            "contact.opt_out",
+            "contact.opt_out",
+            "contact.opt_in",
+            "contact.opt_out"
+        ]
+    );
 }
 
 /// A reply and a STOP that reach the journey together end it `opted_out`: the later STOP wins
@@ -328,7 +349,10 @@ async fn a_reply_and_a_stop_signalled_together_send_no_message_2() {
         .unwrap();
     let contact_id = contacts[0];
     let phone = phone_of(&env, contact_id).await;
-    env.engine().launch(campaign_id).await.unwrap();
+    env.engine()
+        .launch(campaign_id, &TestEnv::operator())
+        .await
+        .unwrap();
     wait_until(
         &env,
         "SELECT EXISTS (SELECT 1 FROM messages WHERE contact_id = $1 AND attempts > 0)",
@@ -374,7 +398,10 @@ async fn a_stop_while_message_2_is_on_its_way() {
     let (accepted_first, stopped_first) = (contacts[0], contacts[1]);
     let accepted_phone = phone_of(&env, accepted_first).await;
     let stopped_phone = phone_of(&env, stopped_first).await;
-    env.engine().launch(campaign_id).await.unwrap();
+    env.engine()
+        .launch(campaign_id, &TestEnv::operator())
+        .await
+        .unwrap();
     env.wait_for_accepted(2).await.unwrap();
     let message_2_counted = "SELECT EXISTS (SELECT 1 FROM messages WHERE contact_id = $1 \
                              AND message_type = 'message_2' AND attempts > 0)";
@@ -449,7 +476,10 @@ async fn an_opt_out_between_snapshot_and_send_sends_nothing() {
     // Message 1s leave three seconds apart.
     settings["send_interval_secs"] = json!(3);
     let (campaign_id, contacts) = env.draft_campaign(3, settings).await.unwrap();
-    env.engine().launch(campaign_id).await.unwrap();
+    env.engine()
+        .launch(campaign_id, &TestEnv::operator())
+        .await
+        .unwrap();
     env.wait_for_accepted(1).await.unwrap();
     let first = env.sandbox.accepted()[0].phone.clone();
     let mut waiting = Vec::new();

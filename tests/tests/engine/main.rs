@@ -4,6 +4,7 @@
 //! which runs alone (`campaign_tests::isolation`). Run one subject with a filter, e.g.
 //! `cargo test --release -p campaign-tests --test engine -- journey::`.
 
+mod api_audit;
 mod api_campaigns;
 mod api_console;
 mod api_contacts;

@@ -52,8 +52,8 @@ async fn message_1_sends_are_paced_across_campaigns_and_workers() {
     let (second, _) = env.draft_campaign(10, paced).await.unwrap();
 
     let engine = env.engine();
-    engine.launch(first).await.unwrap();
-    engine.launch(second).await.unwrap();
+    engine.launch(first, &TestEnv::operator()).await.unwrap();
+    engine.launch(second, &TestEnv::operator()).await.unwrap();
     env.campaign_result(first, CAMPAIGN_TIMEOUT).await.unwrap();
     env.campaign_result(second, CAMPAIGN_TIMEOUT).await.unwrap();
 
@@ -150,7 +150,10 @@ async fn a_worker_killed_mid_campaign_leaves_no_duplicate_and_no_missing_send() 
         .draft_campaign(60, fast_settings(1.0, 10))
         .await
         .unwrap();
-    env.engine().launch(campaign_id).await.unwrap();
+    env.engine()
+        .launch(campaign_id, &TestEnv::operator())
+        .await
+        .unwrap();
     env.wait_for_accepted(10).await.unwrap();
 
     env.kill_worker().await.unwrap();

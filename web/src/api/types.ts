@@ -38,6 +38,7 @@ export type DailyMonitoring = Schemas['DailyMonitoring'];
 export type MonitoringHistory = Schemas['SendingHistory'];
 export type HistoryDay = Schemas['HistoryDay'];
 export type SendError = Schemas['SendError'];
+export type AuditRow = Schemas['AuditRow'];
 export type VerificationCounts = Schemas['VerificationCounts'];
 export type Audience = Schemas['AudiencePreview'];
 export type ConsoleSettings = Schemas['ConsoleSettings'];

@@ -23,6 +23,7 @@ const NAV_ITEMS: NavItem[] = [
   { href: '/messages', label: 'nav.messages' },
   { href: '/monitoring', label: 'nav.monitoring' },
   { href: '/users', label: 'nav.users', superAdminOnly: true },
+  { href: '/audit', label: 'nav.audit', superAdminOnly: true },
 ];
 
 function isCurrent(href: string, location: string): boolean {

@@ -16,6 +16,7 @@ export const en = {
   'nav.messages': 'Messages',
   'nav.monitoring': 'Monitoring',
   'nav.users': 'Users',
+  'nav.audit': 'Audit log',
 
   'common.loading': 'Loading…',
   'common.actions': 'Actions',
@@ -292,6 +293,26 @@ export const en = {
   'users.deleteBody': '{name} will no longer be able to sign in.',
   'role.admin': 'Admin',
   'role.super_admin': 'Super admin',
+
+  'audit.time': 'Time',
+  'audit.actor': 'Actor',
+  'audit.actorPlaceholder': 'Email, phone or id',
+  'audit.action': 'Action',
+  'audit.target': 'Target',
+  'audit.targetId': 'Target id',
+  'audit.summary': 'Change',
+  'audit.address': 'Address',
+  'audit.from': 'From',
+  'audit.to': 'To',
+  'audit.empty': 'No audit rows match.',
+  'audit.actorKind.user': 'User',
+  'audit.actorKind.contact': 'Contact',
+  'audit.actorKind.anonymous': 'Not signed in',
+  'audit.targetType.user': 'User',
+  'audit.targetType.session': 'Session',
+  'audit.targetType.contact': 'Contact',
+  'audit.targetType.category': 'Category',
+  'audit.targetType.campaign': 'Campaign',
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -312,6 +333,7 @@ export const fr: Record<MessageKey, string> = {
   'nav.messages': 'Messages',
   'nav.monitoring': 'Surveillance',
   'nav.users': 'Utilisateurs',
+  'nav.audit': 'Journal d’audit',
 
   'common.loading': 'Chargement…',
   'common.actions': 'Actions',
@@ -588,6 +610,26 @@ export const fr: Record<MessageKey, string> = {
   'users.deleteBody': '{name} ne pourra plus se connecter.',
   'role.admin': 'Administrateur',
   'role.super_admin': 'Super administrateur',
+
+  'audit.time': 'Date',
+  'audit.actor': 'Auteur',
+  'audit.actorPlaceholder': 'E-mail, téléphone ou id',
+  'audit.action': 'Action',
+  'audit.target': 'Cible',
+  'audit.targetId': 'Id de la cible',
+  'audit.summary': 'Modification',
+  'audit.address': 'Adresse',
+  'audit.from': 'Du',
+  'audit.to': 'Au',
+  'audit.empty': 'Aucune ligne d’audit ne correspond.',
+  'audit.actorKind.user': 'Utilisateur',
+  'audit.actorKind.contact': 'Contact',
+  'audit.actorKind.anonymous': 'Non connecté',
+  'audit.targetType.user': 'Utilisateur',
+  'audit.targetType.session': 'Session',
+  'audit.targetType.contact': 'Contact',
+  'audit.targetType.category': 'Catégorie',
+  'audit.targetType.campaign': 'Campagne',
 };
 
 export const dictionaries = { en, fr } as const;

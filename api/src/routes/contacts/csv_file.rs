@@ -2,11 +2,12 @@
 //! body as it streams in (a record at a time, never the whole file) and inserts it in batches.
 
 use super::non_blank;
+use crate::audit::short_text;
 use crate::error::{ApiError, ApiResult};
 use axum::body::Bytes;
 use campaign_domain::PhoneNumber;
-use campaign_store::Store;
 use campaign_store::contacts::{Contact, NewContact};
+use campaign_store::{AuditEntry, Origin, Store};
 use serde::Serialize;
 
 /// The first line of an export.
@@ -195,9 +196,12 @@ fn newlines(bytes: &[u8]) -> u64 {
 }
 
 /// An import in progress: parses runs of whole records and inserts them a batch at a time.
+/// Its audit row (R22) is written with the last batch, summing up the whole file; an import cut
+/// short after some batches committed records what they did (see [`Importer::interrupted`]).
 pub struct Importer<'a> {
     store: &'a Store,
     category_id: Option<i64>,
+    origin: Origin,
     columns: Option<Columns>,
     /// Lines of the file before the current run, to number records from 1 at the header.
     lines_before: u64,
@@ -206,11 +210,12 @@ pub struct Importer<'a> {
 }
 
 impl Importer<'_> {
-    /// An import into `store`, putting every contact in `category_id` when given.
-    pub fn new(store: &Store, category_id: Option<i64>) -> Importer<'_> {
+    /// An import into `store` by `origin`, putting every contact in `category_id` when given.
+    pub fn new(store: &Store, category_id: Option<i64>, origin: Origin) -> Importer<'_> {
         Importer {
             store,
             category_id,
+            origin,
             columns: None,
             lines_before: 0,
             batch: Vec::new(),
@@ -273,13 +278,35 @@ impl Importer<'_> {
     }
 
     async fn insert(&mut self, batch: &[NewContact]) -> ApiResult<()> {
-        let created = self.store.import_contacts(batch, self.category_id).await?;
-        self.report.created += created;
-        self.report.skipped += batch.len() as u64 - created;
+        let created = self
+            .store
+            .import_contacts(batch, self.category_id, None)
+            .await?;
+        self.count(batch, created);
         Ok(())
     }
 
-    /// Inserts what is left and reports; a file without even a header is refused.
+    fn count(&mut self, batch: &[NewContact], created: u64) {
+        self.report.created += created;
+        self.report.skipped += batch.len() as u64 - created;
+    }
+
+    /// The import's audit row, once `created` more contacts are counted in.
+    fn audit_entry(&self, last_batch: &[NewContact], created: u64, outcome: &str) -> AuditEntry {
+        self.origin
+            .entry("contacts.import")
+            .summary(serde_json::json!({
+                "outcome": outcome,
+                "category_id": self.category_id,
+                "total": self.report.total,
+                "created": self.report.created + created,
+                "skipped": self.report.skipped + (last_batch.len() as u64 - created),
+                "failed": self.report.failed,
+            }))
+    }
+
+    /// Inserts what is left with the import's audit row, and reports; a file without even a
+    /// header is refused.
     pub async fn finish(mut self) -> ApiResult<ImportReport> {
         if self.columns.is_none() {
             return Err(ApiError::Validation(
@@ -287,10 +314,26 @@ impl Importer<'_> {
             ));
         }
         let batch = std::mem::take(&mut self.batch);
-        if !batch.is_empty() {
-            self.insert(&batch).await?;
-        }
+        let audit_entry = |created| self.audit_entry(&batch, created, "completed");
+        let created = self
+            .store
+            .import_contacts(&batch, self.category_id, Some(&audit_entry))
+            .await?;
+        self.count(&batch, created);
         Ok(self.report)
+    }
+
+    /// Audits an import cut short by `error` after some batches committed: they stay imported,
+    /// so what they did is recorded. Nothing is written when nothing was.
+    pub async fn interrupted(&self, error: &ApiError) -> ApiResult<()> {
+        if self.report.created + self.report.skipped == 0 {
+            return Ok(());
+        }
+        let entry = self.audit_entry(&[], 0, "interrupted");
+        let mut summary = entry.summary.clone();
+        summary["reason"] = serde_json::json!(short_text(&error.to_string()));
+        self.store.record_audit(&entry.summary(summary)).await?;
+        Ok(())
     }
 }
 
