@@ -211,10 +211,10 @@ impl Store {
         if !row.in_force {
             return Ok(ConfirmationStep::OptedBackIn);
         }
-        if row.confirmation_ledger_day.is_none() {
-            if !ledger::consume_unit(&mut *tx, None, daily_limit).await? {
-                return Ok(ConfirmationStep::DailyLimitReached);
-            }
+        if row.confirmation_ledger_day.is_none()
+            && !ledger::consume_unit(&mut *tx, None, daily_limit).await?
+        {
+            return Ok(ConfirmationStep::DailyLimitReached);
         }
         let attempts = sqlx::query_scalar!(
             "UPDATE consent_changes SET confirmation_attempts = confirmation_attempts + 1,
