@@ -28,6 +28,8 @@ const ACTIONS = [
   'contact.create',
   'contact.update',
   'contact.delete',
+  'contact.opt_out',
+  'contact.opt_in',
   'contact.verify',
   'contacts.verify',
   'contacts.import',
