@@ -77,7 +77,8 @@ async fn a_campaign_runs_from_draft_to_completion_with_consistent_numbers() {
     assert_eq!(status, StatusCode::ACCEPTED, "{launched}");
     assert_eq!(
         launched,
-        json!({ "campaign_id": id, "workflow_id": format!("campaign-{id}"), "total_contacts": contacts })
+        json!({ "campaign_id": id, "workflow_id": format!("campaign-{id}"), "total_contacts": contacts,
+            "opted_out_excluded": 0 })
     );
     assert_error(
         &call(api.post(&format!("/campaigns/{id}/send"))).await,

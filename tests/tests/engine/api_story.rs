@@ -489,6 +489,7 @@ async fn launch_once(api: &TestApi, campaign_id: i64) {
             "campaign_id": campaign_id,
             "workflow_id": format!("campaign-{campaign_id}"),
             "total_contacts": 8,
+            "opted_out_excluded": 0,
         })
     );
     call(
