@@ -96,6 +96,18 @@ pub async fn login(
 }
 
 impl TestApi {
+    /// POSTs a provider event to the Wassenger webhook with the shared secret.
+    pub async fn post_webhook(&self, body: &serde_json::Value) -> reqwest::StatusCode {
+        self.http
+            .post(self.url("/webhooks/wassenger"))
+            .header("X-Webhook-Secret", WEBHOOK_SECRET)
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+            .status()
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base_url)
     }

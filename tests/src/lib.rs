@@ -353,6 +353,15 @@ impl TestEnv {
         Ok((campaign_id, contact_ids))
     }
 
+    /// The state of a journey's row, which must exist.
+    pub async fn journey_state(&self, campaign_id: i64, contact_id: i64) -> String {
+        fixtures::journey(&self.store, campaign_id, contact_id)
+            .await
+            .unwrap()
+            .expect("a journey row")
+            .state
+    }
+
     /// Waits until the sandbox has accepted at least `count` messages.
     pub async fn wait_for_accepted(&self, count: usize) -> anyhow::Result<()> {
         let deadline = Instant::now() + OUTCOME_TIMEOUT;

@@ -2,8 +2,8 @@
 //! running API, real Postgres, real Temporal and the sandbox.
 
 use campaign_tests::TestEnv;
-use campaign_tests::api::{ADMIN_EMAIL, TestApi, WEBHOOK_SECRET, assert_error, call, login};
-use campaign_tests::fixtures::{self, quick_retry_settings};
+use campaign_tests::api::{ADMIN_EMAIL, WEBHOOK_SECRET, assert_error, call, login};
+use campaign_tests::fixtures::quick_retry_settings;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -38,25 +38,6 @@ fn reply(id: &str, phone: &str, reference: Option<&str>) -> Value {
     json!({ "id": id, "event": "message:in:new", "created": chrono::Utc::now().timestamp(), "data": data })
 }
 
-async fn post_webhook(api: &TestApi, body: &Value) -> StatusCode {
-    api.http
-        .post(api.url("/webhooks/wassenger"))
-        .header("X-Webhook-Secret", WEBHOOK_SECRET)
-        .json(body)
-        .send()
-        .await
-        .unwrap()
-        .status()
-}
-
-async fn journey_state(env: &TestEnv, campaign_id: i64, contact_id: i64) -> String {
-    fixtures::journey(&env.store, campaign_id, contact_id)
-        .await
-        .unwrap()
-        .expect("a journey row")
-        .state
-}
-
 #[tokio::test]
 async fn replies_of_every_kind_get_exactly_one_message_2_each() {
     let env = TestEnv::start().await.unwrap();
@@ -85,7 +66,7 @@ async fn replies_of_every_kind_get_exactly_one_message_2_each() {
 
     for &contact_id in &contact_ids {
         assert_eq!(
-            journey_state(&env, campaign_id, contact_id).await,
+            env.journey_state(campaign_id, contact_id).await,
             "message_2_sent"
         );
         assert_eq!(message_2_count(&env, campaign_id, contact_id), 1);
@@ -132,7 +113,7 @@ async fn a_hundred_identical_webhooks_send_one_message_2_and_late_replies_are_re
         &first.phone,
         first.reference.as_deref(),
     );
-    let statuses = futures::future::join_all((0..100).map(|_| post_webhook(&api, &event))).await;
+    let statuses = futures::future::join_all((0..100).map(|_| api.post_webhook(&event))).await;
     assert!(
         statuses.iter().all(|status| *status == StatusCode::OK),
         "{statuses:?}"
@@ -164,14 +145,14 @@ async fn a_hundred_identical_webhooks_send_one_message_2_and_late_replies_are_re
         .unwrap()
         .phone;
     assert_eq!(
-        journey_state(&env, campaign_id, other).await,
+        env.journey_state(campaign_id, other).await,
         "no_interaction"
     );
     let late = reply("wamid-late-1", other_phone, None);
-    assert_eq!(post_webhook(&api, &late).await, StatusCode::OK);
-    assert_eq!(post_webhook(&api, &late).await, StatusCode::OK);
+    assert_eq!(api.post_webhook(&late).await, StatusCode::OK);
+    assert_eq!(api.post_webhook(&late).await, StatusCode::OK);
     assert_eq!(
-        journey_state(&env, campaign_id, other).await,
+        env.journey_state(campaign_id, other).await,
         "late_interaction"
     );
     assert_eq!(message_2_count(&env, campaign_id, other), 0);
@@ -186,7 +167,7 @@ async fn a_hundred_identical_webhooks_send_one_message_2_and_late_replies_are_re
 
     // A phone with no journey: recorded with no campaign (R6).
     let stranger = reply("wamid-stranger-1", "+33700000001", None);
-    assert_eq!(post_webhook(&api, &stranger).await, StatusCode::OK);
+    assert_eq!(api.post_webhook(&stranger).await, StatusCode::OK);
     let campaign: Option<i64> = sqlx::query_scalar(
         "SELECT campaign_id FROM interactions WHERE provider_message_id = 'wamid-stranger-1'",
     )
@@ -422,7 +403,7 @@ async fn with_temporal_down_webhooks_and_launches_answer_503_and_take_effect_onc
 
     temporal.stop().await.unwrap();
     assert_eq!(
-        post_webhook(&api, &event).await,
+        api.post_webhook(&event).await,
         StatusCode::SERVICE_UNAVAILABLE
     );
     let health = api.http.get(api.url("/health")).send().await.unwrap();
@@ -447,14 +428,14 @@ async fn with_temporal_down_webhooks_and_launches_answer_503_and_take_effect_onc
     let mut status = StatusCode::SERVICE_UNAVAILABLE;
     for _ in 0..50 {
         // The provider redelivers until it gets a 2xx.
-        status = post_webhook(&api, &event).await;
+        status = api.post_webhook(&event).await;
         if status == StatusCode::OK {
             break;
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(post_webhook(&api, &event).await, StatusCode::OK);
+    assert_eq!(api.post_webhook(&event).await, StatusCode::OK);
     // The operator sends again once Temporal is back; the campaign runs as if nothing happened.
     let (status, launched) = call(api.post(&send)).await;
     assert_eq!(status, StatusCode::ACCEPTED, "{launched}");
@@ -525,7 +506,7 @@ async fn replies_landing_while_a_journey_closes_are_recorded_late() {
                     &phones[&contact_id],
                     None,
                 );
-                assert_eq!(post_webhook(&api, &event).await, StatusCode::OK);
+                assert_eq!(api.post_webhook(&event).await, StatusCode::OK);
             }
         }
         tokio::time::sleep(Duration::from_millis(5)).await;
@@ -622,7 +603,7 @@ async fn replies_go_to_the_open_journey_and_count_within_its_window_after_messag
         closed_message_1.reference.as_deref(),
     );
     assert_eq!(
-        post_webhook(&api, &quoting_the_closed_one).await,
+        api.post_webhook(&quoting_the_closed_one).await,
         StatusCode::OK
     );
     let deadline = std::time::Instant::now() + CAMPAIGN_TIMEOUT;
@@ -631,20 +612,21 @@ async fn replies_go_to_the_open_journey_and_count_within_its_window_after_messag
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert_eq!(
-        journey_state(&env, closed_campaign, contact_id).await,
+        env.journey_state(closed_campaign, contact_id).await,
         "no_interaction"
     );
-    while journey_state(&env, open_campaign, contact_id).await != "message_2_sent" {
+    while env.journey_state(open_campaign, contact_id).await != "message_2_sent" {
         assert!(std::time::Instant::now() < deadline, "journey B not closed");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 
     // A second reply after Message 2 is still inside B's window: recorded as such, no new send.
     assert_eq!(
-        post_webhook(
-            &api,
-            &reply("wamid-after-message-2", &closed_message_1.phone, None)
-        )
+        api.post_webhook(&reply(
+            "wamid-after-message-2",
+            &closed_message_1.phone,
+            None
+        ))
         .await,
         StatusCode::OK
     );
@@ -688,7 +670,7 @@ async fn replies_go_to_the_open_journey_and_count_within_its_window_after_messag
             "reference": open_message_1.reference,
         },
     });
-    assert_eq!(post_webhook(&api, &ack).await, StatusCode::OK);
+    assert_eq!(api.post_webhook(&ack).await, StatusCode::OK);
     let delivered_at: chrono::DateTime<chrono::Utc> =
         sqlx::query_scalar("SELECT delivered_at FROM messages WHERE provider_message_id = $1")
             .bind(&open_message_1.id)
@@ -808,7 +790,7 @@ async fn a_reply_while_message_1_is_recovered_reaches_its_journey_and_counts_fro
         "Message 1 was not sent again"
     );
     assert_eq!(
-        journey_state(&env, campaign_id, contact_id).await,
+        env.journey_state(campaign_id, contact_id).await,
         "message_2_sent"
     );
     assert_eq!(message_2_count(&env, campaign_id, contact_id), 1);

@@ -31,17 +31,6 @@ fn text(id: &str, phone: &str, body: &str) -> Value {
     })
 }
 
-async fn post_webhook(api: &TestApi, body: &Value) -> StatusCode {
-    api.http
-        .post(api.url("/webhooks/wassenger"))
-        .header("X-Webhook-Secret", WEBHOOK_SECRET)
-        .json(body)
-        .send()
-        .await
-        .unwrap()
-        .status()
-}
-
 /// The sandbox answers only with scripted replies, at once, to this API.
 fn script(env: &TestEnv, api: &TestApi, replies: &[(&str, &str)]) {
     let mut behaviour = env.sandbox.behaviour();
@@ -76,19 +65,11 @@ async fn opted_out(env: &TestEnv, contact_id: i64) -> bool {
     .is_some()
 }
 
-async fn journey_state(env: &TestEnv, campaign_id: i64, contact_id: i64) -> String {
-    fixtures::journey(&env.store, campaign_id, contact_id)
-        .await
-        .unwrap()
-        .expect("a journey row")
-        .state
-}
-
 /// Waits until the journey is in `state`.
 async fn wait_for_journey(env: &TestEnv, campaign_id: i64, contact_id: i64, state: &str) {
     let deadline = Instant::now() + CAMPAIGN_TIMEOUT;
     loop {
-        let now = journey_state(env, campaign_id, contact_id).await;
+        let now = env.journey_state(campaign_id, contact_id).await;
         if now == state {
             return;
         }
@@ -157,13 +138,13 @@ async fn stop_inside_the_window_opts_out_and_start_opts_back_in() {
         .await
         .unwrap();
 
-    assert_eq!(journey_state(&env, campaign_id, stopper).await, "opted_out");
+    assert_eq!(env.journey_state(campaign_id, stopper).await, "opted_out");
     assert_eq!(
-        journey_state(&env, campaign_id, sentence).await,
+        env.journey_state(campaign_id, sentence).await,
         "message_2_sent"
     );
     assert_eq!(
-        journey_state(&env, campaign_id, silent).await,
+        env.journey_state(campaign_id, silent).await,
         "no_interaction"
     );
     assert_eq!(sent_to(&env, &stopper_phone, "message_2"), 0);
@@ -194,7 +175,8 @@ async fn stop_inside_the_window_opts_out_and_start_opts_back_in() {
     .await
     .unwrap();
     assert_eq!(
-        post_webhook(&api, &text(&stop_id, &stopper_phone, "STOP")).await,
+        api.post_webhook(&text(&stop_id, &stopper_phone, "STOP"))
+            .await,
         StatusCode::OK
     );
     tokio::time::sleep(Duration::from_secs(2)).await;
@@ -297,11 +279,11 @@ async fn stop_inside_the_window_opts_out_and_start_opts_back_in() {
 
     // START, written by the contact, opts back in; an older STOP delivered late changes nothing.
     let start = text("wamid-start", &stopper_phone, "Start");
-    assert_eq!(post_webhook(&api, &start).await, StatusCode::OK);
+    assert_eq!(api.post_webhook(&start).await, StatusCode::OK);
     assert!(!opted_out(&env, stopper).await);
     let mut late_stop = text("wamid-late-stop", &stopper_phone, "STOP");
     late_stop["data"]["timestamp"] = json!(chrono::Utc::now().timestamp() - 3600);
-    assert_eq!(post_webhook(&api, &late_stop).await, StatusCode::OK);
+    assert_eq!(api.post_webhook(&late_stop).await, StatusCode::OK);
     assert!(!opted_out(&env, stopper).await);
     let (_, preview) = call(
         api.post("/campaigns/audience")
@@ -360,18 +342,19 @@ async fn a_reply_and_a_stop_signalled_together_send_no_message_2() {
     )
     .await;
     assert_eq!(
-        post_webhook(&api, &text("wamid-yes", &phone, "Yes please")).await,
+        api.post_webhook(&text("wamid-yes", &phone, "Yes please"))
+            .await,
         StatusCode::OK
     );
     assert_eq!(
-        post_webhook(&api, &text("wamid-stop", &phone, "ARRÊT")).await,
+        api.post_webhook(&text("wamid-stop", &phone, "ARRÊT")).await,
         StatusCode::OK
     );
     env.campaign_result(campaign_id, CAMPAIGN_TIMEOUT)
         .await
         .unwrap();
     assert_eq!(
-        journey_state(&env, campaign_id, contact_id).await,
+        env.journey_state(campaign_id, contact_id).await,
         "opted_out"
     );
     assert_eq!(sent_to(&env, &phone, "message_2"), 0);
@@ -414,12 +397,14 @@ async fn a_stop_while_message_2_is_on_its_way() {
         })
         .unwrap();
     assert_eq!(
-        post_webhook(&api, &text("wamid-a-yes", &accepted_phone, "Oui")).await,
+        api.post_webhook(&text("wamid-a-yes", &accepted_phone, "Oui"))
+            .await,
         StatusCode::OK
     );
     wait_until(&env, message_2_counted, accepted_first).await;
     assert_eq!(
-        post_webhook(&api, &text("wamid-a-stop", &accepted_phone, "stop")).await,
+        api.post_webhook(&text("wamid-a-stop", &accepted_phone, "stop"))
+            .await,
         StatusCode::OK
     );
     wait_for_journey(&env, campaign_id, accepted_first, "message_2_sent").await;
@@ -438,7 +423,8 @@ async fn a_stop_while_message_2_is_on_its_way() {
         })
         .unwrap();
     assert_eq!(
-        post_webhook(&api, &text("wamid-b-yes", &stopped_phone, "Oui")).await,
+        api.post_webhook(&text("wamid-b-yes", &stopped_phone, "Oui"))
+            .await,
         StatusCode::OK
     );
     wait_until(
@@ -449,7 +435,8 @@ async fn a_stop_while_message_2_is_on_its_way() {
     )
     .await;
     assert_eq!(
-        post_webhook(&api, &text("wamid-b-stop", &stopped_phone, "UNSUBSCRIBE")).await,
+        api.post_webhook(&text("wamid-b-stop", &stopped_phone, "UNSUBSCRIBE"))
+            .await,
         StatusCode::OK
     );
     wait_for_journey(&env, campaign_id, stopped_first, "opted_out").await;
@@ -491,13 +478,14 @@ async fn an_opt_out_between_snapshot_and_send_sends_nothing() {
     }
     let (stopper, stopper_phone) = waiting.pop().unwrap();
     assert_eq!(
-        post_webhook(&api, &text("wamid-early-stop", &stopper_phone, "QUIT")).await,
+        api.post_webhook(&text("wamid-early-stop", &stopper_phone, "QUIT"))
+            .await,
         StatusCode::OK
     );
     env.campaign_result(campaign_id, CAMPAIGN_TIMEOUT)
         .await
         .unwrap();
-    assert_eq!(journey_state(&env, campaign_id, stopper).await, "opted_out");
+    assert_eq!(env.journey_state(campaign_id, stopper).await, "opted_out");
     assert!(env.sandbox.accepted_for(&stopper_phone).is_empty());
     assert_eq!(env.sandbox.accepted().len(), 2);
     assert_eq!(fixtures::sent_today(&env.store).await.unwrap(), 2);
