@@ -10,6 +10,7 @@ pub mod campaign;
 pub mod consent;
 pub mod journey;
 pub mod release;
+pub mod schedule;
 pub mod verification;
 
 pub use campaign::{
@@ -25,4 +26,5 @@ pub use journey::{
     SentMessage,
 };
 pub use release::{JourneyPlan, ReleaseInput, Released};
+pub use schedule::{LaunchScheduledInput, LaunchScheduledOutcome, ScheduleActivities};
 pub use verification::{VerificationActivities, VerificationTally};

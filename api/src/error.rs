@@ -181,8 +181,12 @@ impl From<OperationError> for ApiError {
             | OperationError::AlreadyRelaunched { .. }
             | OperationError::RunStillOpen
             | OperationError::NothingToRetry
-            | OperationError::NoContacts { .. } => ApiError::Conflict(err.to_string()),
-            OperationError::InvalidSettings(_) => ApiError::Validation(err.to_string()),
+            | OperationError::NoContacts { .. }
+            | OperationError::NotScheduled { .. }
+            | OperationError::Scheduled => ApiError::Conflict(err.to_string()),
+            OperationError::InvalidSettings(_) | OperationError::InvalidLaunchTime(_) => {
+                ApiError::Validation(err.to_string())
+            }
             OperationError::QuotaExceeded { remaining, .. } => ApiError::QuotaExceeded {
                 message: err.to_string(),
                 remaining,

@@ -8,19 +8,30 @@
 //! once and the workflow id `campaign-{id}` refuses a duplicate run, so a repeated call starts
 //! nothing and answers "not a draft". A relaunch copies a finished campaign once.
 //!
+//! A schedule (R20) is the same pattern: the campaign becomes `scheduled` once Temporal has
+//! accepted its `ScheduledLaunch` workflow, and a draft again once Temporal has accepted that
+//! workflow's cancellation.
+//!
 //! Each operation writes its audit row (R22) by `by`: a launch, retry or relaunch in the
 //! transaction that commits it, a stop once Temporal has accepted the cancellation (the
 //! workflow, not the API, then changes the rows).
 
-use campaign_domain::{CampaignSettings, CampaignState, CampaignWorkflowId};
-use campaign_store::audit::AuditEntry;
-use campaign_store::{
-    LaunchOutcome, Origin, PendingStart, RelaunchOutcome, RetryOutcome, Store, StoreError,
+use campaign_domain::{
+    CampaignSettings, CampaignState, CampaignWorkflowId, InvalidLaunchTime, LaunchTime,
 };
-use campaign_workflows::{CAMPAIGN_ID, Campaign, CampaignInput, CampaignProgress, TaskQueues};
+use campaign_store::audit::AuditEntry;
+use campaign_store::campaigns::{no_contacts_reason, quota_reason};
+use campaign_store::{
+    LaunchOutcome, Origin, PendingStart, RelaunchOutcome, RetryOutcome, ScheduleOutcome, Store,
+    StoreError, UnscheduleOutcome,
+};
+use campaign_workflows::{
+    CAMPAIGN_ID, Campaign, CampaignInput, CampaignProgress, LaunchScheduledInput, ScheduledLaunch,
+    ScheduledLaunchInput, TaskQueues, scheduled_launch_id,
+};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use temporalio_client::errors::WorkflowStartError;
+use temporalio_client::errors::{WorkflowInteractionError, WorkflowStartError};
 use temporalio_client::{
     Client, WorkflowCancelOptions, WorkflowIdConflictPolicy, WorkflowIdReusePolicy,
     WorkflowStartOptions,
@@ -41,12 +52,18 @@ pub enum OperationError {
     RunStillOpen,
     #[error("campaign has no failed journey to retry")]
     NothingToRetry,
-    #[error("{}", no_contacts_message(*.opted_out_excluded))]
+    #[error("{}", no_contacts_reason(*.opted_out_excluded))]
     NoContacts { opted_out_excluded: i64 },
-    #[error("daily message limit: {remaining} sends left today, the audience needs {needed}")]
+    #[error("{}", quota_reason(*.remaining, *.needed))]
     QuotaExceeded { remaining: i64, needed: i64 },
     #[error("invalid settings: {0}")]
     InvalidSettings(String),
+    #[error(transparent)]
+    InvalidLaunchTime(#[from] InvalidLaunchTime),
+    #[error("campaign is {status}, not scheduled")]
+    NotScheduled { status: CampaignState },
+    #[error("campaign is scheduled: unschedule it first")]
+    Scheduled,
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("Temporal: {0}")]
@@ -61,13 +78,6 @@ pub struct Launched {
     pub total_contacts: i64,
     /// Contacts of the categories left out because they opted out (R19).
     pub opted_out_excluded: i64,
-}
-
-fn no_contacts_message(opted_out_excluded: i64) -> String {
-    match opted_out_excluded {
-        0 => "the campaign's categories contain no contact".to_owned(),
-        n => format!("every contact of the campaign's categories opted out ({n} left out)"),
-    }
 }
 
 /// What the operations need: the store, a Temporal client, the engine's queues and limits.
@@ -150,6 +160,7 @@ impl Engine {
                 return Ok(());
             }
             Some(CampaignState::Draft) => {}
+            Some(CampaignState::Scheduled) => return Err(OperationError::Scheduled),
             Some(status) => return Err(OperationError::NotDraft { status }),
         }
         self.client
@@ -164,6 +175,102 @@ impl Engine {
         self.store
             .record_audit(&entry.summary(serde_json::json!({ "was": "running" })))
             .await?;
+        Ok(())
+    }
+
+    /// Schedules a draft's launch at `at` (R20): see the module docs.
+    pub async fn schedule(
+        &self,
+        campaign_id: i64,
+        at: LaunchTime,
+        by: &Origin,
+    ) -> Result<(), OperationError> {
+        let at = at.at();
+        let pending = match self
+            .store
+            .schedule_campaign(campaign_id, at, &self.defaults)
+            .await?
+        {
+            ScheduleOutcome::Scheduled { pending, .. } => pending,
+            ScheduleOutcome::NotFound => return Err(OperationError::NotFound),
+            ScheduleOutcome::NotDraft {
+                status: CampaignState::Scheduled,
+            } => return Err(OperationError::Scheduled),
+            ScheduleOutcome::NotDraft { status } => {
+                return Err(OperationError::NotDraft { status });
+            }
+            ScheduleOutcome::InvalidSettings { reason } => {
+                return Err(OperationError::InvalidSettings(reason));
+            }
+        };
+        let input = ScheduledLaunchInput {
+            launch: LaunchScheduledInput {
+                campaign_id,
+                at_ms: at.timestamp_millis(),
+                defaults: self.defaults.clone(),
+                scheduled_by: by.actor.clone(),
+            },
+            task_queues: self.task_queues.clone(),
+        };
+        let options =
+            WorkflowStartOptions::new(self.task_queues.message_1.clone(), scheduled_launch_id(campaign_id))
+                .id_reuse_policy(WorkflowIdReusePolicy::AllowDuplicate)
+                // The run of an earlier schedule may still be closing after its cancellation;
+                // the database already refuses it anything, so it simply gives way.
+                .id_conflict_policy(WorkflowIdConflictPolicy::TerminateExisting)
+                .search_attributes(SearchAttributes::new([
+                    CAMPAIGN_ID.value_set(campaign_id.to_string())
+                ]))
+                .build();
+        self.client
+            .start_workflow(ScheduledLaunch::run, input, options)
+            .await
+            .map_err(|err| OperationError::Temporal(err.to_string()))?;
+        pending
+            .commit(
+                &by.entry("campaign.schedule")
+                    .target("campaign", campaign_id)
+                    .summary(serde_json::json!({ "at": at })),
+            )
+            .await?;
+        tracing::info!(campaign_id, %at, "campaign scheduled");
+        Ok(())
+    }
+
+    /// Returns a scheduled campaign to draft, cancelling its launch.
+    pub async fn unschedule(&self, campaign_id: i64, by: &Origin) -> Result<(), OperationError> {
+        let (pending, scheduled_at) = match self.store.unschedule_campaign(campaign_id).await? {
+            UnscheduleOutcome::Unscheduled {
+                pending,
+                scheduled_at,
+            } => (pending, scheduled_at),
+            UnscheduleOutcome::NotFound => return Err(OperationError::NotFound),
+            UnscheduleOutcome::NotScheduled { status } => {
+                return Err(OperationError::NotScheduled { status });
+            }
+        };
+        let cancelled = self
+            .client
+            .get_workflow_handle::<ScheduledLaunch>(scheduled_launch_id(campaign_id))
+            .cancel(
+                WorkflowCancelOptions::builder()
+                    .reason("unscheduled by an operator".to_owned())
+                    .build(),
+            )
+            .await;
+        match cancelled {
+            // Already closed: the database refuses it anything once this commits.
+            Ok(()) | Err(WorkflowInteractionError::NotFound(_)) => {}
+            Err(err) => return Err(OperationError::Temporal(err.to_string())),
+        }
+        pending
+            .commit(
+                &by.entry("campaign.unschedule")
+                    .target("campaign", campaign_id)
+                    .summary(serde_json::json!({ "was_at": scheduled_at })),
+            )
+            .await?;
+        tracing::info!(campaign_id, "campaign unscheduled");
         Ok(())
     }
 

@@ -1,7 +1,9 @@
 //! The lifecycle of a campaign (docs/SPEC.md, section 2).
 //!
-//! `draft → running → completed | failed | cancelled`; a draft may also be cancelled. The store
-//! moves a campaign with conditional updates, so only these moves happen.
+//! `draft → running → completed | failed | cancelled`; a draft may also be cancelled, or
+//! scheduled (R20): `draft ⇄ scheduled → running`, or `scheduled → failed` when the launch at its
+//! time is refused (the quota, an empty audience). The store moves a campaign with conditional
+//! updates, so only these moves happen.
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -17,6 +19,8 @@ use std::str::FromStr;
 #[serde(rename_all = "snake_case")]
 pub enum CampaignState {
     Draft,
+    /// Waiting for its launch time (R20); not editable.
+    Scheduled,
     Running,
     Completed,
     Failed,
@@ -24,8 +28,9 @@ pub enum CampaignState {
 }
 
 impl CampaignState {
-    pub const ALL: [CampaignState; 5] = [
+    pub const ALL: [CampaignState; 6] = [
         CampaignState::Draft,
+        CampaignState::Scheduled,
         CampaignState::Running,
         CampaignState::Completed,
         CampaignState::Failed,
@@ -35,6 +40,7 @@ impl CampaignState {
     pub fn as_str(self) -> &'static str {
         match self {
             CampaignState::Draft => "draft",
+            CampaignState::Scheduled => "scheduled",
             CampaignState::Running => "running",
             CampaignState::Completed => "completed",
             CampaignState::Failed => "failed",

@@ -22,14 +22,16 @@
 use super::{Store, StoreError};
 use crate::page::{Page, PageRequest};
 use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 use sqlx::{PgExecutor, Postgres, QueryBuilder};
 use std::net::IpAddr;
 
 /// Longest label kept (an email is at most 254 characters; a failed sign-in may carry anything).
 const MAX_LABEL_CHARS: usize = 320;
 
-/// Who acted: an operator, a contact (through the provider), or nobody authenticated.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Who acted: an operator, a contact (through the provider), or nobody authenticated. It
+/// serialises so that a scheduled launch (R20) can act, later, as whoever scheduled it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Actor {
     pub kind: ActorKind,
     pub id: Option<i64>,
@@ -37,7 +39,8 @@ pub struct Actor {
     pub label: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum ActorKind {
     User,
     Contact,

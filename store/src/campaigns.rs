@@ -74,6 +74,19 @@ pub enum LaunchOutcome {
     },
 }
 
+/// Why a launch whose audience is empty was refused, in an operator's words.
+pub fn no_contacts_reason(opted_out_excluded: i64) -> String {
+    match opted_out_excluded {
+        0 => "the campaign's categories contain no contact".to_owned(),
+        n => format!("every contact of the campaign's categories opted out ({n} left out)"),
+    }
+}
+
+/// Why a launch the daily limit cannot cover was refused (R10).
+pub fn quota_reason(remaining: i64, needed: i64) -> String {
+    format!("daily message limit: {remaining} sends left today, the audience needs {needed}")
+}
+
 /// What [`Store::requeue_failed`] did.
 #[derive(Debug)]
 pub enum RetryOutcome {
@@ -120,6 +133,10 @@ pub struct CampaignRecord {
     pub updated_at: DateTime<Utc>,
     pub started_at: Option<DateTime<Utc>>,
     pub completed_at: Option<DateTime<Utc>>,
+    /// The launch time of a scheduled campaign (R20), kept once it has launched.
+    pub scheduled_at: Option<DateTime<Utc>>,
+    /// Why a scheduled launch was refused, when the campaign `failed` at its time.
+    pub failure_reason: Option<String>,
 }
 
 /// A new draft: texts already parsed (R18), settings already validated by the caller.
@@ -307,7 +324,7 @@ impl Store {
                  ARRAY(SELECT cc.category_id FROM campaign_categories cc
                        WHERE cc.campaign_id = c.id ORDER BY cc.category_id) AS "category_ids!",
                  c.total_contacts, c.final_stats AS "final_stats: serde_json::Value", c.created_by, c.created_at, c.updated_at,
-                 c.started_at, c.completed_at
+                 c.started_at, c.completed_at, c.scheduled_at, c.failure_reason
                FROM campaigns c WHERE $1::text IS NULL OR c.status = $1
                ORDER BY c.created_at DESC, c.id DESC LIMIT $2 OFFSET $3"#,
             status,
@@ -342,12 +359,15 @@ impl Store {
         defaults: &CampaignSettings,
     ) -> Result<LaunchOutcome, StoreError> {
         let tx = self.pool.begin().await?;
-        Self::launch_in(tx, campaign_id, daily_limit, defaults).await
+        Self::launch_in(tx, campaign_id, CampaignState::Draft, daily_limit, defaults).await
     }
 
-    async fn launch_in(
+    /// The launch of a campaign in status `from` (a draft, or a scheduled campaign at its time),
+    /// on `tx`, which a refusal rolls back.
+    pub(crate) async fn launch_in(
         mut tx: Transaction<'static, Postgres>,
         campaign_id: i64,
+        from: CampaignState,
         daily_limit: i32,
         defaults: &CampaignSettings,
     ) -> Result<LaunchOutcome, StoreError> {
@@ -361,7 +381,7 @@ impl Store {
         else {
             return Ok(LaunchOutcome::NotFound);
         };
-        if row.status != CampaignState::Draft {
+        if row.status != from {
             return Ok(LaunchOutcome::NotDraft { status: row.status });
         }
         lock_launch(&mut tx, campaign_id).await?;
@@ -535,7 +555,8 @@ impl Store {
         )
         .execute(&mut *tx)
         .await?;
-        let launch = Self::launch_in(tx, copy, daily_limit, defaults).await?;
+        let launch =
+            Self::launch_in(tx, copy, CampaignState::Draft, daily_limit, defaults).await?;
         Ok(RelaunchOutcome::Copied {
             campaign_id: copy,
             launch,
@@ -656,7 +677,7 @@ impl Store {
 }
 
 /// The campaign's status, its row locked until the transaction ends.
-async fn status_for_update(
+pub(crate) async fn status_for_update(
     tx: &mut Transaction<'_, Postgres>,
     campaign_id: i64,
 ) -> Result<Option<CampaignState>, StoreError> {
@@ -721,7 +742,7 @@ async fn fetch_campaign(
              ARRAY(SELECT cc.category_id FROM campaign_categories cc
                    WHERE cc.campaign_id = c.id ORDER BY cc.category_id) AS "category_ids!",
              c.total_contacts, c.final_stats AS "final_stats: serde_json::Value", c.created_by, c.created_at, c.updated_at,
-             c.started_at, c.completed_at
+             c.started_at, c.completed_at, c.scheduled_at, c.failure_reason
            FROM campaigns c WHERE c.id = $1"#,
         id,
     )

@@ -8,13 +8,16 @@
 pub mod config;
 
 use campaign_activities::{
-    CampaignActivities, ConsentActivities, JourneyActivities, VerificationActivities,
+    CampaignActivities, ConsentActivities, JourneyActivities, ScheduleActivities,
+    VerificationActivities,
 };
 use campaign_domain::BreakerPolicy;
 use campaign_provider::WassengerClient;
 use campaign_runtime::{Env, connect_temporal};
 use campaign_store::Store;
-use campaign_workflows::{Campaign, ContactJourney, OptOutConfirmation, VerifyNumbers};
+use campaign_workflows::{
+    Campaign, ContactJourney, OptOutConfirmation, ScheduledLaunch, VerifyNumbers,
+};
 use std::future::Future;
 use std::sync::Arc;
 use temporalio_sdk::runtime::PollerBehavior;
@@ -58,6 +61,7 @@ pub async fn run(config: WorkerConfig, shutdown: impl Future<Output = ()>) -> an
         ..BreakerPolicy::default()
     };
     let verification_activities = VerificationActivities::new(store.clone(), provider.clone());
+    let schedule_activities = ScheduleActivities::new(store.clone(), config.daily_message_limit);
     let consent_activities =
         ConsentActivities::new(store.clone(), provider.clone(), config.daily_message_limit);
     let activities = JourneyActivities::new(
@@ -78,10 +82,12 @@ pub async fn run(config: WorkerConfig, shutdown: impl Future<Output = ()>) -> an
             .register_workflow::<Campaign>()?
             .register_workflow::<VerifyNumbers>()?
             .register_workflow::<OptOutConfirmation>()?
+            .register_workflow::<ScheduledLaunch>()?
             .register_activities(activities.clone())
             .register_activities(verification_activities)
             .register_activities(campaign_activities)
             .register_activities(consent_activities)
+            .register_activities(schedule_activities)
             .max_cached_workflows(config.max_cached_workflows)
             .workflow_task_poller_behavior(PollerBehavior::SimpleMaximum(config.workflow_pollers))
             .tuner(

@@ -9,6 +9,7 @@ pub mod campaign;
 pub mod consent;
 pub mod journey;
 pub mod protocol;
+pub mod schedule;
 pub mod verification;
 
 pub use campaign::Campaign;
@@ -17,6 +18,10 @@ pub use journey::ContactJourney;
 pub use protocol::{
     CAMPAIGN_ID, CampaignInput, CampaignProgress, CampaignStatus, Interaction, JOURNEY_STATE,
     JourneyInput, JourneyOutcome, JourneyStatus, TaskQueues,
+};
+pub use schedule::{
+    LaunchScheduledInput, LaunchScheduledOutcome, ScheduledLaunch, ScheduledLaunchInput,
+    scheduled_launch_id,
 };
 pub use verification::{VerifyNumbers, VerifyNumbersInput};
 

@@ -1,5 +1,5 @@
 //! Routes of `/campaigns`: drafts (create, read, edit, delete), the campaign operations (send,
-//! stop, retry, relaunch) and the read side (statistics, per-contact journeys).
+//! schedule, stop, retry, relaunch) and the read side (statistics, per-contact journeys).
 //!
 //! Texts and settings are validated here, when the campaign is written, so nothing invalid is
 //! discovered mid-campaign (R18); whether a campaign is still a draft is decided by the store
@@ -9,12 +9,14 @@ use crate::audit::{Operator, changed, id_list};
 use crate::auth::AuthUser;
 use crate::context::ApiContext;
 use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, ErrorBody};
-use crate::operations::Launched;
+use crate::operations::{Launched, OperationError};
 use crate::pagination::{Page, PageQuery};
 use crate::request_schema;
 use axum::extract::State;
 use axum::http::StatusCode;
-use campaign_domain::{CampaignState, JourneyState, SettingsOverrides, Template, json_integer};
+use campaign_domain::{
+    CampaignState, JourneyState, LaunchTime, SettingsOverrides, Template, json_integer,
+};
 use campaign_store::campaigns::{CampaignChanges, DraftDelete, DraftWrite, NewCampaign};
 use campaign_store::reporting::FunnelStage;
 use chrono::{DateTime, Utc};
@@ -28,6 +30,7 @@ pub fn routes() -> OpenApiRouter<ApiContext> {
         .routes(routes!(list, create))
         .routes(routes!(show, update, remove))
         .routes(routes!(send))
+        .routes(routes!(schedule, unschedule))
         .routes(routes!(stop))
         .routes(routes!(retry))
         .routes(routes!(relaunch))
@@ -60,6 +63,10 @@ pub struct CampaignRecord {
     updated_at: DateTime<Utc>,
     started_at: Option<DateTime<Utc>>,
     completed_at: Option<DateTime<Utc>>,
+    /// The launch time of a scheduled campaign (R20), kept once it has launched.
+    scheduled_at: Option<DateTime<Utc>>,
+    /// Why the launch at the scheduled time was refused (the campaign is then `failed`).
+    failure_reason: Option<String>,
 }
 
 impl From<campaign_store::campaigns::CampaignRecord> for CampaignRecord {
@@ -80,6 +87,8 @@ impl From<campaign_store::campaigns::CampaignRecord> for CampaignRecord {
             updated_at: record.updated_at,
             started_at: record.started_at,
             completed_at: record.completed_at,
+            scheduled_at: record.scheduled_at,
+            failure_reason: record.failure_reason,
         }
     }
 }
@@ -374,6 +383,11 @@ fn written(outcome: DraftWrite) -> ApiResult<CampaignRecord> {
     match outcome {
         DraftWrite::Saved(record) => Ok((*record).into()),
         DraftWrite::NotFound => Err(ApiError::NotFound("campaign")),
+        DraftWrite::NotDraft {
+            status: CampaignState::Scheduled,
+        } => Err(ApiError::Conflict(
+            "campaign is scheduled; unschedule it to edit it".to_owned(),
+        )),
         DraftWrite::NotDraft { status } => Err(ApiError::Conflict(format!(
             "campaign is {status}; only a draft can be edited"
         ))),
@@ -583,6 +597,11 @@ async fn remove(
         } => Err(ApiError::Conflict(
             "campaign is running; stop it first".to_owned(),
         )),
+        DraftDelete::NotDraft {
+            status: CampaignState::Scheduled,
+        } => Err(ApiError::Conflict(
+            "campaign is scheduled; unschedule it first".to_owned(),
+        )),
         DraftDelete::NotDraft { status } => Err(ApiError::Conflict(format!(
             "campaign is {status}; only a draft can be deleted"
         ))),
@@ -616,6 +635,72 @@ async fn send(
 ) -> ApiResult<(StatusCode, ApiJson<Launched>)> {
     let launched = context.engine.launch(id, &operator.origin).await?;
     Ok((StatusCode::ACCEPTED, ApiJson(launched)))
+}
+
+/// When a draft is to launch.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScheduleRequest {
+    /// RFC 3339, in the future, at most 90 days ahead.
+    at: DateTime<Utc>,
+}
+
+/// Schedules a draft's launch (R20): at `at` it launches exactly as `send` does, or becomes
+/// `failed` with the reason (`failure_reason`) when that launch is refused. A scheduled campaign
+/// cannot be edited or deleted until it is unscheduled.
+#[utoipa::path(
+    post,
+    path = "/api/v1/campaigns/{id}/schedule",
+    tag = "campaigns",
+    operation_id = "schedule_campaign",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Campaign id")),
+    request_body = ScheduleRequest,
+    responses(
+        (status = 200, description = "The campaign, now `scheduled`", body = CampaignRecord),
+        (status = 400, description = "Malformed id or JSON", body = ErrorBody),
+        (status = 401, description = "Missing or invalid access token", body = ErrorBody),
+        (status = 404, description = "No such campaign", body = ErrorBody),
+        (status = 409, description = "The campaign is not a draft, or already scheduled", body = ErrorBody),
+        (status = 422, description = "`at` is not in the future or more than 90 days ahead, or invalid settings", body = ErrorBody),
+        (status = 503, description = "Temporal is unavailable", body = ErrorBody),
+    )
+)]
+async fn schedule(
+    State(context): State<ApiContext>,
+    operator: Operator,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(request): ApiJson<ScheduleRequest>,
+) -> ApiResult<ApiJson<CampaignRecord>> {
+    let at = LaunchTime::new(request.at, Utc::now()).map_err(OperationError::from)?;
+    context.engine.schedule(id, at, &operator.origin).await?;
+    Ok(ApiJson(context.store.campaign(id).await?.into()))
+}
+
+/// Returns a scheduled campaign to draft; its launch will not happen.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/campaigns/{id}/schedule",
+    tag = "campaigns",
+    operation_id = "unschedule_campaign",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Campaign id")),
+    responses(
+        (status = 200, description = "The campaign, a draft again", body = CampaignRecord),
+        (status = 400, description = "Malformed id (not a 64-bit integer)", body = ErrorBody),
+        (status = 401, description = "Missing or invalid access token", body = ErrorBody),
+        (status = 404, description = "No such campaign", body = ErrorBody),
+        (status = 409, description = "The campaign is not scheduled (it may have launched already)", body = ErrorBody),
+        (status = 503, description = "Temporal is unavailable", body = ErrorBody),
+    )
+)]
+async fn unschedule(
+    State(context): State<ApiContext>,
+    operator: Operator,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<ApiJson<CampaignRecord>> {
+    context.engine.unschedule(id, &operator.origin).await?;
+    Ok(ApiJson(context.store.campaign(id).await?.into()))
 }
 
 /// Asks the campaign's workflow to stop (202): it closes every open journey as `cancelled`,
