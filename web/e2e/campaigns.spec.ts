@@ -1,4 +1,5 @@
 import { expect, test, type Locator, type Page } from '@playwright/test';
+import { localInputValue } from '../src/lib/localTime';
 import { Api, configureSandbox, screenshot, signIn, unique } from './support';
 
 /** Fills the draft form; `settings` are the timing overrides by field label. */
@@ -168,5 +169,46 @@ test.describe('campaigns', () => {
     await expect(page.getByRole('button', { name: 'Relaunch' })).toBeEnabled();
     expect(await countOf(page, 'cancelled')).toBeGreaterThanOrEqual(1);
     await expectBarListsItsContacts(page, 'cancelled');
+  });
+
+  test('schedules a draft for later, shows when, and unschedules it', async ({ page }) => {
+    await signIn(page, undefined, undefined, '/campaigns/new');
+    await fillDraft(page, `Later ${unique()}`, categoryName, 'Bonjour {first_name}');
+    await page.getByRole('button', { name: 'Save draft' }).click();
+    const heading = page.getByRole('heading', { level: 1 });
+    await expect(heading).toContainText('Draft');
+
+    await page.getByRole('button', { name: 'Schedule', exact: true }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel('Launch at').fill(localInputValue(new Date(Date.now() + 3 * 3_600_000)));
+    await dialog.getByRole('button', { name: 'Schedule', exact: true }).click();
+    await expect(heading).toContainText('Scheduled');
+    await expect(page.getByText('Scheduled for')).toBeVisible();
+    // Not editable, not launchable while scheduled.
+    await expect(page.getByRole('link', { name: 'Edit' })).toHaveCount(0);
+    await expect(page.getByRole('button', { name: 'Launch' })).toHaveCount(0);
+    await screenshot(page, 'campaign-scheduled');
+
+    await confirm(page, 'Unschedule');
+    await expect(heading).toContainText('Draft');
+    await expect(page.getByRole('button', { name: 'Launch' })).toBeVisible();
+    await expect(page.getByText('Scheduled for')).toHaveCount(0);
+  });
+
+  test('says why a scheduled launch was refused', async ({ page, request }) => {
+    const api = await Api.signIn(request);
+    const empty = await api.category(`Nobody ${unique()}`);
+    const campaign = await api.post<{ id: number }>('/api/v1/campaigns', {
+      name: `Empty at launch ${unique()}`,
+      message_1: 'Bonjour {first_name}',
+      message_2: 'Merci {first_name}',
+      category_ids: [empty.id],
+    });
+    await api.post(`/api/v1/campaigns/${campaign.id}/schedule`, { at: new Date(Date.now() + 1_500).toISOString() });
+
+    await signIn(page, undefined, undefined, `/campaigns/${campaign.id}`);
+    await expect(page.getByRole('heading', { level: 1 })).toContainText('Failed', { timeout: 60_000 });
+    await expect(page.getByRole('alert')).toContainText("The scheduled launch was refused: the campaign's categories contain no contact");
+    await screenshot(page, 'campaign-launch-refused');
   });
 });

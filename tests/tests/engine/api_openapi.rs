@@ -27,6 +27,7 @@ const ROUTES: &[(&str, &[&str])] = &[
     ("/api/v1/campaigns", &["get", "post"]),
     ("/api/v1/campaigns/{id}", &["get", "put", "delete"]),
     ("/api/v1/campaigns/{id}/send", &["post"]),
+    ("/api/v1/campaigns/{id}/schedule", &["post", "delete"]),
     ("/api/v1/campaigns/{id}/stop", &["post"]),
     ("/api/v1/campaigns/{id}/retry", &["post"]),
     ("/api/v1/campaigns/{id}/relaunch", &["post"]),

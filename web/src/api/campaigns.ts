@@ -14,6 +14,8 @@ export interface CampaignContactsFilter {
 /** Refresh periods while a campaign runs: its statistics, and the dashboard's progress list. */
 export const RUNNING_STATS_REFRESH_MS = 2_500;
 export const RUNNING_LIST_REFRESH_MS = 3_000;
+/** Refresh period of a scheduled campaign's page, which changes only at its launch time. */
+export const SCHEDULED_REFRESH_MS = 5_000;
 
 export const campaignKeys = {
   all: ['campaigns'] as const,
@@ -42,6 +44,8 @@ export function useCampaign(id: number | null) {
     queryKey: campaignKeys.detail(id ?? 0),
     queryFn: () => call(api.GET('/api/v1/campaigns/{id}', { params: { path: { id: id ?? 0 } } })),
     enabled: id !== null,
+    // A scheduled campaign launches (or fails) by itself: the page follows it.
+    refetchInterval: (query) => (query.state.data?.status === 'scheduled' ? SCHEDULED_REFRESH_MS : false),
   });
 }
 
@@ -126,7 +130,7 @@ export function useSaveCampaign(id: number | null) {
 }
 
 /** One campaign operation; every outcome refreshes what the console shows of campaigns. */
-function useOperation<T>(operation: (id: number) => Promise<T>) {
+function useOperation<T, A = number>(operation: (argument: A) => Promise<T>) {
   const client = useQueryClient();
   return useMutation({
     mutationFn: operation,
@@ -136,6 +140,12 @@ function useOperation<T>(operation: (id: number) => Promise<T>) {
 
 export const useLaunchCampaign = () =>
   useOperation((id) => call(api.POST('/api/v1/campaigns/{id}/send', { params: { path: { id } } })));
+export const useScheduleCampaign = () =>
+  useOperation(({ id, at }: { id: number; at: string }) =>
+    call(api.POST('/api/v1/campaigns/{id}/schedule', { params: { path: { id } }, body: { at } })),
+  );
+export const useUnscheduleCampaign = () =>
+  useOperation((id) => call(api.DELETE('/api/v1/campaigns/{id}/schedule', { params: { path: { id } } })));
 export const useStopCampaign = () =>
   useOperation((id) => call(api.POST('/api/v1/campaigns/{id}/stop', { params: { path: { id } } })));
 export const useRetryCampaign = () =>

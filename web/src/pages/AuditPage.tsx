@@ -8,6 +8,7 @@ import type { AuditRow } from '../api/types';
 import { ChoiceFilter } from '../components/ChoiceFilter';
 import { PagedTable } from '../components/PagedTable';
 import { useI18n } from '../i18n/I18nProvider';
+import { instant } from '../lib/localTime';
 import { useDebounced } from '../lib/useDebounced';
 
 const PAGE_SIZE = 25;
@@ -37,20 +38,16 @@ const ACTIONS = [
   'campaign.create',
   'campaign.update',
   'campaign.delete',
+  'campaign.schedule',
+  'campaign.unschedule',
   'campaign.send',
+  'campaign.launch_failed',
   'campaign.stop',
   'campaign.retry',
   'campaign.relaunch',
 ] as const;
 const TARGET_TYPES = ['user', 'session', 'contact', 'category', 'campaign'] as const;
 type TargetType = (typeof TARGET_TYPES)[number];
-
-/** A `datetime-local` value (the browser's zone) as an RFC 3339 instant, or null when empty. */
-function instant(local: string): string | null {
-  if (!local) return null;
-  const date = new Date(local);
-  return Number.isNaN(date.getTime()) ? null : date.toISOString();
-}
 
 function actorText(row: AuditRow): string {
   return row.actor_label ?? (row.actor_id == null ? row.actor_kind : `#${row.actor_id}`);

@@ -1,5 +1,6 @@
 // One campaign: its texts, live funnel (every 2.5 s while running), the contacts behind each
-// bar, and the operations allowed in its state, each behind a confirmation.
+// bar, and the operations allowed in its state, each behind a confirmation. A draft may be
+// launched now or scheduled (R20); a scheduled one shows its time and may be unscheduled.
 
 import { useState } from 'react';
 import { Link, useLocation } from 'wouter';
@@ -14,6 +15,7 @@ import {
   useRelaunchCampaign,
   useRetryCampaign,
   useStopCampaign,
+  useUnscheduleCampaign,
 } from '../../api/campaigns';
 import type { Campaign } from '../../api/types';
 import { ConfirmButton } from '../../components/ConfirmButton';
@@ -25,6 +27,10 @@ import { useI18n } from '../../i18n/I18nProvider';
 import type { FunnelStep } from '../../lib/funnel';
 import { CampaignContactsPanel } from './CampaignContactsPanel';
 import { FunnelChart } from './FunnelChart';
+import { ScheduleButton } from './ScheduleButton';
+
+/** Statuses of a campaign that has not run: no statistics or funnel to show yet. */
+const NOT_LAUNCHED = new Set(['draft', 'scheduled']);
 
 const FINISHED = new Set(['completed', 'failed', 'cancelled']);
 
@@ -37,6 +43,7 @@ function CampaignActions({ campaign, status, failed }: { campaign: Campaign; sta
   const retry = useRetryCampaign();
   const relaunch = useRelaunchCampaign();
   const remove = useDeleteCampaign();
+  const unschedule = useUnscheduleCampaign();
   const report = (error: unknown) => toast.error(errorText(error));
 
   return (
@@ -65,6 +72,7 @@ function CampaignActions({ campaign, status, failed }: { campaign: Campaign; sta
           >
             {t('campaigns.launchBody', { name: campaign.name })}
           </ConfirmButton>
+          <ScheduleButton campaign={campaign} />
           <ConfirmButton
             label={t('common.delete')}
             title={t('campaigns.deleteTitle')}
@@ -76,6 +84,18 @@ function CampaignActions({ campaign, status, failed }: { campaign: Campaign; sta
             {t('campaigns.deleteBody', { name: campaign.name })}
           </ConfirmButton>
         </>
+      )}
+      {status === 'scheduled' && (
+        <ConfirmButton
+          label={t('campaigns.unschedule')}
+          title={t('campaigns.unscheduleTitle')}
+          confirmLabel={t('campaigns.unschedule')}
+          danger
+          pending={unschedule.isPending}
+          onConfirm={() => unschedule.mutateAsync(campaign.id, { onSuccess: () => toast.success(t('campaigns.unscheduled')), onError: report })}
+        >
+          {t('campaigns.unscheduleBody', { name: campaign.name })}
+        </ConfirmButton>
       )}
       {status === 'running' && (
         <ConfirmButton
@@ -129,10 +149,12 @@ function CampaignActions({ campaign, status, failed }: { campaign: Campaign; sta
 export default function CampaignDetailPage({ id }: { id: number }) {
   const { t, formatDateTime } = useI18n();
   const campaign = useCampaign(id);
-  const isDraft = campaign.data?.status === 'draft';
-  const stats = useCampaignStats(id, campaign.isSuccess && !isDraft);
+  const notLaunched = NOT_LAUNCHED.has(campaign.data?.status ?? 'draft');
+  const launchFailed = campaign.data?.failure_reason != null;
+  const hasRun = campaign.isSuccess && !notLaunched && !launchFailed;
+  const stats = useCampaignStats(id, hasRun);
   const [selected, setSelected] = useState<FunnelStep | null>(null);
-  const funnel = useCampaignFunnel(id, campaign.isSuccess && !isDraft, stats.data?.status === 'running');
+  const funnel = useCampaignFunnel(id, hasRun, stats.data?.status === 'running');
   useRefreshOnStatusChange(id, stats.data?.status);
 
   if (campaign.isPending) return <Loading />;
@@ -157,6 +179,12 @@ export default function CampaignDetailPage({ id }: { id: number }) {
           <dt>{t('campaigns.created')}</dt>
           <dd>{formatDateTime(campaign.data.created_at)}</dd>
         </div>
+        {campaign.data.scheduled_at && (
+          <div>
+            <dt>{t('campaigns.scheduledFor')}</dt>
+            <dd>{formatDateTime(campaign.data.scheduled_at)}</dd>
+          </div>
+        )}
         <div>
           <dt>{t('campaigns.started')}</dt>
           <dd>{formatDateTime(stats.data?.started_at ?? campaign.data.started_at)}</dd>
@@ -166,6 +194,11 @@ export default function CampaignDetailPage({ id }: { id: number }) {
           <dd>{formatDateTime(stats.data?.completed_at ?? campaign.data.completed_at)}</dd>
         </div>
       </dl>
+      {campaign.data.failure_reason && (
+        <p className="banner banner-danger" role="alert">
+          {t('campaigns.launchRefused', { reason: campaign.data.failure_reason })}
+        </p>
+      )}
       {running && (
         <p className="muted" role="status">
           {t('campaigns.live', { seconds: RUNNING_STATS_REFRESH_MS / 1000 })}
@@ -181,7 +214,7 @@ export default function CampaignDetailPage({ id }: { id: number }) {
           <p className="message-text">{campaign.data.message_2}</p>
         </section>
       </div>
-      {!isDraft && (
+      {hasRun && (
         <section className="card">
           <h2>{t('funnel.title')}</h2>
           <QueryStates query={funnel}>

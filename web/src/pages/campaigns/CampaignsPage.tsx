@@ -8,7 +8,7 @@ import { useI18n } from '../../i18n/I18nProvider';
 import { ChoiceFilter } from '../../components/ChoiceFilter';
 
 const PAGE_SIZE = 20;
-const STATUSES: CampaignStatus[] = ['draft', 'running', 'completed', 'failed', 'cancelled'];
+const STATUSES: CampaignStatus[] = ['draft', 'scheduled', 'running', 'completed', 'failed', 'cancelled'];
 
 export default function CampaignsPage() {
   const { t, formatNumber, formatDateTime } = useI18n();
