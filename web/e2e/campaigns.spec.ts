@@ -183,7 +183,7 @@ test.describe('campaigns', () => {
     await dialog.getByLabel('Launch at').fill(localInputValue(new Date(Date.now() + 3 * 3_600_000)));
     await dialog.getByRole('button', { name: 'Schedule', exact: true }).click();
     await expect(heading).toContainText('Scheduled');
-    await expect(page.getByText('Scheduled for')).toBeVisible();
+    await expect(page.getByText('Scheduled for', { exact: true })).toBeVisible();
     // Not editable, not launchable while scheduled.
     await expect(page.getByRole('link', { name: 'Edit' })).toHaveCount(0);
     await expect(page.getByRole('button', { name: 'Launch' })).toHaveCount(0);
@@ -192,7 +192,7 @@ test.describe('campaigns', () => {
     await confirm(page, 'Unschedule');
     await expect(heading).toContainText('Draft');
     await expect(page.getByRole('button', { name: 'Launch' })).toBeVisible();
-    await expect(page.getByText('Scheduled for')).toHaveCount(0);
+    await expect(page.getByText('Scheduled for', { exact: true })).toHaveCount(0);
   });
 
   test('says why a scheduled launch was refused', async ({ page, request }) => {
