@@ -13,6 +13,7 @@ pub mod journey;
 pub mod json_integer;
 pub mod message;
 pub mod phone;
+pub mod quiet_hours;
 pub mod retry;
 pub mod sending;
 pub mod settings;
@@ -25,6 +26,7 @@ pub use ids::{CampaignWorkflowId, IdParseError, JourneyWorkflowId, MessageRefere
 pub use journey::{InteractionType, JourneyEvent, JourneyState, TransitionError};
 pub use message::{MessageStatus, MessageType};
 pub use phone::{PhoneNumber, PhoneNumberError};
+pub use quiet_hours::{InvalidQuietHours, QuietHours};
 pub use retry::retry_delay;
 pub use sending::{BreakerPolicy, SendPolicy};
 pub use settings::{CampaignSettings, InvalidSettings, Pacing, SettingsOverrides};
