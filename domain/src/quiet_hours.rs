@@ -35,6 +35,7 @@ pub enum InvalidQuietHours {
 
 /// The JSON shape, `{"start": "21:00", "end": "08:00"}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct QuietHoursText {
     pub start: String,
@@ -111,7 +112,10 @@ impl QuietHours {
         }
         let today = now.with_timezone(&zone).date_naive();
         let ends = (-1..=2).flat_map(|days| {
-            local_instants(zone, NaiveDateTime::new(today + Duration::days(days), self.end))
+            local_instants(
+                zone,
+                NaiveDateTime::new(today + Duration::days(days), self.end),
+            )
         });
         let jumps = clock_changes(zone, now, now + SEARCH_HORIZON);
         ends.chain(jumps)
@@ -186,7 +190,9 @@ mod tests {
     }
 
     fn utc(text: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(text).unwrap().with_timezone(&Utc)
+        DateTime::parse_from_rfc3339(text)
+            .unwrap()
+            .with_timezone(&Utc)
     }
 
     #[test]
