@@ -15,6 +15,7 @@ pub mod message;
 pub mod phone;
 pub mod quiet_hours;
 pub mod retry;
+pub mod send_estimate;
 pub mod sending;
 pub mod settings;
 pub mod template;
@@ -26,7 +27,7 @@ pub use ids::{CampaignWorkflowId, IdParseError, JourneyWorkflowId, MessageRefere
 pub use journey::{InteractionType, JourneyEvent, JourneyState, TransitionError};
 pub use message::{MessageStatus, MessageType};
 pub use phone::{PhoneNumber, PhoneNumberError};
-pub use quiet_hours::{InvalidQuietHours, QuietHours};
+pub use quiet_hours::{InvalidQuietHours, QuietHours, QuietHoursPolicy};
 pub use retry::retry_delay;
 pub use sending::{BreakerPolicy, SendPolicy};
 pub use settings::{CampaignSettings, InvalidSettings, Pacing, SettingsOverrides};

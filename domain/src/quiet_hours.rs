@@ -124,6 +124,25 @@ impl QuietHours {
     }
 }
 
+/// Quiet hours as a campaign's journeys apply them: the hours, and the zone of contacts who have
+/// none of their own.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuietHoursPolicy {
+    pub hours: QuietHours,
+    /// The campaign's IANA zone.
+    pub campaign_time_zone: String,
+}
+
+impl QuietHoursPolicy {
+    /// The contact's own zone when it is a valid one, else the campaign's (else UTC).
+    pub fn zone_for(&self, contact_time_zone: Option<&str>) -> Tz {
+        contact_time_zone
+            .and_then(|name| name.parse().ok())
+            .or_else(|| self.campaign_time_zone.parse().ok())
+            .unwrap_or(Tz::UTC)
+    }
+}
+
 /// Far enough ahead to hold the end of any quiet hours (less than a day, plus a clock change).
 const SEARCH_HORIZON: Duration = Duration::hours(50);
 

@@ -8,7 +8,7 @@
 
 use crate::SendPolicy;
 use crate::json_integer;
-use crate::quiet_hours::{QuietHours, QuietHoursText};
+use crate::quiet_hours::{QuietHours, QuietHoursPolicy, QuietHoursText};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
@@ -155,6 +155,14 @@ impl CampaignSettings {
     /// The campaign's zone, for contacts without one (validated when the settings were made).
     pub fn zone(&self) -> Tz {
         time_zone(&self.time_zone).unwrap_or(Tz::UTC)
+    }
+
+    /// The quiet hours a journey applies, when the campaign has them.
+    pub fn quiet_hours_policy(&self) -> Option<QuietHoursPolicy> {
+        self.quiet_hours.map(|hours| QuietHoursPolicy {
+            hours,
+            campaign_time_zone: self.time_zone.clone(),
+        })
     }
 
     pub fn interaction_window(&self) -> Duration {
