@@ -7,7 +7,7 @@
 //! jumps to the first one that opens. It ignores what no launch can know: other campaigns sharing
 //! the clock, provider failures and retries.
 
-use crate::{Pacing, QuietHours};
+use crate::{CampaignSettings, Pacing, QuietHours};
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 
@@ -76,6 +76,30 @@ pub fn estimated_last_message_1(
         left.retain(|group| group.contacts > 0);
     }
     last
+}
+
+/// [`estimated_last_message_1`] for a campaign's settings, from how many contacts have each own
+/// zone (`None`: none, so the campaign's).
+pub fn campaign_last_message_1<'a>(
+    settings: &CampaignSettings,
+    start: DateTime<Utc>,
+    contacts_by_zone: impl IntoIterator<Item = (Option<&'a str>, u64)>,
+) -> Option<DateTime<Utc>> {
+    let audience: Vec<ZoneAudience> = contacts_by_zone
+        .into_iter()
+        .map(|(name, contacts)| ZoneAudience {
+            zone: name
+                .and_then(|name| name.parse().ok())
+                .unwrap_or_else(|| settings.zone()),
+            contacts,
+        })
+        .collect();
+    estimated_last_message_1(
+        start,
+        &audience,
+        settings.pacing.as_ref(),
+        settings.quiet_hours.as_ref(),
+    )
 }
 
 #[cfg(test)]
@@ -168,6 +192,26 @@ mod tests {
                 Some(&night())
             ),
             Some(utc("2026-01-11T08:00:00Z"))
+        );
+    }
+
+    #[test]
+    fn contacts_without_a_zone_take_the_campaigns() {
+        let settings = CampaignSettings {
+            quiet_hours: Some(night()),
+            time_zone: "Europe/Paris".to_owned(),
+            pacing: None,
+            ..CampaignSettings::default()
+        };
+        // 23:00 in Paris, 17:00 in New York.
+        let start = utc("2026-01-10T22:00:00Z");
+        assert_eq!(
+            campaign_last_message_1(&settings, start, [(None, 5)]),
+            Some(utc("2026-01-11T07:00:00Z"))
+        );
+        assert_eq!(
+            campaign_last_message_1(&settings, start, [(Some("America/New_York"), 5)]),
+            Some(start)
         );
     }
 

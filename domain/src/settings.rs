@@ -84,8 +84,9 @@ pub struct SettingsOverrides {
     pub time_zone: Option<String>,
 }
 
-/// Tells a field set to `null` (`Some(None)`) from one left out (`None`).
-fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+/// Tells a field set to `null` (`Some(None)`) from one left out (`None`); with
+/// `#[serde(default)]`.
+pub fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
 where
     D: serde::Deserializer<'de>,
     T: Deserialize<'de>,

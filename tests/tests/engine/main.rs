@@ -16,4 +16,5 @@ mod chaos;
 mod consent;
 mod console;
 mod journey;
+mod quiet_hours;
 mod sending;
