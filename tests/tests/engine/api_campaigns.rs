@@ -79,7 +79,9 @@ async fn a_campaign_runs_from_draft_to_completion_with_consistent_numbers() {
     let estimate = launched["estimated_message_1_finish"].take();
     let (_, started) = call(api.get(&format!("/campaigns/{id}"))).await;
     assert_eq!(
-        estimate.as_str().map(|at| at.parse::<chrono::DateTime<chrono::Utc>>().unwrap()),
+        estimate
+            .as_str()
+            .map(|at| at.parse::<chrono::DateTime<chrono::Utc>>().unwrap()),
         started["started_at"].as_str().map(|at| at.parse().unwrap()),
         "{launched}"
     );

@@ -81,14 +81,21 @@ async fn message_1_waits_for_the_contacts_quiet_hours_to_end() {
 
     let (held_at, held_attempts) = sent(&env, campaign_id, held, "message_1").await;
     let (free_at, free_attempts) = sent(&env, campaign_id, free, "message_1").await;
-    assert!(held_at >= opens, "sent at {held_at}, inside quiet hours ending {opens}");
-    assert!(free_at < opens, "the contact outside quiet hours waited until {free_at}");
-    assert_eq!((held_attempts, free_attempts), (1, 1), "waiting is no attempt");
-    assert_eq!(fixtures::sent_today(&env.store).await.unwrap(), 2);
-    assert_eq!(
-        env.journey_state(campaign_id, held).await,
-        "no_interaction"
+    assert!(
+        held_at >= opens,
+        "sent at {held_at}, inside quiet hours ending {opens}"
     );
+    assert!(
+        free_at < opens,
+        "the contact outside quiet hours waited until {free_at}"
+    );
+    assert_eq!(
+        (held_attempts, free_attempts),
+        (1, 1),
+        "waiting is no attempt"
+    );
+    assert_eq!(fixtures::sent_today(&env.store).await.unwrap(), 2);
+    assert_eq!(env.journey_state(campaign_id, held).await, "no_interaction");
 }
 
 /// A contact who answers Message 1 inside their quiet hours gets Message 2 at once.
@@ -127,7 +134,10 @@ async fn message_2_is_not_held_by_quiet_hours() {
         .unwrap();
 
     let (message_1_at, _) = sent(&env, campaign_id, contact, "message_1").await;
-    assert!(message_1_at < quiet_from, "Message 1 left at {message_1_at}, too late for this test");
+    assert!(
+        message_1_at < quiet_from,
+        "Message 1 left at {message_1_at}, too late for this test"
+    );
     let answered_at: DateTime<Utc> = sqlx::query_scalar(
         "SELECT min(received_at) FROM interactions WHERE campaign_id = $1 AND contact_id = $2",
     )
@@ -136,7 +146,10 @@ async fn message_2_is_not_held_by_quiet_hours() {
     .fetch_one(env.store.pool())
     .await
     .unwrap();
-    assert!(answered_at >= quiet_from, "the reply came at {answered_at}, before quiet hours");
+    assert!(
+        answered_at >= quiet_from,
+        "the reply came at {answered_at}, before quiet hours"
+    );
     let (message_2_at, attempts) = sent(&env, campaign_id, contact, "message_2").await;
     assert!(
         message_2_at < quiet_until && message_2_at - answered_at < chrono::Duration::seconds(10),
