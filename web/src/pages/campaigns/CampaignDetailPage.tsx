@@ -15,7 +15,7 @@ import {
   useRetryCampaign,
   useStopCampaign,
 } from '../../api/campaigns';
-import type { Campaign } from '../../api/types';
+import type { Campaign, Launched } from '../../api/types';
 import { ConfirmButton } from '../../components/ConfirmButton';
 import { QueryStates } from '../../components/QueryStates';
 import { ErrorNote, Loading, useErrorText } from '../../components/States';
@@ -25,10 +25,21 @@ import { useI18n } from '../../i18n/I18nProvider';
 import type { FunnelStep } from '../../lib/funnel';
 import { CampaignContactsPanel } from './CampaignContactsPanel';
 import { FunnelChart } from './FunnelChart';
+import { LaunchEstimate } from './LaunchEstimate';
 
 const FINISHED = new Set(['completed', 'failed', 'cancelled']);
 
-function CampaignActions({ campaign, status, failed }: { campaign: Campaign; status: string; failed: number }) {
+function CampaignActions({
+  campaign,
+  status,
+  failed,
+  onLaunched,
+}: {
+  campaign: Campaign;
+  status: string;
+  failed: number;
+  onLaunched: (launched: Launched) => void;
+}) {
   const { t, formatNumber } = useI18n();
   const errorText = useErrorText();
   const [, navigate] = useLocation();
@@ -53,12 +64,14 @@ function CampaignActions({ campaign, status, failed }: { campaign: Campaign; sta
             pending={launch.isPending}
             onConfirm={() =>
               launch.mutateAsync(campaign.id, {
-                onSuccess: (launched) =>
+                onSuccess: (launched) => {
+                  onLaunched(launched);
                   toast.success(
                     launched.opted_out_excluded > 0
                       ? t('campaigns.launchedWithOptedOut', { count: formatNumber(launched.total_contacts), excluded: formatNumber(launched.opted_out_excluded) })
                       : t('campaigns.launched', { count: formatNumber(launched.total_contacts) }),
-                  ),
+                  );
+                },
                 onError: report,
               })
             }
@@ -132,6 +145,8 @@ export default function CampaignDetailPage({ id }: { id: number }) {
   const isDraft = campaign.data?.status === 'draft';
   const stats = useCampaignStats(id, campaign.isSuccess && !isDraft);
   const [selected, setSelected] = useState<FunnelStep | null>(null);
+  // The launch answer's estimate (R21), shown until the operator leaves the page.
+  const [launched, setLaunched] = useState<Launched | null>(null);
   const funnel = useCampaignFunnel(id, campaign.isSuccess && !isDraft, stats.data?.status === 'running');
   useRefreshOnStatusChange(id, stats.data?.status);
 
@@ -150,8 +165,14 @@ export default function CampaignDetailPage({ id }: { id: number }) {
         <h1>
           {campaign.data.name} <StatusBadge status={status} />
         </h1>
-        <CampaignActions campaign={campaign.data} status={status} failed={funnel.data?.failed ?? stats.data?.failed ?? 0} />
+        <CampaignActions
+          campaign={campaign.data}
+          status={status}
+          failed={funnel.data?.failed ?? stats.data?.failed ?? 0}
+          onLaunched={setLaunched}
+        />
       </div>
+      {launched && <LaunchEstimate launched={launched} />}
       <dl className="figures figures-inline">
         <div>
           <dt>{t('campaigns.created')}</dt>
