@@ -92,7 +92,7 @@ pub(crate) fn non_blank(value: Option<String>) -> Option<String> {
 }
 
 /// A contact's time zone as a client gives it: blank is none, anything else must be an IANA
-/// zone, kept under its canonical name.
+/// zone name (as the time-zone database spells it).
 pub(crate) fn time_zone(value: Option<String>) -> Result<Option<String>, String> {
     non_blank(value)
         .map(|name| {

@@ -209,11 +209,11 @@ async fn contacts_are_created_listed_searched_filtered_paginated_updated_and_del
     assert_eq!(moved["category_ids"], json!([]));
     assert_eq!(moved["time_zone"], Value::Null);
 
-    // R21: a contact's own time zone, canonical, kept by other changes, cleared by null.
+    // R21: a contact's own time zone, trimmed, kept by other changes, cleared by null.
     let bob_url = format!("/contacts/{bob_id}");
     let (status, zoned) = call(
         api.put(&bob_url)
-            .json(&json!({ "time_zone": "europe/madrid" })),
+            .json(&json!({ "time_zone": " Europe/Madrid " })),
     )
     .await;
     assert_eq!(status, StatusCode::OK, "{zoned}");
