@@ -167,8 +167,9 @@ fn database(err: StoreError) -> ActivityError {
 #[activities]
 impl JourneyActivities {
     /// Sends Message 1 or Message 2 of one journey at most once (see the module docs). Waits
-    /// while the circuit breaker pauses sending (R13) and, for Message 1, for a pacing slot
-    /// (R11): waiting is a retry with a delay, never a failed attempt. As a regular activity
+    /// while the circuit breaker pauses sending (R13) and, for Message 1, for the end of the
+    /// contact's quiet hours (R21) and for a pacing slot (R11): waiting is a retry with a delay,
+    /// never a failed attempt. As a regular activity
     /// (Message 2) it heartbeats throughout, so that a worker that dies mid-send is replaced
     /// within [`SEND_HEARTBEAT_TIMEOUT`]; as a local activity (Message 1) its workflow task
     /// stands for it.
@@ -316,9 +317,9 @@ impl JourneyActivities {
         // R21: checked before a pacing slot is taken, so a held send holds no slot. Message 2
         // answers a contact who just wrote and is never held.
         let quiet = quiet_hours.filter(|_| message_type == MessageType::Message1);
-        if let Some(policy) = quiet {
-            let zone = policy.zone_for(prepared.time_zone.as_deref());
-            if let Some(open) = policy.hours.next_open(Utc::now(), zone) {
+        if let Some(quiet) = quiet {
+            let zone = quiet.zone_for(prepared.time_zone.as_deref());
+            if let Some(open) = quiet.hours.next_open(Utc::now(), zone) {
                 return Err(wait_until(open, "quiet hours in the contact's time zone"));
             }
         }
