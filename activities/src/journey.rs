@@ -10,7 +10,7 @@ use campaign_domain::retry::rate_limited_delay;
 use campaign_domain::sending::{DAILY_LIMIT_REASON, JOURNEY_CLOSED_REASON, OPTED_OUT_REASON};
 use campaign_domain::{
     BreakerPolicy, InteractionType, JourneyState, MessageReference, MessageType, Pacing,
-    SendPolicy, retry_delay,
+    QuietHoursPolicy, SendPolicy, retry_delay,
 };
 use campaign_provider::{OutgoingMessage, ProviderError, WhatsAppProvider};
 use campaign_store::{
@@ -53,6 +53,9 @@ pub struct SendMessageInput {
     pub policy: SendPolicy,
     /// R11 pacing of Message 1, when the campaign paces its sends.
     pub pacing: Option<Pacing>,
+    /// R21 quiet hours of Message 1 (absent from sends scheduled before them).
+    #[serde(default)]
+    pub quiet_hours: Option<QuietHoursPolicy>,
 }
 
 /// A message the provider accepted.
@@ -164,8 +167,9 @@ fn database(err: StoreError) -> ActivityError {
 #[activities]
 impl JourneyActivities {
     /// Sends Message 1 or Message 2 of one journey at most once (see the module docs). Waits
-    /// while the circuit breaker pauses sending (R13) and, for Message 1, for a pacing slot
-    /// (R11): waiting is a retry with a delay, never a failed attempt. As a regular activity
+    /// while the circuit breaker pauses sending (R13) and, for Message 1, for the end of the
+    /// contact's quiet hours (R21) and for a pacing slot (R11): waiting is a retry with a delay,
+    /// never a failed attempt. As a regular activity
     /// (Message 2) it heartbeats throughout, so that a worker that dies mid-send is replaced
     /// within [`SEND_HEARTBEAT_TIMEOUT`]; as a local activity (Message 1) its workflow task
     /// stands for it.
@@ -277,6 +281,7 @@ impl JourneyActivities {
             message_type,
             policy,
             pacing,
+            quiet_hours,
         } = input;
         let prepared = match self
             .store
@@ -308,6 +313,15 @@ impl JourneyActivities {
 
         if let Some(until) = self.store.sending_paused_until().await.map_err(database)? {
             return Err(wait_until(until, "sending paused by the circuit breaker"));
+        }
+        // R21: checked before a pacing slot is taken, so a held send holds no slot. Message 2
+        // answers a contact who just wrote and is never held.
+        let quiet = quiet_hours.filter(|_| message_type == MessageType::Message1);
+        if let Some(quiet) = quiet {
+            let zone = quiet.zone_for(prepared.time_zone.as_deref());
+            if let Some(open) = quiet.hours.next_open(Utc::now(), zone) {
+                return Err(wait_until(open, "quiet hours in the contact's time zone"));
+            }
         }
         let paced = pacing.filter(|p| message_type == MessageType::Message1 && p.interval_ms > 0);
         if let Some(pacing) = paced {

@@ -11,7 +11,7 @@
 //! The journey's input and the search attributes are defined here, beside the code that starts
 //! journeys; the `campaign-workflows` crate, which depends on this one, re-exports them.
 
-use campaign_domain::{JourneyState, JourneyWorkflowId, Pacing, SendPolicy};
+use campaign_domain::{JourneyState, JourneyWorkflowId, Pacing, QuietHoursPolicy, SendPolicy};
 use futures::{StreamExt, TryStreamExt};
 use serde::{Deserialize, Serialize};
 use temporalio_client::errors::WorkflowStartError;
@@ -53,6 +53,9 @@ pub struct JourneyInput {
     pub task_queues: TaskQueues,
     /// R11 pacing of Message 1, when the campaign paces its sends.
     pub pacing: Option<Pacing>,
+    /// R21 quiet hours of Message 1 (absent from journeys started before them).
+    #[serde(default)]
+    pub quiet_hours: Option<QuietHoursPolicy>,
 }
 
 /// What every journey of a campaign shares: its input but for the contact.
@@ -63,6 +66,8 @@ pub struct JourneyPlan {
     pub send_policy: SendPolicy,
     pub task_queues: TaskQueues,
     pub pacing: Option<Pacing>,
+    #[serde(default)]
+    pub quiet_hours: Option<QuietHoursPolicy>,
 }
 
 impl JourneyPlan {
@@ -74,6 +79,7 @@ impl JourneyPlan {
             send_policy: self.send_policy,
             task_queues: self.task_queues.clone(),
             pacing: self.pacing,
+            quiet_hours: self.quiet_hours.clone(),
         }
     }
 }

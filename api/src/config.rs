@@ -4,8 +4,10 @@
 //! [`Secret`]s, kept out of `Debug` output so that a logged configuration never leaks them.
 
 use crate::sign_in::SignInThrottle;
-use campaign_domain::ConsentKeywords;
+use campaign_domain::consent::ConsentKeywords;
 use campaign_domain::consent::{DEFAULT_OPT_IN_KEYWORDS, DEFAULT_OPT_OUT_KEYWORDS};
+use campaign_domain::quiet_hours::QuietHoursText;
+use campaign_domain::{CampaignSettings, QuietHours, settings};
 use campaign_runtime::config::daily_message_limit;
 use campaign_runtime::{ConfigError, Env, ProviderConfig, Secret, TemporalConfig};
 use std::path::PathBuf;
@@ -60,6 +62,45 @@ pub struct ApiConfig {
     pub opt_out_confirmation: Option<String>,
     /// How repeated failed sign-ins are slowed down (R22).
     pub sign_in_throttle: SignInThrottle,
+    /// The settings of a campaign that overrides none: the specification's, with the configured
+    /// quiet hours and time zone (R21).
+    pub campaign_defaults: CampaignSettings,
+}
+
+/// `QUIET_HOURS` as `START-END` local times (`21:00-08:00`); unset or empty is none.
+fn quiet_hours(env: &Env) -> Result<Option<QuietHours>, ConfigError> {
+    let Some(text) = env
+        .optional("QUIET_HOURS")
+        .filter(|text| !text.trim().is_empty())
+    else {
+        return Ok(None);
+    };
+    let invalid = |reason: String| ConfigError::Invalid {
+        name: "QUIET_HOURS",
+        reason,
+    };
+    let (start, end) = text
+        .split_once('-')
+        .ok_or_else(|| invalid(format!("`{text}` is not START-END, e.g. 21:00-08:00")))?;
+    QuietHours::try_from(QuietHoursText {
+        start: start.to_owned(),
+        end: end.to_owned(),
+    })
+    .map(Some)
+    .map_err(|err| invalid(err.to_string()))
+}
+
+fn campaign_defaults(env: &Env) -> Result<CampaignSettings, ConfigError> {
+    let zone = env.or("DEFAULT_TIME_ZONE", "UTC");
+    let zone = settings::time_zone(&zone).map_err(|err| ConfigError::Invalid {
+        name: "DEFAULT_TIME_ZONE",
+        reason: err.to_string(),
+    })?;
+    Ok(CampaignSettings {
+        quiet_hours: quiet_hours(env)?,
+        time_zone: zone.name().to_owned(),
+        ..CampaignSettings::default()
+    })
 }
 
 /// Keywords from a comma-separated variable, the defaults when it is unset.
@@ -121,6 +162,7 @@ impl ApiConfig {
                 base_delay: env.seconds("SIGN_IN_BASE_DELAY_SECS", DEFAULT_SIGN_IN_BASE_DELAY)?,
                 max_delay: env.seconds("SIGN_IN_MAX_DELAY_SECS", DEFAULT_SIGN_IN_MAX_DELAY)?,
             },
+            campaign_defaults: campaign_defaults(env)?,
         })
     }
 }
@@ -159,6 +201,34 @@ mod tests {
             ApiConfig::from_env(&Env::from_pairs(&BASE[..2])).unwrap_err(),
             ConfigError::Missing("WEBHOOK_SECRET")
         );
+    }
+
+    #[test]
+    fn quiet_hours_and_time_zone_default_off_and_utc_and_are_checked() {
+        let config = ApiConfig::from_env(&Env::from_pairs(&BASE)).unwrap();
+        assert_eq!(config.campaign_defaults.quiet_hours, None);
+        assert_eq!(config.campaign_defaults.time_zone, "UTC");
+        let mut vars = BASE.to_vec();
+        vars.push(("QUIET_HOURS", "21:00-08:00"));
+        vars.push(("DEFAULT_TIME_ZONE", "Europe/Paris"));
+        let config = ApiConfig::from_env(&Env::from_pairs(&vars)).unwrap();
+        assert_eq!(
+            config.campaign_defaults.quiet_hours.unwrap().to_string(),
+            "21:00–08:00"
+        );
+        assert_eq!(config.campaign_defaults.time_zone, "Europe/Paris");
+        for (name, bad) in [
+            ("QUIET_HOURS", "21:00"),
+            ("QUIET_HOURS", "21:00-25:00"),
+            ("DEFAULT_TIME_ZONE", "Mars/Olympus"),
+        ] {
+            let mut vars = BASE.to_vec();
+            vars.push((name, bad));
+            assert!(
+                matches!(ApiConfig::from_env(&Env::from_pairs(&vars)), Err(ConfigError::Invalid { name: refused, .. }) if refused == name),
+                "{name}={bad}"
+            );
+        }
     }
 
     #[test]

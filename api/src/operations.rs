@@ -16,6 +16,7 @@
 //! transaction that commits it, a stop once Temporal has accepted the cancellation (the
 //! workflow, not the API, then changes the rows).
 
+use campaign_domain::send_estimate::campaign_last_message_1;
 use campaign_domain::{
     CampaignSettings, CampaignState, CampaignWorkflowId, InvalidLaunchTime, LaunchTime,
 };
@@ -78,6 +79,13 @@ pub struct Launched {
     pub total_contacts: i64,
     /// Contacts of the categories left out because they opted out (R19).
     pub opted_out_excluded: i64,
+    /// When the last Message 1 is expected to leave, given pacing, batch pauses and quiet
+    /// hours in each contact's time zone (R21); other campaigns sharing the pacing clock and
+    /// failed sends make it later.
+    pub estimated_message_1_finish: DateTime<Utc>,
+    /// The estimate falls after the campaign's cutoff: contacts still unsent then are not
+    /// reached.
+    pub finishes_after_cutoff: bool,
 }
 
 /// What the operations need: the store, a Temporal client, the engine's queues and limits.
@@ -212,16 +220,18 @@ impl Engine {
             },
             task_queues: self.task_queues.clone(),
         };
-        let options =
-            WorkflowStartOptions::new(self.task_queues.message_1.clone(), scheduled_launch_id(campaign_id))
-                .id_reuse_policy(WorkflowIdReusePolicy::AllowDuplicate)
-                // The run of an earlier schedule may still be closing after its cancellation;
-                // the database already refuses it anything, so it simply gives way.
-                .id_conflict_policy(WorkflowIdConflictPolicy::TerminateExisting)
-                .search_attributes(SearchAttributes::new([
-                    CAMPAIGN_ID.value_set(campaign_id.to_string())
-                ]))
-                .build();
+        let options = WorkflowStartOptions::new(
+            self.task_queues.message_1.clone(),
+            scheduled_launch_id(campaign_id),
+        )
+        .id_reuse_policy(WorkflowIdReusePolicy::AllowDuplicate)
+        // The run of an earlier schedule may still be closing after its cancellation;
+        // the database already refuses it anything, so it simply gives way.
+        .id_conflict_policy(WorkflowIdConflictPolicy::TerminateExisting)
+        .search_attributes(SearchAttributes::new([
+            CAMPAIGN_ID.value_set(campaign_id.to_string())
+        ]))
+        .build();
         self.client
             .start_workflow(ScheduledLaunch::run, input, options)
             .await
@@ -321,17 +331,25 @@ impl Engine {
     /// can simply try again.
     async fn start(
         &self,
-        pending: PendingStart,
+        mut pending: PendingStart,
         entry: AuditEntry,
         cutoff_from: impl FnOnce(DateTime<Utc>) -> DateTime<Utc>,
     ) -> Result<Launched, OperationError> {
         let campaign_id = pending.campaign_id;
-        self.start_campaign_workflow(
-            campaign_id,
-            pending.settings.clone(),
-            cutoff_from(pending.started_at),
+        let started_at = cutoff_from(pending.started_at);
+        let zones = pending.queued_by_time_zone().await?;
+        let estimated_message_1_finish = campaign_last_message_1(
+            &pending.settings,
+            started_at,
+            zones
+                .iter()
+                .map(|(zone, contacts)| (zone.as_deref(), *contacts as u64)),
         )
-        .await?;
+        .unwrap_or(started_at);
+        let finishes_after_cutoff =
+            estimated_message_1_finish > started_at + pending.settings.cutoff();
+        self.start_campaign_workflow(campaign_id, pending.settings.clone(), started_at)
+            .await?;
         let (total_contacts, opted_out_excluded) = (pending.journeys, pending.opted_out_excluded);
         pending
             .commit(&entry.target("campaign", campaign_id))
@@ -341,6 +359,8 @@ impl Engine {
             workflow_id: CampaignWorkflowId::new(campaign_id).to_string(),
             total_contacts,
             opted_out_excluded,
+            estimated_message_1_finish,
+            finishes_after_cutoff,
         })
     }
 

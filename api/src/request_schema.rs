@@ -135,6 +135,15 @@ fn national_number(code_digits: usize) -> Object {
     string(pattern, 1, None, false)
 }
 
+/// An IANA time zone name (`Europe/Paris`), or `null` for none; checked against the time-zone
+/// database by the API.
+fn time_zone() -> Object {
+    ObjectBuilder::new()
+        .schema_type(string_type(true))
+        .examples(["Europe/Paris"])
+        .build()
+}
+
 /// How a contact body may give its phone: `phone`, `country_code` + `phone_number`, or (in an
 /// update only) neither. Each form is a whole object schema, so a client cannot mix them.
 fn contact_forms(phone_optional: bool) -> Vec<Object> {
@@ -146,6 +155,7 @@ fn contact_forms(phone_optional: bool) -> Vec<Object> {
             .property("phone_number", number)
             .property("first_name", free_text(true))
             .property("last_name", free_text(true))
+            .property("time_zone", time_zone())
             .property(
                 "category_ids",
                 ArrayBuilder::new()

@@ -11,7 +11,6 @@ use crate::operations::Engine;
 use crate::{auth, console, metrics, openapi, routes};
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use campaign_domain::CampaignSettings;
 use campaign_provider::WassengerClient;
 use campaign_store::Store;
 use campaign_workflows::TaskQueues;
@@ -47,7 +46,7 @@ impl Application {
                 message_2: config.temporal.message_2_task_queue.clone(),
             },
             daily_limit: config.daily_message_limit,
-            defaults: CampaignSettings::default(),
+            defaults: config.campaign_defaults.clone(),
         };
         let context = ApiContext {
             keys: Arc::new(JwtKeys::new(

@@ -13,8 +13,10 @@ pub mod journey;
 pub mod json_integer;
 pub mod message;
 pub mod phone;
+pub mod quiet_hours;
 pub mod retry;
 pub mod schedule;
+pub mod send_estimate;
 pub mod sending;
 pub mod settings;
 pub mod template;
@@ -26,6 +28,7 @@ pub use ids::{CampaignWorkflowId, IdParseError, JourneyWorkflowId, MessageRefere
 pub use journey::{InteractionType, JourneyEvent, JourneyState, TransitionError};
 pub use message::{MessageStatus, MessageType};
 pub use phone::{PhoneNumber, PhoneNumberError};
+pub use quiet_hours::{InvalidQuietHours, QuietHours, QuietHoursPolicy};
 pub use retry::retry_delay;
 pub use schedule::{InvalidLaunchTime, LaunchTime};
 pub use sending::{BreakerPolicy, SendPolicy};

@@ -68,6 +68,9 @@ mod tests {
         let limit = now + Duration::days(MAX_SCHEDULE_AHEAD_DAYS);
         assert!(LaunchTime::new(limit, now).is_ok());
         let beyond = limit + Duration::milliseconds(1);
-        assert_eq!(LaunchTime::new(beyond, now), Err(InvalidLaunchTime::TooFar(beyond)));
+        assert_eq!(
+            LaunchTime::new(beyond, now),
+            Err(InvalidLaunchTime::TooFar(beyond))
+        );
     }
 }

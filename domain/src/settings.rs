@@ -8,6 +8,8 @@
 
 use crate::SendPolicy;
 use crate::json_integer;
+use crate::quiet_hours::{QuietHours, QuietHoursPolicy, QuietHoursText};
+use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
@@ -68,6 +70,28 @@ pub struct SettingsOverrides {
     pub rate_limit_delay_secs: Option<f64>,
     #[cfg_attr(feature = "openapi", schema(minimum = 10, maximum = 2592000))]
     pub send_timeout_secs: Option<f64>,
+    /// Quiet hours (R21), `{start, end}` local times as `HH:MM`: no Message 1 leaves inside
+    /// them in the contact's time zone. `null` turns the configured default off.
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<QuietHoursText>, nullable))]
+    pub quiet_hours: Option<Option<QuietHoursText>>,
+    /// The IANA time zone of contacts who have none of their own (R21), e.g. `Europe/Paris`.
+    #[cfg_attr(feature = "openapi", schema(example = "Europe/Paris"))]
+    pub time_zone: Option<String>,
+}
+
+/// Tells a field set to `null` (`Some(None)`) from one left out (`None`); with
+/// `#[serde(default)]`.
+pub fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
 }
 
 /// Overrides that make no sense; the message names the setting and its bounds.
@@ -85,6 +109,12 @@ pub struct CampaignSettings {
     pub send_policy: SendPolicy,
     /// R11 pacing of Message 1; `None` sends as fast as the provider takes them.
     pub pacing: Option<Pacing>,
+    /// R21: no Message 1 inside these local hours; `None` sends at any hour.
+    #[serde(default)]
+    pub quiet_hours: Option<QuietHours>,
+    /// The IANA zone of contacts without one of their own.
+    #[serde(default = "utc_name")]
+    pub time_zone: String,
     /// What the operator asked for, kept so a relaunch starts from the same request.
     #[serde(default)]
     pub overrides: SettingsOverrides,
@@ -105,11 +135,37 @@ impl Default for CampaignSettings {
                 batch_pause_ms: 300_000,
             }),
             overrides: SettingsOverrides::default(),
+            quiet_hours: None,
+            time_zone: utc_name(),
         }
     }
 }
 
+fn utc_name() -> String {
+    "UTC".to_owned()
+}
+
+/// An IANA zone name, or why it is not one.
+pub fn time_zone(name: &str) -> Result<Tz, InvalidSettings> {
+    name.trim()
+        .parse::<Tz>()
+        .map_err(|_| InvalidSettings(format!("time_zone `{name}` is not an IANA time zone")))
+}
+
 impl CampaignSettings {
+    /// The campaign's zone, for contacts without one (validated when the settings were made).
+    pub fn zone(&self) -> Tz {
+        time_zone(&self.time_zone).unwrap_or(Tz::UTC)
+    }
+
+    /// The quiet hours a journey applies, when the campaign has them.
+    pub fn quiet_hours_policy(&self) -> Option<QuietHoursPolicy> {
+        self.quiet_hours.map(|hours| QuietHoursPolicy {
+            hours,
+            campaign_time_zone: self.time_zone.clone(),
+        })
+    }
+
     pub fn interaction_window(&self) -> Duration {
         Duration::from_millis(self.interaction_window_ms)
     }
@@ -173,6 +229,18 @@ impl CampaignSettings {
                 MIN_SEND_TIMEOUT_SECS,
             )?,
         };
+        let quiet_hours = match &overrides.quiet_hours {
+            None => self.quiet_hours,
+            Some(None) => None,
+            Some(Some(text)) => Some(
+                QuietHours::try_from(text.clone())
+                    .map_err(|err| InvalidSettings(format!("quiet_hours: {err}")))?,
+            ),
+        };
+        let time_zone = match &overrides.time_zone {
+            None => self.time_zone.clone(),
+            Some(name) => time_zone(name)?.name().to_owned(),
+        };
         let settings = CampaignSettings {
             interaction_window_ms: ms(
                 overrides.interaction_window_secs,
@@ -188,6 +256,8 @@ impl CampaignSettings {
                 batch_pause_ms,
             }),
             send_policy,
+            quiet_hours,
+            time_zone,
             overrides,
         };
         if settings.max_in_flight == 0 || settings.max_in_flight > MAX_IN_FLIGHT_LIMIT {
@@ -283,6 +353,48 @@ mod tests {
             let error = defaults.with_overrides(overrides).unwrap_err();
             assert!(error.to_string().contains(named), "{error}");
         }
+    }
+
+    #[test]
+    fn quiet_hours_and_zone_are_parsed_and_null_turns_the_default_off() {
+        let defaults = CampaignSettings {
+            quiet_hours: Some(
+                QuietHoursText {
+                    start: "21:00".into(),
+                    end: "08:00".into(),
+                }
+                .try_into()
+                .unwrap(),
+            ),
+            ..CampaignSettings::default()
+        };
+        let parse = |json| serde_json::from_value::<SettingsOverrides>(json).unwrap();
+        let kept = defaults
+            .with_overrides(parse(serde_json::json!({"time_zone": "Europe/Paris"})))
+            .unwrap();
+        assert_eq!(kept.quiet_hours, defaults.quiet_hours);
+        assert_eq!(kept.zone(), chrono_tz::Europe::Paris);
+        let off = defaults
+            .with_overrides(parse(serde_json::json!({"quiet_hours": null})))
+            .unwrap();
+        assert_eq!(off.quiet_hours, None);
+        let own = defaults
+            .with_overrides(parse(
+                serde_json::json!({"quiet_hours": {"start": "22:30", "end": "07:00"}}),
+            ))
+            .unwrap();
+        assert_eq!(own.quiet_hours.unwrap().to_string(), "22:30–07:00");
+        for bad in [
+            serde_json::json!({"time_zone": "Mars/Olympus"}),
+            serde_json::json!({"quiet_hours": {"start": "8", "end": "07:00"}}),
+        ] {
+            assert!(defaults.with_overrides(parse(bad)).is_err());
+        }
+        let stored = serde_json::to_value(&own).unwrap();
+        assert_eq!(
+            serde_json::from_value::<CampaignSettings>(stored).unwrap(),
+            own
+        );
     }
 
     #[test]

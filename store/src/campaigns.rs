@@ -41,6 +41,23 @@ impl PendingStart {
         self.tx.commit().await?;
         Ok(())
     }
+
+    /// The run's queued journeys counted by their contact's own time zone (`None`: none set),
+    /// for the estimate of when its last Message 1 leaves (R21).
+    pub async fn queued_by_time_zone(&mut self) -> Result<Vec<(Option<String>, i64)>, StoreError> {
+        let zones = sqlx::query!(
+            r#"SELECT k.time_zone, count(*) AS "contacts!" FROM journeys j
+               JOIN contacts k ON k.id = j.contact_id
+               WHERE j.campaign_id = $1 AND j.state = 'queued' GROUP BY k.time_zone"#,
+            self.campaign_id,
+        )
+        .fetch_all(&mut *self.tx)
+        .await?;
+        Ok(zones
+            .into_iter()
+            .map(|zone| (zone.time_zone, zone.contacts))
+            .collect())
+    }
 }
 
 impl std::fmt::Debug for PendingStart {
@@ -555,8 +572,7 @@ impl Store {
         )
         .execute(&mut *tx)
         .await?;
-        let launch =
-            Self::launch_in(tx, copy, CampaignState::Draft, daily_limit, defaults).await?;
+        let launch = Self::launch_in(tx, copy, CampaignState::Draft, daily_limit, defaults).await?;
         Ok(RelaunchOutcome::Copied {
             campaign_id: copy,
             launch,

@@ -23,6 +23,8 @@ pub struct Contact {
     pub whatsapp_verified_at: Option<DateTime<Utc>>,
     /// When the contact opted out (R19); `None` while they accept messages.
     pub opted_out_at: Option<DateTime<Utc>>,
+    /// The contact's IANA time zone (R21); `None` takes the campaign's.
+    pub time_zone: Option<String>,
     pub category_ids: Vec<i64>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -45,6 +47,8 @@ pub struct NewContact {
     pub phone: PhoneNumber,
     pub first_name: Option<String>,
     pub last_name: Option<String>,
+    /// A valid IANA zone name.
+    pub time_zone: Option<String>,
 }
 
 /// Changes to a contact; `None` leaves a field as it is, and `category_ids` replaces the whole
@@ -54,6 +58,8 @@ pub struct ContactChanges {
     pub phone: Option<PhoneNumber>,
     pub first_name: Option<String>,
     pub last_name: Option<String>,
+    /// `Some(None)` clears the contact's own zone.
+    pub time_zone: Option<Option<String>>,
     pub category_ids: Option<Vec<i64>>,
 }
 
@@ -104,7 +110,7 @@ pub struct Window {
 
 /// The columns of [`Contact`], for the listings whose filters are assembled at run time.
 const CONTACT_COLUMNS: &str = "c.id, c.phone, c.first_name, c.last_name, c.whatsapp_verified, \
-    c.whatsapp_verified_at, c.opted_out_at, \
+    c.whatsapp_verified_at, c.opted_out_at, c.time_zone, \
     ARRAY(SELECT m.category_id FROM contact_categories m WHERE m.contact_id = c.id \
           ORDER BY m.category_id) AS category_ids, \
     c.created_at, c.updated_at";
@@ -164,7 +170,7 @@ async fn fetch_contact(executor: impl PgExecutor<'_>, id: i64) -> Result<Contact
     sqlx::query_as!(
         Contact,
         r#"SELECT c.id, c.phone, c.first_name, c.last_name, c.whatsapp_verified, c.whatsapp_verified_at,
-             c.opted_out_at,
+             c.opted_out_at, c.time_zone,
              ARRAY(SELECT m.category_id FROM contact_categories m WHERE m.contact_id = c.id
                    ORDER BY m.category_id) AS "category_ids!",
              c.created_at, c.updated_at
@@ -200,10 +206,12 @@ impl Store {
     ) -> Result<Contact, StoreError> {
         let mut tx = self.pool.begin().await?;
         let id = sqlx::query_scalar!(
-            "INSERT INTO contacts (phone, first_name, last_name) VALUES ($1, $2, $3) RETURNING id",
+            "INSERT INTO contacts (phone, first_name, last_name, time_zone) VALUES ($1, $2, $3, $4) \
+             RETURNING id",
             contact.phone.as_str(),
             contact.first_name,
             contact.last_name,
+            contact.time_zone,
         )
         .fetch_one(&mut *tx)
         .await?;
@@ -280,11 +288,14 @@ impl Store {
         sqlx::query_scalar!(
             "UPDATE contacts SET phone = coalesce($2, phone), \
              first_name = coalesce($3, first_name), last_name = coalesce($4, last_name), \
+             time_zone = CASE WHEN $5 THEN $6 ELSE time_zone END, \
              updated_at = now() WHERE id = $1 RETURNING id",
             id,
             changes.phone.as_ref().map(PhoneNumber::as_str),
             changes.first_name,
             changes.last_name,
+            changes.time_zone.is_some(),
+            changes.time_zone.clone().flatten(),
         )
         .fetch_optional(&mut *tx)
         .await?
@@ -397,7 +408,7 @@ impl Store {
             r#"WITH c AS (UPDATE contacts SET whatsapp_verified = $2, whatsapp_verified_at = now(),
                  updated_at = now() WHERE id = $1 RETURNING *)
                SELECT c.id AS "id!", c.phone AS "phone!", c.first_name, c.last_name, c.whatsapp_verified,
-                 c.whatsapp_verified_at, c.opted_out_at,
+                 c.whatsapp_verified_at, c.opted_out_at, c.time_zone,
                  ARRAY(SELECT m.category_id FROM contact_categories m WHERE m.contact_id = c.id
                        ORDER BY m.category_id) AS "category_ids!",
                  c.created_at AS "created_at!", c.updated_at AS "updated_at!"
@@ -456,14 +467,17 @@ impl Store {
             contacts.iter().map(|c| c.first_name.as_deref()).collect();
         let last_names: Vec<Option<&str>> =
             contacts.iter().map(|c| c.last_name.as_deref()).collect();
+        let time_zones: Vec<Option<&str>> =
+            contacts.iter().map(|c| c.time_zone.as_deref()).collect();
         let mut tx = self.pool.begin().await?;
         let created = sqlx::query!(
-            "INSERT INTO contacts (phone, first_name, last_name) \
-             SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) \
+            "INSERT INTO contacts (phone, first_name, last_name, time_zone) \
+             SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) \
              ON CONFLICT (phone) DO NOTHING",
             &phones as &[&str],
             &first_names as &[Option<&str>],
             &last_names as &[Option<&str>],
+            &time_zones as &[Option<&str>],
         )
         .execute(&mut *tx)
         .await?

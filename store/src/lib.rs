@@ -37,9 +37,9 @@ pub use campaigns::{LaunchOutcome, PendingStart, RelaunchOutcome, RetryOutcome};
 pub use consent::{ConfirmationStep, RecordedConsent};
 pub use interactions::NewInteraction;
 pub use pacing::SlotReservation;
-pub use schedule::{PendingSchedule, ScheduleOutcome, ScheduledLaunch, UnscheduleOutcome};
 pub use page::{Page, PageRequest};
 pub use progress::OpenJourneys;
+pub use schedule::{PendingSchedule, ScheduleOutcome, ScheduledLaunch, UnscheduleOutcome};
 pub use sending::{AcceptedSend, AttemptCount, PreparedSend, SendPreparation};
 pub use sign_in::SignInAttempt;
 

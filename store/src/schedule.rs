@@ -247,12 +247,9 @@ impl Store {
             LaunchOutcome::NoContacts { opted_out_excluded } => {
                 no_contacts_reason(opted_out_excluded)
             }
-            LaunchOutcome::QuotaExceeded { remaining, needed } => {
-                quota_reason(remaining, needed)
-            }
+            LaunchOutcome::QuotaExceeded { remaining, needed } => quota_reason(remaining, needed),
         };
-        self.fail_scheduled(campaign_id, at, &reason, refused)
-            .await
+        self.fail_scheduled(campaign_id, at, &reason, refused).await
     }
 
     /// Marks the campaign scheduled for `at` `failed` with `reason`, if that schedule still

@@ -54,6 +54,8 @@ pub struct PreparedSend {
     pub message_id: i64,
     pub phone: String,
     pub content: String,
+    /// The contact's own IANA zone (R21), when set.
+    pub time_zone: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -75,7 +77,7 @@ impl Store {
     ) -> Result<SendPreparation, StoreError> {
         let mut tx = self.pool.begin().await?;
         let target = sqlx::query!(
-            "SELECT c.message_1, c.message_2, k.phone, k.first_name, k.last_name \
+            "SELECT c.message_1, c.message_2, k.phone, k.first_name, k.last_name, k.time_zone \
              FROM campaigns c, contacts k WHERE c.id = $1 AND k.id = $2",
             campaign_id,
             contact_id,
@@ -163,6 +165,7 @@ impl Store {
             message_id: message.id,
             phone: target.phone,
             content,
+            time_zone: target.time_zone,
         }))
     }
 

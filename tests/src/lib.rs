@@ -430,6 +430,7 @@ impl TestEnv {
             send_policy: policy,
             task_queues: self.task_queues.clone(),
             pacing: None,
+            quiet_hours: None,
         };
         let workflow_id =
             campaign_domain::JourneyWorkflowId::new(campaign_id, contact_id).to_string();

@@ -156,6 +156,26 @@ test.describe('campaigns', () => {
     await expect(page.getByTestId('funnel-total-count')).toContainText('3');
   });
 
+  test('shows when Message 1 sends should end, and warns when that is after the cutoff', async ({ page, request }) => {
+    await configureSandbox(request);
+    await signIn(page, undefined, undefined, '/campaigns/new');
+    await fillDraft(page, `Quiet hours ${unique()}`, categoryName, 'Bonjour {first_name}', { 'Cutoff (s)': '5' });
+    // Quiet from a minute ago to two hours from now on UTC's clock: nothing may leave before the cutoff.
+    const clock = (offsetMinutes: number) => new Date(Date.now() + offsetMinutes * 60_000).toISOString().slice(11, 16);
+    await page.getByLabel('Quiet hours').selectOption('custom');
+    await page.getByLabel('No Message 1 from').fill(clock(-1));
+    await page.getByLabel('until', { exact: true }).fill(clock(120));
+    await page.getByLabel('Time zone of contacts without one').fill('UTC');
+    await screenshot(page, 'campaign-editor-quiet-hours');
+    await page.getByRole('button', { name: 'Save draft' }).click();
+
+    await confirm(page, 'Launch');
+    await expect(page.getByTestId('launch-estimate')).toContainText('Message 1 sends should all have left by');
+    await expect(page.getByTestId('launch-after-cutoff')).toBeVisible();
+    await expect(page.getByTestId('launch-after-cutoff')).toContainText('after the campaign’s cutoff');
+    await screenshot(page, 'campaign-launch-after-cutoff');
+  });
+
   test('stops a running campaign', async ({ page, request }) => {
     await configureSandbox(request);
     await signIn(page, undefined, undefined, '/campaigns/new');

@@ -290,6 +290,7 @@ async fn release_page(
                     send_policy: input.settings.send_policy,
                     task_queues: input.task_queues.clone(),
                     pacing: input.settings.pacing,
+                    quiet_hours: input.settings.quiet_hours_policy(),
                 },
                 after_contact_id: progress.after_contact_id,
                 limit: room as u32,

@@ -215,6 +215,10 @@ fn send_input(input: &JourneyInput, message_type: MessageType) -> SendMessageInp
         pacing: input
             .pacing
             .filter(|_| message_type == MessageType::Message1),
+        quiet_hours: input
+            .quiet_hours
+            .clone()
+            .filter(|_| message_type == MessageType::Message1),
     }
 }
 
@@ -505,6 +509,7 @@ mod tests {
                 batch_size: 25,
                 batch_pause_ms: 300_000,
             }),
+            quiet_hours: None,
         }
     }
 

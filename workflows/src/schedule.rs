@@ -55,7 +55,10 @@ impl ScheduledLaunch {
         let input = ctx.state(|s| s.input.clone());
         let campaign_id = input.launch.campaign_id;
         ctx.upsert_search_attributes([CAMPAIGN_ID.value_set(campaign_id.to_string())]);
-        let wait_ms = input.launch.at_ms.saturating_sub(unix_ms(ctx.workflow_time()));
+        let wait_ms = input
+            .launch
+            .at_ms
+            .saturating_sub(unix_ms(ctx.workflow_time()));
         if wait_ms > 0 {
             temporalio_sdk::workflows::select! {
                 _ = ctx.timer(Duration::from_millis(wait_ms as u64)) => {},

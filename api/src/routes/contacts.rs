@@ -13,6 +13,7 @@ use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use campaign_domain::settings::{self, present};
 use campaign_domain::{PhoneNumber, json_integer};
 use campaign_provider::{WassengerClient, WhatsAppProvider};
 use campaign_store::Store;
@@ -50,6 +51,10 @@ pub struct Contact {
     /// When the contact opted out by writing an opt-out keyword (R19); `null` while they accept
     /// messages. Only the contact changes it (by writing `START`): no request field writes it.
     opted_out_at: Option<DateTime<Utc>>,
+    /// The contact's IANA time zone (R21), in which quiet hours apply; `null` takes the
+    /// campaign's.
+    #[schema(example = "Europe/Paris")]
+    time_zone: Option<String>,
     category_ids: Vec<i64>,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
@@ -65,6 +70,7 @@ impl From<campaign_store::contacts::Contact> for Contact {
             whatsapp_verified: contact.whatsapp_verified,
             whatsapp_verified_at: contact.whatsapp_verified_at,
             opted_out_at: contact.opted_out_at,
+            time_zone: contact.time_zone,
             category_ids: contact.category_ids,
             created_at: contact.created_at,
             updated_at: contact.updated_at,
@@ -83,6 +89,18 @@ struct BulkVerifyAnswer {
 /// A client's text trimmed, blank meaning none: how search terms and names are taken.
 pub(crate) fn non_blank(value: Option<String>) -> Option<String> {
     value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
+}
+
+/// A contact's time zone as a client gives it: blank is none, anything else must be an IANA
+/// zone name (as the time-zone database spells it).
+pub(crate) fn time_zone(value: Option<String>) -> Result<Option<String>, String> {
+    non_blank(value)
+        .map(|name| {
+            settings::time_zone(&name)
+                .map(|zone| zone.name().to_owned())
+                .map_err(|err| err.to_string())
+        })
+        .transpose()
 }
 
 // Which contacts a list or an export covers.
@@ -179,6 +197,9 @@ struct ContactBody {
     phone_number: Option<String>,
     first_name: Option<String>,
     last_name: Option<String>,
+    /// `null` clears the contact's own zone.
+    #[serde(default, deserialize_with = "present")]
+    time_zone: Option<Option<String>>,
     #[serde(default, deserialize_with = "json_integer::option_vec")]
     category_ids: Option<Vec<i64>>,
 }
@@ -280,6 +301,7 @@ async fn create(
         phone,
         first_name: non_blank(body.first_name),
         last_name: non_blank(body.last_name),
+        time_zone: time_zone(body.time_zone.flatten()).map_err(ApiError::Validation)?,
     };
     let category_ids = body.category_ids.unwrap_or_default();
     let entry = operator
@@ -346,12 +368,18 @@ async fn update(
         phone: body.phone()?,
         first_name: non_blank(body.first_name),
         last_name: non_blank(body.last_name),
+        time_zone: body
+            .time_zone
+            .map(time_zone)
+            .transpose()
+            .map_err(ApiError::Validation)?,
         category_ids: body.category_ids,
     };
     let mut summary = changed(&[
         ("phone", changes.phone.is_some()),
         ("first_name", changes.first_name.is_some()),
         ("last_name", changes.last_name.is_some()),
+        ("time_zone", changes.time_zone.is_some()),
         ("category_ids", changes.category_ids.is_some()),
     ]);
     summary["category_ids"] = serde_json::json!(changes.category_ids.as_deref().map(id_list));
@@ -537,7 +565,7 @@ const EXPORT_PAGE: i64 = 1_000;
     security(("bearer" = [])),
     params(ListQuery),
     responses(
-        (status = 200, description = "CSV: `phone,first_name,last_name,whatsapp_verified`", body = String, content_type = "text/csv"),
+        (status = 200, description = "CSV: `phone,first_name,last_name,whatsapp_verified,time_zone`", body = String, content_type = "text/csv"),
         (status = 401, description = "Missing or invalid access token", body = ErrorBody),
         (status = 422, description = "Invalid query", body = ErrorBody),
     )

@@ -169,6 +169,7 @@ async fn client_start_rate(env: &TestEnv, count: usize) -> anyhow::Result<f64> {
             message_2: queue.clone(),
         },
         pacing: None,
+        quiet_hours: None,
     };
     let started = Instant::now();
     let handles = futures::stream::iter(0..count)

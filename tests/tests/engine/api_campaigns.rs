@@ -73,12 +73,22 @@ async fn a_campaign_runs_from_draft_to_completion_with_consistent_numbers() {
     assert_eq!(shown["status"], "draft");
     assert_eq!(shown["category_ids"], json!([category_id]));
 
-    let (status, launched) = call(api.post(&format!("/campaigns/{id}/send"))).await;
+    let (status, mut launched) = call(api.post(&format!("/campaigns/{id}/send"))).await;
     assert_eq!(status, StatusCode::ACCEPTED, "{launched}");
+    // Unpaced and without quiet hours, every Message 1 may leave as the campaign starts (R21).
+    let estimate = launched["estimated_message_1_finish"].take();
+    let (_, started) = call(api.get(&format!("/campaigns/{id}"))).await;
+    assert_eq!(
+        estimate
+            .as_str()
+            .map(|at| at.parse::<chrono::DateTime<chrono::Utc>>().unwrap()),
+        started["started_at"].as_str().map(|at| at.parse().unwrap()),
+        "{launched}"
+    );
     assert_eq!(
         launched,
         json!({ "campaign_id": id, "workflow_id": format!("campaign-{id}"), "total_contacts": contacts,
-            "opted_out_excluded": 0 })
+            "opted_out_excluded": 0, "estimated_message_1_finish": null, "finishes_after_cutoff": false })
     );
     assert_error(
         &call(api.post(&format!("/campaigns/{id}/send"))).await,

@@ -207,6 +207,37 @@ async fn contacts_are_created_listed_searched_filtered_paginated_updated_and_del
     .await;
     assert_eq!(moved["phone"], "+34600999888");
     assert_eq!(moved["category_ids"], json!([]));
+    assert_eq!(moved["time_zone"], Value::Null);
+
+    // R21: a contact's own time zone, trimmed, kept by other changes, cleared by null.
+    let bob_url = format!("/contacts/{bob_id}");
+    let (status, zoned) = call(
+        api.put(&bob_url)
+            .json(&json!({ "time_zone": " Europe/Madrid " })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{zoned}");
+    assert_eq!(zoned["time_zone"], "Europe/Madrid");
+    let (_, renamed) = call(api.put(&bob_url).json(&json!({ "first_name": "Roberto" }))).await;
+    assert_eq!(
+        renamed["time_zone"], "Europe/Madrid",
+        "fields not given are kept"
+    );
+    let (status, error) = call(
+        api.put(&bob_url)
+            .json(&json!({ "time_zone": "Mars/Olympus" })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{error}");
+    assert!(
+        error["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("Mars/Olympus"),
+        "{error}"
+    );
+    let (_, cleared) = call(api.put(&bob_url).json(&json!({ "time_zone": null }))).await;
+    assert_eq!(cleared["time_zone"], Value::Null);
 
     let (status, body) = call(api.delete(&format!("/contacts/{bob_id}"))).await;
     assert_eq!((status, body), (StatusCode::NO_CONTENT, Value::Null));
@@ -264,6 +295,7 @@ async fn every_validation_error_answers_its_status_and_json_body() {
         json!({ "country_code": "33" }),
         json!({ "phone": "+33612345679", "country_code": "33", "phone_number": "612345679" }),
         json!({ "first_name": "No phone" }),
+        json!({ "phone": "+33612345679", "time_zone": "Mars/Olympus" }),
     ] {
         let answer = call(api.post("/contacts").json(&body)).await;
         assert_error(&answer, unprocessable, "validation_error");
@@ -594,6 +626,20 @@ async fn csv_import_reports_exact_counts_and_line_numbers() {
     let (_, zoe) = call(api.get("/contacts?search=zo%C3%A9")).await;
     assert_eq!(phones(&zoe), ["+33611111111"]);
 
+    // R21: an optional time_zone column; a zone that is not one is a bad cell.
+    let zoned = "phone,time_zone\n+33655555555,Europe/Paris\n+33666666666,\n+33677777777,Paris\n";
+    let report = imported(&api, "", zoned).await;
+    assert_eq!(
+        (report["created"].as_i64(), report["failed"].as_i64()),
+        (Some(2), Some(1)),
+        "{report}"
+    );
+    assert_eq!(report["errors"][0]["line"], 4, "{report}");
+    let (_, paris) = call(api.get("/contacts?search=%2B33655555555")).await;
+    assert_eq!(paris["items"][0]["time_zone"], "Europe/Paris");
+    let (_, none) = call(api.get("/contacts?search=%2B33666666666")).await;
+    assert_eq!(none["items"][0]["time_zone"], Value::Null);
+
     let empty = imported(&api, "", "phone\n").await;
     assert_eq!(
         empty,
@@ -701,7 +747,7 @@ async fn export_round_trips_through_import() {
     .await;
     create_contact(
         &api,
-        json!({ "phone": "+34600111222", "first_name": "Élodie" }),
+        json!({ "phone": "+34600111222", "first_name": "Élodie", "time_zone": "Europe/Madrid" }),
     )
     .await;
     let mut csv = String::from("phone,first_name,last_name\n");
@@ -721,10 +767,13 @@ async fn export_round_trips_through_import() {
         1 + 2_502,
         "a header and every contact, across export pages"
     );
-    assert_eq!(lines[0], "phone,first_name,last_name,whatsapp_verified");
-    assert_eq!(lines[1], "+33612345678,\"Jean, \"\"JJ\"\"\",Dupont,");
-    assert_eq!(lines[2], "+34600111222,Élodie,,");
-    assert_eq!(lines[2_502], "+491510002499,Name2499,,");
+    assert_eq!(
+        lines[0],
+        "phone,first_name,last_name,whatsapp_verified,time_zone"
+    );
+    assert_eq!(lines[1], "+33612345678,\"Jean, \"\"JJ\"\"\",Dupont,,");
+    assert_eq!(lines[2], "+34600111222,Élodie,,,Europe/Madrid");
+    assert_eq!(lines[2_502], "+491510002499,Name2499,,,");
 
     let only_friends = export(&api, &format!("?category_id={friends}")).await;
     assert_eq!(only_friends.lines().count(), 2);
@@ -768,7 +817,7 @@ async fn whatsapp_checks_set_the_flag_and_its_time() {
     assert_eq!(checked["whatsapp_verified"], true);
     assert!(checked["whatsapp_verified_at"].is_string(), "{checked}");
     let exported = export(&api, "").await;
-    assert!(exported.contains("+33612345678,,,true"), "{exported}");
+    assert!(exported.contains("+33612345678,,,true,"), "{exported}");
 
     let mut ids = Vec::new();
     for phone in ["+34600111222", "+34600111333"] {

@@ -478,11 +478,18 @@ async fn create_campaign(api: &TestApi, vip: i64, newsletter: i64) -> i64 {
 
 /// Launches the campaign for its eight contacts; a second launch is refused.
 async fn launch_once(api: &TestApi, campaign_id: i64) {
-    let launched = call(
+    let mut launched = call(
         api.post(&format!("/campaigns/{campaign_id}/send")),
         StatusCode::ACCEPTED,
     )
     .await;
+    let estimate = launched["estimated_message_1_finish"].take();
+    assert!(
+        estimate
+            .as_str()
+            .is_some_and(|at| at.parse::<chrono::DateTime<chrono::Utc>>().is_ok()),
+        "{estimate}"
+    );
     assert_eq!(
         launched,
         json!({
@@ -490,6 +497,8 @@ async fn launch_once(api: &TestApi, campaign_id: i64) {
             "workflow_id": format!("campaign-{campaign_id}"),
             "total_contacts": 8,
             "opted_out_excluded": 0,
+            "estimated_message_1_finish": null,
+            "finishes_after_cutoff": false,
         })
     );
     call(

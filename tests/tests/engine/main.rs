@@ -16,5 +16,6 @@ mod chaos;
 mod consent;
 mod console;
 mod journey;
+mod quiet_hours;
 mod schedule;
 mod sending;

@@ -94,7 +94,11 @@ async fn a_scheduled_campaign_launches_at_its_time_after_the_worker_and_temporal
         StatusCode::CONFLICT,
         "conflict",
     );
-    assert_error(&call(api.delete(&path)).await, StatusCode::CONFLICT, "conflict");
+    assert_error(
+        &call(api.delete(&path)).await,
+        StatusCode::CONFLICT,
+        "conflict",
+    );
     assert_error(
         &call(api.post(&format!("{path}/send"))).await,
         StatusCode::CONFLICT,
@@ -152,10 +156,7 @@ async fn an_unscheduled_campaign_never_launches_and_can_be_scheduled_again() {
     let (campaign_id, _) = env.draft_campaign(2, unpaced_settings(1.0)).await.unwrap();
     let path = format!("/campaigns/{campaign_id}/schedule");
 
-    for at in [
-        Utc::now() - Span::seconds(1),
-        Utc::now() + Span::days(91),
-    ] {
+    for at in [Utc::now() - Span::seconds(1), Utc::now() + Span::days(91)] {
         assert_error(
             &schedule(&api, campaign_id, at).await,
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -167,7 +168,11 @@ async fn an_unscheduled_campaign_never_launches_and_can_be_scheduled_again() {
         StatusCode::UNPROCESSABLE_ENTITY,
         "validation_error",
     );
-    assert_error(&call(api.delete(&path)).await, StatusCode::CONFLICT, "conflict");
+    assert_error(
+        &call(api.delete(&path)).await,
+        StatusCode::CONFLICT,
+        "conflict",
+    );
     assert_error(
         &schedule(&api, i64::MAX, Utc::now() + Span::hours(1)).await,
         StatusCode::NOT_FOUND,

@@ -77,6 +77,7 @@ function pendingContact(input: ContactInput): Contact {
     whatsapp_verified: null,
     whatsapp_verified_at: null,
     opted_out_at: null,
+    time_zone: input.time_zone ?? null,
     category_ids: input.category_ids ?? [],
     created_at: now,
     updated_at: now,

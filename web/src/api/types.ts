@@ -28,6 +28,7 @@ export type User = Schemas['User'];
 export type Contact = Schemas['Contact'];
 export type Category = Schemas['Category'];
 export type Campaign = Schemas['CampaignRecord'];
+export type Launched = Schemas['Launched'];
 export type CampaignStats = Schemas['CampaignStats'];
 export type CampaignContact = Schemas['CampaignContact'];
 export type Message = Schemas['MessageListItem'];

@@ -20,7 +20,7 @@ describe('toCsv', () => {
 describe('import files', () => {
   it('the template names the columns the import reads', () => {
     const firstLine = importTemplateCsv().slice(1).split('\r\n')[0];
-    expect(firstLine).toBe('phone,first_name,last_name');
+    expect(firstLine).toBe('phone,first_name,last_name,time_zone');
   });
 
   it('rejected lines become a line,reason file', () => {

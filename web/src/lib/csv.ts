@@ -4,8 +4,11 @@
 
 import type { ImportLineError } from '../api/types';
 
-/** Columns the import route reads (api/src/routes/contacts/csv_file.rs); `phone` is E.164. */
-export const IMPORT_COLUMNS = ['phone', 'first_name', 'last_name'] as const;
+/**
+ * Columns the import route reads (api/src/routes/contacts/csv_file.rs); `phone` is E.164,
+ * `time_zone` an IANA zone or empty.
+ */
+export const IMPORT_COLUMNS = ['phone', 'first_name', 'last_name', 'time_zone'] as const;
 
 const BOM = '\uFEFF';
 
@@ -32,8 +35,8 @@ export function toCsv(header: readonly string[], rows: ReadonlyArray<ReadonlyArr
 /** A file the import accepts as is, with two example rows to overwrite. */
 export function importTemplateCsv(): string {
   return toCsv(IMPORT_COLUMNS, [
-    ['+33612345678', 'Marie', 'Dupont'],
-    ['+22507080910', 'Kouassi', ''],
+    ['+33612345678', 'Marie', 'Dupont', 'Europe/Paris'],
+    ['+22507080910', 'Kouassi', '', ''],
   ]);
 }
 

@@ -1,7 +1,7 @@
 //! The CSV side of `/contacts`: the export's rows, and the import's parser, which reads the
 //! body as it streams in (a record at a time, never the whole file) and inserts it in batches.
 
-use super::non_blank;
+use super::{non_blank, time_zone};
 use crate::audit::short_text;
 use crate::error::{ApiError, ApiResult};
 use axum::body::Bytes;
@@ -11,7 +11,7 @@ use campaign_store::{AuditEntry, Origin, Store};
 use serde::Serialize;
 
 /// The first line of an export.
-pub const EXPORT_HEADER: &[u8] = b"phone,first_name,last_name,whatsapp_verified\n";
+pub const EXPORT_HEADER: &[u8] = b"phone,first_name,last_name,whatsapp_verified,time_zone\n";
 
 /// Export rows, in the order of [`EXPORT_HEADER`].
 pub fn csv_rows(contacts: &[Contact]) -> Result<Bytes, csv::Error> {
@@ -27,6 +27,7 @@ pub fn csv_rows(contacts: &[Contact]) -> Result<Bytes, csv::Error> {
             contact.first_name.as_deref().unwrap_or_default(),
             contact.last_name.as_deref().unwrap_or_default(),
             verified,
+            contact.time_zone.as_deref().unwrap_or_default(),
         ])?;
     }
     let rows = writer.into_inner().map_err(|err| err.into_error())?;
@@ -124,6 +125,7 @@ struct Columns {
     phone: PhoneColumns,
     first_name: Option<usize>,
     last_name: Option<usize>,
+    time_zone: Option<usize>,
 }
 
 #[derive(Debug)]
@@ -160,6 +162,7 @@ impl Columns {
             phone,
             first_name: position("first_name"),
             last_name: position("last_name"),
+            time_zone: position("time_zone"),
         })
     }
 
@@ -187,6 +190,7 @@ impl Columns {
             phone,
             first_name: name(self.first_name)?,
             last_name: name(self.last_name)?,
+            time_zone: time_zone(name(self.time_zone)?)?,
         })
     }
 }
@@ -387,6 +391,13 @@ mod tests {
 
         assert!(Columns::from_header(&header("first_name,country_code")).is_err());
         assert!(e164.contact(&header("not a phone")).is_err());
+
+        let zoned = Columns::from_header(&header("phone,time_zone")).unwrap();
+        let contact = zoned
+            .contact(&header("+33612345678, America/New_York "))
+            .expect("a valid row");
+        assert_eq!(contact.time_zone.as_deref(), Some("America/New_York"));
+        assert!(zoned.contact(&header("+33612345678,Mars/Olympus")).is_err());
     }
 
     #[test]
@@ -400,13 +411,14 @@ mod tests {
             whatsapp_verified: Some(false),
             whatsapp_verified_at: None,
             opted_out_at: None,
+            time_zone: Some("Europe/Paris".to_owned()),
             category_ids: vec![],
             created_at: now,
             updated_at: now,
         };
         assert_eq!(
             csv_rows(&[contact]).unwrap(),
-            Bytes::from_static(b"+33612345678,\"Ann, Marie\",,false\n")
+            Bytes::from_static(b"+33612345678,\"Ann, Marie\",,false,Europe/Paris\n")
         );
     }
 }

@@ -17,7 +17,7 @@ import {
   useStopCampaign,
   useUnscheduleCampaign,
 } from '../../api/campaigns';
-import type { Campaign } from '../../api/types';
+import type { Campaign, Launched } from '../../api/types';
 import { ConfirmButton } from '../../components/ConfirmButton';
 import { QueryStates } from '../../components/QueryStates';
 import { ErrorNote, Loading, useErrorText } from '../../components/States';
@@ -27,6 +27,7 @@ import { useI18n } from '../../i18n/I18nProvider';
 import type { FunnelStep } from '../../lib/funnel';
 import { CampaignContactsPanel } from './CampaignContactsPanel';
 import { FunnelChart } from './FunnelChart';
+import { LaunchEstimate } from './LaunchEstimate';
 import { ScheduleButton } from './ScheduleButton';
 
 /** Statuses of a campaign that has not run: no statistics or funnel to show yet. */
@@ -34,7 +35,17 @@ const NOT_LAUNCHED = new Set(['draft', 'scheduled']);
 
 const FINISHED = new Set(['completed', 'failed', 'cancelled']);
 
-function CampaignActions({ campaign, status, failed }: { campaign: Campaign; status: string; failed: number }) {
+function CampaignActions({
+  campaign,
+  status,
+  failed,
+  onLaunched,
+}: {
+  campaign: Campaign;
+  status: string;
+  failed: number;
+  onLaunched: (launched: Launched) => void;
+}) {
   const { t, formatNumber } = useI18n();
   const errorText = useErrorText();
   const [, navigate] = useLocation();
@@ -60,12 +71,14 @@ function CampaignActions({ campaign, status, failed }: { campaign: Campaign; sta
             pending={launch.isPending}
             onConfirm={() =>
               launch.mutateAsync(campaign.id, {
-                onSuccess: (launched) =>
+                onSuccess: (launched) => {
+                  onLaunched(launched);
                   toast.success(
                     launched.opted_out_excluded > 0
                       ? t('campaigns.launchedWithOptedOut', { count: formatNumber(launched.total_contacts), excluded: formatNumber(launched.opted_out_excluded) })
                       : t('campaigns.launched', { count: formatNumber(launched.total_contacts) }),
-                  ),
+                  );
+                },
                 onError: report,
               })
             }
@@ -154,6 +167,8 @@ export default function CampaignDetailPage({ id }: { id: number }) {
   const hasRun = campaign.isSuccess && !notLaunched && !launchFailed;
   const stats = useCampaignStats(id, hasRun);
   const [selected, setSelected] = useState<FunnelStep | null>(null);
+  // The launch answer's estimate (R21), shown until the operator leaves the page.
+  const [launched, setLaunched] = useState<Launched | null>(null);
   const funnel = useCampaignFunnel(id, hasRun, stats.data?.status === 'running');
   useRefreshOnStatusChange(id, stats.data?.status);
 
@@ -172,8 +187,14 @@ export default function CampaignDetailPage({ id }: { id: number }) {
         <h1>
           {campaign.data.name} <StatusBadge status={status} />
         </h1>
-        <CampaignActions campaign={campaign.data} status={status} failed={funnel.data?.failed ?? stats.data?.failed ?? 0} />
+        <CampaignActions
+          campaign={campaign.data}
+          status={status}
+          failed={funnel.data?.failed ?? stats.data?.failed ?? 0}
+          onLaunched={setLaunched}
+        />
       </div>
+      {launched && <LaunchEstimate launched={launched} />}
       <dl className="figures figures-inline">
         <div>
           <dt>{t('campaigns.created')}</dt>

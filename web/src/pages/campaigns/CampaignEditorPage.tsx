@@ -9,6 +9,7 @@ import { CategoryPicker } from '../../components/CategoryPicker';
 import { ErrorNote, Loading, useErrorText } from '../../components/States';
 import { useI18n } from '../../i18n/I18nProvider';
 import { campaignFieldOfError, type CampaignField } from '../../lib/fieldErrors';
+import { quietHoursDraft, quietHoursOverrides, type QuietHoursChoice, type QuietHoursDraft } from '../../lib/quietHours';
 import { SETTING_FIELDS, settingsDraft, settingsOverrides, type SettingsDraft } from '../../lib/settings';
 import { AudienceCard } from './AudienceCard';
 import { MessageField } from './MessageField';
@@ -34,6 +35,8 @@ function CampaignForm({ campaign }: { campaign: Campaign | null }) {
   const [message1, setMessage1] = useState(campaign?.message_1 ?? '');
   const [message2, setMessage2] = useState(campaign?.message_2 ?? '');
   const [settings, setSettings] = useState<SettingsDraft>(() => settingsDraft(campaign?.settings));
+  const [quiet, setQuiet] = useState<QuietHoursDraft>(() => quietHoursDraft(campaign?.settings));
+  const changeQuiet = (change: Partial<QuietHoursDraft>) => setQuiet((current) => ({ ...current, ...change }));
   const audience = useAudience(categoryIds);
   const placeholders = useConsoleSettings().data?.placeholders ?? NO_PLACEHOLDERS;
 
@@ -44,7 +47,7 @@ function CampaignForm({ campaign }: { campaign: Campaign | null }) {
   function submit(event: FormEvent) {
     event.preventDefault();
     save.mutate(
-      { name, message_1: message1, message_2: message2, category_ids: categoryIds, settings: settingsOverrides(settings) },
+      { name, message_1: message1, message_2: message2, category_ids: categoryIds, settings: { ...settingsOverrides(settings), ...quietHoursOverrides(quiet) } },
       { onSuccess: (saved) => navigate(`/campaigns/${saved.id}`) },
     );
   }
@@ -101,6 +104,42 @@ function CampaignForm({ campaign }: { campaign: Campaign | null }) {
                   />
                 </div>
               ))}
+            </div>
+            <p className="muted">{t('settings.quietHoursHelp')}</p>
+            <div className="grid-3">
+              <div className="field">
+                <label htmlFor="setting-quiet-hours">{t('settings.quiet_hours')}</label>
+                <select
+                  id="setting-quiet-hours"
+                  value={quiet.choice}
+                  onChange={(event) => changeQuiet({ choice: event.target.value as QuietHoursChoice })}
+                >
+                  <option value="default">{t('settings.quietHoursDefault')}</option>
+                  <option value="off">{t('settings.quietHoursOff')}</option>
+                  <option value="custom">{t('settings.quietHoursCustom')}</option>
+                </select>
+              </div>
+              {quiet.choice === 'custom' && (
+                <>
+                  <div className="field">
+                    <label htmlFor="setting-quiet-start">{t('settings.quietStart')}</label>
+                    <input id="setting-quiet-start" type="time" value={quiet.start} onChange={(event) => changeQuiet({ start: event.target.value })} />
+                  </div>
+                  <div className="field">
+                    <label htmlFor="setting-quiet-end">{t('settings.quietEnd')}</label>
+                    <input id="setting-quiet-end" type="time" value={quiet.end} onChange={(event) => changeQuiet({ end: event.target.value })} />
+                  </div>
+                </>
+              )}
+              <div className="field">
+                <label htmlFor="setting-time-zone">{t('settings.time_zone')}</label>
+                <input
+                  id="setting-time-zone"
+                  placeholder={t('settings.default')}
+                  value={quiet.timeZone}
+                  onChange={(event) => changeQuiet({ timeZone: event.target.value })}
+                />
+              </div>
             </div>
             {errorFor('settings') && (
               <p className="field-error" role="alert">

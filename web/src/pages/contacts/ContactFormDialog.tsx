@@ -48,10 +48,15 @@ function ContactForm({ contact, onDone }: { contact: Contact | null; onDone: () 
   const [countryCode, setCountryCode] = useState('');
   const [phoneNumber, setPhoneNumber] = useState('');
   const [categoryIds, setCategoryIds] = useState<number[]>(contact?.category_ids ?? []);
+  const [timeZone, setTimeZone] = useState(contact?.time_zone ?? '');
 
   function input(): ContactInput {
     const phoneFields = phoneMode === 'e164' ? { phone: phone.trim() } : { country_code: countryCode.trim(), phone_number: phoneNumber.trim() };
-    return { ...phoneFields, first_name: firstName.trim() || null, last_name: lastName.trim() || null, category_ids: categoryIds };
+    return { ...phoneFields, first_name: firstName.trim() || null,
+      last_name: lastName.trim() || null,
+      time_zone: timeZone.trim() || null,
+      category_ids: categoryIds,
+    };
   }
 
   function submit(event: FormEvent) {
@@ -113,6 +118,10 @@ function ContactForm({ contact, onDone }: { contact: Contact | null; onDone: () 
           </div>
         </div>
       )}
+      <div className="field">
+        <label htmlFor="contact-time-zone">{t('contacts.timeZone')}</label>
+        <input id="contact-time-zone" placeholder="Europe/Paris" value={timeZone} onChange={(event) => setTimeZone(event.target.value)} autoComplete="off" />
+      </div>
       <CategoryPicker legend={t('contacts.categories')} selected={categoryIds} onChange={setCategoryIds} />
       <FormError error={update.error} />
       <FormDialogActions submitLabel={t('common.save')} pending={update.isPending} onCancel={onDone} />
