@@ -28,7 +28,7 @@ pub struct LaunchScheduledInput {
 #[serde(rename_all = "snake_case")]
 pub enum LaunchScheduledOutcome {
     Launched {
-        settings: CampaignSettings,
+        settings: Box<CampaignSettings>,
         /// The launch time, Unix milliseconds: the cutoff runs from it.
         started_at_ms: i64,
         total_contacts: i64,
@@ -94,7 +94,7 @@ impl ScheduleActivities {
             } => {
                 tracing::info!(campaign_id, total_contacts, "scheduled campaign launched");
                 LaunchScheduledOutcome::Launched {
-                    settings: *settings,
+                    settings,
                     started_at_ms: started_at.timestamp_millis(),
                     total_contacts,
                 }

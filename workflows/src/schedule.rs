@@ -83,7 +83,7 @@ impl ScheduledLaunch {
         {
             let campaign = CampaignInput {
                 campaign_id,
-                settings: settings.clone(),
+                settings: (**settings).clone(),
                 task_queues: input.task_queues.clone(),
                 started_at_ms: *started_at_ms,
                 progress: CampaignProgress::default(),
