@@ -388,27 +388,15 @@ impl Store {
         daily_limit: i32,
         defaults: &CampaignSettings,
     ) -> Result<LaunchOutcome, StoreError> {
-        let Some(row) = sqlx::query!(
-            r#"SELECT status AS "status: CampaignState", settings AS "settings: serde_json::Value"
-               FROM campaigns WHERE id = $1 FOR UPDATE"#,
-            campaign_id,
-        )
-        .fetch_optional(&mut *tx)
-        .await?
+        let Some((status, stored)) = status_and_settings_for_update(&mut tx, campaign_id).await?
         else {
             return Ok(LaunchOutcome::NotFound);
         };
-        if row.status != from {
-            return Ok(LaunchOutcome::NotDraft { status: row.status });
+        if status != from {
+            return Ok(LaunchOutcome::NotDraft { status });
         }
         lock_launch(&mut tx, campaign_id).await?;
-        let settings = match serde_json::from_value::<SettingsOverrides>(row.settings) {
-            Ok(overrides) => defaults
-                .with_overrides(overrides)
-                .map_err(|invalid| invalid.to_string()),
-            Err(err) => Err(err.to_string()),
-        };
-        let settings = match settings {
+        let settings = match launch_settings(stored, defaults) {
             Ok(settings) => settings,
             Err(reason) => return Ok(LaunchOutcome::InvalidSettings { reason }),
         };
@@ -703,6 +691,35 @@ pub(crate) async fn status_for_update(
     )
     .fetch_optional(&mut **tx)
     .await?)
+}
+
+/// The campaign's status and stored settings (a draft's overrides), its row locked until the
+/// transaction ends.
+pub(crate) async fn status_and_settings_for_update(
+    tx: &mut Transaction<'_, Postgres>,
+    campaign_id: i64,
+) -> Result<Option<(CampaignState, serde_json::Value)>, StoreError> {
+    Ok(sqlx::query!(
+        r#"SELECT status AS "status: CampaignState", settings AS "settings: serde_json::Value"
+           FROM campaigns WHERE id = $1 FOR UPDATE"#,
+        campaign_id,
+    )
+    .fetch_optional(&mut **tx)
+    .await?
+    .map(|row| (row.status, row.settings)))
+}
+
+/// The settings a launch snapshots (R16): `defaults` with a draft's stored overrides, or why
+/// they cannot be used.
+pub(crate) fn launch_settings(
+    stored: serde_json::Value,
+    defaults: &CampaignSettings,
+) -> Result<CampaignSettings, String> {
+    let overrides =
+        serde_json::from_value::<SettingsOverrides>(stored).map_err(|err| err.to_string())?;
+    defaults
+        .with_overrides(overrides)
+        .map_err(|invalid| invalid.to_string())
 }
 
 /// Holds the campaign's launch lock until the transaction ends, so the campaign workflow's first

@@ -11,8 +11,11 @@
 
 use super::{Store, StoreError};
 use crate::audit::{self, AuditEntry};
-use crate::campaigns::{LaunchOutcome, no_contacts_reason, quota_reason, status_for_update};
-use campaign_domain::{CampaignSettings, CampaignState, SettingsOverrides};
+use crate::campaigns::{
+    LaunchOutcome, launch_settings, no_contacts_reason, quota_reason,
+    status_and_settings_for_update, status_for_update,
+};
+use campaign_domain::{CampaignSettings, CampaignState};
 use chrono::{DateTime, Utc};
 use sqlx::{Postgres, Transaction};
 
@@ -97,27 +100,14 @@ impl Store {
         defaults: &CampaignSettings,
     ) -> Result<ScheduleOutcome, StoreError> {
         let mut tx = self.pool.begin().await?;
-        let Some(row) = sqlx::query!(
-            r#"SELECT status AS "status: CampaignState", settings AS "settings: serde_json::Value"
-               FROM campaigns WHERE id = $1 FOR UPDATE"#,
-            campaign_id,
-        )
-        .fetch_optional(&mut *tx)
-        .await?
+        let Some((status, stored)) = status_and_settings_for_update(&mut tx, campaign_id).await?
         else {
             return Ok(ScheduleOutcome::NotFound);
         };
-        if row.status != CampaignState::Draft {
-            return Ok(ScheduleOutcome::NotDraft { status: row.status });
+        if status != CampaignState::Draft {
+            return Ok(ScheduleOutcome::NotDraft { status });
         }
-        let settings = serde_json::from_value::<SettingsOverrides>(row.settings)
-            .map_err(|err| err.to_string())
-            .and_then(|overrides| {
-                defaults
-                    .with_overrides(overrides)
-                    .map_err(|invalid| invalid.to_string())
-            });
-        let settings = match settings {
+        let settings = match launch_settings(stored, defaults) {
             Ok(settings) => settings,
             Err(reason) => return Ok(ScheduleOutcome::InvalidSettings { reason }),
         };

@@ -130,11 +130,7 @@ async fn stop_inside_the_window_opts_out_and_start_opts_back_in() {
             (&sentence_phone, "please stop calling me at night"),
         ],
     );
-    env.engine()
-        .launch(campaign_id, &TestEnv::operator())
-        .await
-        .unwrap();
-    env.campaign_result(campaign_id, CAMPAIGN_TIMEOUT)
+    env.run_campaign(campaign_id, CAMPAIGN_TIMEOUT)
         .await
         .unwrap();
 

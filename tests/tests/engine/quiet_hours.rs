@@ -125,11 +125,7 @@ async fn message_2_is_not_held_by_quiet_hours() {
     behaviour.scripted_replies = [(phone, "Oui".to_owned())].into();
     env.sandbox.set_behaviour(behaviour);
 
-    env.engine()
-        .launch(campaign_id, &TestEnv::operator())
-        .await
-        .unwrap();
-    env.campaign_result(campaign_id, CAMPAIGN_TIMEOUT)
+    env.run_campaign(campaign_id, CAMPAIGN_TIMEOUT)
         .await
         .unwrap();
 
