@@ -4,7 +4,7 @@
 //! Like a campaign message, the call is counted in the database before it is made, so a retry
 //! after a crash asks the provider by the confirmation's reference before calling again.
 
-use campaign_provider::{OutgoingMessage, WhatsAppProvider};
+use campaign_provider::{OutgoingContent, OutgoingMessage, WhatsAppProvider};
 use campaign_store::{ConfirmationStep, Store, StoreError};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -106,7 +106,7 @@ impl ConsentActivities {
         }
         let outgoing = OutgoingMessage {
             phone,
-            message: input.text,
+            content: OutgoingContent::text(input.text),
             reference,
         };
         match self.provider.send_message(&outgoing).await {

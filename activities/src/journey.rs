@@ -12,7 +12,7 @@ use campaign_domain::{
     BreakerPolicy, InteractionType, JourneyState, MessageReference, MessageType, Pacing,
     QuietHoursPolicy, SendPolicy, retry_delay,
 };
-use campaign_provider::{OutgoingMessage, ProviderError, WhatsAppProvider};
+use campaign_provider::{OutgoingContent, OutgoingMessage, ProviderError, WhatsAppProvider};
 use campaign_store::{
     AcceptedSend, AttemptCount, NewInteraction, SendPreparation, SendResult, SlotReservation,
     Store, StoreError,
@@ -445,15 +445,16 @@ impl JourneyActivities {
 
         let outgoing = OutgoingMessage {
             phone: prepared.phone,
-            message: prepared.content,
+            content: OutgoingContent::text(prepared.content),
             reference,
         };
         let answer = tokio::time::timeout(time_left, self.provider.send_message(&outgoing))
             .await
             .unwrap_or_else(|_| {
-                Err(ProviderError::Retryable {
-                    reason: format!("no answer within the attempt's {time_left:?}"),
-                })
+                Err(ProviderError::retryable(
+                    campaign_domain::FailureKind::ProviderDown,
+                    format!("no answer within the attempt's {time_left:?}"),
+                ))
             });
         match answer {
             Ok(accepted) => {

@@ -8,10 +8,12 @@
 
 pub mod campaign;
 pub mod consent;
+pub mod failure;
 pub mod ids;
 pub mod journey;
 pub mod json_integer;
 pub mod message;
+pub mod meta_template;
 pub mod phone;
 pub mod quiet_hours;
 pub mod retry;
@@ -24,9 +26,15 @@ pub mod window;
 
 pub use campaign::{CampaignState, Closing, UnknownCampaignState};
 pub use consent::{ConsentChange, ConsentKeywords};
+pub use failure::{FailureKind, UnknownFailureKind};
 pub use ids::{CampaignWorkflowId, IdParseError, JourneyWorkflowId, MessageReference};
 pub use journey::{InteractionType, JourneyEvent, JourneyState, TransitionError};
 pub use message::{MessageStatus, MessageType};
+pub use meta_template::{
+    CatalogTemplate, ParameterFormat, ParameterSource, RenderedParameter, RenderedTemplate,
+    TemplateCategory, TemplateComponent, TemplateMessage, TemplateMismatch, TemplateParameter,
+    TemplateStatus,
+};
 pub use phone::{PhoneNumber, PhoneNumberError};
 pub use quiet_hours::{InvalidQuietHours, QuietHours, QuietHoursPolicy};
 pub use retry::retry_delay;

@@ -11,7 +11,9 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use axum::{Json, Router};
-use campaign_provider::{OutgoingMessage, ProviderError, WassengerClient, WhatsAppProvider};
+use campaign_provider::{
+    OutgoingContent, OutgoingMessage, ProviderError, WassengerClient, WhatsAppProvider,
+};
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 use wa_sandbox::{
@@ -52,7 +54,7 @@ fn client(handle: &SandboxHandle) -> WassengerClient {
 fn outgoing(phone: &str, reference: &str) -> OutgoingMessage {
     OutgoingMessage {
         phone: phone.to_owned(),
-        message: format!("Hello {reference}"),
+        content: OutgoingContent::text(format!("Hello {reference}")),
         reference: reference.to_owned(),
     }
 }
