@@ -7,10 +7,12 @@
 //! deterministic reference before sending again.
 
 use campaign_domain::retry::rate_limited_delay;
-use campaign_domain::sending::{DAILY_LIMIT_REASON, JOURNEY_CLOSED_REASON, OPTED_OUT_REASON};
+use campaign_domain::sending::{
+    DAILY_LIMIT_REASON, JOURNEY_CLOSED_REASON, OPTED_OUT_REASON, WINDOW_CLOSED_REASON,
+};
 use campaign_domain::{
-    BreakerPolicy, InteractionType, JourneyState, MessageReference, MessageType, Pacing,
-    QuietHoursPolicy, SendPolicy, retry_delay,
+    BreakerPolicy, ConsentChange, FailureKind, InteractionType, JourneyState, MessageReference,
+    MessageType, Pacing, QuietHoursPolicy, SendPolicy, retry_delay,
 };
 use campaign_provider::{OutgoingContent, OutgoingMessage, ProviderError, WhatsAppProvider};
 use campaign_store::{
@@ -39,6 +41,13 @@ const MIN_WAIT: Duration = Duration::from_millis(50);
 /// got through: a request cut off on our side may still be taken in by the provider a moment
 /// later, and the lookup must not miss it and send again.
 const CALL_END_MARGIN: Duration = Duration::from_secs(2);
+/// How much longer than [`CALL_END_MARGIN`] a retry waits, on a provider without a search of
+/// sent messages (Meta), before it trusts the receipts: the status webhook echoing our reference
+/// arrives seconds after the provider's acceptance.
+const RECEIPT_MARGIN: Duration = Duration::from_secs(20);
+/// How long a send of a paused campaign (R13-like: a wait, not a failure) waits before it looks
+/// again whether an operator resumed it.
+pub const PAUSED_RECHECK: Duration = Duration::from_secs(10);
 /// How often a send reports that its worker is alive.
 const HEARTBEAT_INTERVAL: Duration = Duration::from_secs(1);
 /// How long a send may go without a heartbeat before Temporal gives it to another worker: a
@@ -309,6 +318,13 @@ impl JourneyActivities {
                 tracing::info!(campaign_id, contact_id, %message_type, "send skipped: journey already closed");
                 return Err(permanent(JOURNEY_CLOSED_REASON));
             }
+            SendPreparation::CampaignPaused { reason } => {
+                return Err(paused(&reason));
+            }
+            SendPreparation::Unsendable { kind, reason } => {
+                tracing::warn!(campaign_id, contact_id, %message_type, %kind, %reason, "send refused: cannot be composed");
+                return Err(permanent(reason));
+            }
         };
 
         if let Some(until) = self.store.sending_paused_until().await.map_err(database)? {
@@ -346,7 +362,8 @@ impl JourneyActivities {
         // moved past this send's slot.
         let (attempts, call_ends) = loop {
             let call_ends = deadline.min(Instant::now() + self.call_timeout);
-            let call_bound = call_ends.saturating_duration_since(Instant::now()) + CALL_END_MARGIN;
+            let call_bound =
+                call_ends.saturating_duration_since(Instant::now()) + self.lookup_margin();
             let counted = self
                 .store
                 .count_attempt(
@@ -394,7 +411,10 @@ impl JourneyActivities {
         };
         let reference = MessageReference::new(campaign_id, contact_id, message_type).to_string();
         if attempts > 1 {
-            match self.provider.find_by_reference(&reference).await {
+            match self
+                .earlier_acceptance(prepared.message_id, &reference)
+                .await?
+            {
                 Ok(Some(earlier)) => {
                     let accepted = self
                         .store
@@ -443,19 +463,22 @@ impl JourneyActivities {
             .into());
         };
 
-        let outgoing = OutgoingMessage {
+        let mut outgoing = OutgoingMessage {
             phone: prepared.phone,
-            content: OutgoingContent::text(prepared.content),
+            content: prepared.content,
             reference,
         };
-        let answer = tokio::time::timeout(time_left, self.provider.send_message(&outgoing))
-            .await
-            .unwrap_or_else(|_| {
-                Err(ProviderError::retryable(
-                    campaign_domain::FailureKind::ProviderDown,
-                    format!("no answer within the attempt's {time_left:?}"),
-                ))
-            });
+        let mut answer = self.call(&outgoing, time_left).await;
+        // Meta refuses free text outside the customer-service window (131047): Message 2 then
+        // goes as the campaign's fallback template, in the same attempt.
+        if let (Err(err), Some(fallback)) = (&answer, prepared.window_fallback)
+            && err.kind() == FailureKind::WindowClosed
+        {
+            tracing::info!(campaign_id, contact_id, %message_type, "customer-service window closed: sending the fallback template");
+            outgoing.content = fallback;
+            let time_left = call_ends.saturating_duration_since(Instant::now());
+            answer = self.call(&outgoing, time_left).await;
+        }
         match answer {
             Ok(accepted) => {
                 // An answer that did not say when: the acceptance was just now.
@@ -479,11 +502,142 @@ impl JourneyActivities {
             }
             Err(err) => {
                 tracing::warn!(campaign_id, contact_id, %message_type, attempts, error = %err, "send failed");
-                Err(self
-                    .after_failure(prepared.message_id, attempts, &policy, err)
-                    .await)
+                self.refused(&prepared_ids(campaign_id, contact_id, prepared.message_id), &outgoing, attempts, &policy, err)
+                    .await
             }
         }
+    }
+
+    /// One provider call, cut off when the attempt has no time left.
+    async fn call(
+        &self,
+        outgoing: &OutgoingMessage,
+        time_left: Duration,
+    ) -> Result<campaign_provider::AcceptedMessage, ProviderError> {
+        tokio::time::timeout(time_left, self.provider.send_message(outgoing))
+            .await
+            .unwrap_or_else(|_| {
+                Err(ProviderError::retryable(
+                    FailureKind::ProviderDown,
+                    format!("no answer within the attempt's {time_left:?}"),
+                ))
+            })
+    }
+
+    /// How long after an earlier call's bound a retry waits before looking that call up.
+    fn lookup_margin(&self) -> Duration {
+        if self.provider.supports_reference_lookup() {
+            CALL_END_MARGIN
+        } else {
+            CALL_END_MARGIN + RECEIPT_MARGIN
+        }
+    }
+
+    /// Whether an earlier call for `reference` got through: asked of the provider, or (on a
+    /// provider without a search, Meta) read from the receipts its status webhooks left.
+    async fn earlier_acceptance(
+        &self,
+        message_id: i64,
+        reference: &str,
+    ) -> Result<Result<Option<campaign_provider::AcceptedMessage>, ProviderError>, ActivityError>
+    {
+        if self.provider.supports_reference_lookup() {
+            return Ok(self.provider.find_by_reference(reference).await);
+        }
+        let receipt = self
+            .store
+            .receipt(message_id, reference)
+            .await
+            .map_err(database)?;
+        Ok(Ok(receipt.map(|receipt| campaign_provider::AcceptedMessage {
+            provider_message_id: receipt.provider_message_id,
+            accepted_at: Some(receipt.sent_at),
+        })))
+    }
+
+    /// What a refused call does, by the kind of its failure (SPEC §7): a paused template or
+    /// refused credentials pause sending (a wait, never a failure); a contact who stopped
+    /// marketing messages in WhatsApp is opted out (R19); a number WhatsApp cannot reach is
+    /// marked so; everything else follows the retry rules (R12, R13).
+    async fn refused(
+        &self,
+        ids: &PreparedIds,
+        outgoing: &OutgoingMessage,
+        attempts: i32,
+        policy: &SendPolicy,
+        err: ProviderError,
+    ) -> Result<SentMessage, ActivityError> {
+        let reason = err.to_string();
+        match err.kind() {
+            FailureKind::TemplatePaused => {
+                let pause = match &outgoing.content {
+                    OutgoingContent::Template(template) => self
+                        .store
+                        .pause_campaigns_using_template(&template.name, &template.language, &reason)
+                        .await
+                        .map(drop),
+                    OutgoingContent::Text { .. } => Ok(()),
+                };
+                pause.map_err(database)?;
+                self.take_back_attempt(ids.message_id, &reason).await?;
+                Err(paused(&reason))
+            }
+            FailureKind::Auth => {
+                self.store
+                    .mark_provider_down(&reason)
+                    .await
+                    .map_err(database)?;
+                self.take_back_attempt(ids.message_id, &reason).await?;
+                Err(paused(&reason))
+            }
+            FailureKind::OptedOut => {
+                self.store
+                    .record_consent_change(
+                        &outgoing.phone,
+                        ConsentChange::OptOut,
+                        &format!("{}:provider-opt-out", outgoing.reference),
+                        Utc::now(),
+                    )
+                    .await
+                    .map_err(database)?;
+                self.store
+                    .refuse_opted_out_send(ids.message_id)
+                    .await
+                    .map_err(database)?;
+                tracing::info!(campaign_id = ids.campaign_id, contact_id = ids.contact_id, "the contact stopped marketing messages in WhatsApp: opted out");
+                Err(opted_out())
+            }
+            FailureKind::Undeliverable => {
+                self.store
+                    .set_whatsapp_verified(ids.contact_id, false, None)
+                    .await
+                    .map_err(database)?;
+                Err(self
+                    .after_failure(ids.message_id, attempts, policy, err)
+                    .await)
+            }
+            FailureKind::WindowClosed => {
+                let closed = ProviderError::permanent(FailureKind::WindowClosed, WINDOW_CLOSED_REASON);
+                Err(self
+                    .after_failure(ids.message_id, attempts, policy, closed)
+                    .await)
+            }
+            _ => Err(self
+                .after_failure(ids.message_id, attempts, policy, err)
+                .await),
+        }
+    }
+
+    /// Keeps the error of a call that did not count as an attempt (the send waits instead).
+    async fn take_back_attempt(&self, message_id: i64, reason: &str) -> Result<(), ActivityError> {
+        self.store
+            .note_send_error(message_id, reason)
+            .await
+            .map_err(database)?;
+        self.store
+            .uncount_attempt(message_id)
+            .await
+            .map_err(database)
     }
 
     /// Refuses a send whose contact opted out (R19), unless an earlier attempt's call got
@@ -496,9 +650,8 @@ impl JourneyActivities {
     ) -> Result<SentMessage, ActivityError> {
         if called_before {
             let earlier = self
-                .provider
-                .find_by_reference(&reference.to_string())
-                .await
+                .earlier_acceptance(message_id, &reference.to_string())
+                .await?
                 .map_err(|err| {
                     ApplicationFailure::builder(format!(
                         "could not ask the provider about an earlier attempt: {err}"
@@ -524,11 +677,7 @@ impl JourneyActivities {
             .await
             .map_err(database)?;
         tracing::info!(%reference, "send refused: the contact opted out");
-        Err(ApplicationFailure::builder(OPTED_OUT_REASON)
-            .type_name(CONTACT_OPTED_OUT.to_owned())
-            .non_retryable(true)
-            .build()
-            .into())
+        Err(opted_out())
     }
 
     /// Records a failed provider call (for operators and the circuit breaker) and turns it into
@@ -596,6 +745,38 @@ impl JourneyActivities {
         }
         Ok(())
     }
+}
+
+/// The journey a send belongs to, and its message row.
+struct PreparedIds {
+    campaign_id: i64,
+    contact_id: i64,
+    message_id: i64,
+}
+
+fn prepared_ids(campaign_id: i64, contact_id: i64, message_id: i64) -> PreparedIds {
+    PreparedIds {
+        campaign_id,
+        contact_id,
+        message_id,
+    }
+}
+
+/// A send refused because its contact opted out (R19): the journey ends `opted_out`.
+fn opted_out() -> ActivityError {
+    ApplicationFailure::builder(OPTED_OUT_REASON)
+        .type_name(CONTACT_OPTED_OUT.to_owned())
+        .non_retryable(true)
+        .build()
+        .into()
+}
+
+/// A send of a paused campaign: it waits and looks again, until an operator resumes.
+fn paused(reason: &str) -> ActivityError {
+    wait_until(
+        Utc::now() + PAUSED_RECHECK,
+        &format!("campaign paused ({reason})"),
+    )
 }
 
 fn sent(accepted: AcceptedSend) -> SentMessage {

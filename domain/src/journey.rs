@@ -182,6 +182,8 @@ pub enum JourneyEvent {
     Cancel,
     /// The contact opted out (R19), or a send found them opted out: nothing more is sent.
     OptOut,
+    /// The provider accepted Message 1, then reported that it cannot deliver it.
+    Message1Undelivered,
 }
 
 /// An event that the current state does not accept.
@@ -210,6 +212,7 @@ impl JourneyState {
             (S::SendingMessage2 | S::Message2Sent | S::LateInteraction, E::Interaction(_)) => self,
             (S::SendingMessage2, E::Message2Sent) => S::Message2Sent,
             (S::SendingMessage1 | S::SendingMessage2, E::SendFailed) => S::Failed,
+            (S::AwaitingInteraction, E::Message1Undelivered) => S::Failed,
             (S::Queued | S::SendingMessage1, E::Cutoff) => S::Failed,
             (S::AwaitingInteraction, E::Cutoff) => S::NoInteraction,
             (state, E::Cancel) if !state.is_final() => S::Cancelled,
@@ -237,6 +240,7 @@ mod tests {
             Just(JourneyEvent::Cutoff),
             Just(JourneyEvent::Cancel),
             Just(JourneyEvent::OptOut),
+            Just(JourneyEvent::Message1Undelivered),
         ]
     }
 

@@ -31,7 +31,7 @@ pub use ids::{CampaignWorkflowId, IdParseError, JourneyWorkflowId, MessageRefere
 pub use journey::{InteractionType, JourneyEvent, JourneyState, TransitionError};
 pub use message::{MessageStatus, MessageType};
 pub use meta_template::{
-    CatalogTemplate, ParameterFormat, ParameterSource, RenderedParameter, RenderedTemplate,
+    CatalogTemplate, Channel, MessageContent, ParameterFormat, ParameterSource, RenderedParameter, RenderedTemplate,
     TemplateCategory, TemplateComponent, TemplateMessage, TemplateMismatch, TemplateParameter,
     TemplateStatus,
 };

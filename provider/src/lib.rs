@@ -23,7 +23,7 @@ mod http;
 pub mod wassenger;
 pub mod webhook;
 
-pub use campaign_domain::FailureKind;
+pub use campaign_domain::{CatalogTemplate, FailureKind, MessageContent as OutgoingContent};
 pub use wassenger::{WassengerClient, classify};
 
 use chrono::{DateTime, Utc};
@@ -57,6 +57,28 @@ pub trait WhatsAppProvider: Send + Sync + 'static {
         &self,
         reference: &str,
     ) -> Result<Option<AcceptedMessage>, ProviderError>;
+
+    /// Whether [`WhatsAppProvider::number_exists`] can answer (the Cloud API has no such check).
+    fn supports_number_check(&self) -> bool {
+        true
+    }
+
+    /// Whether [`WhatsAppProvider::find_by_reference`] can find a sent message (the Cloud API
+    /// has no search: the engine looks in the receipts its status webhooks left instead).
+    fn supports_reference_lookup(&self) -> bool {
+        true
+    }
+
+    /// The business account's message templates (none for a provider without templates).
+    async fn list_templates(&self) -> Result<Vec<CatalogTemplate>, ProviderError> {
+        Ok(Vec::new())
+    }
+
+    /// The business's limit of unique contacts reached outside a service window in 24 hours,
+    /// when the provider has one and exposes it.
+    async fn messaging_limit(&self) -> Result<Option<i32>, ProviderError> {
+        Ok(None)
+    }
 }
 
 /// A message to send.
@@ -69,23 +91,6 @@ pub struct OutgoingMessage {
     /// Our idempotency key for this send; the provider stores it on the message and echoes it
     /// back in webhooks (Wassenger's `reference`, Meta's `biz_opaque_callback_data`).
     pub reference: String,
-}
-
-/// The body of a message: free text, or an approved template with its parameters.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case", tag = "kind")]
-pub enum OutgoingContent {
-    /// Free text (Wassenger; Meta only inside the customer-service window).
-    Text { body: String },
-    /// An approved template, rendered for this contact (Meta only).
-    Template(campaign_domain::RenderedTemplate),
-}
-
-impl OutgoingContent {
-    /// Free text.
-    pub fn text(body: impl Into<String>) -> OutgoingContent {
-        OutgoingContent::Text { body: body.into() }
-    }
 }
 
 /// Proof that the provider accepted a message.

@@ -10,10 +10,15 @@
 use super::{Store, StoreError};
 use crate::counters::{CounterDelta, shard_of};
 use crate::ledger;
+use crate::message_content::{NotComposed, SendTarget};
+use crate::provider_state::pause_campaign_in;
 use campaign_domain::sending::DAILY_LIMIT_REASON;
-use campaign_domain::template::Recipient;
-use campaign_domain::{JourneyState, MessageStatus, MessageType, Pacing, Template};
+use campaign_domain::{
+    CatalogTemplate, FailureKind, JourneyState, MessageContent, MessageStatus, MessageType,
+    Pacing, TemplateMessage,
+};
 use chrono::{DateTime, Utc};
+use sqlx::types::Json;
 use sqlx::{Postgres, Transaction};
 use std::time::Duration;
 
@@ -28,6 +33,12 @@ pub enum SendPreparation {
     AlreadyFailed { reason: String },
     /// The journey was closed (stop, cutoff) before this message left: nothing is sent.
     JourneyClosed,
+    /// The campaign is paused (its template was paused by Meta, or the provider refused our
+    /// credentials): the send waits until an operator resumes it.
+    CampaignPaused { reason: String },
+    /// The message cannot be made as the campaign stands (its template left the catalog or no
+    /// longer matches): the send fails for good with this kind and reason.
+    Unsendable { kind: FailureKind, reason: String },
 }
 
 /// Whether a provider call may be made now, decided right before it.
@@ -53,9 +64,27 @@ pub enum AttemptCount {
 pub struct PreparedSend {
     pub message_id: i64,
     pub phone: String,
-    pub content: String,
+    pub content: MessageContent,
+    /// Message 2's template, rendered, to send instead when Meta answers that the
+    /// customer-service window is closed (131047).
+    pub window_fallback: Option<MessageContent>,
     /// The contact's own IANA zone (R21), when set.
     pub time_zone: Option<String>,
+}
+
+/// The row `prepare_send` reads.
+struct TargetRow {
+    message_1: String,
+    message_2: String,
+    paused_reason: Option<String>,
+    message_1_template: Option<Json<TemplateMessage>>,
+    message_2_template: Option<Json<TemplateMessage>>,
+    message_1_catalog: Option<Json<CatalogTemplate>>,
+    message_2_catalog: Option<Json<CatalogTemplate>>,
+    phone: String,
+    first_name: Option<String>,
+    last_name: Option<String>,
+    time_zone: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -76,28 +105,53 @@ impl Store {
         message_type: MessageType,
     ) -> Result<SendPreparation, StoreError> {
         let mut tx = self.pool.begin().await?;
-        let target = sqlx::query!(
-            "SELECT c.message_1, c.message_2, k.phone, k.first_name, k.last_name, k.time_zone \
-             FROM campaigns c, contacts k WHERE c.id = $1 AND k.id = $2",
+        let target = sqlx::query_as!(
+            TargetRow,
+            r#"SELECT c.message_1, c.message_2, c.paused_reason,
+                 c.message_1_template AS "message_1_template: Json<TemplateMessage>",
+                 c.message_2_template AS "message_2_template: Json<TemplateMessage>",
+                 (SELECT catalog_entry(t) FROM whatsapp_templates t
+                   WHERE t.name = c.message_1_template ->> 'name'
+                     AND t.language = c.message_1_template ->> 'language')
+                   AS "message_1_catalog: Json<CatalogTemplate>",
+                 (SELECT catalog_entry(t) FROM whatsapp_templates t
+                   WHERE t.name = c.message_2_template ->> 'name'
+                     AND t.language = c.message_2_template ->> 'language')
+                   AS "message_2_catalog: Json<CatalogTemplate>",
+                 k.phone, k.first_name, k.last_name, k.time_zone
+               FROM campaigns c, contacts k WHERE c.id = $1 AND k.id = $2"#,
             campaign_id,
             contact_id,
         )
         .fetch_optional(&mut *tx)
         .await?
         .ok_or(StoreError::NotFound("campaign or contact"))?;
-        let text = match message_type {
-            MessageType::Message1 => target.message_1,
-            MessageType::Message2 => target.message_2,
+        if let Some(reason) = target.paused_reason {
+            return Ok(SendPreparation::CampaignPaused { reason });
+        }
+        let send_target = SendTarget {
+            message_1: target.message_1,
+            message_2: target.message_2,
+            message_1_template: target.message_1_template,
+            message_2_template: target.message_2_template,
+            message_1_catalog: target.message_1_catalog,
+            message_2_catalog: target.message_2_catalog,
+            phone: target.phone,
+            first_name: target.first_name,
+            last_name: target.last_name,
         };
-        let content = Template::parse(&text)
-            .map(|template| {
-                template.render(&Recipient {
-                    first_name: target.first_name.as_deref(),
-                    last_name: target.last_name.as_deref(),
-                    phone: &target.phone,
-                })
-            })
-            .unwrap_or(text);
+        let composed = match send_target.compose(message_type) {
+            Ok(composed) => composed,
+            Err(NotComposed::TemplatePaused(reason)) => {
+                pause_campaign_in(&mut tx, campaign_id, &reason).await?;
+                tx.commit().await?;
+                return Ok(SendPreparation::CampaignPaused { reason });
+            }
+            Err(NotComposed::Refused { kind, reason }) => {
+                tx.rollback().await?;
+                return Ok(SendPreparation::Unsendable { kind, reason });
+            }
+        };
 
         sqlx::query!(
             "INSERT INTO messages (campaign_id, contact_id, message_type, content) VALUES ($1, $2, $3, $4) \
@@ -105,7 +159,7 @@ impl Store {
             campaign_id,
             contact_id,
             message_type.as_str(),
-            content,
+            composed.text,
         )
         .execute(&mut *tx)
         .await?;
@@ -163,8 +217,9 @@ impl Store {
         tx.commit().await?;
         Ok(SendPreparation::Send(PreparedSend {
             message_id: message.id,
-            phone: target.phone,
-            content,
+            phone: send_target.phone,
+            content: composed.content,
+            window_fallback: composed.window_fallback,
             time_zone: target.time_zone,
         }))
     }

@@ -14,8 +14,10 @@ use crate::pagination::{Page, PageQuery};
 use crate::request_schema;
 use axum::extract::State;
 use axum::http::StatusCode;
+use crate::routes::campaign_templates::{set_or_clear, valid_template};
 use campaign_domain::{
-    CampaignState, JourneyState, LaunchTime, SettingsOverrides, Template, json_integer,
+    CampaignState, JourneyState, LaunchTime, SettingsOverrides, Template, TemplateMessage,
+    json_integer,
 };
 use campaign_store::campaigns::{CampaignChanges, DraftDelete, DraftWrite, NewCampaign};
 use campaign_store::reporting::FunnelStage;
@@ -67,6 +69,14 @@ pub struct CampaignRecord {
     scheduled_at: Option<DateTime<Utc>>,
     /// Why the launch at the scheduled time was refused (the campaign is then `failed`).
     failure_reason: Option<String>,
+    /// Message 1 as an approved template (the Meta provider).
+    message_1_template: Option<TemplateMessage>,
+    /// Message 2 as a template when Meta answers that the customer-service window is closed.
+    message_2_template: Option<TemplateMessage>,
+    /// Why the campaign is paused (a template paused by Meta, refused credentials): its sends
+    /// wait until an operator resumes it.
+    paused_reason: Option<String>,
+    paused_at: Option<DateTime<Utc>>,
 }
 
 impl From<campaign_store::campaigns::CampaignRecord> for CampaignRecord {
@@ -89,6 +99,10 @@ impl From<campaign_store::campaigns::CampaignRecord> for CampaignRecord {
             completed_at: record.completed_at,
             scheduled_at: record.scheduled_at,
             failure_reason: record.failure_reason,
+            message_1_template: record.message_1_template.map(|template| template.0),
+            message_2_template: record.message_2_template.map(|template| template.0),
+            paused_reason: record.paused_reason,
+            paused_at: record.paused_at,
         }
     }
 }
@@ -198,8 +212,16 @@ fn journey_state_schema() -> Object {
 struct CreateCampaign {
     #[schema(schema_with = name_schema)]
     name: String,
-    #[schema(schema_with = text_schema)]
-    message_1: String,
+    /// Message 1's text; may be left out when `message_1_template` is given.
+    #[serde(default)]
+    #[schema(schema_with = text_change_schema)]
+    message_1: Option<String>,
+    /// Message 1 as an approved template: required on the Meta provider.
+    #[serde(default)]
+    message_1_template: Option<TemplateMessage>,
+    /// Message 2 as a template, for a closed customer-service window (Meta 131047).
+    #[serde(default)]
+    message_2_template: Option<TemplateMessage>,
     #[schema(schema_with = text_schema)]
     message_2: String,
     #[serde(deserialize_with = "json_integer::vec")]
@@ -220,6 +242,13 @@ struct UpdateCampaign {
     message_1: Option<String>,
     #[schema(schema_with = text_change_schema)]
     message_2: Option<String>,
+    /// A template, or `null` to remove it.
+    #[serde(default, deserialize_with = "set_or_clear")]
+    #[schema(value_type = Option<TemplateMessage>, nullable)]
+    message_1_template: Option<Option<TemplateMessage>>,
+    #[serde(default, deserialize_with = "set_or_clear")]
+    #[schema(value_type = Option<TemplateMessage>, nullable)]
+    message_2_template: Option<Option<TemplateMessage>>,
     #[serde(default, deserialize_with = "json_integer::option_vec")]
     #[schema(min_items = 1)]
     category_ids: Option<Vec<i64>>,
@@ -418,7 +447,24 @@ async fn create(
     ApiJson(request): ApiJson<CreateCampaign>,
 ) -> ApiResult<(StatusCode, ApiJson<CampaignRecord>)> {
     let name = request_schema::valid_name(&request.name, MAX_NAME_CHARS)?.to_owned();
-    let message_1 = valid_text("message_1", &request.message_1)?;
+    let message_1 = request
+        .message_1
+        .as_deref()
+        .map(|text| valid_text("message_1", text))
+        .transpose()?;
+    if message_1.is_none() && request.message_1_template.is_none() {
+        return Err(ApiError::Validation(
+            "message_1 or message_1_template is required".to_owned(),
+        ));
+    }
+    for (field, template) in [
+        ("message_1_template", &request.message_1_template),
+        ("message_2_template", &request.message_2_template),
+    ] {
+        if let Some(template) = template {
+            valid_template(field, template)?;
+        }
+    }
     let message_2 = valid_text("message_2", &request.message_2)?;
     valid_categories(&request.category_ids)?;
     let settings = valid_settings(
@@ -434,7 +480,9 @@ async fn create(
         .create_campaign(
             NewCampaign {
                 name: &name,
-                message_1: &message_1,
+                message_1: message_1.as_ref(),
+                message_1_template: request.message_1_template.as_ref(),
+                message_2_template: request.message_2_template.as_ref(),
                 message_2: &message_2,
                 category_ids: &request.category_ids,
                 settings: &settings,
@@ -523,6 +571,14 @@ async fn update(
     if let Some(category_ids) = &request.category_ids {
         valid_categories(category_ids)?;
     }
+    for (field, template) in [
+        ("message_1_template", &request.message_1_template),
+        ("message_2_template", &request.message_2_template),
+    ] {
+        if let Some(Some(template)) = template {
+            valid_template(field, template)?;
+        }
+    }
     let changes = CampaignChanges {
         name: request
             .name
@@ -539,6 +595,8 @@ async fn update(
             .as_deref()
             .map(|text| valid_text("message_2", text))
             .transpose()?,
+        message_1_template: request.message_1_template,
+        message_2_template: request.message_2_template,
         category_ids: request.category_ids,
         settings: request
             .settings
@@ -553,6 +611,8 @@ async fn update(
             ("name", changes.name.is_some()),
             ("message_1", changes.message_1.is_some()),
             ("message_2", changes.message_2.is_some()),
+            ("message_1_template", changes.message_1_template.is_some()),
+            ("message_2_template", changes.message_2_template.is_some()),
             ("category_ids", changes.category_ids.is_some()),
             ("settings", changes.settings.is_some()),
         ]));
