@@ -178,8 +178,9 @@ impl WhatsAppProvider for MetaClient {
         // Only the reference is logged: phone numbers and message bodies are personal data.
         let result = self.send(req).await;
         let result = match &req.content {
-            OutgoingContent::Template(template) => result
-                .map_err(|err| naming_template(err, &template.name, &template.language)),
+            OutgoingContent::Template(template) => {
+                result.map_err(|err| naming_template(err, &template.name, &template.language))
+            }
             OutgoingContent::Text { .. } => result,
         };
         match &result {

@@ -291,7 +291,9 @@ mod tests {
         let error = classify_error(
             131049,
             "This message was not delivered to maintain healthy ecosystem engagement.",
-            Some("In order to maintain a healthy ecosystem engagement, the message failed to be delivered."),
+            Some(
+                "In order to maintain a healthy ecosystem engagement, the message failed to be delivered.",
+            ),
         );
         assert!(!error.is_retryable());
         assert!(!error.is_ban_risk());
@@ -309,10 +311,7 @@ mod tests {
 
     #[test]
     fn an_invalid_parameter_naming_the_recipient_is_an_invalid_number() {
-        for details in [
-            "Invalid 'to' parameter.",
-            "The phone number is not valid",
-        ] {
+        for details in ["Invalid 'to' parameter.", "The phone number is not valid"] {
             assert_eq!(
                 classify_error(100, "Invalid parameter", Some(details)).kind(),
                 FailureKind::InvalidNumber,
@@ -374,7 +373,11 @@ mod tests {
     #[test]
     fn template_failures_name_their_template() {
         let rejected = naming_template(
-            classify_error(132001, "Template name does not exist in the translation", None),
+            classify_error(
+                132001,
+                "Template name does not exist in the translation",
+                None,
+            ),
             "spring_sale",
             "fr",
         );

@@ -48,7 +48,10 @@ fn read_text(text: &str) -> Option<Option<i32>> {
         None => (tier, 1),
     };
     let count = digits.parse::<u32>().ok()?.checked_mul(factor)?;
-    i32::try_from(count).ok().filter(|count| *count > 0).map(Some)
+    i32::try_from(count)
+        .ok()
+        .filter(|count| *count > 0)
+        .map(Some)
 }
 
 /// A count of contacts, where Meta's `-1` is unlimited.

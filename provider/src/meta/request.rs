@@ -171,7 +171,8 @@ mod tests {
 
     #[test]
     fn a_positional_template_sends_its_parameters_in_order() {
-        let body = message_body(&message(template(TemplateCategory::Utility, false, true))).unwrap();
+        let body =
+            message_body(&message(template(TemplateCategory::Utility, false, true))).unwrap();
         assert_eq!(body["type"], "template");
         assert_eq!(
             body["template"],
@@ -226,7 +227,11 @@ mod tests {
             (TemplateCategory::Authentication, SendEndpoint::Messages),
         ] {
             let content = template(category, false, false);
-            assert_eq!(SendEndpoint::for_content(&content), endpoint, "{category:?}");
+            assert_eq!(
+                SendEndpoint::for_content(&content),
+                endpoint,
+                "{category:?}"
+            );
         }
         assert_eq!(SendEndpoint::MarketingMessages.path(), "marketing_messages");
     }

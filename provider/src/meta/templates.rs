@@ -64,7 +64,8 @@ pub fn category_from_meta(category: &str) -> Option<TemplateCategory> {
 fn catalog_template(entry: &Value) -> Result<CatalogTemplate, String> {
     let text = |field: &str| entry.get(field).and_then(Value::as_str);
     let name = text("name").ok_or("a template has no `name`")?;
-    let language = text("language").ok_or_else(|| format!("template {name:?} has no `language`"))?;
+    let language =
+        text("language").ok_or_else(|| format!("template {name:?} has no `language`"))?;
     let which = || format!("template {name:?} in {language:?}");
     let raw_category = text("category").unwrap_or("");
     let category = category_from_meta(raw_category)
@@ -121,7 +122,8 @@ mod tests {
     use serde_json::json;
 
     fn page(data: Value, next: Option<&str>) -> String {
-        let mut page = json!({ "data": data, "paging": { "cursors": { "before": "a", "after": "b" } } });
+        let mut page =
+            json!({ "data": data, "paging": { "cursors": { "before": "a", "after": "b" } } });
         if let Some(next) = next {
             page["paging"]["next"] = json!(next);
         }
