@@ -7,6 +7,9 @@
 //!
 //! * [`wassenger::WassengerClient`]: Wassenger, a gateway that drives a WhatsApp account the way
 //!   a phone does (free text, a number check, a search of sent messages by our reference).
+//! * [`meta::MetaClient`]: Meta's WhatsApp Business Cloud API (approved templates, free text
+//!   inside the customer-service window, a template catalog and a messaging limit; no number
+//!   check and no search of sent messages).
 //!
 //! Every failure is *classified* at this boundary into what the caller should do about it (the
 //! variant of [`ProviderError`]) and why it happened (its [`FailureKind`], one vocabulary for
@@ -20,12 +23,15 @@
 //! * [`ProviderError::Retryable`]: transient trouble (5xx, timeouts, connection errors).
 
 mod http;
+pub mod meta;
 pub mod wassenger;
 pub mod webhook;
 
-pub use campaign_domain::{CatalogTemplate, FailureKind, MessageContent as OutgoingContent};
+pub use campaign_domain::{FailureKind, MessageContent as OutgoingContent};
+pub use meta::MetaClient;
 pub use wassenger::{WassengerClient, classify};
 
+use campaign_domain::CatalogTemplate;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
@@ -58,24 +64,28 @@ pub trait WhatsAppProvider: Send + Sync + 'static {
         reference: &str,
     ) -> Result<Option<AcceptedMessage>, ProviderError>;
 
-    /// Whether [`WhatsAppProvider::number_exists`] can answer (the Cloud API has no such check).
+    /// Whether [`WhatsAppProvider::number_exists`] can answer. Meta's Cloud API has no such
+    /// endpoint, and nothing fakes one: callers say verification is not available instead.
     fn supports_number_check(&self) -> bool {
         true
     }
 
-    /// Whether [`WhatsAppProvider::find_by_reference`] can find a sent message (the Cloud API
-    /// has no search: the engine looks in the receipts its status webhooks left instead).
+    /// Whether [`WhatsAppProvider::find_by_reference`] searches the provider's sent messages.
+    /// When it cannot (Meta), a retrying send looks up instead the receipts the engine recorded
+    /// from status webhooks, which carry our reference.
     fn supports_reference_lookup(&self) -> bool {
         true
     }
 
-    /// The business account's message templates (none for a provider without templates).
+    /// The business account's templates, as the provider's catalog lists them; empty for a
+    /// provider without templates.
     async fn list_templates(&self) -> Result<Vec<CatalogTemplate>, ProviderError> {
-        Ok(Vec::new())
+        Ok(vec![])
     }
 
-    /// The business's limit of unique contacts reached outside a service window in 24 hours,
-    /// when the provider has one and exposes it.
+    /// The business's messaging limit: how many unique contacts it may reach outside a
+    /// customer-service window in a moving 24 hours. `None` when the provider sets no such limit
+    /// or the account's limit is unlimited; the caller then relies on its own daily quota.
     async fn messaging_limit(&self) -> Result<Option<i32>, ProviderError> {
         Ok(None)
     }
