@@ -350,6 +350,9 @@ struct AudiencePreview {
     audience: i64,
     /// ... they are counted here.
     opted_out_excluded: i64,
+    /// Contacts of the audience WhatsApp cannot reach, as far as the provider said (a number
+    /// check, or Meta's 131026 on an earlier send): still in the audience, likely to fail.
+    not_on_whatsapp: i64,
     /// Sends left today (UTC) before the daily limit (R10).
     remaining_today: i64,
     daily_limit: i32,
@@ -958,6 +961,7 @@ async fn audience(
     Ok(ApiJson(AudiencePreview {
         audience: audience.contacts,
         opted_out_excluded: audience.opted_out,
+        not_on_whatsapp: audience.not_on_whatsapp,
         remaining_today: (i64::from(daily_limit) - i64::from(sent_today)).max(0),
         daily_limit,
         sample: audience.sample.map(Into::into),

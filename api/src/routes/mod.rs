@@ -9,6 +9,7 @@ pub mod categories;
 pub mod contacts;
 pub mod health;
 pub mod messages;
+pub mod meta_webhooks;
 pub mod monitoring;
 pub mod templates;
 pub mod users;
@@ -38,6 +39,7 @@ pub fn api() -> OpenApiRouter<ApiContext> {
         .merge(messages::routes())
         .merge(monitoring::routes())
         .merge(webhooks::routes())
+        .merge(meta_webhooks::routes())
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 
 use crate::auth::AuthUser;
 use crate::context::ApiContext;
+use campaign_domain::Channel;
 use crate::error::{ApiError, ApiJson, ApiQuery, ApiResult, ErrorBody};
 use crate::pagination::{Page, PageQuery};
 use axum::extract::State;
@@ -63,6 +64,19 @@ struct DailyMonitoring {
     /// sends (at most 100).
     interaction_rate: f64,
     sending_paused_until: Option<DateTime<Utc>>,
+    /// On the Meta provider: the business's messaging limit (configured, else read from the
+    /// account) and the unique contacts Message 1 reached in the last 24 hours, which it caps.
+    messaging_limit: Option<MessagingLimit>,
+}
+
+/// Meta's messaging limit against its use (SPEC §7).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+struct MessagingLimit {
+    /// Unique contacts reached outside a service window per moving 24 hours; `null` when the
+    /// account's limit is unlimited or unknown.
+    limit: Option<i32>,
+    reached_last_24h: i64,
+    level: Option<AlertLevel>,
 }
 
 #[utoipa::path(
@@ -82,6 +96,23 @@ async fn daily(
 ) -> ApiResult<ApiJson<DailyMonitoring>> {
     let today = context.store.daily_sends().await?;
     let limit = context.config.daily_message_limit;
+    let messaging_limit = match context.engine.channel {
+        Channel::Templates { messaging_limit } => {
+            let limit = match messaging_limit {
+                Some(limit) => Some(limit),
+                None => context.store.messaging_limit().await?,
+            };
+            let reached = context.store.contacts_reached_last_24h().await?;
+            Some(MessagingLimit {
+                limit,
+                reached_last_24h: reached,
+                level: limit.map(|limit| {
+                    alert_level(i32::try_from(reached).unwrap_or(i32::MAX), limit)
+                }),
+            })
+        }
+        Channel::FreeText => None,
+    };
     let message_1 = i64::from(today.message_1);
     Ok(ApiJson(DailyMonitoring {
         date: today.date,
@@ -94,6 +125,7 @@ async fn daily(
         level: alert_level(today.sent, limit),
         interaction_rate: percent(today.answered.min(message_1), message_1),
         sending_paused_until: today.sending_paused_until,
+        messaging_limit,
     }))
 }
 
