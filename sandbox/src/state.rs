@@ -12,14 +12,16 @@ use std::io;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-use chrono::{DateTime, SubsecRound, Utc};
+use chrono::{SubsecRound, Utc};
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 use tokio::sync::watch;
 
 use crate::SandboxConfig;
 use crate::ids::{self, IdGenerator};
+use crate::meta::MetaState;
 use crate::phone;
+use crate::record::AcceptedRecord;
 
 /// What a simulated contact does after receiving a campaign message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -45,6 +47,15 @@ pub enum ReplyKind {
     /// An emoji reaction to the campaign message, delivered as a `message:reaction` event.
     #[serde(alias = "emoji")]
     Reaction,
+    /// Shared contact cards (Meta only).
+    Contacts,
+    /// A tap on a template's quick-reply button (Meta only).
+    Button,
+    /// A tap on an interactive reply button (Meta only).
+    Interactive,
+    /// A reaction, then its removal: Meta's reaction message without an emoji (Meta only).
+    #[serde(rename = "reaction_removed")]
+    ReactionRemoved,
 }
 
 impl ReplyKind {
@@ -59,6 +70,23 @@ impl ReplyKind {
         Self::Sticker,
         Self::Location,
         Self::Reaction,
+    ];
+
+    /// Every kind Meta's webhooks can carry, the default pool of Meta replies.
+    pub const META_ALL: [Self; 13] = [
+        Self::Text,
+        Self::Image,
+        Self::Video,
+        Self::Audio,
+        Self::Voice,
+        Self::Document,
+        Self::Sticker,
+        Self::Location,
+        Self::Reaction,
+        Self::Contacts,
+        Self::Button,
+        Self::Interactive,
+        Self::ReactionRemoved,
     ];
 }
 
@@ -148,6 +176,9 @@ pub struct Behaviour {
     /// Numbers (E.164 with `+`) that answer every message with exactly this text, whatever
     /// `reply_probability` says: how tests make a chosen contact write `STOP`.
     pub scripted_replies: BTreeMap<String, String>,
+    /// Numbers (E.164 with `+`) that answer every Meta message by tapping a quick-reply button
+    /// with this payload and text; on Wassenger, which has no buttons, they answer this text.
+    pub scripted_buttons: BTreeMap<String, String>,
 }
 
 impl fmt::Debug for Behaviour {
@@ -172,56 +203,33 @@ impl Behaviour {
             .field("reply_delay", &self.reply_delay)
             .field("ack_delay", &self.ack_delay)
             .field("reply_types", &self.reply_types)
-            .field("scripted_replies", &self.scripted_replies);
+            .field("scripted_replies", &self.scripted_replies)
+            .field("scripted_buttons", &self.scripted_buttons);
     }
 
-    /// The kinds answers are actually drawn from.
-    pub(crate) fn effective_reply_types(&self) -> &[ReplyKind] {
+    /// The kinds Wassenger answers are actually drawn from: Meta-only kinds are left out, and
+    /// nothing left means every Wassenger kind.
+    pub(crate) fn effective_reply_types(&self) -> Vec<ReplyKind> {
+        let kinds: Vec<ReplyKind> = self
+            .reply_types
+            .iter()
+            .copied()
+            .filter(|kind| ReplyKind::ALL.contains(kind))
+            .collect();
+        if kinds.is_empty() {
+            ReplyKind::ALL.to_vec()
+        } else {
+            kinds
+        }
+    }
+
+    /// The kinds Meta answers are actually drawn from.
+    pub(crate) fn effective_meta_reply_types(&self) -> &[ReplyKind] {
         if self.reply_types.is_empty() {
-            &ReplyKind::ALL
+            &ReplyKind::META_ALL
         } else {
             &self.reply_types
         }
-    }
-}
-
-/// A message the sandbox accepted, as tests see it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AcceptedRecord {
-    /// Wassenger-style message id (24 hex characters), as returned by the send.
-    pub id: String,
-    /// WhatsApp-style message id, as Wassenger's `waId`.
-    pub wa_id: String,
-    /// Recipient, normalized to E.164 with `+`.
-    pub phone: String,
-    /// Text body.
-    pub message: String,
-    /// The client's `reference`, when given.
-    pub reference: Option<String>,
-    /// When the send was accepted, serialized as RFC 3339 with milliseconds.
-    #[serde(with = "rfc3339_millis")]
-    pub accepted_at: DateTime<Utc>,
-}
-
-/// RFC 3339 with exactly millisecond precision, the format Wassenger uses for dates.
-mod rfc3339_millis {
-    use chrono::{DateTime, SecondsFormat, Utc};
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    pub(super) fn serialize<S: Serializer>(
-        value: &DateTime<Utc>,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&value.to_rfc3339_opts(SecondsFormat::Millis, true))
-    }
-
-    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<DateTime<Utc>, D::Error> {
-        let text = String::deserialize(deserializer)?;
-        DateTime::parse_from_rfc3339(&text)
-            .map(|date| date.with_timezone(&Utc))
-            .map_err(serde::de::Error::custom)
     }
 }
 
@@ -249,6 +257,7 @@ struct Shared {
     http: reqwest::Client,
     shutdown: watch::Receiver<bool>,
     ids: IdGenerator,
+    meta: MetaState,
     inner: Mutex<Inner>,
 }
 
@@ -295,6 +304,7 @@ impl AppState {
         let ids = IdGenerator::default();
         let device_id = ids.object_id();
         let behaviour = config.behaviour();
+        let meta = MetaState::new(config.meta).map_err(invalid_input)?;
         let mut faults = config.faults;
         faults.fail_next.retain(|spec| spec.count > 0);
         Ok(Self(Arc::new(Shared {
@@ -305,6 +315,7 @@ impl AppState {
             http,
             shutdown,
             ids,
+            meta,
             inner: Mutex::new(Inner {
                 records: Vec::new(),
                 faults,
@@ -329,6 +340,11 @@ impl AppState {
 
     pub(crate) fn device_phone(&self) -> &str {
         &self.0.device_phone
+    }
+
+    /// The Cloud API side of the sandbox.
+    pub(crate) fn meta(&self) -> &MetaState {
+        &self.0.meta
     }
 
     pub(crate) fn http(&self) -> &reqwest::Client {
@@ -391,10 +407,18 @@ impl AppState {
             message,
             reference,
             accepted_at: Utc::now().trunc_subsecs(3),
+            ..AcceptedRecord::default()
         };
+        let behaviour = self.record(record.clone());
+        (record, behaviour)
+    }
+
+    /// Records an accepted send built elsewhere (the Cloud API's); returns the behaviour in
+    /// force at acceptance time.
+    pub(crate) fn record(&self, record: AcceptedRecord) -> Behaviour {
         let mut inner = self.lock();
-        inner.records.push(record.clone());
-        (record, inner.behaviour.clone())
+        inner.records.push(record);
+        inner.behaviour.clone()
     }
 
     /// Accepted messages in acceptance order, optionally only those to `phone` (normalized).
