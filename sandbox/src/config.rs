@@ -5,7 +5,10 @@ use std::time::Duration;
 
 use crate::meta::{MessagingLimit, MetaConfig};
 use crate::state::{Behaviour, Faults, ReplyKind};
-use crate::{DEFAULT_ACK_DELAY, DEFAULT_DEVICE_PHONE, DEFAULT_REPLY_DELAY, DEFAULT_REPLY_PROBABILITY, DEFAULT_TOKEN};
+use crate::{
+    DEFAULT_ACK_DELAY, DEFAULT_DEVICE_PHONE, DEFAULT_REPLY_DELAY, DEFAULT_REPLY_PROBABILITY,
+    DEFAULT_TOKEN,
+};
 
 /// Everything a sandbox starts with. Behaviour and faults can be changed while it runs.
 #[derive(Clone)]
@@ -143,7 +146,9 @@ impl SandboxConfig {
                     .ok()
                     .filter(|rate| *rate > 0)
                     .ok_or_else(|| {
-                        format!("SANDBOX_META_THROUGHPUT={value:?}: expected a whole number above 0")
+                        format!(
+                            "SANDBOX_META_THROUGHPUT={value:?}: expected a whole number above 0"
+                        )
                     })
             })
             .transpose()?;
@@ -230,7 +235,10 @@ mod tests {
             ("META_PHONE_NUMBER_ID", "111"),
             ("META_WABA_ID", "222"),
             ("META_GRAPH_VERSION", "v23.0"),
-            ("SANDBOX_META_WEBHOOK_URL", "http://127.0.0.1:8080/webhooks/meta"),
+            (
+                "SANDBOX_META_WEBHOOK_URL",
+                "http://127.0.0.1:8080/webhooks/meta",
+            ),
             ("SANDBOX_META_THROUGHPUT", "80"),
             ("SANDBOX_META_MESSAGING_LIMIT", "TIER_2K"),
             ("SANDBOX_META_BATCH_WEBHOOKS", "true"),
@@ -313,5 +321,4 @@ mod tests {
             "{debug}"
         );
     }
-
 }

@@ -147,7 +147,10 @@ impl SandboxHandle {
     }
 
     /// Replaces the Cloud API's template catalog (no webhook: Meta sends none for a listing).
-    pub fn set_meta_templates(&self, templates: Vec<MetaTemplate>) -> Result<(), InvalidMetaSettings> {
+    pub fn set_meta_templates(
+        &self,
+        templates: Vec<MetaTemplate>,
+    ) -> Result<(), InvalidMetaSettings> {
         self.state.meta().set_catalog(templates)
     }
 
@@ -193,7 +196,10 @@ impl SandboxHandle {
     /// Sets where Meta-shaped webhooks go (none when `None`).
     pub fn set_meta_webhook_url(&self, url: Option<String>) {
         // Cannot fail: only numbers and throughput are validated.
-        let _ = self.state.meta().update_settings(|settings| settings.webhook_url = url);
+        let _ = self
+            .state
+            .meta()
+            .update_settings(|settings| settings.webhook_url = url);
     }
 
     /// Makes Cloud API sends to `phone` be accepted and then fail by webhook with `code`
@@ -227,13 +233,19 @@ impl SandboxHandle {
     /// Sets what `whatsapp_business_manager_messaging_limit` answers.
     pub fn set_meta_messaging_limit(&self, limit: MessagingLimit) {
         // Cannot fail: only numbers and throughput are validated.
-        let _ = self.state.meta().update_settings(|settings| settings.messaging_limit = limit);
+        let _ = self
+            .state
+            .meta()
+            .update_settings(|settings| settings.messaging_limit = limit);
     }
 
     /// Makes `delivered`, `read` and the reply of each send travel in one POST.
     pub fn set_meta_batch_webhooks(&self, batch: bool) {
         // Cannot fail: only numbers and throughput are validated.
-        let _ = self.state.meta().update_settings(|settings| settings.batch_webhooks = batch);
+        let _ = self
+            .state
+            .meta()
+            .update_settings(|settings| settings.batch_webhooks = batch);
     }
 
     /// Simulates a text from `phone`, optionally replying to `quoting` (a wamid): it opens the

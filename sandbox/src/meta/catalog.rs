@@ -130,7 +130,9 @@ impl MetaTemplate {
 
     /// The distinct placeholders of a component, in order of first appearance.
     pub fn placeholders(&self, kind: &str) -> Vec<String> {
-        self.component_text(kind).map(placeholders).unwrap_or_default()
+        self.component_text(kind)
+            .map(placeholders)
+            .unwrap_or_default()
     }
 }
 

@@ -26,8 +26,13 @@ pub(crate) fn change_status(
     status: TemplateStatus,
     reason: Option<&str>,
 ) -> Option<MetaTemplate> {
-    let change = state.meta().change_template(name, language, Some(status), None)?;
-    delivery::spawn_changes(state, vec![events::template_status_change(&change.after, reason)]);
+    let change = state
+        .meta()
+        .change_template(name, language, Some(status), None)?;
+    delivery::spawn_changes(
+        state,
+        vec![events::template_status_change(&change.after, reason)],
+    );
     Some(change.after)
 }
 
@@ -38,10 +43,15 @@ pub(crate) fn change_category(
     language: &str,
     category: TemplateCategory,
 ) -> Option<MetaTemplate> {
-    let change = state.meta().change_template(name, language, None, Some(category))?;
+    let change = state
+        .meta()
+        .change_template(name, language, None, Some(category))?;
     delivery::spawn_changes(
         state,
-        vec![events::template_category_change(&change.before, &change.after)],
+        vec![events::template_category_change(
+            &change.before,
+            &change.after,
+        )],
     );
     Some(change.after)
 }
@@ -58,7 +68,9 @@ pub(crate) fn inbound(
     let business = delivery::business(state);
     let now = Utc::now();
     let message = match (button, quoting) {
-        (Some(payload), Some(quoting)) => events::button_message(&business, e164, payload, quoting, now),
+        (Some(payload), Some(quoting)) => {
+            events::button_message(&business, e164, payload, quoting, now)
+        }
         _ => events::text_message(&business, e164, text, quoting, now),
     };
     delivery::inbound(state, e164, vec![message]);
@@ -100,9 +112,15 @@ pub(crate) async fn post_status(
     Path((name, language)): Path<(String, String)>,
     JsonBody(change): JsonBody<StatusChange>,
 ) -> Result<Json<MetaTemplate>, ApiError> {
-    change_status(&state, &name, &language, change.status, change.reason.as_deref())
-        .map(Json)
-        .ok_or_else(|| no_template(&name, &language))
+    change_status(
+        &state,
+        &name,
+        &language,
+        change.status,
+        change.reason.as_deref(),
+    )
+    .map(Json)
+    .ok_or_else(|| no_template(&name, &language))
 }
 
 #[derive(Deserialize)]
@@ -178,7 +196,10 @@ pub(crate) async fn post_inbound(
     JsonBody(message): JsonBody<Inbound>,
 ) -> Result<StatusCode, ApiError> {
     let e164 = phone::normalize(&message.phone).ok_or_else(|| {
-        ApiError::bad_request("invalid_phone", format!("invalid phone {:?}", message.phone))
+        ApiError::bad_request(
+            "invalid_phone",
+            format!("invalid phone {:?}", message.phone),
+        )
     })?;
     if message.button.is_some() && message.context_id.is_none() {
         return Err(ApiError::bad_request(
@@ -187,6 +208,12 @@ pub(crate) async fn post_inbound(
         ));
     }
     let text = message.text.as_deref().unwrap_or("Hello");
-    inbound(&state, &e164, text, message.button.as_deref(), message.context_id.as_deref());
+    inbound(
+        &state,
+        &e164,
+        text,
+        message.button.as_deref(),
+        message.context_id.as_deref(),
+    );
     Ok(StatusCode::ACCEPTED)
 }

@@ -16,8 +16,8 @@ use rand::seq::IndexedRandom;
 use serde_json::Value;
 use sha2::Sha256;
 
-use super::events::{self, Business, Status};
 use super::errors::MetaErrorCode;
+use super::events::{self, Business, Status};
 use super::send::AcceptedSend;
 use crate::state::{AppState, Behaviour};
 
@@ -92,13 +92,19 @@ pub(crate) fn spawn_changes(state: &AppState, changes: Vec<Value>) {
     };
     let payload = events::envelope(&business(state), changes, Utc::now());
     let task_state = state.clone();
-    spawn_until_shutdown(state, async move { post(&task_state, &url, &payload).await });
+    spawn_until_shutdown(
+        state,
+        async move { post(&task_state, &url, &payload).await },
+    );
 }
 
 /// A message from `e164` the sandbox makes up: it opens the window, then goes out by webhook.
 pub(crate) fn inbound(state: &AppState, e164: &str, messages: Vec<Value>) {
     state.meta().note_inbound(e164, Utc::now());
-    spawn_changes(state, vec![events::inbound_change(&business(state), e164, messages)]);
+    spawn_changes(
+        state,
+        vec![events::inbound_change(&business(state), e164, messages)],
+    );
 }
 
 /// Why an accepted send will fail by webhook, if it will.
@@ -134,17 +140,27 @@ fn reply(state: &AppState, send: &AcceptedSend, behaviour: &Behaviour) -> Option
     let quoting = &send.record.id;
     let now = Utc::now();
     if let Some(payload) = behaviour.scripted_buttons.get(phone) {
-        return Some(vec![events::button_message(&business, phone, payload, quoting, now)]);
+        return Some(vec![events::button_message(
+            &business, phone, payload, quoting, now,
+        )]);
     }
     if let Some(text) = behaviour.scripted_replies.get(phone) {
-        return Some(vec![events::text_message(&business, phone, text, Some(quoting), now)]);
+        return Some(vec![events::text_message(
+            &business,
+            phone,
+            text,
+            Some(quoting),
+            now,
+        )]);
     }
     let mut rng = rand::rng();
     if rng.random::<f64>() >= behaviour.reply_probability {
         return None;
     }
     let kind = *behaviour.effective_meta_reply_types().choose(&mut rng)?;
-    Some(events::reply_messages(&business, phone, kind, quoting, now, &mut rng))
+    Some(events::reply_messages(
+        &business, phone, kind, quoting, now, &mut rng,
+    ))
 }
 
 async fn converse(
@@ -157,7 +173,10 @@ async fn converse(
     let business = &business(state);
     let statuses = |list: &[Status]| {
         let now = Utc::now();
-        let entries = list.iter().map(|status| events::status(send, *status, now)).collect();
+        let entries = list
+            .iter()
+            .map(|status| events::status(send, *status, now))
+            .collect();
         events::statuses_change(business, entries)
     };
     let deliver = |changes: Vec<Value>| async move {

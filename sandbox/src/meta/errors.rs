@@ -246,7 +246,10 @@ mod tests {
 
     #[test]
     fn bodies_have_meta_shape() {
-        let body = error_body(MetaErrorCode::TemplateDoesNotExist, Some("no such template"));
+        let body = error_body(
+            MetaErrorCode::TemplateDoesNotExist,
+            Some("no such template"),
+        );
         assert_eq!(body["error"]["code"], 132_001);
         assert_eq!(body["error"]["type"], "OAuthException");
         assert_eq!(body["error"]["error_data"]["messaging_product"], "whatsapp");

@@ -78,7 +78,9 @@ fn messages_change(business: &Business, mut value: Value) -> Value {
 /// `pricing` of a status, under per-message pricing: marketing is always charged; utility and
 /// free-form messages are free inside an open window.
 fn pricing(send: &AcceptedSend) -> Value {
-    let category = send.category.map_or("service", TemplateCategory::pricing_name);
+    let category = send
+        .category
+        .map_or("service", TemplateCategory::pricing_name);
     let free = send.window_open && send.category != Some(TemplateCategory::Marketing);
     json!({
         "billable": !free,
@@ -130,7 +132,13 @@ pub(crate) fn inbound_change(business: &Business, e164: &str, messages: Vec<Valu
 }
 
 /// An inbound message skeleton; `context` quotes `quoting` when given.
-fn inbound(business: &Business, e164: &str, kind: &str, quoting: Option<&str>, now: DateTime<Utc>) -> Value {
+fn inbound(
+    business: &Business,
+    e164: &str,
+    kind: &str,
+    quoting: Option<&str>,
+    now: DateTime<Utc>,
+) -> Value {
     let mut message = json!({
         "from": digits(e164),
         "id": wamid(),
@@ -144,25 +152,40 @@ fn inbound(business: &Business, e164: &str, kind: &str, quoting: Option<&str>, n
 }
 
 /// A text message from `e164`.
-pub(crate) fn text_message(business: &Business, e164: &str, body: &str, quoting: Option<&str>, now: DateTime<Utc>) -> Value {
+pub(crate) fn text_message(
+    business: &Business,
+    e164: &str,
+    body: &str,
+    quoting: Option<&str>,
+    now: DateTime<Utc>,
+) -> Value {
     let mut message = inbound(business, e164, "text", quoting, now);
     message["text"] = json!({ "body": body });
     message
 }
 
 /// A quick-reply button tap on a template message.
-pub(crate) fn button_message(business: &Business, e164: &str, payload: &str, quoting: &str, now: DateTime<Utc>) -> Value {
+pub(crate) fn button_message(
+    business: &Business,
+    e164: &str,
+    payload: &str,
+    quoting: &str,
+    now: DateTime<Utc>,
+) -> Value {
     let mut message = inbound(business, e164, "button", Some(quoting), now);
     message["button"] = json!({ "payload": payload, "text": payload });
     message
 }
 
 fn media_id(rng: &mut impl Rng) -> String {
-    rng.random_range(1_000_000_000_000_000_u64..9_999_999_999_999_999).to_string()
+    rng.random_range(1_000_000_000_000_000_u64..9_999_999_999_999_999)
+        .to_string()
 }
 
 fn sha256(rng: &mut impl Rng) -> String {
-    (0..32).map(|_| format!("{:02x}", rng.random::<u8>())).collect()
+    (0..32)
+        .map(|_| format!("{:02x}", rng.random::<u8>()))
+        .collect()
 }
 
 /// The messages of a reply of `kind` to `quoting`: one message, or a reaction and its removal.
@@ -176,7 +199,8 @@ pub(crate) fn reply_messages(
 ) -> Vec<Value> {
     let media = |type_name: &str, mime: &str, rng: &mut _| {
         let mut message = inbound(business, e164, type_name, Some(quoting), now);
-        message[type_name] = json!({ "mime_type": mime, "sha256": sha256(rng), "id": media_id(rng) });
+        message[type_name] =
+            json!({ "mime_type": mime, "sha256": sha256(rng), "id": media_id(rng) });
         message
     };
     let reaction = |emoji: Option<&str>| {
@@ -247,7 +271,10 @@ pub(crate) fn reply_messages(
         }
         ReplyKind::Reaction => reaction(REACTION_EMOJIS.choose(rng).copied()),
         ReplyKind::ReactionRemoved => {
-            return vec![reaction(REACTION_EMOJIS.choose(rng).copied()), reaction(None)];
+            return vec![
+                reaction(REACTION_EMOJIS.choose(rng).copied()),
+                reaction(None),
+            ];
         }
     };
     vec![message]
@@ -305,7 +332,14 @@ mod tests {
     fn every_reply_kind_quotes_the_message_it_answers() {
         let mut rng = StdRng::seed_from_u64(3);
         for kind in ReplyKind::META_ALL {
-            let messages = reply_messages(&business(), "+33612345678", kind, "wamid.X", Utc::now(), &mut rng);
+            let messages = reply_messages(
+                &business(),
+                "+33612345678",
+                kind,
+                "wamid.X",
+                Utc::now(),
+                &mut rng,
+            );
             for message in &messages {
                 assert_eq!(message["from"], "33612345678");
                 assert!(message["timestamp"].is_string());
@@ -318,7 +352,14 @@ mod tests {
                 }
             }
         }
-        let removed = reply_messages(&business(), "+33612345678", ReplyKind::ReactionRemoved, "wamid.X", Utc::now(), &mut rng);
+        let removed = reply_messages(
+            &business(),
+            "+33612345678",
+            ReplyKind::ReactionRemoved,
+            "wamid.X",
+            Utc::now(),
+            &mut rng,
+        );
         assert_eq!(removed.len(), 2);
         assert!(removed[1]["reaction"].get("emoji").is_none());
     }

@@ -19,6 +19,7 @@ use super::catalog::MetaTemplate;
 use super::delivery;
 use super::errors::{MetaErrorCode, error_body};
 use super::send::{self, SendContext};
+use super::state::is_graph_version;
 use crate::record::SendEndpoint;
 use crate::state::AppState;
 
@@ -80,7 +81,12 @@ impl FromRequestParts<AppState> for Bearer {
 
 /// Refuses a path whose version is not accepted or whose node is not `expected`, as Graph
 /// refuses an unknown object.
-fn check_node(state: &AppState, version: &str, node: &str, expected: &str) -> Result<(), GraphError> {
+fn check_node(
+    state: &AppState,
+    version: &str,
+    node: &str,
+    expected: &str,
+) -> Result<(), GraphError> {
     if state.meta().accepts_version(version) && node == expected {
         Ok(())
     } else {
@@ -109,7 +115,13 @@ pub(crate) async fn send_marketing_message(
     _: Bearer,
     body: Bytes,
 ) -> Result<Response, GraphError> {
-    accept(&state, &version, &node, SendEndpoint::MetaMarketingMessages, &body)
+    accept(
+        &state,
+        &version,
+        &node,
+        SendEndpoint::MetaMarketingMessages,
+        &body,
+    )
 }
 
 fn accept(
@@ -198,7 +210,9 @@ pub(crate) async fn list_templates(
 ) -> Result<Json<Value>, GraphError> {
     check_node(&state, &version, &node, state.meta().waba_id())?;
     let matches = |wanted: &Option<String>, actual: &str| {
-        wanted.as_deref().is_none_or(|wanted| wanted.eq_ignore_ascii_case(actual))
+        wanted
+            .as_deref()
+            .is_none_or(|wanted| wanted.eq_ignore_ascii_case(actual))
     };
     let text = |value: Value| value.as_str().unwrap_or_default().to_owned();
     let templates: Vec<MetaTemplate> = state
@@ -235,12 +249,19 @@ pub(crate) async fn list_templates(
         .and_then(|value| value.to_str().ok())
         .unwrap_or("localhost");
     let link = |cursor_name: &str, cursor: &str| {
-        let mut url = reqwest::Url::parse(&format!("http://{host}/{version}/{node}/message_templates"))
-            .unwrap_or_else(|_| unreachable!("a host header always makes a valid URL"));
+        let mut url =
+            reqwest::Url::parse(&format!("http://{host}/{version}/{node}/message_templates"))
+                .unwrap_or_else(|_| unreachable!("a host header always makes a valid URL"));
         {
             let mut pairs = url.query_pairs_mut();
             pairs.append_pair("limit", &limit.to_string());
-            for (name, value) in [("fields", &query.fields), ("name", &query.name), ("status", &query.status), ("category", &query.category), ("language", &query.language)] {
+            for (name, value) in [
+                ("fields", &query.fields),
+                ("name", &query.name),
+                ("status", &query.status),
+                ("category", &query.category),
+                ("language", &query.language),
+            ] {
                 if let Some(value) = value {
                     pairs.append_pair(name, value);
                 }
@@ -275,10 +296,7 @@ pub(crate) async fn read_phone_number(
     bearer: Result<Bearer, GraphError>,
     Query(query): Query<FieldsQuery>,
 ) -> Result<Response, GraphError> {
-    let graph_path = version
-        .strip_prefix('v')
-        .is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_digit()));
-    if !graph_path {
+    if !is_graph_version(&version) {
         return Ok(crate::api::not_found().await.into_response());
     }
     bearer?;
@@ -293,7 +311,11 @@ pub(crate) async fn read_phone_number(
         .fields
         .unwrap_or_else(|| "display_phone_number,verified_name".to_owned());
     let mut answer = json!({ "id": node });
-    for field in fields.split(',').map(str::trim).filter(|field| !field.is_empty()) {
+    for field in fields
+        .split(',')
+        .map(str::trim)
+        .filter(|field| !field.is_empty())
+    {
         let value = known.get(field).ok_or_else(|| {
             GraphError::new(
                 MetaErrorCode::InvalidParameter,

@@ -21,12 +21,12 @@ pub use catalog::{MetaTemplate, ParameterFormat, TemplateCategory, TemplateStatu
 pub(crate) use control::{change_category, change_status, inbound};
 pub use delivery::{SIGNATURE_HEADER, signature};
 pub use errors::{MetaErrorCode, UnknownMetaCode, error_body};
+pub(crate) use state::MetaState;
 pub use state::{
     DEFAULT_META_ACCESS_TOKEN, DEFAULT_META_APP_SECRET, DEFAULT_META_PHONE_NUMBER_ID,
     DEFAULT_META_WABA_ID, InvalidMetaSettings, MessagingLimit, MetaConfig, MetaSettings,
     SERVICE_WINDOW,
 };
-pub(crate) use state::MetaState;
 
 use crate::state::AppState;
 
@@ -38,7 +38,10 @@ pub(crate) fn routes() -> Router<AppState> {
             "/{version}/{node}/marketing_messages",
             post(graph::send_marketing_message),
         )
-        .route("/{version}/{node}/message_templates", get(graph::list_templates))
+        .route(
+            "/{version}/{node}/message_templates",
+            get(graph::list_templates),
+        )
         .route("/{version}/{node}", get(graph::read_phone_number))
         .route(
             "/sandbox/meta/templates",

@@ -11,7 +11,9 @@ use chrono::{DateTime, SubsecRound, Utc};
 use rand::Rng;
 use serde::Deserialize;
 
-use super::catalog::{MetaTemplate, PARAMETER_COMPONENTS, ParameterFormat, TemplateCategory, TemplateStatus, render};
+use super::catalog::{
+    MetaTemplate, PARAMETER_COMPONENTS, ParameterFormat, TemplateCategory, TemplateStatus, render,
+};
 use super::errors::MetaErrorCode;
 use crate::phone;
 use crate::record::{AcceptedParameter, AcceptedRecord, AcceptedTemplate, SendEndpoint};
@@ -112,7 +114,10 @@ pub(crate) fn wamid() -> String {
 }
 
 /// Checks `request` and builds the record of the accepted send, or says why Meta refuses it.
-pub(crate) fn check(request: SendRequest, context: &SendContext<'_>) -> Result<AcceptedSend, Refusal> {
+pub(crate) fn check(
+    request: SendRequest,
+    context: &SendContext<'_>,
+) -> Result<AcceptedSend, Refusal> {
     if request.messaging_product != "whatsapp" {
         return Err(refuse(
             MetaErrorCode::InvalidParameter,
@@ -139,12 +144,12 @@ pub(crate) fn check(request: SendRequest, context: &SendContext<'_>) -> Result<A
             (body, None, None)
         }
         ("template", _) => {
-            let body = request.template.ok_or_else(|| {
-                refuse(MetaErrorCode::InvalidParameter, "template is required")
-            })?;
+            let body = request
+                .template
+                .ok_or_else(|| refuse(MetaErrorCode::InvalidParameter, "template is required"))?;
             let (message, template) = check_template(body, context)?;
-            let category = (context.template)(&template.name, &template.language)
-                .map(|found| found.category);
+            let category =
+                (context.template)(&template.name, &template.language).map(|found| found.category);
             (message, category, Some(template))
         }
         (kind, endpoint) => {
@@ -191,13 +196,19 @@ fn check_template(
         TemplateStatus::Paused => {
             return Err(refuse(
                 MetaErrorCode::TemplatePaused,
-                format!("Template {} is paused due to low quality so it cannot be sent in a template message.", body.name),
+                format!(
+                    "Template {} is paused due to low quality so it cannot be sent in a template message.",
+                    body.name
+                ),
             ));
         }
         TemplateStatus::Disabled => {
             return Err(refuse(
                 MetaErrorCode::TemplateDisabled,
-                format!("Template {} has been disabled and cannot be sent.", body.name),
+                format!(
+                    "Template {} has been disabled and cannot be sent.",
+                    body.name
+                ),
             ));
         }
         _ => return Err(missing()),
@@ -325,8 +336,14 @@ mod tests {
     #[test]
     fn template_errors_use_meta_codes() {
         let code = |body, window| run(body, window).expect_err("refused").code;
-        assert_eq!(code(positional(&[]), false), MetaErrorCode::ParameterCountMismatch);
-        assert_eq!(code(positional(&["a", "b"]), false), MetaErrorCode::ParameterCountMismatch);
+        assert_eq!(
+            code(positional(&[]), false),
+            MetaErrorCode::ParameterCountMismatch
+        );
+        assert_eq!(
+            code(positional(&["a", "b"]), false),
+            MetaErrorCode::ParameterCountMismatch
+        );
         let mut unknown = positional(&["Ana"]);
         unknown["template"]["language"]["code"] = json!("de");
         assert_eq!(code(unknown, false), MetaErrorCode::TemplateDoesNotExist);
@@ -337,9 +354,11 @@ mod tests {
 
     #[test]
     fn named_templates_need_their_parameter_names() {
-        let body = |name: &str| json!({"messaging_product": "whatsapp", "to": "33612345678", "type": "template",
+        let body = |name: &str| {
+            json!({"messaging_product": "whatsapp", "to": "33612345678", "type": "template",
             "template": {"name": "spring_offer_named", "language": {"code": "fr"}, "components": [
-                {"type": "body", "parameters": [{"type": "text", "parameter_name": name, "text": "Ana"}]}]}});
+                {"type": "body", "parameters": [{"type": "text", "parameter_name": name, "text": "Ana"}]}]}})
+        };
         let send = run(body("first_name"), false).expect("accepted");
         assert!(send.record.message.starts_with("Bonjour Ana,"));
         assert_eq!(

@@ -166,6 +166,17 @@ fn normalize_keys<V>(map: BTreeMap<String, V>) -> Result<BTreeMap<String, V>, In
         .collect()
 }
 
+/// Whether `version` is written like a Graph version: `v` then `major.minor`.
+pub(crate) fn is_graph_version(version: &str) -> bool {
+    version.strip_prefix('v').is_some_and(|number| {
+        number.split_once('.').is_some_and(|(major, minor)| {
+            [major, minor]
+                .iter()
+                .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit()))
+        })
+    })
+}
+
 /// Refuses two templates with the same name and language.
 fn validate_catalog(catalog: &[MetaTemplate]) -> Result<(), InvalidMetaSettings> {
     for (index, template) in catalog.iter().enumerate() {
@@ -232,15 +243,7 @@ impl MetaState {
     pub(crate) fn accepts_version(&self, version: &str) -> bool {
         match &self.graph_version {
             Some(expected) => version == expected,
-            None => version.strip_prefix('v').is_some_and(|number| {
-                number
-                    .split_once('.')
-                    .is_some_and(|(major, minor)| {
-                        [major, minor].iter().all(|part| {
-                            !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit())
-                        })
-                    })
-            }),
+            None => is_graph_version(version),
         }
     }
 
@@ -248,7 +251,10 @@ impl MetaState {
         self.lock().settings.clone()
     }
 
-    pub(crate) fn set_settings(&self, mut settings: MetaSettings) -> Result<(), InvalidMetaSettings> {
+    pub(crate) fn set_settings(
+        &self,
+        mut settings: MetaSettings,
+    ) -> Result<(), InvalidMetaSettings> {
         settings.async_failures = normalize_keys(settings.async_failures)?;
         if settings.throughput_per_second == Some(0) {
             return Err(InvalidMetaSettings(
@@ -274,7 +280,10 @@ impl MetaState {
         self.lock().catalog.clone()
     }
 
-    pub(crate) fn set_catalog(&self, catalog: Vec<MetaTemplate>) -> Result<(), InvalidMetaSettings> {
+    pub(crate) fn set_catalog(
+        &self,
+        catalog: Vec<MetaTemplate>,
+    ) -> Result<(), InvalidMetaSettings> {
         validate_catalog(&catalog)?;
         self.lock().catalog = catalog;
         Ok(())
