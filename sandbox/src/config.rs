@@ -17,7 +17,7 @@ pub struct SandboxConfig {
     pub token: String,
     /// Where webhook events go; no events when `None`.
     pub webhook_url: Option<String>,
-    /// Sent as [`WEBHOOK_SECRET_HEADER`] with every event when set.
+    /// Sent as [`crate::WEBHOOK_SECRET_HEADER`] with every event when set.
     pub webhook_secret: Option<String>,
     /// Probability (0–1) that a contact answers.
     pub reply_probability: f64,

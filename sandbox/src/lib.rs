@@ -1,4 +1,5 @@
-//! `wa-sandbox`: a local stand-in for the Wassenger WhatsApp API.
+//! `wa-sandbox`: a local stand-in for the Wassenger WhatsApp API and Meta's WhatsApp Business
+//! Cloud API, on one port.
 //!
 //! Real WhatsApp cannot be used for development or tests: sends cost money, replies cannot be
 //! scripted, and careless volume gets the number banned. The sandbox speaks the part of
@@ -8,6 +9,11 @@
 //! configurable probability and delays. Injectable faults (error rate, `429`s, latency and a
 //! deterministic failure queue) make retry and backoff paths testable, and the list of accepted
 //! messages lets tests assert "exactly one send per contact".
+//!
+//! The Cloud API side (module `meta`) follows Meta's documentation rather than the engine's
+//! client, so it checks that client independently: template checks with Meta's error codes, the
+//! 24-hour customer-service window, a throughput cap, a template catalog whose statuses tests
+//! change, and webhooks in Meta's shapes signed with the app secret.
 //!
 //! # HTTP endpoints
 //!
@@ -19,6 +25,26 @@
 //! | `GET /v1/messages?reference=…` | accepted messages with that reference (all without the filter) |
 //! | `POST /v1/numbers/exists` `{phone}` | `{exists, phone, wid, isBusiness}`; numbers in `unknown_numbers` do not exist |
 //!
+//! Cloud API (`Authorization: Bearer <META_ACCESS_TOKEN>`; a wrong or missing token answers
+//! code 190, HTTP 401; `{version}` is `META_GRAPH_VERSION` when set, else any `vN.M`). Errors
+//! are Graph's `{"error": {message, type, code, error_data: {messaging_product, details},
+//! fbtrace_id}}` with Meta's HTTP status:
+//!
+//! | Endpoint | Behaviour |
+//! | --- | --- |
+//! | `POST /{version}/{phone_number_id}/messages` | `type: text` or `template`; `200` `{messaging_product, contacts: [{input, wa_id}], messages: [{id: "wamid.…"}]}`; unknown template or language 132001 (404), parameter mismatch 132000, paused 132015, disabled 132016 (400); over the throughput 130429; a text outside the window is accepted, then fails by webhook with 131047 |
+//! | `POST /{version}/{phone_number_id}/marketing_messages` | the same for templates (where Meta routes MARKETING templates); text is refused (100) |
+//! | `GET /{version}/{waba_id}/message_templates?limit&after&before&fields&name&status&category&language` | `{data: [{id, name, language, category, status, parameter_format, components}], paging: {cursors: {before, after}, next?, previous?}}` |
+//! | `GET /{version}/{phone_number_id}?fields=whatsapp_business_manager_messaging_limit` | `{id, whatsapp_business_manager_messaging_limit: "TIER_250"…}` (also `display_phone_number`, `verified_name`, `quality_rating`) |
+//!
+//! Meta webhooks go to the Meta webhook URL, signed [`SIGNATURE_HEADER`] `sha256=<hex
+//! HMAC-SHA256(app secret, raw body)>`: statuses `sent`, `delivered`, `read` (with `pricing`
+//! and `biz_opaque_callback_data`) or `failed` (with `errors[]`: 131047 outside the window,
+//! 131026 for `unknown_numbers`, or the per-phone `async_failures` code); replies of every
+//! [`ReplyKind`] with `context.id` (reactions: `reaction.message_id`); and the template
+//! `message_template_status_update` and `template_category_update`. Non-2xx answers are retried
+//! with backoff.
+//!
 //! Sandbox controls (no authentication; the sandbox is meant for loopback use):
 //!
 //! | Endpoint | Behaviour |
@@ -26,10 +52,16 @@
 //! | `GET /sandbox/messages?phone=…` | accepted messages (see [`AcceptedRecord`]), optionally for one phone (with or without `+`) |
 //! | `DELETE /sandbox/messages` | forgets accepted messages |
 //! | `GET`/`POST /sandbox/faults` | read / replace the [`Faults`] (`{}` clears them) |
-//! | `GET`/`POST /sandbox/config` | read / patch the [`Behaviour`]: `{webhook_url?, webhook_secret?, reply_probability?, reply_delay_ms?, ack_delay_ms?, reply_types?, scripted_replies?}` (`scripted_replies`: `{"+336…": "STOP"}`, numbers that answer every message with that text) |
+//! | `GET`/`POST /sandbox/config` | read / patch the [`Behaviour`]: `{webhook_url?, webhook_secret?, reply_probability?, reply_delay_ms?, ack_delay_ms?, reply_types?, scripted_replies?}` (`scripted_replies`: `{"+336…": "STOP"}` or `{"+336…": {"button": "STOP"}}`, numbers that answer every message with that text or, on Meta, that quick-reply button) |
+//! | `GET`/`POST /sandbox/meta/templates` | read / replace the Cloud API catalog (a list of [`MetaTemplate`]) |
+//! | `POST /sandbox/meta/templates/{name}/{language}/status` `{status, reason?}` | changes a status and sends `message_template_status_update` |
+//! | `POST /sandbox/meta/templates/{name}/{language}/category` `{category}` | changes a category and sends `template_category_update` |
+//! | `GET`/`POST /sandbox/meta/config` | read / patch the [`MetaSettings`]: `{webhook_url?, throughput_per_second?, messaging_limit?, batch_webhooks?, async_failures?}` |
+//! | `POST /sandbox/meta/fail_next` `{code, count?}` | the next Cloud API sends answer that Meta code synchronously |
+//! | `POST /sandbox/meta/inbound` `{phone, text?, button?, context_id?}` | a message from the contact (opens its window), sent by webhook |
 //! | `GET /sandbox/health` | `{"status": "ok"}` |
 //!
-//! Errors always have Wassenger's shape `{status, errorCode, message}`; bodies are limited to
+//! Errors outside the Cloud API have Wassenger's shape `{status, errorCode, message}`; bodies are limited to
 //! 64 KiB. Webhook events are described in the `webhook` module; they carry the
 //! [`WEBHOOK_SECRET_HEADER`] when a secret is configured.
 //!
@@ -39,6 +71,7 @@
 //! directly: [`SandboxHandle::accepted`], [`SandboxHandle::fail_next`], ...
 
 mod api;
+mod behaviour;
 mod config;
 mod ids;
 mod meta;
@@ -56,6 +89,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+pub use crate::behaviour::{Behaviour, ReplyKind};
 pub use crate::config::SandboxConfig;
 pub use crate::meta::{
     DEFAULT_META_ACCESS_TOKEN, DEFAULT_META_APP_SECRET, DEFAULT_META_PHONE_NUMBER_ID,
@@ -65,7 +99,7 @@ pub use crate::meta::{
 };
 pub use crate::record::{AcceptedParameter, AcceptedRecord, AcceptedTemplate, SendEndpoint};
 use crate::state::AppState;
-pub use crate::state::{Behaviour, FailSpec, Faults, InvalidFaults, ReplyKind};
+pub use crate::state::{FailSpec, Faults, InvalidFaults};
 pub use crate::webhook::WEBHOOK_SECRET_HEADER;
 
 /// API token accepted by default.

@@ -234,21 +234,20 @@ fn check_template(
             ));
         }
         let named = template.parameter_format == ParameterFormat::Named;
-        if named {
-            if let Some(stray) = given.iter().find(|parameter| {
-                parameter
-                    .parameter_name
-                    .as_ref()
-                    .is_none_or(|name| !expected.contains(name))
-            }) {
-                return Err(refuse(
-                    MetaErrorCode::ParameterCountMismatch,
-                    format!(
-                        "{kind}: parameter_name {:?} does not match the template's parameters {expected:?}",
-                        stray.parameter_name
-                    ),
-                ));
-            }
+        let stray = given.iter().find(|parameter| {
+            parameter
+                .parameter_name
+                .as_ref()
+                .is_none_or(|name| !expected.contains(name))
+        });
+        if let (true, Some(stray)) = (named, stray) {
+            return Err(refuse(
+                MetaErrorCode::ParameterCountMismatch,
+                format!(
+                    "{kind}: parameter_name {:?} does not match the template's parameters {expected:?}",
+                    stray.parameter_name
+                ),
+            ));
         }
         let value_of = |placeholder: &str| {
             let position = expected.iter().position(|name| name == placeholder)?;
