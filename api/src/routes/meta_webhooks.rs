@@ -13,8 +13,8 @@
 //! messages, and a send retried after a crash finds its earlier acceptance there.
 
 use crate::context::ApiContext;
-use crate::error::{ApiError, ApiQuery, ApiResult, ErrorBody};
 use crate::error::ApiJson;
+use crate::error::{ApiError, ApiQuery, ApiResult, ErrorBody};
 use crate::routes::webhooks::{Handled, Inbound, interaction, move_status, phone};
 use axum::body::Bytes;
 use axum::extract::State;
@@ -26,7 +26,7 @@ use campaign_domain::{
 use campaign_provider::ProviderError;
 use campaign_provider::meta::signature::verify_signature;
 use campaign_provider::meta::webhook::{
-    MetaChange, MetaEvent, MetaInbound, MetaNotification, MetaStatus,
+    MetaChange, MetaEvent, MetaInbound, MetaNotification, MetaStatus, TemplateQuality,
 };
 use campaign_provider::webhook::{DeliveryStatus, StatusUpdate};
 use campaign_workflows::{ContactJourney, DeliveryFailure};
@@ -98,7 +98,7 @@ async fn handshake(
         };
     match (verified, query.challenge) {
         (true, Some(challenge)) => Ok(challenge),
-        _ => Err(ApiError::Forbidden("not a subscription with our verify token")),
+        _ => Err(ApiError::Forbidden),
     }
 }
 
@@ -137,10 +137,12 @@ async fn receive(
         .get(SIGNATURE_HEADER)
         .and_then(|value| value.to_str().ok());
     if verify_signature(meta.app_secret.expose().as_bytes(), &body, signature).is_err() {
-        return Err(ApiError::Unauthorized("missing or wrong X-Hub-Signature-256"));
+        return Err(ApiError::Unauthorized(
+            "missing or wrong X-Hub-Signature-256",
+        ));
     }
-    let notification = MetaNotification::parse(&body)
-        .map_err(|err| ApiError::BadRequest(err.to_string()))?;
+    let notification =
+        MetaNotification::parse(&body).map_err(|err| ApiError::BadRequest(err.to_string()))?;
     let mut handled = Vec::new();
     for change in notification.changes {
         let name = change_name(&change);
@@ -196,17 +198,34 @@ async fn catalog_change(context: &ApiContext, change: MetaChange) -> ApiResult<H
             Ok(Handled::StatusMoved)
         }
         MetaChange::TemplateCategory(update) => {
-            context
-                .store
-                .template_category_changed(&update.name, &update.language, update.category)
-                .await?;
+            // An announced change keeps the current category: sends route on it until made.
+            let Some(category) = update.category.filter(|_| update.announced.is_none()) else {
+                return Ok(Handled::Ignored);
+            };
+            for language in languages(context, &update.name, update.language).await? {
+                context
+                    .store
+                    .template_category_changed(&update.name, &language, category)
+                    .await?;
+            }
             Ok(Handled::StatusMoved)
         }
         MetaChange::TemplateQuality(update) => {
-            context
-                .store
-                .template_quality_changed(&update.name, &update.language, &update.quality)
-                .await?;
+            let Some(quality) = update.quality else {
+                return Ok(Handled::Ignored);
+            };
+            let quality = match quality {
+                TemplateQuality::Green => "green",
+                TemplateQuality::Yellow => "yellow",
+                TemplateQuality::Red => "red",
+                TemplateQuality::Pending => "pending",
+            };
+            for language in languages(context, &update.name, update.language).await? {
+                context
+                    .store
+                    .template_quality_changed(&update.name, &language, quality)
+                    .await?;
+            }
             Ok(Handled::StatusMoved)
         }
         MetaChange::MessagingLimit(limit) => {
@@ -215,6 +234,26 @@ async fn catalog_change(context: &ApiContext, change: MetaChange) -> ApiResult<H
         }
         MetaChange::Messages(_) | MetaChange::Ignored(_) => Ok(Handled::Ignored),
     }
+}
+
+/// The languages a template change names: its own, or when Meta gives none, every language of
+/// that template in the catalog.
+async fn languages(
+    context: &ApiContext,
+    name: &str,
+    language: Option<String>,
+) -> ApiResult<Vec<String>> {
+    if let Some(language) = language {
+        return Ok(vec![language]);
+    }
+    Ok(context
+        .store
+        .catalog()
+        .await?
+        .into_iter()
+        .filter(|entry| entry.template.name == name)
+        .map(|entry| entry.template.language)
+        .collect())
 }
 
 async fn meta_event(context: &ApiContext, event: MetaEvent) -> ApiResult<Handled> {
@@ -268,7 +307,12 @@ async fn meta_status(context: &ApiContext, status: MetaStatus) -> ApiResult<Hand
     }
     let failure = (status.status == DeliveryStatus::Failed).then(|| {
         status.errors.first().map_or_else(
-            || ProviderError::retryable(FailureKind::Unknown, "Meta reported a failure without an error"),
+            || {
+                ProviderError::retryable(
+                    FailureKind::Unknown,
+                    "Meta reported a failure without an error",
+                )
+            },
             |error| error.to_provider_error(),
         )
     });
