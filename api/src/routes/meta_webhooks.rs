@@ -20,15 +20,17 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
 use axum::http::{HeaderMap, StatusCode};
+use campaign_domain::sending::WINDOW_CLOSED_REASON;
 use campaign_domain::{
     ConsentChange, FailureKind, JourneyWorkflowId, MessageReference, MessageType,
 };
-use campaign_provider::ProviderError;
 use campaign_provider::meta::signature::verify_signature;
 use campaign_provider::meta::webhook::{
     MetaChange, MetaEvent, MetaInbound, MetaNotification, MetaStatus, TemplateQuality,
 };
 use campaign_provider::webhook::{DeliveryStatus, StatusUpdate};
+use campaign_provider::{OutgoingMessage, ProviderError};
+use campaign_store::FallbackPreparation;
 use campaign_workflows::{ContactJourney, DeliveryFailure};
 use serde::{Deserialize, Serialize};
 use subtle::ConstantTimeEq;
@@ -344,8 +346,11 @@ async fn undelivered(
     let Some(sent) = context.store.sent_message(&status.id).await? else {
         return Ok(());
     };
-    let reason = failure.to_string();
     let kind = failure.kind();
+    let reason = match kind {
+        FailureKind::WindowClosed => WINDOW_CLOSED_REASON.to_owned(),
+        _ => failure.to_string(),
+    };
     context
         .store
         .note_delivery_failure(&status.id, &reason)
@@ -376,6 +381,9 @@ async fn undelivered(
                 .await?;
         }
         FailureKind::Auth => context.store.mark_provider_down(&reason).await?,
+        FailureKind::WindowClosed if sent.message_type == MessageType::Message2 => {
+            window_fallback(context, &status.id).await?;
+        }
         _ => {}
     }
     if sent.message_type != MessageType::Message1 {
@@ -398,6 +406,71 @@ async fn undelivered(
             tracing::warn!(%err, campaign_id = sent.campaign_id, contact_id = sent.contact_id,
                 "delivery failure signal failed");
             Err(ApiError::Unavailable("Temporal"))
+        }
+    }
+}
+
+/// Sends a Message 2 refused for a closed window again as the campaign's template, once: the
+/// webhook is answered only after the fallback is accepted (or cannot be sent), and a redelivery
+/// after a call whose answer was lost finds its acceptance in the receipts first. The fallback
+/// is not counted in the daily ledger (R10): it is the same Message 2.
+async fn window_fallback(context: &ApiContext, provider_message_id: &str) -> ApiResult<()> {
+    let fallback = match context
+        .store
+        .prepare_window_fallback(provider_message_id)
+        .await?
+    {
+        FallbackPreparation::Send(fallback) => fallback,
+        FallbackPreparation::Nothing => return Ok(()),
+        FallbackPreparation::Unsendable(reason) => {
+            tracing::warn!(%reason, "window fallback template cannot be sent");
+            return Ok(());
+        }
+    };
+    let reference = format!(
+        "{}-window-fallback",
+        MessageReference::new(
+            fallback.campaign_id,
+            fallback.contact_id,
+            MessageType::Message2
+        )
+    );
+    if let Some(earlier) = context
+        .store
+        .receipt(fallback.message_id, &reference)
+        .await?
+    {
+        context
+            .store
+            .mark_window_fallback_sent(fallback.message_id, &earlier.provider_message_id)
+            .await?;
+        return Ok(());
+    }
+    let outgoing = OutgoingMessage {
+        phone: fallback.phone,
+        content: fallback.content,
+        reference,
+    };
+    match context.provider.send_message(&outgoing).await {
+        Ok(accepted) => {
+            context
+                .store
+                .mark_window_fallback_sent(fallback.message_id, &accepted.provider_message_id)
+                .await?;
+            tracing::info!(
+                campaign_id = fallback.campaign_id,
+                contact_id = fallback.contact_id,
+                "Message 2 sent again as its template after the window closed"
+            );
+            Ok(())
+        }
+        Err(err) if err.is_retryable() => {
+            tracing::warn!(error = %err, "window fallback send failed; Meta will redeliver");
+            Err(ApiError::Unavailable("WhatsApp provider"))
+        }
+        Err(err) => {
+            tracing::warn!(error = %err, "window fallback refused");
+            Ok(())
         }
     }
 }
