@@ -298,7 +298,7 @@ impl JourneyActivities {
             .await
             .map_err(database)?
         {
-            SendPreparation::Send(prepared) => prepared,
+            SendPreparation::Send(prepared) => *prepared,
             SendPreparation::AlreadySent(accepted) => {
                 tracing::info!(campaign_id, contact_id, %message_type, provider_message_id = %accepted.provider_message_id,
                     "duplicate send attempt: message already accepted, not sending again");

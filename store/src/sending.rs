@@ -26,7 +26,7 @@ use std::time::Duration;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SendPreparation {
     /// Send this text, once [`Store::count_attempt`] allows the call.
-    Send(PreparedSend),
+    Send(Box<PreparedSend>),
     /// The database already shows the message accepted: an earlier attempt got through.
     AlreadySent(AcceptedSend),
     /// The message already failed for good.
@@ -215,13 +215,13 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
-        Ok(SendPreparation::Send(PreparedSend {
+        Ok(SendPreparation::Send(Box::new(PreparedSend {
             message_id: message.id,
             phone: send_target.phone,
             content: composed.content,
             window_fallback: composed.window_fallback,
             time_zone: target.time_zone,
-        }))
+        })))
     }
 
     /// Records the provider's acceptance and moves the journey on: Message 1 opens the window,

@@ -58,36 +58,42 @@ pub fn spring_offer() -> TemplateMessage {
     }
 }
 
+/// The environment variables that point an engine's processes at the sandbox at `sandbox_url`,
+/// speaking `provider`'s API.
+pub fn provider_env(provider: Provider, sandbox_url: &str) -> Vec<(&'static str, String)> {
+    match provider {
+        Provider::Wassenger => vec![
+            ("WHATSAPP_PROVIDER", "sandbox".to_owned()),
+            ("WASSENGER_BASE_URL", sandbox_url.to_owned()),
+            ("WASSENGER_TOKEN", wa_sandbox::DEFAULT_TOKEN.to_owned()),
+        ],
+        Provider::Meta => vec![
+            ("WHATSAPP_PROVIDER", "meta".to_owned()),
+            ("META_GRAPH_URL", sandbox_url.to_owned()),
+            ("META_GRAPH_VERSION", META_GRAPH_VERSION.to_owned()),
+            (
+                "META_PHONE_NUMBER_ID",
+                wa_sandbox::DEFAULT_META_PHONE_NUMBER_ID.to_owned(),
+            ),
+            ("META_WABA_ID", wa_sandbox::DEFAULT_META_WABA_ID.to_owned()),
+            (
+                "META_ACCESS_TOKEN",
+                wa_sandbox::DEFAULT_META_ACCESS_TOKEN.to_owned(),
+            ),
+            (
+                "META_APP_SECRET",
+                wa_sandbox::DEFAULT_META_APP_SECRET.to_owned(),
+            ),
+            ("META_VERIFY_TOKEN", META_VERIFY_TOKEN.to_owned()),
+        ],
+    }
+}
+
 impl TestEnv {
     /// The environment variables that point the engine's processes at this sandbox, speaking
     /// the provider's API.
     pub fn provider_env(&self) -> Vec<(&'static str, String)> {
-        match self.provider {
-            Provider::Wassenger => vec![
-                ("WHATSAPP_PROVIDER", "sandbox".to_owned()),
-                ("WASSENGER_BASE_URL", self.sandbox.base_url.clone()),
-                ("WASSENGER_TOKEN", wa_sandbox::DEFAULT_TOKEN.to_owned()),
-            ],
-            Provider::Meta => vec![
-                ("WHATSAPP_PROVIDER", "meta".to_owned()),
-                ("META_GRAPH_URL", self.sandbox.base_url.clone()),
-                ("META_GRAPH_VERSION", META_GRAPH_VERSION.to_owned()),
-                (
-                    "META_PHONE_NUMBER_ID",
-                    wa_sandbox::DEFAULT_META_PHONE_NUMBER_ID.to_owned(),
-                ),
-                ("META_WABA_ID", wa_sandbox::DEFAULT_META_WABA_ID.to_owned()),
-                (
-                    "META_ACCESS_TOKEN",
-                    wa_sandbox::DEFAULT_META_ACCESS_TOKEN.to_owned(),
-                ),
-                (
-                    "META_APP_SECRET",
-                    wa_sandbox::DEFAULT_META_APP_SECRET.to_owned(),
-                ),
-                ("META_VERIFY_TOKEN", META_VERIFY_TOKEN.to_owned()),
-            ],
-        }
+        provider_env(self.provider, &self.sandbox.base_url)
     }
 
     /// On Meta: reads the sandbox's catalog through the engine's own client into the store,
