@@ -7,8 +7,10 @@ import {
   isSendable,
   mappingRows,
   renderTemplateText,
+  savedDraft,
   templateMessage,
   templatePlaceholders,
+  templateRequest,
   type MappingRow,
 } from './metaTemplate';
 
@@ -161,5 +163,21 @@ describe('catalog helpers', () => {
   it('lets only approved templates be chosen', () => {
     expect(isSendable(positional)).toBe(true);
     expect(isSendable({ ...positional, status: 'paused' })).toBe(false);
+  });
+});
+
+describe('saved drafts and requests', () => {
+  const saved = { name: 'welcome', language: 'fr', parameters: [{ name: 'code', source: 'text' as const, text: 'SPRING' }] };
+
+  it('starts the editor from the saved template, with rows only when the catalog has it', () => {
+    expect(savedDraft(saved, [named])?.rows.map((row) => row.placeholder)).toEqual(['first_name', 'code']);
+    expect(savedDraft(saved, [])).toEqual({ name: 'welcome', language: 'fr', rows: [] });
+    expect(savedDraft(null, [named])).toBeNull();
+  });
+
+  it('builds the request in the catalog entry’s format, and null for no template', () => {
+    const draft = savedDraft(saved, [named]);
+    expect(templateRequest(draft, [named])?.parameters?.[1]).toEqual({ component: 'body', name: 'code', source: 'text', text: 'SPRING' });
+    expect(templateRequest(null, [named])).toBeNull();
   });
 });

@@ -130,3 +130,17 @@ export function catalogKey(item: { name: string; language: string }): string {
 export function isSendable(item: CatalogItem): boolean {
   return item.status === 'approved';
 }
+
+/** A campaign's saved template as the editor starts from it (no rows when the catalog lacks it). */
+export function savedDraft(saved: TemplateMessage | null | undefined, catalog: readonly CatalogItem[]): TemplateDraft | null {
+  if (!saved) return null;
+  const item = findCatalogItem(catalog, saved.name, saved.language);
+  return { name: saved.name, language: saved.language, rows: item ? mappingRows(item, saved) : [] };
+}
+
+/** The request's template for a draft (`null`: none), in the format its catalog entry says. */
+export function templateRequest(draft: TemplateDraft | null, catalog: readonly CatalogItem[]): TemplateMessage | null {
+  if (!draft) return null;
+  const format = findCatalogItem(catalog, draft.name, draft.language)?.parameter_format ?? 'positional';
+  return templateMessage(draft, format);
+}
