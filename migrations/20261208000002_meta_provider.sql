@@ -91,3 +91,15 @@ CREATE FUNCTION catalog_entry(t whatsapp_templates) RETURNS JSONB
     RETURN jsonb_build_object('name', t.name, 'language', t.language, 'category', t.category,
         'status', t.status, 'parameter_format', t.parameter_format,
         'header_text', t.header_text, 'body_text', t.body_text);
+
+-- A Message 2 that Meta accepted and then refused because the customer-service window was
+-- closed (131047) goes again as the campaign's Message 2 template: the same message, sent a
+-- second way, once. Its provider id is kept beside the first.
+ALTER TABLE messages
+    ADD COLUMN window_fallback_provider_id TEXT,
+    ADD COLUMN window_fallback_sent_at TIMESTAMPTZ,
+    ADD CONSTRAINT messages_window_fallback_provider_id_key UNIQUE (window_fallback_provider_id),
+    ADD CONSTRAINT messages_window_fallback_sent_check
+        CHECK ((window_fallback_provider_id IS NULL) = (window_fallback_sent_at IS NULL)),
+    ADD CONSTRAINT messages_window_fallback_message_2_check
+        CHECK (window_fallback_provider_id IS NULL OR message_type = 'message_2');

@@ -502,8 +502,14 @@ impl JourneyActivities {
             }
             Err(err) => {
                 tracing::warn!(campaign_id, contact_id, %message_type, attempts, error = %err, "send failed");
-                self.refused(&prepared_ids(campaign_id, contact_id, prepared.message_id), &outgoing, attempts, &policy, err)
-                    .await
+                self.refused(
+                    &prepared_ids(campaign_id, contact_id, prepared.message_id),
+                    &outgoing,
+                    attempts,
+                    &policy,
+                    err,
+                )
+                .await
             }
         }
     }
@@ -549,9 +555,11 @@ impl JourneyActivities {
             .receipt(message_id, reference)
             .await
             .map_err(database)?;
-        Ok(Ok(receipt.map(|receipt| campaign_provider::AcceptedMessage {
-            provider_message_id: receipt.provider_message_id,
-            accepted_at: Some(receipt.sent_at),
+        Ok(Ok(receipt.map(|receipt| {
+            campaign_provider::AcceptedMessage {
+                provider_message_id: receipt.provider_message_id,
+                accepted_at: Some(receipt.sent_at),
+            }
         })))
     }
 
@@ -604,7 +612,11 @@ impl JourneyActivities {
                     .refuse_opted_out_send(ids.message_id)
                     .await
                     .map_err(database)?;
-                tracing::info!(campaign_id = ids.campaign_id, contact_id = ids.contact_id, "the contact stopped marketing messages in WhatsApp: opted out");
+                tracing::info!(
+                    campaign_id = ids.campaign_id,
+                    contact_id = ids.contact_id,
+                    "the contact stopped marketing messages in WhatsApp: opted out"
+                );
                 Err(opted_out())
             }
             FailureKind::Undeliverable => {
@@ -617,7 +629,8 @@ impl JourneyActivities {
                     .await)
             }
             FailureKind::WindowClosed => {
-                let closed = ProviderError::permanent(FailureKind::WindowClosed, WINDOW_CLOSED_REASON);
+                let closed =
+                    ProviderError::permanent(FailureKind::WindowClosed, WINDOW_CLOSED_REASON);
                 Err(self
                     .after_failure(ids.message_id, attempts, policy, closed)
                     .await)

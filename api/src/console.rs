@@ -16,7 +16,6 @@
 
 use crate::auth::AuthUser;
 use crate::context::ApiContext;
-use campaign_domain::Channel;
 use crate::error::{ApiError, ApiJson, ApiResult, ErrorBody};
 use axum::Router;
 use axum::extract::{Request, State};
@@ -28,6 +27,7 @@ use axum::http::header::{
 use axum::middleware::Next;
 use axum::response::Response;
 use axum::routing::any;
+use campaign_domain::Channel;
 use campaign_domain::template::PLACEHOLDERS;
 use serde::Serialize;
 use std::path::Path;

@@ -23,9 +23,8 @@ use campaign_domain::{
 use campaign_store::audit::AuditEntry;
 use campaign_store::campaigns::{messaging_limit_reason, no_contacts_reason, quota_reason};
 use campaign_store::{
-    LaunchRules,
-    LaunchOutcome, Origin, PendingStart, RelaunchOutcome, RetryOutcome, ScheduleOutcome, Store,
-    StoreError, UnscheduleOutcome,
+    LaunchOutcome, LaunchRules, Origin, PendingStart, RelaunchOutcome, RetryOutcome,
+    ScheduleOutcome, Store, StoreError, UnscheduleOutcome,
 };
 use campaign_workflows::{
     CAMPAIGN_ID, Campaign, CampaignInput, CampaignProgress, LaunchScheduledInput, ScheduledLaunch,

@@ -31,9 +31,9 @@ pub use ids::{CampaignWorkflowId, IdParseError, JourneyWorkflowId, MessageRefere
 pub use journey::{InteractionType, JourneyEvent, JourneyState, TransitionError};
 pub use message::{MessageStatus, MessageType};
 pub use meta_template::{
-    CatalogTemplate, Channel, MessageContent, ParameterFormat, ParameterSource, RenderedParameter, RenderedTemplate,
-    TemplateCategory, TemplateComponent, TemplateMessage, TemplateMismatch, TemplateParameter,
-    TemplateStatus,
+    CatalogTemplate, Channel, MessageContent, ParameterFormat, ParameterSource, RenderedParameter,
+    RenderedTemplate, TemplateCategory, TemplateComponent, TemplateMessage, TemplateMismatch,
+    TemplateParameter, TemplateStatus,
 };
 pub use phone::{PhoneNumber, PhoneNumberError};
 pub use quiet_hours::{InvalidQuietHours, QuietHours, QuietHoursPolicy};

@@ -199,12 +199,16 @@ impl MetaConfig {
     fn from_env(env: &Env) -> Result<MetaConfig, ConfigError> {
         let messaging_limit = match env.optional("META_MESSAGING_LIMIT") {
             None => None,
-            Some(raw) => Some(raw.trim().parse::<i32>().ok().filter(|limit| *limit > 0).ok_or(
-                ConfigError::Invalid {
-                    name: "META_MESSAGING_LIMIT",
-                    reason: "a positive number of contacts".to_owned(),
-                },
-            )?),
+            Some(raw) => Some(
+                raw.trim()
+                    .parse::<i32>()
+                    .ok()
+                    .filter(|limit| *limit > 0)
+                    .ok_or(ConfigError::Invalid {
+                        name: "META_MESSAGING_LIMIT",
+                        reason: "a positive number of contacts".to_owned(),
+                    })?,
+            ),
         };
         Ok(MetaConfig {
             graph_url: env.or("META_GRAPH_URL", DEFAULT_META_GRAPH_URL),
@@ -306,7 +310,11 @@ mod tests {
             assert!(!debug.contains(secret), "{debug}");
         }
         for (missing, _) in &all[1..] {
-            let without: Vec<_> = all.iter().copied().filter(|(name, _)| name != missing).collect();
+            let without: Vec<_> = all
+                .iter()
+                .copied()
+                .filter(|(name, _)| name != missing)
+                .collect();
             assert_eq!(
                 ProviderConfig::from_env(&Env::from_pairs(&without)),
                 Err(ConfigError::Missing(missing))

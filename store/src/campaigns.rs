@@ -10,10 +10,10 @@
 use super::{Store, StoreError};
 use crate::audit::{self, AuditEntry};
 use crate::counters::{BULK_SHARD, CounterDelta};
+use crate::launch_checks;
 use crate::ledger;
 use crate::page::{Page, PageRequest};
 use crate::reporting::FunnelStage;
-use crate::launch_checks;
 use campaign_domain::{
     CampaignSettings, CampaignState, CampaignWorkflowId, Channel, JourneyState, MessageStatus,
     SettingsOverrides, Template, TemplateMessage,

@@ -71,7 +71,9 @@ fn check(row: &TemplateRow, channel: Channel) -> Result<(), String> {
                         template.name, template.language
                     ));
                 };
-                template.check(catalog).map_err(|mismatch| mismatch.to_string())?;
+                template
+                    .check(catalog)
+                    .map_err(|mismatch| mismatch.to_string())?;
             }
             Ok(())
         }
@@ -100,9 +102,11 @@ pub(crate) async fn messaging_limit(
         return Ok(None);
     };
     let remaining = (i64::from(limit) - row.reached).max(0);
-    Ok((needed > remaining).then_some(LaunchOutcome::MessagingLimitExceeded {
-        remaining,
-        needed,
-        limit,
-    }))
+    Ok(
+        (needed > remaining).then_some(LaunchOutcome::MessagingLimitExceeded {
+            remaining,
+            needed,
+            limit,
+        }),
+    )
 }

@@ -34,6 +34,7 @@ pub mod templates;
 #[cfg(test)]
 mod test_rows;
 pub mod users;
+pub mod window_fallback;
 
 pub use audit::{Actor, AuditEntry, Origin};
 pub use breaker::SendResult;
@@ -48,6 +49,7 @@ pub use schedule::{PendingSchedule, ScheduleOutcome, ScheduledLaunch, Unschedule
 pub use sending::{AcceptedSend, AttemptCount, PreparedSend, SendPreparation};
 pub use sign_in::SignInAttempt;
 pub use templates::{CatalogEntry, StatusChange};
+pub use window_fallback::{FallbackPreparation, WindowFallback};
 
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use std::time::Duration;

@@ -130,5 +130,7 @@ impl SendTarget {
 
 /// The reason a campaign shows while its template is paused or disabled by Meta.
 pub(crate) fn paused_reason(name: &str, language: &str, status: TemplateStatus) -> String {
-    format!("template {name:?} ({language}) is {status} by Meta: fix it in WhatsApp Manager, then resume the campaign")
+    format!(
+        "template {name:?} ({language}) is {status} by Meta: fix it in WhatsApp Manager, then resume the campaign"
+    )
 }

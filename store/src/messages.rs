@@ -76,7 +76,8 @@ impl Store {
     /// Whether a message with this provider id has been recorded as accepted.
     pub async fn message_recorded(&self, provider_message_id: &str) -> Result<bool, StoreError> {
         Ok(sqlx::query_scalar!(
-            r#"SELECT EXISTS (SELECT 1 FROM messages WHERE provider_message_id = $1) AS "recorded!""#,
+            r#"SELECT EXISTS (SELECT 1 FROM messages
+                 WHERE provider_message_id = $1 OR window_fallback_provider_id = $1) AS "recorded!""#,
             provider_message_id,
         )
         .fetch_one(&self.pool)

@@ -28,7 +28,9 @@ pub enum ResumeOutcome {
     Resumed,
     NotFound,
     /// The campaign is not paused.
-    NotPaused { status: CampaignState },
+    NotPaused {
+        status: CampaignState,
+    },
 }
 
 /// Pauses `campaign_id` with `reason`, unless it is paused already (the first reason stays).
@@ -69,6 +71,14 @@ impl Store {
         .execute(&self.pool)
         .await?
         .rows_affected())
+    }
+
+    /// Pauses `campaign_id` with `reason`, unless it is paused already or no longer runs.
+    pub async fn pause_campaign(&self, campaign_id: i64, reason: &str) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        pause_campaign_in(&mut tx, campaign_id, reason).await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// Marks the provider down with `reason` and pauses every running or scheduled campaign.

@@ -13,8 +13,7 @@ use super::{Store, StoreError};
 use crate::audit::{self, AuditEntry};
 use crate::campaigns::{
     LaunchOutcome, LaunchRules, launch_settings, messaging_limit_reason, no_contacts_reason,
-    quota_reason,
-    status_and_settings_for_update, status_for_update,
+    quota_reason, status_and_settings_for_update, status_for_update,
 };
 use campaign_domain::{CampaignSettings, CampaignState};
 use chrono::{DateTime, Utc};

@@ -14,8 +14,8 @@ use crate::message_content::{NotComposed, SendTarget};
 use crate::provider_state::pause_campaign_in;
 use campaign_domain::sending::DAILY_LIMIT_REASON;
 use campaign_domain::{
-    CatalogTemplate, FailureKind, JourneyState, MessageContent, MessageStatus, MessageType,
-    Pacing, TemplateMessage,
+    CatalogTemplate, FailureKind, JourneyState, MessageContent, MessageStatus, MessageType, Pacing,
+    TemplateMessage,
 };
 use chrono::{DateTime, Utc};
 use sqlx::types::Json;

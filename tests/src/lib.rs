@@ -10,6 +10,7 @@ pub mod api;
 pub mod chaos;
 pub mod fixtures;
 pub mod isolation;
+pub mod provider;
 pub mod temporal;
 
 use anyhow::{Context, bail};
@@ -180,6 +181,8 @@ pub struct TestEnv {
     pub daily_limit: i32,
     /// Extra environment for worker processes (e.g. `BREAKER_PAUSE_SECS`).
     pub worker_env: Vec<(String, String)>,
+    /// The provider API the engine speaks to the sandbox.
+    pub provider: provider::Provider,
     workers: Vec<Child>,
     /// Released last, once the workers are gone.
     _sharing: tokio::sync::RwLockReadGuard<'static, ()>,
@@ -206,6 +209,28 @@ impl TestEnv {
     /// An engine on the Temporal frontend at `temporal_address` (e.g. a server of the test's
     /// own, see [`temporal::OwnTemporal`]).
     pub async fn start_on(
+        temporal_address: String,
+        daily_limit: i32,
+        worker_env: &[(&str, &str)],
+    ) -> anyhow::Result<TestEnv> {
+        Self::start_on_provider(
+            provider::Provider::Wassenger,
+            temporal_address,
+            daily_limit,
+            worker_env,
+        )
+        .await
+    }
+
+    /// An engine with the default daily limit and a worker running, on `provider`.
+    pub async fn start_with_provider(provider: provider::Provider) -> anyhow::Result<TestEnv> {
+        Self::start_on_provider(provider, temporal_address(), 1_000, &[]).await
+    }
+
+    /// An engine on `provider`, on the Temporal frontend at `temporal_address`. On Meta, the
+    /// sandbox's catalog is read into the store first.
+    pub async fn start_on_provider(
+        provider: provider::Provider,
         temporal_address: String,
         daily_limit: i32,
         worker_env: &[(&str, &str)],
@@ -247,9 +272,11 @@ impl TestEnv {
                 .iter()
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect(),
+            provider,
             workers: Vec::new(),
             _sharing: sharing,
         };
+        env.load_catalog().await?;
         env.spawn_worker()?;
         Ok(env)
     }
@@ -263,9 +290,7 @@ impl TestEnv {
             .env("TEMPORAL_NAMESPACE", temporal_namespace())
             .env("TASK_QUEUE", &self.task_queues.message_1)
             .env("MESSAGE_2_TASK_QUEUE", &self.task_queues.message_2)
-            .env("WHATSAPP_PROVIDER", "sandbox")
-            .env("WASSENGER_BASE_URL", &self.sandbox.base_url)
-            .env("WASSENGER_TOKEN", wa_sandbox::DEFAULT_TOKEN)
+            .envs(self.provider_env())
             .env("DAILY_MESSAGE_LIMIT", self.daily_limit.to_string())
             .env("GRACEFUL_SHUTDOWN_SECS", "1")
             .env(
@@ -315,6 +340,7 @@ impl TestEnv {
             task_queues: self.task_queues.clone(),
             daily_limit: self.daily_limit,
             defaults: campaign_domain::CampaignSettings::default(),
+            channel: self.provider.channel(),
         }
     }
 
@@ -350,6 +376,7 @@ impl TestEnv {
             &settings,
         )
         .await?;
+        self.adapt_draft(campaign_id).await?;
         Ok((campaign_id, contact_ids))
     }
 

@@ -18,7 +18,6 @@ use campaign_workflows::{
     Campaign, ContactJourney, OptOutConfirmation, ScheduledLaunch, VerifyNumbers,
 };
 use std::future::Future;
-use std::sync::Arc;
 use temporalio_sdk::runtime::PollerBehavior;
 use temporalio_sdk::runtime::worker_tuner::{FixedSizeSlotSupplier, TunerHolder};
 use temporalio_sdk::{Runtime, Worker, WorkerOptions};

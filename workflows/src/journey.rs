@@ -16,8 +16,8 @@ use campaign_activities::{
 };
 use campaign_domain::sending::CUTOFF_REASON;
 use campaign_domain::{
-    ConsentChange, FailureKind, JourneyEvent, JourneyState, MessageType, SendPolicy, WindowDecision,
-    classify_interaction,
+    ConsentChange, FailureKind, JourneyEvent, JourneyState, MessageType, SendPolicy,
+    WindowDecision, classify_interaction,
 };
 use std::collections::BTreeSet;
 use std::time::Duration;

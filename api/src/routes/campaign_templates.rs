@@ -28,14 +28,15 @@ pub fn valid_template(field: &str, template: &TemplateMessage) -> ApiResult<()> 
         ));
     }
     if template.parameters.len() > MAX_TEMPLATE_PARAMETERS {
-        return refuse(format!(
-            "at most {MAX_TEMPLATE_PARAMETERS} parameters"
-        ));
+        return refuse(format!("at most {MAX_TEMPLATE_PARAMETERS} parameters"));
     }
     for (index, parameter) in template.parameters.iter().enumerate() {
         let text = parameter.text.as_deref().unwrap_or("");
         if parameter.source == ParameterSource::Text && text.trim().is_empty() {
-            return refuse(format!("parameter {} is a fixed text without text", index + 1));
+            return refuse(format!(
+                "parameter {} is a fixed text without text",
+                index + 1
+            ));
         }
         if text.chars().count() > MAX_PARAMETER_CHARS {
             return refuse(format!(
@@ -93,9 +94,18 @@ mod tests {
         }));
         assert!(valid_template("message_1_template", &good).is_ok());
         for (json, expected) in [
-            (serde_json::json!({"name": " ", "language": "fr"}), "name must have"),
-            (serde_json::json!({"name": "a", "language": "french"}), "language \"french\""),
-            (serde_json::json!({"name": "a", "language": "fr_fr"}), "language"),
+            (
+                serde_json::json!({"name": " ", "language": "fr"}),
+                "name must have",
+            ),
+            (
+                serde_json::json!({"name": "a", "language": "french"}),
+                "language \"french\"",
+            ),
+            (
+                serde_json::json!({"name": "a", "language": "fr_fr"}),
+                "language",
+            ),
             (
                 serde_json::json!({"name": "a", "language": "fr", "parameters": [{"source": "text"}]}),
                 "parameter 1 is a fixed text without text",

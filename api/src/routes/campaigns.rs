@@ -12,9 +12,9 @@ use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, ErrorBody};
 use crate::operations::{Launched, OperationError};
 use crate::pagination::{Page, PageQuery};
 use crate::request_schema;
+use crate::routes::campaign_templates::{set_or_clear, valid_template};
 use axum::extract::State;
 use axum::http::StatusCode;
-use crate::routes::campaign_templates::{set_or_clear, valid_template};
 use campaign_domain::{
     CampaignState, JourneyState, LaunchTime, SettingsOverrides, Template, TemplateMessage,
     json_integer,

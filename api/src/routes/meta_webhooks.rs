@@ -13,22 +13,24 @@
 //! messages, and a send retried after a crash finds its earlier acceptance there.
 
 use crate::context::ApiContext;
-use crate::error::{ApiError, ApiQuery, ApiResult, ErrorBody};
 use crate::error::ApiJson;
+use crate::error::{ApiError, ApiQuery, ApiResult, ErrorBody};
 use crate::routes::webhooks::{Handled, Inbound, interaction, move_status, phone};
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
 use axum::http::{HeaderMap, StatusCode};
+use campaign_domain::sending::WINDOW_CLOSED_REASON;
 use campaign_domain::{
     ConsentChange, FailureKind, JourneyWorkflowId, MessageReference, MessageType,
 };
-use campaign_provider::ProviderError;
 use campaign_provider::meta::signature::verify_signature;
 use campaign_provider::meta::webhook::{
-    MetaChange, MetaEvent, MetaInbound, MetaNotification, MetaStatus,
+    MetaChange, MetaEvent, MetaInbound, MetaNotification, MetaStatus, TemplateQuality,
 };
 use campaign_provider::webhook::{DeliveryStatus, StatusUpdate};
+use campaign_provider::{OutgoingMessage, ProviderError};
+use campaign_store::FallbackPreparation;
 use campaign_workflows::{ContactJourney, DeliveryFailure};
 use serde::{Deserialize, Serialize};
 use subtle::ConstantTimeEq;
@@ -98,7 +100,7 @@ async fn handshake(
         };
     match (verified, query.challenge) {
         (true, Some(challenge)) => Ok(challenge),
-        _ => Err(ApiError::Forbidden("not a subscription with our verify token")),
+        _ => Err(ApiError::Forbidden),
     }
 }
 
@@ -137,10 +139,12 @@ async fn receive(
         .get(SIGNATURE_HEADER)
         .and_then(|value| value.to_str().ok());
     if verify_signature(meta.app_secret.expose().as_bytes(), &body, signature).is_err() {
-        return Err(ApiError::Unauthorized("missing or wrong X-Hub-Signature-256"));
+        return Err(ApiError::Unauthorized(
+            "missing or wrong X-Hub-Signature-256",
+        ));
     }
-    let notification = MetaNotification::parse(&body)
-        .map_err(|err| ApiError::BadRequest(err.to_string()))?;
+    let notification =
+        MetaNotification::parse(&body).map_err(|err| ApiError::BadRequest(err.to_string()))?;
     let mut handled = Vec::new();
     for change in notification.changes {
         let name = change_name(&change);
@@ -196,17 +200,34 @@ async fn catalog_change(context: &ApiContext, change: MetaChange) -> ApiResult<H
             Ok(Handled::StatusMoved)
         }
         MetaChange::TemplateCategory(update) => {
-            context
-                .store
-                .template_category_changed(&update.name, &update.language, update.category)
-                .await?;
+            // An announced change keeps the current category: sends route on it until made.
+            let Some(category) = update.category.filter(|_| update.announced.is_none()) else {
+                return Ok(Handled::Ignored);
+            };
+            for language in languages(context, &update.name, update.language).await? {
+                context
+                    .store
+                    .template_category_changed(&update.name, &language, category)
+                    .await?;
+            }
             Ok(Handled::StatusMoved)
         }
         MetaChange::TemplateQuality(update) => {
-            context
-                .store
-                .template_quality_changed(&update.name, &update.language, &update.quality)
-                .await?;
+            let Some(quality) = update.quality else {
+                return Ok(Handled::Ignored);
+            };
+            let quality = match quality {
+                TemplateQuality::Green => "green",
+                TemplateQuality::Yellow => "yellow",
+                TemplateQuality::Red => "red",
+                TemplateQuality::Pending => "pending",
+            };
+            for language in languages(context, &update.name, update.language).await? {
+                context
+                    .store
+                    .template_quality_changed(&update.name, &language, quality)
+                    .await?;
+            }
             Ok(Handled::StatusMoved)
         }
         MetaChange::MessagingLimit(limit) => {
@@ -215,6 +236,26 @@ async fn catalog_change(context: &ApiContext, change: MetaChange) -> ApiResult<H
         }
         MetaChange::Messages(_) | MetaChange::Ignored(_) => Ok(Handled::Ignored),
     }
+}
+
+/// The languages a template change names: its own, or when Meta gives none, every language of
+/// that template in the catalog.
+async fn languages(
+    context: &ApiContext,
+    name: &str,
+    language: Option<String>,
+) -> ApiResult<Vec<String>> {
+    if let Some(language) = language {
+        return Ok(vec![language]);
+    }
+    Ok(context
+        .store
+        .catalog()
+        .await?
+        .into_iter()
+        .filter(|entry| entry.template.name == name)
+        .map(|entry| entry.template.language)
+        .collect())
 }
 
 async fn meta_event(context: &ApiContext, event: MetaEvent) -> ApiResult<Handled> {
@@ -268,7 +309,12 @@ async fn meta_status(context: &ApiContext, status: MetaStatus) -> ApiResult<Hand
     }
     let failure = (status.status == DeliveryStatus::Failed).then(|| {
         status.errors.first().map_or_else(
-            || ProviderError::retryable(FailureKind::Unknown, "Meta reported a failure without an error"),
+            || {
+                ProviderError::retryable(
+                    FailureKind::Unknown,
+                    "Meta reported a failure without an error",
+                )
+            },
             |error| error.to_provider_error(),
         )
     });
@@ -300,8 +346,11 @@ async fn undelivered(
     let Some(sent) = context.store.sent_message(&status.id).await? else {
         return Ok(());
     };
-    let reason = failure.to_string();
     let kind = failure.kind();
+    let reason = match kind {
+        FailureKind::WindowClosed => WINDOW_CLOSED_REASON.to_owned(),
+        _ => failure.to_string(),
+    };
     context
         .store
         .note_delivery_failure(&status.id, &reason)
@@ -332,6 +381,9 @@ async fn undelivered(
                 .await?;
         }
         FailureKind::Auth => context.store.mark_provider_down(&reason).await?,
+        FailureKind::WindowClosed if sent.message_type == MessageType::Message2 => {
+            window_fallback(context, &status.id).await?;
+        }
         _ => {}
     }
     if sent.message_type != MessageType::Message1 {
@@ -354,6 +406,71 @@ async fn undelivered(
             tracing::warn!(%err, campaign_id = sent.campaign_id, contact_id = sent.contact_id,
                 "delivery failure signal failed");
             Err(ApiError::Unavailable("Temporal"))
+        }
+    }
+}
+
+/// Sends a Message 2 refused for a closed window again as the campaign's template, once: the
+/// webhook is answered only after the fallback is accepted (or cannot be sent), and a redelivery
+/// after a call whose answer was lost finds its acceptance in the receipts first. The fallback
+/// is not counted in the daily ledger (R10): it is the same Message 2.
+async fn window_fallback(context: &ApiContext, provider_message_id: &str) -> ApiResult<()> {
+    let fallback = match context
+        .store
+        .prepare_window_fallback(provider_message_id)
+        .await?
+    {
+        FallbackPreparation::Send(fallback) => fallback,
+        FallbackPreparation::Nothing => return Ok(()),
+        FallbackPreparation::Unsendable(reason) => {
+            tracing::warn!(%reason, "window fallback template cannot be sent");
+            return Ok(());
+        }
+    };
+    let reference = format!(
+        "{}-window-fallback",
+        MessageReference::new(
+            fallback.campaign_id,
+            fallback.contact_id,
+            MessageType::Message2
+        )
+    );
+    if let Some(earlier) = context
+        .store
+        .receipt(fallback.message_id, &reference)
+        .await?
+    {
+        context
+            .store
+            .mark_window_fallback_sent(fallback.message_id, &earlier.provider_message_id)
+            .await?;
+        return Ok(());
+    }
+    let outgoing = OutgoingMessage {
+        phone: fallback.phone,
+        content: fallback.content,
+        reference,
+    };
+    match context.provider.send_message(&outgoing).await {
+        Ok(accepted) => {
+            context
+                .store
+                .mark_window_fallback_sent(fallback.message_id, &accepted.provider_message_id)
+                .await?;
+            tracing::info!(
+                campaign_id = fallback.campaign_id,
+                contact_id = fallback.contact_id,
+                "Message 2 sent again as its template after the window closed"
+            );
+            Ok(())
+        }
+        Err(err) if err.is_retryable() => {
+            tracing::warn!(error = %err, "window fallback send failed; Meta will redeliver");
+            Err(ApiError::Unavailable("WhatsApp provider"))
+        }
+        Err(err) => {
+            tracing::warn!(error = %err, "window fallback refused");
+            Ok(())
         }
     }
 }

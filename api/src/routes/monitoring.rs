@@ -4,10 +4,10 @@
 
 use crate::auth::AuthUser;
 use crate::context::ApiContext;
-use campaign_domain::Channel;
 use crate::error::{ApiError, ApiJson, ApiQuery, ApiResult, ErrorBody};
 use crate::pagination::{Page, PageQuery};
 use axum::extract::State;
+use campaign_domain::Channel;
 use campaign_store::reporting::percent;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -106,9 +106,8 @@ async fn daily(
             Some(MessagingLimit {
                 limit,
                 reached_last_24h: reached,
-                level: limit.map(|limit| {
-                    alert_level(i32::try_from(reached).unwrap_or(i32::MAX), limit)
-                }),
+                level: limit
+                    .map(|limit| alert_level(i32::try_from(reached).unwrap_or(i32::MAX), limit)),
             })
         }
         Channel::FreeText => None,

@@ -121,7 +121,11 @@ pub async fn sync_catalog(
         tracing::warn!(reason = err.reason(), "reading the template catalog failed");
         ApiError::Unavailable("WhatsApp provider")
     };
-    let templates = context.provider.list_templates().await.map_err(unavailable)?;
+    let templates = context
+        .provider
+        .list_templates()
+        .await
+        .map_err(unavailable)?;
     let messaging_limit = context
         .provider
         .messaging_limit()

@@ -519,6 +519,7 @@ mod tests {
             message: String::new(),
             reference: Some(reference(CAMPAIGN, contact, message_type)),
             accepted_at: DateTime::from_timestamp_millis(accepted_ms).expect("a valid time"),
+            ..AcceptedRecord::default()
         }
     }
 
