@@ -53,7 +53,7 @@ test.describe('on the Meta provider', () => {
     await expect(page.getByTestId('preview-message-1')).toContainText('Offre de la boutique');
     await expect(page.getByTestId('preview-message-1')).toContainText('Bonjour Alice, profitez de -20 %');
 
-    await page.getByLabel(/^Message 2/).fill('Merci {first_name} !');
+    await page.getByLabel('Message 2 (sent after a reply)').fill('Merci {first_name} !');
     await page.getByLabel(TEMPLATE_2).selectOption({ label: 'spring_offer_named · fr — Marketing' });
     await mapPlaceholder(page, 'message_2_template', 'body-first_name', 'First name', 'client');
     await expect(page.getByTestId('preview-message-2-template')).toContainText('Bonjour Alice, notre offre');
