@@ -22,6 +22,7 @@ import type { Campaign, Launched } from '../../api/types';
 import { ConfirmButton } from '../../components/ConfirmButton';
 import { QueryStates } from '../../components/QueryStates';
 import { ErrorNote, Loading, useErrorText } from '../../components/States';
+import { PausedBadge } from '../../components/PausedBadge';
 import { StatusBadge } from '../../components/StatusBadge';
 import { toast } from '../../components/toastStore';
 import { useI18n } from '../../i18n/I18nProvider';
@@ -188,7 +189,7 @@ export default function CampaignDetailPage({ id }: { id: number }) {
       </p>
       <div className="page-head">
         <h1>
-          {campaign.data.name} <StatusBadge status={status} />
+          {campaign.data.name} <StatusBadge status={status} /> <PausedBadge reason={campaign.data.paused_reason} />
         </h1>
         <CampaignActions
           campaign={campaign.data}
