@@ -110,6 +110,7 @@ function CampaignForm({ campaign }: { campaign: Campaign | null }) {
                 legend={t('campaigns.template1')}
                 help={t('campaigns.template1Help')}
                 catalog={templates.catalog}
+                catalogReady={templates.catalogQuery.isSuccess}
                 draft={templates.message1.draft}
                 saved={templates.message1.saved}
                 onChange={templates.message1.setDraft}
@@ -128,6 +129,7 @@ function CampaignForm({ campaign }: { campaign: Campaign | null }) {
               legend={t('campaigns.template2')}
               help={t('campaigns.template2Help')}
               catalog={templates.catalog}
+              catalogReady={templates.catalogQuery.isSuccess}
               draft={templates.message2.draft}
               saved={templates.message2.saved}
               onChange={templates.message2.setDraft}

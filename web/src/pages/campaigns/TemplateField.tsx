@@ -14,6 +14,8 @@ interface TemplateFieldProps {
   legend: string;
   help: string;
   catalog: readonly CatalogItem[];
+  /** Whether `catalog` is Meta's as read (not empty while loading): only then is a template missing. */
+  catalogReady: boolean;
   draft: TemplateDraft | null;
   /** The campaign's saved template: choosing it again restores its mapping. */
   saved: TemplateMessage | null | undefined;
@@ -25,16 +27,15 @@ interface TemplateFieldProps {
   action?: ReactNode;
 }
 
-export function TemplateField({ id, legend, help, catalog, draft, saved, onChange, optional, error, action }: TemplateFieldProps) {
+export function TemplateField({ id, legend, help, catalog, catalogReady, draft, saved, onChange, optional, error, action }: TemplateFieldProps) {
   const { t } = useI18n();
   const item = draft ? findCatalogItem(catalog, draft.name, draft.language) : undefined;
-  const warning = !draft
-    ? null
-    : !item
-      ? t('campaigns.templateMissing', { name: draft.name, language: draft.language })
-      : item.status !== 'approved'
-        ? t('campaigns.templateNotApproved', { status: t(`templateStatus.${item.status}`) })
-        : null;
+  function warningText(): string | null {
+    if (!draft) return null;
+    if (!item) return catalogReady ? t('campaigns.templateMissing', { name: draft.name, language: draft.language }) : null;
+    return item.status === 'approved' ? null : t('campaigns.templateNotApproved', { status: t(`templateStatus.${item.status}`) });
+  }
+  const warning = warningText();
   const describedBy = [`${id}-help`, warning ? `${id}-warning` : null, error ? `${id}-error` : null].filter(Boolean).join(' ');
 
   return (
