@@ -45,6 +45,16 @@ export type Audience = Schemas['AudiencePreview'];
 export type ConsoleSettings = Schemas['ConsoleSettings'];
 export type ContactPage = Schemas['Page_Contact'];
 export type CategoryPage = Schemas['Page_Category'];
+export type HealthReport = Schemas['HealthReport'];
+export type MessagingLimit = Schemas['MessagingLimit'];
+export type CatalogItem = Schemas['CatalogItem'];
+export type TemplateMessage = Schemas['TemplateMessage'];
+export type TemplateParameter = Schemas['TemplateParameter'];
+export type TemplateComponent = Schemas['TemplateComponent'];
+export type ParameterSource = Schemas['ParameterSource'];
+export type ParameterFormat = Schemas['ParameterFormat'];
+export type TemplateStatus = Schemas['TemplateStatus'];
+export type TemplateCategory = Schemas['TemplateCategory'];
 
 /**
  * A body as a client writes it: a field the schema allows only as `null` (the phone form not
