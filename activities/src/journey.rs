@@ -327,6 +327,25 @@ impl JourneyActivities {
             }
         };
 
+        // Meta refuses a second message to one contact too soon after the first (131056):
+        // Message 2 keeps the provider's pair interval after Message 1.
+        let pair_interval =
+            chrono::Duration::from_std(self.provider.pair_interval()).unwrap_or_default();
+        if let Some(message_1_at) = prepared
+            .message_1_sent_at
+            .filter(|_| message_type == MessageType::Message2)
+        {
+            match (message_1_at + pair_interval - Utc::now()).to_std() {
+                Ok(wait) if wait > PACING_HORIZON => {
+                    return Err(wait_until(
+                        message_1_at + pair_interval,
+                        "keeping the provider's interval between two messages to a contact",
+                    ));
+                }
+                Ok(wait) => tokio::time::sleep(wait).await,
+                Err(_) => {}
+            }
+        }
         if let Some(until) = self.store.sending_paused_until().await.map_err(database)? {
             return Err(wait_until(until, "sending paused by the circuit breaker"));
         }

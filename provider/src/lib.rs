@@ -77,6 +77,13 @@ pub trait WhatsAppProvider: Send + Sync + 'static {
         true
     }
 
+    /// The shortest time between two messages to the same contact that the provider allows
+    /// (Meta's pair rate: about one message every 6 seconds, else 131056). Message 2 waits for
+    /// it after Message 1, so that limit never comes from us.
+    fn pair_interval(&self) -> Duration {
+        Duration::ZERO
+    }
+
     /// The business account's templates, as the provider's catalog lists them; empty for a
     /// provider without templates.
     async fn list_templates(&self) -> Result<Vec<CatalogTemplate>, ProviderError> {

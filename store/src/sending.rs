@@ -70,6 +70,9 @@ pub struct PreparedSend {
     pub window_fallback: Option<MessageContent>,
     /// The contact's own IANA zone (R21), when set.
     pub time_zone: Option<String>,
+    /// When this journey's Message 1 was accepted, if it was: Message 2 keeps the provider's
+    /// pair interval after it.
+    pub message_1_sent_at: Option<DateTime<Utc>>,
 }
 
 /// The row `prepare_send` reads.
@@ -85,6 +88,7 @@ struct TargetRow {
     first_name: Option<String>,
     last_name: Option<String>,
     time_zone: Option<String>,
+    message_1_sent_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -118,7 +122,9 @@ impl Store {
                    WHERE t.name = c.message_2_template ->> 'name'
                      AND t.language = c.message_2_template ->> 'language')
                    AS "message_2_catalog: Json<CatalogTemplate>",
-                 k.phone, k.first_name, k.last_name, k.time_zone
+                 k.phone, k.first_name, k.last_name, k.time_zone,
+                 (SELECT m.sent_at FROM messages m WHERE m.campaign_id = c.id AND m.contact_id = k.id
+                   AND m.message_type = 'message_1') AS message_1_sent_at
                FROM campaigns c, contacts k WHERE c.id = $1 AND k.id = $2"#,
             campaign_id,
             contact_id,
@@ -221,6 +227,7 @@ impl Store {
             content: composed.content,
             window_fallback: composed.window_fallback,
             time_zone: target.time_zone,
+            message_1_sent_at: target.message_1_sent_at,
         })))
     }
 

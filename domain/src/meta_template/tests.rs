@@ -100,8 +100,18 @@ fn a_positional_template_takes_its_parameters_in_order() {
 fn a_positional_placeholder_takes_its_numbered_value_wherever_it_stands() {
     let catalog = catalog(ParameterFormat::Positional, None, "Code {{2}} pour {{1}}");
     let campaign = message(vec![
-        parameter(TemplateComponent::Body, None, ParameterSource::FirstName, None),
-        parameter(TemplateComponent::Body, None, ParameterSource::Text, Some("X1")),
+        parameter(
+            TemplateComponent::Body,
+            None,
+            ParameterSource::FirstName,
+            None,
+        ),
+        parameter(
+            TemplateComponent::Body,
+            None,
+            ParameterSource::Text,
+            Some("X1"),
+        ),
     ]);
     let rendered = campaign.render(catalog.category, &ANA).unwrap();
     assert_eq!(

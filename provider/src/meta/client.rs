@@ -24,6 +24,9 @@ use std::time::Duration;
 /// Most catalog pages followed: 100 templates a page, far beyond a business account's
 /// templates, so a paging loop on the provider's side cannot hold a worker forever.
 const MAX_CATALOG_PAGES: usize = 100;
+/// Meta's pair rate: about one message every 6 seconds from a business number to one user
+/// (beyond it, 131056). <https://developers.facebook.com/documentation/business-messaging/whatsapp/throughput>
+const PAIR_INTERVAL: std::time::Duration = std::time::Duration::from_secs(6);
 
 /// Where and as whom the client talks to the Cloud API.
 #[derive(Clone)]
@@ -222,6 +225,10 @@ impl WhatsAppProvider for MetaClient {
 
     fn supports_reference_lookup(&self) -> bool {
         false
+    }
+
+    fn pair_interval(&self) -> std::time::Duration {
+        PAIR_INTERVAL
     }
 
     /// Every page of the catalog. Templates this engine cannot use (unknown category or status,
