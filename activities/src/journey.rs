@@ -9,8 +9,8 @@
 use campaign_domain::retry::rate_limited_delay;
 use campaign_domain::sending::{DAILY_LIMIT_REASON, JOURNEY_CLOSED_REASON, OPTED_OUT_REASON};
 use campaign_domain::{
-    BreakerPolicy, InteractionType, JourneyState, MessageReference, MessageType, Pacing,
-    QuietHoursPolicy, SendPolicy, retry_delay,
+    BreakerPolicy, FailureKind, InteractionType, JourneyState, MessageReference, MessageType,
+    Pacing, QuietHoursPolicy, SendPolicy, retry_delay,
 };
 use campaign_provider::{OutgoingContent, OutgoingMessage, ProviderError, WhatsAppProvider};
 use campaign_store::{
@@ -148,6 +148,9 @@ pub const PERMANENT_SEND_FAILURE: &str = "PermanentSendFailure";
 /// Failure type of a send refused because its contact opted out (R19): the journey ends
 /// `opted_out`, not `failed`.
 pub const CONTACT_OPTED_OUT: &str = "ContactOptedOut";
+/// Failure type of a send Meta refused under its per-user marketing limit (131049, kind
+/// [`FailureKind::Limited`]): never retried, the journey ends `limited`, not `failed`.
+pub const CONTACT_LIMITED: &str = "ContactLimited";
 
 fn permanent(reason: impl Into<String>) -> ActivityError {
     ApplicationFailure::builder(reason.into())
@@ -421,8 +424,9 @@ impl JourneyActivities {
         // last attempt never turns into one more provider call (R12).
         if attempts > i32::try_from(policy.max_attempts).unwrap_or(i32::MAX) {
             let reason = format!("gave up after {} attempts", policy.max_attempts);
+            // The last attempt's outcome was never recorded: why it failed is unknown.
             self.store
-                .fail_message(prepared.message_id, &reason)
+                .fail_message(prepared.message_id, FailureKind::Unknown, &reason)
                 .await
                 .map_err(database)?;
             return Err(permanent(reason));
@@ -452,7 +456,7 @@ impl JourneyActivities {
             .await
             .unwrap_or_else(|_| {
                 Err(ProviderError::retryable(
-                    campaign_domain::FailureKind::ProviderDown,
+                    FailureKind::ProviderDown,
                     format!("no answer within the attempt's {time_left:?}"),
                 ))
             });
@@ -547,6 +551,7 @@ impl JourneyActivities {
             Err(store_err) => return database(store_err),
         }
         let failed_attempts = u32::try_from(attempts).unwrap_or(u32::MAX);
+        let kind = err.kind();
         let reason = match &err {
             ProviderError::Permanent { .. } => err.to_string(),
             ProviderError::RateLimited { .. } => {
@@ -572,15 +577,22 @@ impl JourneyActivities {
                     .into();
             }
         };
-        if let Err(store_err) = self.store.fail_message(message_id, &reason).await {
+        if let Err(store_err) = self.store.fail_message(message_id, kind, &reason).await {
             return database(store_err);
+        }
+        if kind == FailureKind::Limited {
+            return ApplicationFailure::builder(reason)
+                .type_name(CONTACT_LIMITED.to_owned())
+                .non_retryable(true)
+                .build()
+                .into();
         }
         permanent(reason)
     }
 
     async fn note_failure(&self, message_id: i64, err: &ProviderError) -> Result<(), StoreError> {
         self.store
-            .note_send_error(message_id, &err.to_string())
+            .note_send_error(message_id, err.kind(), &err.to_string())
             .await?;
         if matches!(err, ProviderError::RateLimited { .. }) {
             self.store.uncount_attempt(message_id).await?;
