@@ -157,6 +157,9 @@ pub const PERMANENT_SEND_FAILURE: &str = "PermanentSendFailure";
 /// Failure type of a send refused because its contact opted out (R19): the journey ends
 /// `opted_out`, not `failed`.
 pub const CONTACT_OPTED_OUT: &str = "ContactOptedOut";
+/// Failure type of a send Meta refused under its per-user marketing limit (131049, kind
+/// [`FailureKind::Limited`]): never retried, the journey ends `limited`, not `failed`.
+pub const CONTACT_LIMITED: &str = "ContactLimited";
 
 fn permanent(reason: impl Into<String>) -> ActivityError {
     ApplicationFailure::builder(reason.into())
@@ -460,8 +463,9 @@ impl JourneyActivities {
         // last attempt never turns into one more provider call (R12).
         if attempts > i32::try_from(policy.max_attempts).unwrap_or(i32::MAX) {
             let reason = format!("gave up after {} attempts", policy.max_attempts);
+            // The last attempt's outcome was never recorded: why it failed is unknown.
             self.store
-                .fail_message(prepared.message_id, &reason)
+                .fail_message(prepared.message_id, FailureKind::Unknown, &reason)
                 .await
                 .map_err(database)?;
             return Err(permanent(reason));
@@ -606,7 +610,8 @@ impl JourneyActivities {
                     OutgoingContent::Text { .. } => Ok(()),
                 };
                 pause.map_err(database)?;
-                self.take_back_attempt(ids.message_id, &reason).await?;
+                self.take_back_attempt(ids.message_id, err.kind(), &reason)
+                    .await?;
                 Err(paused(&reason))
             }
             FailureKind::Auth => {
@@ -614,7 +619,8 @@ impl JourneyActivities {
                     .mark_provider_down(&reason)
                     .await
                     .map_err(database)?;
-                self.take_back_attempt(ids.message_id, &reason).await?;
+                self.take_back_attempt(ids.message_id, err.kind(), &reason)
+                    .await?;
                 Err(paused(&reason))
             }
             FailureKind::OptedOut => {
@@ -661,9 +667,14 @@ impl JourneyActivities {
     }
 
     /// Keeps the error of a call that did not count as an attempt (the send waits instead).
-    async fn take_back_attempt(&self, message_id: i64, reason: &str) -> Result<(), ActivityError> {
+    async fn take_back_attempt(
+        &self,
+        message_id: i64,
+        kind: FailureKind,
+        reason: &str,
+    ) -> Result<(), ActivityError> {
         self.store
-            .note_send_error(message_id, reason)
+            .note_send_error(message_id, kind, reason)
             .await
             .map_err(database)?;
         self.store
@@ -728,6 +739,7 @@ impl JourneyActivities {
             Err(store_err) => return database(store_err),
         }
         let failed_attempts = u32::try_from(attempts).unwrap_or(u32::MAX);
+        let kind = err.kind();
         let reason = match &err {
             ProviderError::Permanent { .. } => err.to_string(),
             ProviderError::RateLimited { .. } => {
@@ -753,15 +765,22 @@ impl JourneyActivities {
                     .into();
             }
         };
-        if let Err(store_err) = self.store.fail_message(message_id, &reason).await {
+        if let Err(store_err) = self.store.fail_message(message_id, kind, &reason).await {
             return database(store_err);
+        }
+        if kind == FailureKind::Limited {
+            return ApplicationFailure::builder(reason)
+                .type_name(CONTACT_LIMITED.to_owned())
+                .non_retryable(true)
+                .build()
+                .into();
         }
         permanent(reason)
     }
 
     async fn note_failure(&self, message_id: i64, err: &ProviderError) -> Result<(), StoreError> {
         self.store
-            .note_send_error(message_id, &err.to_string())
+            .note_send_error(message_id, err.kind(), &err.to_string())
             .await?;
         if matches!(err, ProviderError::RateLimited { .. }) {
             self.store.uncount_attempt(message_id).await?;

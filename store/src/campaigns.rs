@@ -15,8 +15,8 @@ use crate::ledger;
 use crate::page::{Page, PageRequest};
 use crate::reporting::FunnelStage;
 use campaign_domain::{
-    CampaignSettings, CampaignState, CampaignWorkflowId, Channel, JourneyState, MessageStatus,
-    SettingsOverrides, Template, TemplateMessage,
+    CampaignSettings, CampaignState, CampaignWorkflowId, Channel, FailureKind, JourneyState,
+    MessageStatus, SettingsOverrides, Template, TemplateMessage,
 };
 use chrono::{DateTime, Utc};
 use sqlx::types::Json;
@@ -250,6 +250,8 @@ pub struct CampaignContact {
     pub last_name: Option<String>,
     pub state: JourneyState,
     pub failure_reason: Option<String>,
+    /// Why a `failed` or `limited` journey ended so.
+    pub failure_kind: Option<FailureKind>,
     pub message_1_status: Option<MessageStatus>,
     pub message_2_status: Option<MessageStatus>,
     pub message_1_sent_at: Option<DateTime<Utc>>,
@@ -532,7 +534,7 @@ impl Store {
         }
         lock_launch(&mut tx, campaign_id).await?;
         let requeued = sqlx::query!(
-            "UPDATE journeys SET state = 'queued', failure_reason = NULL, updated_at = now() \
+            "UPDATE journeys SET state = 'queued', failure_reason = NULL, failure_kind = NULL, updated_at = now() \
              WHERE campaign_id = $1 AND state = 'failed' \
                AND contact_id NOT IN (SELECT id FROM contacts WHERE opted_out_at IS NOT NULL)",
             campaign_id,
@@ -720,6 +722,7 @@ impl Store {
             CampaignContact,
             r#"SELECT j.contact_id, k.phone, k.first_name, k.last_name,
                  j.state AS "state: JourneyState", j.failure_reason,
+                 j.failure_kind AS "failure_kind: FailureKind",
                  (SELECT m.status FROM messages m WHERE m.campaign_id = j.campaign_id
                     AND m.contact_id = j.contact_id AND m.message_type = 'message_1')
                    AS "message_1_status: MessageStatus",

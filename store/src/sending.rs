@@ -247,7 +247,8 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         let updated = sqlx::query!(
             r#"UPDATE messages SET status = 'sent', provider_message_id = $2,
-                 sent_at = coalesce($3, first_call_at, now()), error = NULL, call_ends_by = NULL
+                 sent_at = coalesce($3, first_call_at, now()), error = NULL, failure_kind = NULL,
+                 call_ends_by = NULL
                WHERE id = $1 AND message_status_can_advance(status, 'sent')
                RETURNING campaign_id, contact_id, message_type AS "message_type: MessageType",
                  sent_at AS "sent_at!""#,
@@ -380,7 +381,8 @@ impl Store {
         if !ledger_consumed {
             if !ledger::consume_unit(&mut *tx, Some(message_type), daily_limit).await? {
                 tx.rollback().await?;
-                self.fail_message(message_id, DAILY_LIMIT_REASON).await?;
+                self.fail_message(message_id, FailureKind::DailyLimit, DAILY_LIMIT_REASON)
+                    .await?;
                 return Ok(AttemptCount::DailyLimitReached);
             }
             sqlx::query!(
@@ -412,41 +414,61 @@ impl Store {
         Ok(())
     }
 
-    /// Notes a failed attempt that will be retried: the error is kept for operators and counted
-    /// in today's ledger errors, and the call is known to have ended.
-    pub async fn note_send_error(&self, message_id: i64, error: &str) -> Result<(), StoreError> {
+    /// Notes a failed attempt that will be retried: the error and its kind are kept for
+    /// operators (until the message is accepted or fails for good) and counted in today's ledger
+    /// errors, and the call is known to have ended.
+    pub async fn note_send_error(
+        &self,
+        message_id: i64,
+        kind: FailureKind,
+        error: &str,
+    ) -> Result<(), StoreError> {
         sqlx::query!(
-            "WITH m AS (UPDATE messages SET error = $2, call_ends_by = NULL \
+            "WITH m AS (UPDATE messages SET error = $2, failure_kind = $3, call_ends_by = NULL \
                WHERE id = $1 AND status = 'pending' RETURNING id) \
              INSERT INTO daily_send_ledger AS l (day, errors) VALUES ((now() AT TIME ZONE 'UTC')::date, 1) \
              ON CONFLICT (day) DO UPDATE SET errors = l.errors + 1, updated_at = now()",
             message_id,
             error,
+            kind.as_str(),
         )
         .execute(&self.pool)
         .await?;
         Ok(())
     }
 
-    /// Fails a message for good with `reason`; the journey is failed with the same reason.
-    pub async fn fail_message(&self, message_id: i64, reason: &str) -> Result<(), StoreError> {
+    /// Fails a message for good with `kind` and `reason`, and ends its journey with them: Meta's
+    /// marketing limit ([`FailureKind::Limited`]) ends it `limited`, counted apart from
+    /// `failed`; any other kind ends it `failed`.
+    pub async fn fail_message(
+        &self,
+        message_id: i64,
+        kind: FailureKind,
+        reason: &str,
+    ) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
         let failed = sqlx::query!(
-            "UPDATE messages SET status = 'failed', error = $2, failed_at = now() \
+            "UPDATE messages SET status = 'failed', error = $2, failure_kind = $3, failed_at = now() \
              WHERE id = $1 AND message_status_can_advance(status, 'failed') RETURNING campaign_id, contact_id",
             message_id,
             reason,
+            kind.as_str(),
         )
         .fetch_optional(&mut *tx)
         .await?;
         if let Some(failed) = failed {
+            let outcome = match kind {
+                FailureKind::Limited => JourneyState::Limited,
+                _ => JourneyState::Failed,
+            };
             // The journey first: counters are written after the journey they count is locked.
-            Self::finish_journey_in(
+            Self::end_journey_in(
                 &mut tx,
                 failed.campaign_id,
                 failed.contact_id,
-                JourneyState::Failed,
+                outcome,
                 Some(reason),
+                Some(kind),
             )
             .await?;
             CounterDelta {

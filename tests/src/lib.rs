@@ -110,7 +110,7 @@ pub async fn fresh_database() -> anyhow::Result<String> {
 }
 
 /// The counters of a campaign, in the order [`campaign_counters`] gives them.
-pub const COUNTER_NAMES: [&str; 10] = [
+pub const COUNTER_NAMES: [&str; 11] = [
     "total_contacts",
     "messages_sent",
     "message_2_sent",
@@ -121,6 +121,7 @@ pub const COUNTER_NAMES: [&str; 10] = [
     "interactions",
     "messages_failed",
     "opted_out",
+    "limited",
 ];
 
 /// Each counter of the campaign beside a recount from its journey, message and interaction
@@ -130,15 +131,15 @@ pub async fn campaign_counters(
     pool: &sqlx::PgPool,
     campaign_id: i64,
 ) -> sqlx::Result<Vec<(&'static str, i64, i64)>> {
-    let stored: (i32, i32, i32, i32, i32, i32, i32, i32, i32, i32) = sqlx::query_as(
+    let stored: (i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32) = sqlx::query_as(
         "SELECT c.total_contacts, t.messages_sent, t.message_2_sent, t.no_interaction, \
-         t.late_interaction, t.failed, t.cancelled, t.interactions, t.messages_failed, t.opted_out \
-         FROM campaigns c JOIN campaign_counter_totals t ON t.campaign_id = c.id WHERE c.id = $1",
+         t.late_interaction, t.failed, t.cancelled, t.interactions, t.messages_failed, t.opted_out, \
+         t.limited FROM campaigns c JOIN campaign_counter_totals t ON t.campaign_id = c.id WHERE c.id = $1",
     )
     .bind(campaign_id)
     .fetch_one(pool)
     .await?;
-    let recount: (i64, i64, i64, i64, i64, i64, i64, i64, i64, i64) = sqlx::query_as(
+    let recount: (i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64) = sqlx::query_as(
         "SELECT (SELECT count(*) FROM journeys WHERE campaign_id = $1), \
          (SELECT count(*) FROM messages WHERE campaign_id = $1 AND sent_at IS NOT NULL), \
          (SELECT count(*) FROM journeys WHERE campaign_id = $1 AND state = 'message_2_sent'), \
@@ -148,19 +149,20 @@ pub async fn campaign_counters(
          (SELECT count(*) FROM journeys WHERE campaign_id = $1 AND state = 'cancelled'), \
          (SELECT count(*) FROM interactions WHERE campaign_id = $1), \
          (SELECT count(*) FROM messages WHERE campaign_id = $1 AND status = 'failed'), \
-         (SELECT count(*) FROM journeys WHERE campaign_id = $1 AND state = 'opted_out')",
+         (SELECT count(*) FROM journeys WHERE campaign_id = $1 AND state = 'opted_out'), \
+         (SELECT count(*) FROM journeys WHERE campaign_id = $1 AND state = 'limited')",
     )
     .bind(campaign_id)
     .fetch_one(pool)
     .await?;
     let stored = [
         stored.0, stored.1, stored.2, stored.3, stored.4, stored.5, stored.6, stored.7, stored.8,
-        stored.9,
+        stored.9, stored.10,
     ]
     .map(i64::from);
     let recount = [
         recount.0, recount.1, recount.2, recount.3, recount.4, recount.5, recount.6, recount.7,
-        recount.8, recount.9,
+        recount.8, recount.9, recount.10,
     ];
     Ok(COUNTER_NAMES
         .into_iter()

@@ -10,9 +10,9 @@
 //! recorded, duplicates (same provider message id) are dropped at the signal handler.
 
 use campaign_activities::{
-    CONTACT_OPTED_OUT, InteractionRecord, JourneyActivities, JourneyOutcomeInput, PACING_HORIZON,
-    PERMANENT_SEND_FAILURE, RecordInteractionsInput, SEND_HEARTBEAT_TIMEOUT, SendMessageInput,
-    SentMessage,
+    CONTACT_LIMITED, CONTACT_OPTED_OUT, InteractionRecord, JourneyActivities, JourneyOutcomeInput,
+    PACING_HORIZON, PERMANENT_SEND_FAILURE, RecordInteractionsInput, SEND_HEARTBEAT_TIMEOUT,
+    SendMessageInput, SentMessage,
 };
 use campaign_domain::sending::CUTOFF_REASON;
 use campaign_domain::{
@@ -418,6 +418,10 @@ async fn undelivered(
 ) -> WorkflowResult<JourneyOutcome> {
     let event = match failure.kind {
         FailureKind::OptedOut => JourneyEvent::OptOut,
+        FailureKind::Limited => {
+            ctx.state_mut(|s| s.failure_reason = Some(failure.reason));
+            JourneyEvent::Limited
+        }
         _ => {
             ctx.state_mut(|s| s.failure_reason = Some(failure.reason));
             JourneyEvent::Message1Undelivered
@@ -431,13 +435,18 @@ async fn fail(
     input: &JourneyInput,
     err: &ActivityExecutionError,
 ) -> WorkflowResult<JourneyOutcome> {
-    // A send refused because the contact opted out (R19) is an opt-out, not a failure.
+    // A send refused because the contact opted out (R19) is an opt-out, not a failure; one Meta
+    // refused under its marketing limit ends `limited`, with its reason, counted apart.
     let event = if failure_type_is(err, CONTACT_OPTED_OUT) {
         JourneyEvent::OptOut
     } else {
         let reason = failure_reason(err);
         ctx.state_mut(|s| s.failure_reason = Some(reason));
-        JourneyEvent::SendFailed
+        if failure_type_is(err, CONTACT_LIMITED) {
+            JourneyEvent::Limited
+        } else {
+            JourneyEvent::SendFailed
+        }
     };
     let state = advance(ctx, event);
     record_outcome(ctx, input, state).await?;

@@ -16,14 +16,14 @@ use crate::routes::campaign_templates::{set_or_clear, valid_template};
 use axum::extract::State;
 use axum::http::StatusCode;
 use campaign_domain::{
-    CampaignState, JourneyState, LaunchTime, SettingsOverrides, Template, TemplateMessage,
-    json_integer,
+    CampaignState, FailureKind, JourneyState, LaunchTime, SettingsOverrides, Template,
+    TemplateMessage, json_integer,
 };
 use campaign_store::campaigns::{CampaignChanges, DraftDelete, DraftWrite, NewCampaign};
 use campaign_store::reporting::FunnelStage;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use utoipa::openapi::{Object, ObjectBuilder, Type};
+use utoipa::openapi::Object;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -114,8 +114,10 @@ pub struct CampaignContact {
     phone: String,
     first_name: Option<String>,
     last_name: Option<String>,
-    state: String,
+    state: JourneyState,
     failure_reason: Option<String>,
+    /// Why a `failed` or `limited` journey ended so.
+    failure_kind: Option<FailureKind>,
     message_1_status: Option<String>,
     message_2_status: Option<String>,
     message_1_sent_at: Option<DateTime<Utc>>,
@@ -130,8 +132,9 @@ impl From<campaign_store::campaigns::CampaignContact> for CampaignContact {
             phone: contact.phone,
             first_name: contact.first_name,
             last_name: contact.last_name,
-            state: contact.state.to_string(),
+            state: contact.state,
             failure_reason: contact.failure_reason,
+            failure_kind: contact.failure_kind,
             message_1_status: contact.message_1_status.map(|status| status.to_string()),
             message_2_status: contact.message_2_status.map(|status| status.to_string()),
             message_1_sent_at: contact.message_1_sent_at,
@@ -160,6 +163,9 @@ pub struct CampaignStats {
     cancelled: i32,
     /// Journeys ended because the contact opted out (R19).
     opted_out: i32,
+    /// Journeys Meta held back under its per-user marketing limit (131049): not failures, and
+    /// the contacts stay eligible for later campaigns.
+    limited: i32,
     pending: i32,
     started_at: Option<DateTime<Utc>>,
     completed_at: Option<DateTime<Utc>>,
@@ -181,30 +187,12 @@ impl From<campaign_store::reporting::CampaignStats> for CampaignStats {
             failed: stats.failed,
             cancelled: stats.cancelled,
             opted_out: stats.opted_out,
+            limited: stats.limited,
             pending: stats.pending,
             started_at: stats.started_at,
             completed_at: stats.completed_at,
         }
     }
-}
-
-/// `JourneyState` values, for the `state` filter (the type lives in the domain crate).
-fn journey_state_schema() -> Object {
-    ObjectBuilder::new()
-        .schema_type(Type::String)
-        .enum_values(Some([
-            "queued",
-            "sending_message_1",
-            "awaiting_interaction",
-            "sending_message_2",
-            "message_2_sent",
-            "no_interaction",
-            "late_interaction",
-            "failed",
-            "cancelled",
-            "opted_out",
-        ]))
-        .build()
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -266,7 +254,7 @@ struct ListQuery {
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 struct ContactsQuery {
-    #[param(schema_with = journey_state_schema)]
+    #[param(inline)]
     state: Option<JourneyState>,
     /// Only the contacts who reached this stage of the funnel.
     #[param(inline)]
@@ -312,6 +300,8 @@ struct CampaignFunnel {
     failed: i64,
     cancelled: i64,
     opted_out: i64,
+    /// Held back by Meta's per-user marketing limit, apart from `failed`.
+    limited: i64,
     pending: i64,
 }
 
@@ -329,6 +319,7 @@ impl From<campaign_store::reporting::CampaignFunnel> for CampaignFunnel {
             failed: funnel.failed,
             cancelled: funnel.cancelled,
             opted_out: funnel.opted_out,
+            limited: funnel.limited,
             pending: funnel.pending,
         }
     }

@@ -39,6 +39,9 @@ export type DailyMonitoring = Schemas['DailyMonitoring'];
 export type MonitoringHistory = Schemas['SendingHistory'];
 export type HistoryDay = Schemas['HistoryDay'];
 export type SendError = Schemas['SendError'];
+export type ErrorsByKind = Schemas['ErrorsByKind'];
+/** Why a send failed (the engine's FailureKind). */
+export type FailureKind = Schemas['FailureKind'];
 export type AuditRow = Schemas['AuditRow'];
 export type VerificationCounts = Schemas['VerificationCounts'];
 export type Audience = Schemas['AudiencePreview'];
@@ -68,7 +71,7 @@ export type NewUserInput = RequestBody<'/api/v1/users', 'post'>;
 export type UserChanges = RequestBody<'/api/v1/users/{id}', 'put'>;
 
 export type CampaignStatus = NonNullable<QueryOf<'/api/v1/campaigns', 'get'>['status']>;
-export type JourneyState = NonNullable<QueryOf<'/api/v1/campaigns/{id}/contacts', 'get'>['state']>;
+export type JourneyState = Schemas['JourneyState'];
 /** A funnel stage whose contacts `GET /campaigns/{id}/contacts?stage=` lists. */
 export type FunnelStage = NonNullable<QueryOf<'/api/v1/campaigns/{id}/contacts', 'get'>['stage']>;
 export type MessageStatus = NonNullable<QueryOf<'/api/v1/messages', 'get'>['status']>;
