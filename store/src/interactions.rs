@@ -94,22 +94,6 @@ impl Store {
         .await?)
     }
 
-    /// Keeps why the provider could not deliver a message it had accepted (a failed status).
-    pub async fn note_delivery_failure(
-        &self,
-        provider_message_id: &str,
-        reason: &str,
-    ) -> Result<(), StoreError> {
-        sqlx::query!(
-            "UPDATE messages SET error = $2 WHERE provider_message_id = $1 AND status = 'failed'",
-            provider_message_id,
-            reason,
-        )
-        .execute(&self.pool)
-        .await?;
-        Ok(())
-    }
-
     /// Records interactions, deduplicated by provider message id (R6). Returns the provider ids
     /// that were new.
     pub async fn record_interactions(

@@ -307,30 +307,40 @@ async fn meta_status(context: &ApiContext, status: MetaStatus) -> ApiResult<Hand
             .record_receipt(reference, &status.id, status.at)
             .await?;
     }
-    let failure = (status.status == DeliveryStatus::Failed).then(|| {
-        status.errors.first().map_or_else(
-            || {
-                ProviderError::retryable(
-                    FailureKind::Unknown,
-                    "Meta reported a failure without an error",
-                )
-            },
-            |error| error.to_provider_error(),
-        )
-    });
-    let handled = move_status(
-        context,
-        StatusUpdate {
-            message_id: status.id.clone(),
-            status: status.status,
-            at: status.at,
-            reference: status.reference.clone(),
-        },
-    )
-    .await?;
-    if let Some(failure) = failure {
-        undelivered(context, &status, &failure).await?;
+    let update = StatusUpdate {
+        message_id: status.id.clone(),
+        status: status.status,
+        at: status.at,
+        reference: status.reference.clone(),
+    };
+    if status.status != DeliveryStatus::Failed {
+        return move_status(context, update).await;
     }
+    let failure = status.errors.first().map_or_else(
+        || {
+            ProviderError::retryable(
+                FailureKind::Unknown,
+                "Meta reported a failure without an error",
+            )
+        },
+        |error| error.to_provider_error(),
+    );
+    let kind = failure.kind();
+    let reason = match kind {
+        FailureKind::WindowClosed => WINDOW_CLOSED_REASON.to_owned(),
+        _ => failure.to_string(),
+    };
+    let handled = if context
+        .store
+        .fail_delivery_at(&status.id, kind, &reason, status.at)
+        .await?
+    {
+        Handled::StatusMoved
+    } else {
+        // Not moved: failed already (a redelivery), or not recorded yet (then 503).
+        move_status(context, update).await?
+    };
+    undelivered(context, &status, kind, reason).await?;
     Ok(handled)
 }
 
@@ -341,20 +351,12 @@ async fn meta_status(context: &ApiContext, status: MetaStatus) -> ApiResult<Hand
 async fn undelivered(
     context: &ApiContext,
     status: &MetaStatus,
-    failure: &ProviderError,
+    kind: FailureKind,
+    reason: String,
 ) -> ApiResult<()> {
     let Some(sent) = context.store.sent_message(&status.id).await? else {
         return Ok(());
     };
-    let kind = failure.kind();
-    let reason = match kind {
-        FailureKind::WindowClosed => WINDOW_CLOSED_REASON.to_owned(),
-        _ => failure.to_string(),
-    };
-    context
-        .store
-        .note_delivery_failure(&status.id, &reason)
-        .await?;
     match kind {
         FailureKind::OptedOut => {
             let contact = context.store.contact(sent.contact_id).await?;
