@@ -188,6 +188,15 @@ mod tests {
         );
     }
 
+    /// A message's provider id, status, failure kind and error, and its journey's state.
+    type MessageAndJourney = (
+        String,
+        MessageStatus,
+        Option<FailureKind>,
+        Option<String>,
+        JourneyState,
+    );
+
     /// A failed status keeps its kind and reason (Meta's error), or is of kind `unknown` when the
     /// provider said no more; either way the journey is left to its workflow.
     #[sqlx::test(migrator = "crate::MIGRATOR")]
@@ -212,13 +221,7 @@ mod tests {
                 .await
                 .unwrap()
         );
-        let rows: Vec<(
-            String,
-            MessageStatus,
-            Option<FailureKind>,
-            Option<String>,
-            JourneyState,
-        )> = sqlx::query_as(
+        let rows: Vec<MessageAndJourney> = sqlx::query_as(
             "SELECT m.provider_message_id, m.status, m.failure_kind, m.error, j.state \
                  FROM messages m JOIN journeys j USING (campaign_id, contact_id) \
                  WHERE m.campaign_id = $1 ORDER BY m.provider_message_id",
