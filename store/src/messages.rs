@@ -189,6 +189,71 @@ mod tests {
         );
     }
 
+    /// A message's provider id, status, failure kind and error, and its journey's state.
+    type MessageAndJourney = (
+        String,
+        MessageStatus,
+        Option<FailureKind>,
+        Option<String>,
+        JourneyState,
+    );
+
+    /// A failed status keeps its kind and reason (Meta's error), or is of kind `unknown` when the
+    /// provider said no more; either way the journey is left to its workflow.
+    #[sqlx::test(migrator = "crate::MIGRATOR")]
+    async fn a_failed_status_keeps_its_kind(pool: PgPool) {
+        let store = Store::from_pool(pool.clone());
+        let (campaign_id, contacts) = running_campaign(&store, 2).await;
+        for (contact_id, provider_id) in contacts.iter().zip(["limited-1", "failed-1"]) {
+            let message =
+                prepared_message(&store, campaign_id, *contact_id, MessageType::Message1).await;
+            store.mark_sent(message, provider_id, None).await.unwrap();
+        }
+        let at = Utc::now();
+        assert!(
+            store
+                .fail_delivery_at("limited-1", FailureKind::Limited, "(#131049) held back", at)
+                .await
+                .unwrap()
+        );
+        assert!(
+            store
+                .advance_message_status_at("failed-1", MessageStatus::Failed, at)
+                .await
+                .unwrap()
+        );
+        let rows: Vec<MessageAndJourney> = sqlx::query_as(
+            "SELECT m.provider_message_id, m.status, m.failure_kind, m.error, j.state \
+                 FROM messages m JOIN journeys j USING (campaign_id, contact_id) \
+                 WHERE m.campaign_id = $1 ORDER BY m.provider_message_id",
+        )
+        .bind(campaign_id)
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+        assert_eq!(
+            rows,
+            [
+                (
+                    "failed-1".to_owned(),
+                    MessageStatus::Failed,
+                    Some(FailureKind::Unknown),
+                    None,
+                    JourneyState::AwaitingInteraction
+                ),
+                (
+                    "limited-1".to_owned(),
+                    MessageStatus::Failed,
+                    Some(FailureKind::Limited),
+                    Some("(#131049) held back".to_owned()),
+                    JourneyState::AwaitingInteraction
+                ),
+            ]
+        );
+        let stats = store.campaign_stats(campaign_id).await.unwrap();
+        assert_eq!((stats.messages_failed, stats.limited), (2, 0));
+    }
+
     /// The database accepts exactly the failure kinds and journey states the engine names:
     /// each check constraint lists the enum's names, no more and no fewer, and the database's
     /// idea of a final state is the domain's.
