@@ -316,7 +316,14 @@ impl JourneyActivities {
                 }
                 return Ok(sent);
             }
-            SendPreparation::AlreadyFailed { reason } => return Err(permanent(reason)),
+            // A retry meets the outcome its first attempt decided, `limited` and opted out too.
+            SendPreparation::AlreadyFailed { kind, reason } => {
+                return Err(match kind {
+                    FailureKind::Limited => limited(reason),
+                    FailureKind::OptedOut => opted_out(),
+                    _ => permanent(reason),
+                });
+            }
             SendPreparation::JourneyClosed => {
                 tracing::info!(campaign_id, contact_id, %message_type, "send skipped: journey already closed");
                 return Err(permanent(JOURNEY_CLOSED_REASON));
@@ -769,11 +776,7 @@ impl JourneyActivities {
             return database(store_err);
         }
         if kind == FailureKind::Limited {
-            return ApplicationFailure::builder(reason)
-                .type_name(CONTACT_LIMITED.to_owned())
-                .non_retryable(true)
-                .build()
-                .into();
+            return limited(reason);
         }
         permanent(reason)
     }
@@ -811,6 +814,16 @@ fn prepared_ids(campaign_id: i64, contact_id: i64, message_id: i64) -> PreparedI
         contact_id,
         message_id,
     }
+}
+
+/// A send Meta refused under its per-user marketing limit (131049): the journey ends `limited`,
+/// never retried.
+fn limited(reason: String) -> ActivityError {
+    ApplicationFailure::builder(reason)
+        .type_name(CONTACT_LIMITED.to_owned())
+        .non_retryable(true)
+        .build()
+        .into()
 }
 
 /// A send refused because its contact opted out (R19): the journey ends `opted_out`.

@@ -30,7 +30,7 @@ pub enum SendPreparation {
     /// The database already shows the message accepted: an earlier attempt got through.
     AlreadySent(AcceptedSend),
     /// The message already failed for good.
-    AlreadyFailed { reason: String },
+    AlreadyFailed { kind: FailureKind, reason: String },
     /// The journey was closed (stop, cutoff) before this message left: nothing is sent.
     JourneyClosed,
     /// The campaign is paused (its template was paused by Meta, or the provider refused our
@@ -170,7 +170,8 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         let message = sqlx::query!(
-            r#"SELECT id, status AS "status: MessageStatus", provider_message_id, sent_at, error
+            r#"SELECT id, status AS "status: MessageStatus", provider_message_id, sent_at, error,
+                 failure_kind AS "failure_kind: FailureKind"
                FROM messages WHERE campaign_id = $1 AND contact_id = $2 AND message_type = $3 FOR UPDATE"#,
             campaign_id,
             contact_id,
@@ -188,6 +189,7 @@ impl Store {
             }
             MessageStatus::Failed => {
                 return Ok(SendPreparation::AlreadyFailed {
+                    kind: message.failure_kind.unwrap_or(FailureKind::Unknown),
                     reason: message.error.unwrap_or_default(),
                 });
             }
