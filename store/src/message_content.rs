@@ -5,7 +5,8 @@
 //! Meta paused since the launch pauses the campaign instead of failing its sends, and one that
 //! disappeared or lost its approval fails the send with a reason naming it.
 
-use campaign_domain::meta_template::{MessageContent, TemplateComponent};
+use campaign_domain::MessageContent;
+use campaign_domain::meta_template::TemplateComponent;
 use campaign_domain::template::Recipient;
 use campaign_domain::{
     CatalogTemplate, FailureKind, MessageType, Template, TemplateMessage, TemplateStatus,
