@@ -5,7 +5,8 @@
 # Postgres keep running in the background (`make stop` stops those).
 #
 # Overridable: SANDBOX_ADDR (127.0.0.1:3001), API_ADDR (127.0.0.1:8080),
-# WHATSAPP_PROVIDER (sandbox), WASSENGER_BASE_URL / WASSENGER_TOKEN (the sandbox
+# WHATSAPP_PROVIDER (sandbox; `meta` for Meta's Cloud API, on the sandbox unless
+# META_GRAPH_URL is set), WASSENGER_BASE_URL / WASSENGER_TOKEN (the sandbox
 # and sandbox-token), WEBHOOK_SECRET (dev-webhook-secret), RUST_LOG (info), and
 # every other variable the binaries read (SANDBOX_*, TASK_QUEUE, ...).
 set -euo pipefail
@@ -23,6 +24,18 @@ export WHATSAPP_PROVIDER="${WHATSAPP_PROVIDER:-sandbox}"
 if [ "$WHATSAPP_PROVIDER" = sandbox ]; then
   export WASSENGER_BASE_URL="${WASSENGER_BASE_URL:-http://$SANDBOX_ADDR}"
   export WASSENGER_TOKEN="${WASSENGER_TOKEN:-sandbox-token}"
+fi
+# WHATSAPP_PROVIDER=meta with no META_GRAPH_URL: Meta's Cloud API as the sandbox speaks it, with
+# the sandbox's own ids and secrets (no credentials needed). With META_GRAPH_URL set, every
+# META_* variable is yours (README, "Meta's WhatsApp Cloud API").
+if [ "$WHATSAPP_PROVIDER" = meta ] && [ -z "${META_GRAPH_URL:-}" ]; then
+  export META_GRAPH_URL="http://$SANDBOX_ADDR"
+  export META_GRAPH_VERSION="${META_GRAPH_VERSION:-v23.0}"
+  export META_PHONE_NUMBER_ID="${META_PHONE_NUMBER_ID:-100000000000001}"
+  export META_WABA_ID="${META_WABA_ID:-200000000000001}"
+  export META_ACCESS_TOKEN="${META_ACCESS_TOKEN:-sandbox-meta-token}"
+  export META_APP_SECRET="${META_APP_SECRET:-sandbox-app-secret}"
+  export META_VERIFY_TOKEN="${META_VERIFY_TOKEN:-sandbox-verify-token}"
 fi
 export WEBHOOK_SECRET="${WEBHOOK_SECRET:-dev-webhook-secret}"
 # The API's signing secret and first super admin: generated once per checkout and kept in
@@ -106,6 +119,7 @@ api_url="http://$API_ADDR"
 webhook_url="$api_url/api/v1/webhooks/wassenger"
 
 start sandbox 35 env SANDBOX_ADDR="$SANDBOX_ADDR" SANDBOX_WEBHOOK_URL="$webhook_url" \
+  SANDBOX_META_WEBHOOK_URL="$api_url/api/v1/webhooks/meta" \
   SANDBOX_TOKEN="${SANDBOX_TOKEN:-${WASSENGER_TOKEN:-sandbox-token}}" "$bin_dir/wa-sandbox"
 start api 32 env API_ADDR="$API_ADDR" "$bin_dir/campaign-api"
 start worker 36 "$bin_dir/campaign-worker"

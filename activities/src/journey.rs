@@ -7,10 +7,12 @@
 //! deterministic reference before sending again.
 
 use campaign_domain::retry::rate_limited_delay;
-use campaign_domain::sending::{DAILY_LIMIT_REASON, JOURNEY_CLOSED_REASON, OPTED_OUT_REASON};
+use campaign_domain::sending::{
+    DAILY_LIMIT_REASON, JOURNEY_CLOSED_REASON, OPTED_OUT_REASON, WINDOW_CLOSED_REASON,
+};
 use campaign_domain::{
-    BreakerPolicy, InteractionType, JourneyState, MessageReference, MessageType, Pacing,
-    QuietHoursPolicy, SendPolicy, retry_delay,
+    BreakerPolicy, ConsentChange, FailureKind, InteractionType, JourneyState, MessageReference,
+    MessageType, Pacing, QuietHoursPolicy, SendPolicy, retry_delay,
 };
 use campaign_provider::{OutgoingContent, OutgoingMessage, ProviderError, WhatsAppProvider};
 use campaign_store::{
@@ -26,6 +28,9 @@ use temporalio_sdk::ApplicationFailure;
 use temporalio_sdk::activities::{ActivityContext, ActivityError};
 use tracing::Instrument;
 
+mod answers;
+use answers::{limited, opted_out, paused, prepared_ids};
+
 /// A pacing slot further away than this is not reserved: the send waits as a delayed retry, so
 /// no activity sleeps for long holding a worker slot (Message 1, a local activity, waits longer
 /// ones on a durable timer).
@@ -39,6 +44,13 @@ const MIN_WAIT: Duration = Duration::from_millis(50);
 /// got through: a request cut off on our side may still be taken in by the provider a moment
 /// later, and the lookup must not miss it and send again.
 const CALL_END_MARGIN: Duration = Duration::from_secs(2);
+/// How much longer than [`CALL_END_MARGIN`] a retry waits, on a provider without a search of
+/// sent messages (Meta), before it trusts the receipts: the status webhook echoing our reference
+/// arrives seconds after the provider's acceptance.
+const RECEIPT_MARGIN: Duration = Duration::from_secs(20);
+/// How long a send of a paused campaign (R13-like: a wait, not a failure) waits before it looks
+/// again whether an operator resumed it.
+pub const PAUSED_RECHECK: Duration = Duration::from_secs(10);
 /// How often a send reports that its worker is alive.
 const HEARTBEAT_INTERVAL: Duration = Duration::from_secs(1);
 /// How long a send may go without a heartbeat before Temporal gives it to another worker: a
@@ -148,6 +160,9 @@ pub const PERMANENT_SEND_FAILURE: &str = "PermanentSendFailure";
 /// Failure type of a send refused because its contact opted out (R19): the journey ends
 /// `opted_out`, not `failed`.
 pub const CONTACT_OPTED_OUT: &str = "ContactOptedOut";
+/// Failure type of a send Meta refused under its per-user marketing limit (131049, kind
+/// [`FailureKind::Limited`]): never retried, the journey ends `limited`, not `failed`.
+pub const CONTACT_LIMITED: &str = "ContactLimited";
 
 fn permanent(reason: impl Into<String>) -> ActivityError {
     ApplicationFailure::builder(reason.into())
@@ -289,7 +304,7 @@ impl JourneyActivities {
             .await
             .map_err(database)?
         {
-            SendPreparation::Send(prepared) => prepared,
+            SendPreparation::Send(prepared) => *prepared,
             SendPreparation::AlreadySent(accepted) => {
                 tracing::info!(campaign_id, contact_id, %message_type, provider_message_id = %accepted.provider_message_id,
                     "duplicate send attempt: message already accepted, not sending again");
@@ -304,13 +319,46 @@ impl JourneyActivities {
                 }
                 return Ok(sent);
             }
-            SendPreparation::AlreadyFailed { reason } => return Err(permanent(reason)),
+            // A retry meets the outcome its first attempt decided, `limited` and opted out too.
+            SendPreparation::AlreadyFailed { kind, reason } => {
+                return Err(match kind {
+                    FailureKind::Limited => limited(reason),
+                    FailureKind::OptedOut => opted_out(),
+                    _ => permanent(reason),
+                });
+            }
             SendPreparation::JourneyClosed => {
                 tracing::info!(campaign_id, contact_id, %message_type, "send skipped: journey already closed");
                 return Err(permanent(JOURNEY_CLOSED_REASON));
             }
+            SendPreparation::CampaignPaused { reason } => {
+                return Err(paused(&reason));
+            }
+            SendPreparation::Unsendable { kind, reason } => {
+                tracing::warn!(campaign_id, contact_id, %message_type, %kind, %reason, "send refused: cannot be composed");
+                return Err(permanent(reason));
+            }
         };
 
+        // Meta refuses a second message to one contact too soon after the first (131056):
+        // Message 2 keeps the provider's pair interval after Message 1.
+        let pair_interval =
+            chrono::Duration::from_std(self.provider.pair_interval()).unwrap_or_default();
+        if let Some(message_1_at) = prepared
+            .message_1_sent_at
+            .filter(|_| message_type == MessageType::Message2)
+        {
+            match (message_1_at + pair_interval - Utc::now()).to_std() {
+                Ok(wait) if wait > PACING_HORIZON => {
+                    return Err(wait_until(
+                        message_1_at + pair_interval,
+                        "keeping the provider's interval between two messages to a contact",
+                    ));
+                }
+                Ok(wait) => tokio::time::sleep(wait).await,
+                Err(_) => {}
+            }
+        }
         if let Some(until) = self.store.sending_paused_until().await.map_err(database)? {
             return Err(wait_until(until, "sending paused by the circuit breaker"));
         }
@@ -346,7 +394,8 @@ impl JourneyActivities {
         // moved past this send's slot.
         let (attempts, call_ends) = loop {
             let call_ends = deadline.min(Instant::now() + self.call_timeout);
-            let call_bound = call_ends.saturating_duration_since(Instant::now()) + CALL_END_MARGIN;
+            let call_bound =
+                call_ends.saturating_duration_since(Instant::now()) + self.lookup_margin();
             let counted = self
                 .store
                 .count_attempt(
@@ -394,7 +443,10 @@ impl JourneyActivities {
         };
         let reference = MessageReference::new(campaign_id, contact_id, message_type).to_string();
         if attempts > 1 {
-            match self.provider.find_by_reference(&reference).await {
+            match self
+                .earlier_acceptance(prepared.message_id, &reference)
+                .await?
+            {
                 Ok(Some(earlier)) => {
                     let accepted = self
                         .store
@@ -421,8 +473,9 @@ impl JourneyActivities {
         // last attempt never turns into one more provider call (R12).
         if attempts > i32::try_from(policy.max_attempts).unwrap_or(i32::MAX) {
             let reason = format!("gave up after {} attempts", policy.max_attempts);
+            // The last attempt's outcome was never recorded: why it failed is unknown.
             self.store
-                .fail_message(prepared.message_id, &reason)
+                .fail_message(prepared.message_id, FailureKind::Unknown, &reason)
                 .await
                 .map_err(database)?;
             return Err(permanent(reason));
@@ -443,19 +496,22 @@ impl JourneyActivities {
             .into());
         };
 
-        let outgoing = OutgoingMessage {
+        let mut outgoing = OutgoingMessage {
             phone: prepared.phone,
-            content: OutgoingContent::text(prepared.content),
+            content: prepared.content,
             reference,
         };
-        let answer = tokio::time::timeout(time_left, self.provider.send_message(&outgoing))
-            .await
-            .unwrap_or_else(|_| {
-                Err(ProviderError::retryable(
-                    campaign_domain::FailureKind::ProviderDown,
-                    format!("no answer within the attempt's {time_left:?}"),
-                ))
-            });
+        let mut answer = self.call(&outgoing, time_left).await;
+        // Meta refuses free text outside the customer-service window (131047): Message 2 then
+        // goes as the campaign's fallback template, in the same attempt.
+        if let (Err(err), Some(fallback)) = (&answer, prepared.window_fallback)
+            && err.kind() == FailureKind::WindowClosed
+        {
+            tracing::info!(campaign_id, contact_id, %message_type, "customer-service window closed: sending the fallback template");
+            outgoing.content = fallback;
+            let time_left = call_ends.saturating_duration_since(Instant::now());
+            answer = self.call(&outgoing, time_left).await;
+        }
         match answer {
             Ok(accepted) => {
                 // An answer that did not say when: the acceptance was just now.
@@ -479,122 +535,16 @@ impl JourneyActivities {
             }
             Err(err) => {
                 tracing::warn!(campaign_id, contact_id, %message_type, attempts, error = %err, "send failed");
-                Err(self
-                    .after_failure(prepared.message_id, attempts, &policy, err)
-                    .await)
-            }
-        }
-    }
-
-    /// Refuses a send whose contact opted out (R19), unless an earlier attempt's call got
-    /// through (the provider is asked by reference): then that acceptance stands.
-    async fn refuse_opted_out(
-        &self,
-        message_id: i64,
-        reference: &MessageReference,
-        called_before: bool,
-    ) -> Result<SentMessage, ActivityError> {
-        if called_before {
-            let earlier = self
-                .provider
-                .find_by_reference(&reference.to_string())
+                self.refused(
+                    &prepared_ids(campaign_id, contact_id, prepared.message_id),
+                    &outgoing,
+                    attempts,
+                    &policy,
+                    err,
+                )
                 .await
-                .map_err(|err| {
-                    ApplicationFailure::builder(format!(
-                        "could not ask the provider about an earlier attempt: {err}"
-                    ))
-                    .type_name("ProviderLookupFailed".to_owned())
-                    .build()
-                })?;
-            if let Some(earlier) = earlier {
-                let accepted = self
-                    .store
-                    .mark_sent(
-                        message_id,
-                        &earlier.provider_message_id,
-                        earlier.accepted_at,
-                    )
-                    .await
-                    .map_err(database)?;
-                return Ok(sent(accepted));
             }
         }
-        self.store
-            .refuse_opted_out_send(message_id)
-            .await
-            .map_err(database)?;
-        tracing::info!(%reference, "send refused: the contact opted out");
-        Err(ApplicationFailure::builder(OPTED_OUT_REASON)
-            .type_name(CONTACT_OPTED_OUT.to_owned())
-            .non_retryable(true)
-            .build()
-            .into())
-    }
-
-    /// Records a failed provider call (for operators and the circuit breaker) and turns it into
-    /// Temporal's next step: permanent errors and the last attempt fail the message for good; a
-    /// rate limit waits at least its minimum and does not count as an attempt; other errors retry
-    /// after the R12 delay.
-    async fn after_failure(
-        &self,
-        message_id: i64,
-        attempts: i32,
-        policy: &SendPolicy,
-        err: ProviderError,
-    ) -> ActivityError {
-        match self.note_failure(message_id, &err).await {
-            Ok(()) => {}
-            Err(store_err) => return database(store_err),
-        }
-        let failed_attempts = u32::try_from(attempts).unwrap_or(u32::MAX);
-        let reason = match &err {
-            ProviderError::Permanent { .. } => err.to_string(),
-            ProviderError::RateLimited { .. } => {
-                let delay = rate_limited_delay(
-                    failed_attempts.max(1),
-                    policy.retry_base_delay(),
-                    Duration::from_millis(policy.rate_limit_delay_ms),
-                );
-                return ApplicationFailure::builder(err.to_string())
-                    .type_name("RateLimited".to_owned())
-                    .next_retry_delay(delay)
-                    .build()
-                    .into();
-            }
-            _ if failed_attempts >= policy.max_attempts => {
-                format!("gave up after {attempts} attempts: {err}")
-            }
-            ProviderError::Retryable { .. } => {
-                return ApplicationFailure::builder(err.to_string())
-                    .type_name("RetryableSendFailure".to_owned())
-                    .next_retry_delay(retry_delay(failed_attempts, policy.retry_base_delay()))
-                    .build()
-                    .into();
-            }
-        };
-        if let Err(store_err) = self.store.fail_message(message_id, &reason).await {
-            return database(store_err);
-        }
-        permanent(reason)
-    }
-
-    async fn note_failure(&self, message_id: i64, err: &ProviderError) -> Result<(), StoreError> {
-        self.store
-            .note_send_error(message_id, &err.to_string())
-            .await?;
-        if matches!(err, ProviderError::RateLimited { .. }) {
-            self.store.uncount_attempt(message_id).await?;
-        }
-        // A permanent error (an invalid number, a text too long) says nothing about the health of
-        // the sending number, so it does not count towards the breaker's error runs.
-        if !matches!(err, ProviderError::Permanent { .. }) {
-            let result = SendResult::Error {
-                ban_risk: err.is_ban_risk(),
-                reason: err.to_string(),
-            };
-            self.store.record_send_result(result, &self.breaker).await?;
-        }
-        Ok(())
     }
 }
 

@@ -21,9 +21,9 @@ pub use consent::{
     ConfirmationInput, ConfirmationOutcome, ConsentActivities, confirmation_reference,
 };
 pub use journey::{
-    CONTACT_OPTED_OUT, InteractionRecord, JourneyActivities, JourneyOutcomeInput, PACING_HORIZON,
-    PERMANENT_SEND_FAILURE, RecordInteractionsInput, SEND_HEARTBEAT_TIMEOUT, SendMessageInput,
-    SentMessage,
+    CONTACT_LIMITED, CONTACT_OPTED_OUT, InteractionRecord, JourneyActivities, JourneyOutcomeInput,
+    PACING_HORIZON, PERMANENT_SEND_FAILURE, RecordInteractionsInput, SEND_HEARTBEAT_TIMEOUT,
+    SendMessageInput, SentMessage,
 };
 pub use release::{JourneyPlan, ReleaseInput, Released};
 pub use schedule::{LaunchScheduledInput, LaunchScheduledOutcome, ScheduleActivities};

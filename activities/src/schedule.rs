@@ -3,8 +3,8 @@
 //! then starts the campaign's run. Retrying the activity is safe: a launch already decided is
 //! answered again, not made twice.
 
-use campaign_domain::CampaignSettings;
-use campaign_store::{Actor, AuditEntry, ScheduledLaunch, Store};
+use campaign_domain::{CampaignSettings, Channel};
+use campaign_store::{Actor, AuditEntry, LaunchRules, ScheduledLaunch, Store};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -43,11 +43,17 @@ pub enum LaunchScheduledOutcome {
 pub struct ScheduleActivities {
     store: Store,
     daily_limit: i32,
+    /// What the worker's provider takes as Message 1: the launch checks templates against it.
+    channel: Channel,
 }
 
 impl ScheduleActivities {
-    pub fn new(store: Store, daily_limit: i32) -> Self {
-        ScheduleActivities { store, daily_limit }
+    pub fn new(store: Store, daily_limit: i32, channel: Channel) -> Self {
+        ScheduleActivities {
+            store,
+            daily_limit,
+            channel,
+        }
     }
 }
 
@@ -74,8 +80,11 @@ impl ScheduleActivities {
             .launch_scheduled_campaign(
                 input.campaign_id,
                 at,
-                self.daily_limit,
-                &input.defaults,
+                &LaunchRules {
+                    daily_limit: self.daily_limit,
+                    defaults: &input.defaults,
+                    channel: self.channel,
+                },
                 entry("campaign.send"),
                 entry("campaign.launch_failed"),
             )

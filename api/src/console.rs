@@ -27,6 +27,7 @@ use axum::http::header::{
 use axum::middleware::Next;
 use axum::response::Response;
 use axum::routing::any;
+use campaign_domain::Channel;
 use campaign_domain::template::PLACEHOLDERS;
 use serde::Serialize;
 use std::path::Path;
@@ -60,6 +61,10 @@ struct ConsoleSettings {
     daily_message_limit: i32,
     /// Placeholders a message text may contain, without braces (R18).
     placeholders: Vec<&'static str>,
+    /// Message 1 must be an approved template from the catalog (the Meta provider, SPEC §7).
+    templates: bool,
+    /// The provider can tell whether a number has WhatsApp (not Meta's Cloud API).
+    number_verification: bool,
 }
 
 #[utoipa::path(
@@ -82,6 +87,8 @@ async fn settings(
         temporal_namespace: context.config.temporal.namespace.clone(),
         daily_message_limit: context.config.daily_message_limit,
         placeholders: PLACEHOLDERS.to_vec(),
+        templates: matches!(context.engine.channel, Channel::Templates { .. }),
+        number_verification: context.provider.supports_number_check(),
     }))
 }
 

@@ -4,7 +4,7 @@ use crate::auth::JwtKeys;
 use crate::config::ApiConfig;
 use crate::metrics::Metrics;
 use crate::operations::Engine;
-use campaign_provider::WassengerClient;
+use campaign_provider::WhatsAppProvider;
 use campaign_store::Store;
 use std::sync::Arc;
 use temporalio_client::Client;
@@ -16,8 +16,8 @@ pub struct ApiContext {
     pub temporal: Client,
     /// Campaign operations (launch, stop, retry, relaunch) over the same store and client.
     pub engine: Engine,
-    /// The WhatsApp provider, for number verification.
-    pub provider: Arc<WassengerClient>,
+    /// The WhatsApp provider: number verification, the template catalog.
+    pub provider: Arc<dyn WhatsAppProvider>,
     pub keys: Arc<JwtKeys>,
     pub metrics: Arc<Metrics>,
 }

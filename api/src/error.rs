@@ -184,10 +184,11 @@ impl From<OperationError> for ApiError {
             | OperationError::NoContacts { .. }
             | OperationError::NotScheduled { .. }
             | OperationError::Scheduled => ApiError::Conflict(err.to_string()),
-            OperationError::InvalidSettings(_) | OperationError::InvalidLaunchTime(_) => {
-                ApiError::Validation(err.to_string())
-            }
-            OperationError::QuotaExceeded { remaining, .. } => ApiError::QuotaExceeded {
+            OperationError::InvalidSettings(_)
+            | OperationError::InvalidLaunchTime(_)
+            | OperationError::TemplateRefused(_) => ApiError::Validation(err.to_string()),
+            OperationError::QuotaExceeded { remaining, .. }
+            | OperationError::MessagingLimitExceeded { remaining, .. } => ApiError::QuotaExceeded {
                 message: err.to_string(),
                 remaining,
             },

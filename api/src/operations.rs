@@ -18,13 +18,13 @@
 
 use campaign_domain::send_estimate::campaign_last_message_1;
 use campaign_domain::{
-    CampaignSettings, CampaignState, CampaignWorkflowId, InvalidLaunchTime, LaunchTime,
+    CampaignSettings, CampaignState, CampaignWorkflowId, Channel, InvalidLaunchTime, LaunchTime,
 };
 use campaign_store::audit::AuditEntry;
-use campaign_store::campaigns::{no_contacts_reason, quota_reason};
+use campaign_store::campaigns::{messaging_limit_reason, no_contacts_reason, quota_reason};
 use campaign_store::{
-    LaunchOutcome, Origin, PendingStart, RelaunchOutcome, RetryOutcome, ScheduleOutcome, Store,
-    StoreError, UnscheduleOutcome,
+    LaunchOutcome, LaunchRules, Origin, PendingStart, RelaunchOutcome, RetryOutcome,
+    ScheduleOutcome, Store, StoreError, UnscheduleOutcome,
 };
 use campaign_workflows::{
     CAMPAIGN_ID, Campaign, CampaignInput, CampaignProgress, LaunchScheduledInput, ScheduledLaunch,
@@ -57,6 +57,14 @@ pub enum OperationError {
     NoContacts { opted_out_excluded: i64 },
     #[error("{}", quota_reason(*.remaining, *.needed))]
     QuotaExceeded { remaining: i64, needed: i64 },
+    #[error("{}", messaging_limit_reason(*.remaining, *.needed, *.limit))]
+    MessagingLimitExceeded {
+        remaining: i64,
+        needed: i64,
+        limit: i32,
+    },
+    #[error("{0}")]
+    TemplateRefused(String),
     #[error("invalid settings: {0}")]
     InvalidSettings(String),
     #[error(transparent)]
@@ -97,14 +105,25 @@ pub struct Engine {
     pub daily_limit: i32,
     /// The settings of a campaign whose operator overrides nothing.
     pub defaults: CampaignSettings,
+    /// What the provider takes as Message 1 (SPEC §7).
+    pub channel: Channel,
 }
 
 impl Engine {
+    /// What launches are checked against.
+    fn launch_rules(&self) -> LaunchRules<'_> {
+        LaunchRules {
+            daily_limit: self.daily_limit,
+            defaults: &self.defaults,
+            channel: self.channel,
+        }
+    }
+
     /// Launches a draft campaign (see the module docs).
     pub async fn launch(&self, campaign_id: i64, by: &Origin) -> Result<Launched, OperationError> {
         let outcome = self
             .store
-            .launch_campaign(campaign_id, self.daily_limit, &self.defaults)
+            .launch_campaign(campaign_id, &self.launch_rules())
             .await?;
         self.start_launched(outcome, by.entry("campaign.send"), None)
             .await
@@ -144,6 +163,18 @@ impl Engine {
             }
             LaunchOutcome::QuotaExceeded { remaining, needed } => {
                 Err(OperationError::QuotaExceeded { remaining, needed })
+            }
+            LaunchOutcome::MessagingLimitExceeded {
+                remaining,
+                needed,
+                limit,
+            } => Err(OperationError::MessagingLimitExceeded {
+                remaining,
+                needed,
+                limit,
+            }),
+            LaunchOutcome::TemplateRefused { reason } => {
+                Err(OperationError::TemplateRefused(reason))
             }
         }
     }
@@ -311,7 +342,7 @@ impl Engine {
     ) -> Result<Launched, OperationError> {
         let outcome = self
             .store
-            .relaunch_campaign(campaign_id, self.daily_limit, &self.defaults)
+            .relaunch_campaign(campaign_id, &self.launch_rules())
             .await?;
         match outcome {
             RelaunchOutcome::Copied { launch, .. } => {

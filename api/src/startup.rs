@@ -11,7 +11,7 @@ use crate::operations::Engine;
 use crate::{auth, console, metrics, openapi, routes};
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use campaign_provider::WassengerClient;
+use campaign_domain::Channel;
 use campaign_store::Store;
 use campaign_workflows::TaskQueues;
 use std::future::Future;
@@ -33,11 +33,7 @@ impl Application {
         let store = Store::connect(&config.database_url).await?;
         store.migrate().await?;
         let temporal = campaign_runtime::connect_temporal(&config.temporal, "campaign-api").await?;
-        let provider = Arc::new(WassengerClient::new(
-            &config.provider.base_url,
-            config.provider.token.expose(),
-            config.provider.timeout,
-        )?);
+        let provider = campaign_runtime::build_provider(&config.provider)?;
         let engine = Engine {
             store: store.clone(),
             client: temporal.clone(),
@@ -47,6 +43,7 @@ impl Application {
             },
             daily_limit: config.daily_message_limit,
             defaults: config.campaign_defaults.clone(),
+            channel: config.provider.channel(),
         };
         let context = ApiContext {
             keys: Arc::new(JwtKeys::new(
@@ -62,6 +59,16 @@ impl Application {
             metrics: Arc::new(Metrics::new()),
         };
         auth::bootstrap_admin(&context).await?;
+        if matches!(context.engine.channel, Channel::Templates { .. }) {
+            let context = context.clone();
+            // The catalog is also kept current by Meta's webhooks; a failed read at start-up
+            // leaves the last one in place, and an operator can read it again.
+            tokio::spawn(async move {
+                if let Err(err) = routes::templates::sync_catalog(&context, None).await {
+                    tracing::warn!(%err, "template catalog not read at start-up");
+                }
+            });
+        }
         let listener = TcpListener::bind(&context.config.listen_addr).await?;
         let port = listener.local_addr()?.port();
         Ok(Application {

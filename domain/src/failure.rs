@@ -45,13 +45,16 @@ pub enum FailureKind {
     ProviderDown,
     /// The daily quota (R10) or the business's messaging limit was reached.
     DailyLimit,
+    /// The campaign's 48 h cutoff (R9) came before Message 1 left: the engine's own refusal,
+    /// stored on the journey it closed.
+    Cutoff,
     /// Anything else; the provider's own code stays in the reason.
     Unknown,
 }
 
 impl FailureKind {
     /// Every kind, in the order of the table above.
-    pub const ALL: [FailureKind; 12] = [
+    pub const ALL: [FailureKind; 13] = [
         FailureKind::InvalidNumber,
         FailureKind::Undeliverable,
         FailureKind::Limited,
@@ -63,6 +66,7 @@ impl FailureKind {
         FailureKind::Auth,
         FailureKind::ProviderDown,
         FailureKind::DailyLimit,
+        FailureKind::Cutoff,
         FailureKind::Unknown,
     ];
 
@@ -80,6 +84,7 @@ impl FailureKind {
             FailureKind::Auth => "auth",
             FailureKind::ProviderDown => "provider_down",
             FailureKind::DailyLimit => "daily_limit",
+            FailureKind::Cutoff => "cutoff",
             FailureKind::Unknown => "unknown",
         }
     }

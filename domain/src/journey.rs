@@ -13,6 +13,7 @@ use crate::window::WindowDecision;
 
 /// Where a contact is in its journey.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(
     feature = "sqlx",
     derive(sqlx::Type),
@@ -37,11 +38,14 @@ pub enum JourneyState {
     Cancelled,
     /// The contact opted out (R19) before Message 2 was accepted.
     OptedOut,
+    /// Meta held a message back under its per-user marketing limit (131049): not the contact's
+    /// fault, never retried inside the campaign, and the contact stays eligible for later ones.
+    Limited,
 }
 
 impl JourneyState {
     /// Every state, in the order of the happy path first.
-    pub const ALL: [JourneyState; 10] = [
+    pub const ALL: [JourneyState; 11] = [
         JourneyState::Queued,
         JourneyState::SendingMessage1,
         JourneyState::AwaitingInteraction,
@@ -52,6 +56,7 @@ impl JourneyState {
         JourneyState::Failed,
         JourneyState::Cancelled,
         JourneyState::OptedOut,
+        JourneyState::Limited,
     ];
 
     /// The name used in the database, the API and the `JourneyState` search attribute.
@@ -67,6 +72,7 @@ impl JourneyState {
             JourneyState::Failed => "failed",
             JourneyState::Cancelled => "cancelled",
             JourneyState::OptedOut => "opted_out",
+            JourneyState::Limited => "limited",
         }
     }
 
@@ -81,6 +87,7 @@ impl JourneyState {
                 | JourneyState::Failed
                 | JourneyState::Cancelled
                 | JourneyState::OptedOut
+                | JourneyState::Limited
         )
     }
 }
@@ -182,6 +189,11 @@ pub enum JourneyEvent {
     Cancel,
     /// The contact opted out (R19), or a send found them opted out: nothing more is sent.
     OptOut,
+    /// The provider accepted Message 1, then reported that it cannot deliver it.
+    Message1Undelivered,
+    /// Meta refused a message under its per-user marketing limit (131049), in the send's answer
+    /// or later in a failed status while the journey waits for an interaction.
+    Limited,
 }
 
 /// An event that the current state does not accept.
@@ -210,6 +222,10 @@ impl JourneyState {
             (S::SendingMessage2 | S::Message2Sent | S::LateInteraction, E::Interaction(_)) => self,
             (S::SendingMessage2, E::Message2Sent) => S::Message2Sent,
             (S::SendingMessage1 | S::SendingMessage2, E::SendFailed) => S::Failed,
+            (S::AwaitingInteraction, E::Message1Undelivered) => S::Failed,
+            (S::SendingMessage1 | S::AwaitingInteraction | S::SendingMessage2, E::Limited) => {
+                S::Limited
+            }
             (S::Queued | S::SendingMessage1, E::Cutoff) => S::Failed,
             (S::AwaitingInteraction, E::Cutoff) => S::NoInteraction,
             (state, E::Cancel) if !state.is_final() => S::Cancelled,
@@ -237,6 +253,8 @@ mod tests {
             Just(JourneyEvent::Cutoff),
             Just(JourneyEvent::Cancel),
             Just(JourneyEvent::OptOut),
+            Just(JourneyEvent::Message1Undelivered),
+            Just(JourneyEvent::Limited),
         ]
     }
 
@@ -251,6 +269,22 @@ mod tests {
         .into_iter()
         .try_fold(JourneyState::Queued, JourneyState::apply);
         assert_eq!(state, Ok(JourneyState::Message2Sent));
+    }
+
+    #[test]
+    fn meta_s_marketing_limit_ends_the_journey_limited() {
+        for state in [
+            JourneyState::SendingMessage1,
+            JourneyState::AwaitingInteraction,
+            JourneyState::SendingMessage2,
+        ] {
+            assert_eq!(
+                state.apply(JourneyEvent::Limited),
+                Ok(JourneyState::Limited)
+            );
+        }
+        assert!(JourneyState::Queued.apply(JourneyEvent::Limited).is_err());
+        assert!(JourneyState::Limited.is_final());
     }
 
     #[test]
@@ -302,6 +336,25 @@ mod tests {
                 if let Ok(next) = state.apply(event) {
                     opted_out |= next == JourneyState::OptedOut;
                     prop_assert!(!(opted_out && next == JourneyState::Message2Sent));
+                    state = next;
+                }
+            }
+        }
+
+        /// Meta's marketing limit ends the journey: nothing is sent after it, and only a journey
+        /// whose Message 1 was being sent (or had left) can be limited.
+        #[test]
+        fn a_limited_journey_sends_nothing_more(events in proptest::collection::vec(any_event(), 0..40)) {
+            let mut state = JourneyState::Queued;
+            let mut limited = false;
+            for event in events {
+                if let Ok(next) = state.apply(event) {
+                    if next == JourneyState::Limited && state != JourneyState::Limited {
+                        prop_assert!(matches!(state, JourneyState::SendingMessage1
+                            | JourneyState::AwaitingInteraction | JourneyState::SendingMessage2));
+                    }
+                    limited |= next == JourneyState::Limited;
+                    prop_assert!(!(limited && next != JourneyState::Limited));
                     state = next;
                 }
             }

@@ -7,6 +7,7 @@
 //! campaign settings snapshot (R16), the opt-out keywords (R19), and the names the engine gives workflows and messages.
 
 pub mod campaign;
+pub mod channel;
 pub mod consent;
 pub mod failure;
 pub mod ids;
@@ -25,6 +26,7 @@ pub mod template;
 pub mod window;
 
 pub use campaign::{CampaignState, Closing, UnknownCampaignState};
+pub use channel::{Channel, MessageContent};
 pub use consent::{ConsentChange, ConsentKeywords};
 pub use failure::{FailureKind, UnknownFailureKind};
 pub use ids::{CampaignWorkflowId, IdParseError, JourneyWorkflowId, MessageReference};

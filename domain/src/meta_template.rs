@@ -457,13 +457,19 @@ impl RenderedTemplate {
             TemplateComponent::Header => &self.header,
             TemplateComponent::Body => &self.body,
         };
-        let names = placeholders(text);
         let mut out = text.to_owned();
-        for (position, placeholder) in names.iter().enumerate() {
+        for placeholder in placeholders(text) {
+            // `{{n}}` takes the n-th positional value, wherever it stands in the text.
+            let positional = placeholder
+                .parse::<usize>()
+                .ok()
+                .and_then(|n| n.checked_sub(1))
+                .and_then(|index| values.get(index))
+                .filter(|value| value.name.is_none());
             let value = values
                 .iter()
                 .find(|value| value.name.as_deref() == Some(placeholder.as_str()))
-                .or_else(|| values.get(position).filter(|value| value.name.is_none()));
+                .or(positional);
             if let Some(value) = value {
                 out = out.replace(&format!("{{{{{placeholder}}}}}"), &value.text);
             }

@@ -14,6 +14,9 @@ pub const JOURNEY_CLOSED_REASON: &str = "journey already closed";
 pub const CUTOFF_REASON: &str = "campaign cutoff";
 /// Why a send to a contact who opted out (R19) after an earlier attempt's call was not made.
 pub const OPTED_OUT_REASON: &str = "contact opted out";
+/// Why a Message 2 failed on Meta when the customer-service window was closed (131047) and the
+/// campaign has no fallback template.
+pub const WINDOW_CLOSED_REASON: &str = "customer-service window closed";
 
 /// R12 retry settings, copied into each journey's input at launch (R16).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -7,6 +7,9 @@
 //!
 //! * [`wassenger::WassengerClient`]: Wassenger, a gateway that drives a WhatsApp account the way
 //!   a phone does (free text, a number check, a search of sent messages by our reference).
+//! * [`meta::MetaClient`]: Meta's WhatsApp Business Cloud API (approved templates, free text
+//!   inside the customer-service window, a template catalog and a messaging limit; no number
+//!   check and no search of sent messages).
 //!
 //! Every failure is *classified* at this boundary into what the caller should do about it (the
 //! variant of [`ProviderError`]) and why it happened (its [`FailureKind`], one vocabulary for
@@ -20,12 +23,15 @@
 //! * [`ProviderError::Retryable`]: transient trouble (5xx, timeouts, connection errors).
 
 mod http;
+pub mod meta;
 pub mod wassenger;
 pub mod webhook;
 
-pub use campaign_domain::FailureKind;
+pub use campaign_domain::{FailureKind, MessageContent as OutgoingContent};
+pub use meta::MetaClient;
 pub use wassenger::{WassengerClient, classify};
 
+use campaign_domain::CatalogTemplate;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
@@ -57,6 +63,39 @@ pub trait WhatsAppProvider: Send + Sync + 'static {
         &self,
         reference: &str,
     ) -> Result<Option<AcceptedMessage>, ProviderError>;
+
+    /// Whether [`WhatsAppProvider::number_exists`] can answer. Meta's Cloud API has no such
+    /// endpoint, and nothing fakes one: callers say verification is not available instead.
+    fn supports_number_check(&self) -> bool {
+        true
+    }
+
+    /// Whether [`WhatsAppProvider::find_by_reference`] searches the provider's sent messages.
+    /// When it cannot (Meta), a retrying send looks up instead the receipts the engine recorded
+    /// from status webhooks, which carry our reference.
+    fn supports_reference_lookup(&self) -> bool {
+        true
+    }
+
+    /// The shortest time between two messages to the same contact that the provider allows
+    /// (Meta's pair rate: about one message every 6 seconds, else 131056). Message 2 waits for
+    /// it after Message 1, so that limit never comes from us.
+    fn pair_interval(&self) -> Duration {
+        Duration::ZERO
+    }
+
+    /// The business account's templates, as the provider's catalog lists them; empty for a
+    /// provider without templates.
+    async fn list_templates(&self) -> Result<Vec<CatalogTemplate>, ProviderError> {
+        Ok(vec![])
+    }
+
+    /// The business's messaging limit: how many unique contacts it may reach outside a
+    /// customer-service window in a moving 24 hours. `None` when the provider sets no such limit
+    /// or the account's limit is unlimited; the caller then relies on its own daily quota.
+    async fn messaging_limit(&self) -> Result<Option<i32>, ProviderError> {
+        Ok(None)
+    }
 }
 
 /// A message to send.
@@ -69,23 +108,6 @@ pub struct OutgoingMessage {
     /// Our idempotency key for this send; the provider stores it on the message and echoes it
     /// back in webhooks (Wassenger's `reference`, Meta's `biz_opaque_callback_data`).
     pub reference: String,
-}
-
-/// The body of a message: free text, or an approved template with its parameters.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case", tag = "kind")]
-pub enum OutgoingContent {
-    /// Free text (Wassenger; Meta only inside the customer-service window).
-    Text { body: String },
-    /// An approved template, rendered for this contact (Meta only).
-    Template(campaign_domain::RenderedTemplate),
-}
-
-impl OutgoingContent {
-    /// Free text.
-    pub fn text(body: impl Into<String>) -> OutgoingContent {
-        OutgoingContent::Text { body: body.into() }
-    }
 }
 
 /// Proof that the provider accepted a message.

@@ -5,6 +5,7 @@
 //! Durations that shape a campaign (window, cutoff, pacing, retries) are not configuration: they
 //! are copied into each campaign at launch (R16).
 
+use campaign_domain::Channel;
 use std::collections::HashMap;
 use std::fmt;
 use std::str::FromStr;
@@ -18,6 +19,8 @@ const DEFAULT_TEMPORAL_ADDRESS: &str = "127.0.0.1:7233";
 const DEFAULT_SANDBOX_URL: &str = "http://127.0.0.1:3001";
 const DEFAULT_SANDBOX_TOKEN: &str = "sandbox-token";
 const DEFAULT_WASSENGER_URL: &str = "https://api.wassenger.com";
+/// Meta's Graph API, which serves the WhatsApp Cloud API.
+const DEFAULT_META_GRAPH_URL: &str = "https://graph.facebook.com";
 /// How long one provider call may take: long enough for Wassenger's slow answers, short enough
 /// that a send attempt (60 s by default) keeps time for a retry.
 const DEFAULT_PROVIDER_TIMEOUT: Duration = Duration::from_secs(15);
@@ -154,33 +157,105 @@ pub enum ProviderKind {
     /// The local sandbox server speaking Wassenger's API (the default).
     Sandbox,
     Wassenger,
+    /// Meta's WhatsApp Cloud API (or the sandbox speaking it, at `META_GRAPH_URL`).
+    Meta,
 }
 
 /// The WhatsApp provider (`WHATSAPP_PROVIDER`, `WASSENGER_BASE_URL`, `WASSENGER_TOKEN`,
-/// `PROVIDER_TIMEOUT_SECS`); the sandbox needs no token.
+/// `PROVIDER_TIMEOUT_SECS`, and on Meta the `META_*` variables); the sandbox needs no token.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProviderConfig {
     pub kind: ProviderKind,
     pub base_url: String,
     pub token: Secret,
     pub timeout: Duration,
+    /// Meta's settings, when `kind` is [`ProviderKind::Meta`].
+    pub meta: Option<MetaConfig>,
+}
+
+/// Meta's WhatsApp Cloud API: where it is, who we are on it, and the secrets of its webhooks.
+/// Each is required on that provider: a missing one stops the process at start, named.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MetaConfig {
+    /// `META_GRAPH_URL`, e.g. `https://graph.facebook.com` (the sandbox's address locally).
+    pub graph_url: String,
+    /// `META_GRAPH_VERSION`, e.g. `v23.0`.
+    pub graph_version: String,
+    pub phone_number_id: String,
+    /// The WhatsApp Business Account, whose template catalog is read.
+    pub waba_id: String,
+    /// A system user's access token (`META_ACCESS_TOKEN`), sent as a bearer token.
+    pub access_token: Secret,
+    /// `META_APP_SECRET`: webhooks are signed with it (`X-Hub-Signature-256`).
+    pub app_secret: Secret,
+    /// `META_VERIFY_TOKEN`: the webhook subscription handshake echoes it.
+    pub verify_token: Secret,
+    /// `META_MESSAGING_LIMIT`: the business's limit of contacts reached per 24 hours, instead of
+    /// the one read from the account.
+    pub messaging_limit: Option<i32>,
+}
+
+impl MetaConfig {
+    fn from_env(env: &Env) -> Result<MetaConfig, ConfigError> {
+        let messaging_limit = match env.optional("META_MESSAGING_LIMIT") {
+            None => None,
+            Some(raw) => Some(
+                raw.trim()
+                    .parse::<i32>()
+                    .ok()
+                    .filter(|limit| *limit > 0)
+                    .ok_or(ConfigError::Invalid {
+                        name: "META_MESSAGING_LIMIT",
+                        reason: "a positive number of contacts".to_owned(),
+                    })?,
+            ),
+        };
+        Ok(MetaConfig {
+            graph_url: env.or("META_GRAPH_URL", DEFAULT_META_GRAPH_URL),
+            graph_version: env.required("META_GRAPH_VERSION")?,
+            phone_number_id: env.required("META_PHONE_NUMBER_ID")?,
+            waba_id: env.required("META_WABA_ID")?,
+            access_token: Secret(env.required("META_ACCESS_TOKEN")?),
+            app_secret: Secret(env.required("META_APP_SECRET")?),
+            verify_token: Secret(env.required("META_VERIFY_TOKEN")?),
+            messaging_limit,
+        })
+    }
 }
 
 impl ProviderConfig {
+    /// What this provider takes as Message 1: free text, or approved templates within the
+    /// business's messaging limit (Meta).
+    pub fn channel(&self) -> Channel {
+        match &self.meta {
+            Some(meta) => Channel::Templates {
+                messaging_limit: meta.messaging_limit,
+            },
+            None => Channel::FreeText,
+        }
+    }
+
     pub fn from_env(env: &Env) -> Result<ProviderConfig, ConfigError> {
         let kind = match env.or("WHATSAPP_PROVIDER", "sandbox").as_str() {
             "sandbox" => ProviderKind::Sandbox,
             "wassenger" => ProviderKind::Wassenger,
+            "meta" => ProviderKind::Meta,
             other => {
                 return Err(ConfigError::Invalid {
                     name: "WHATSAPP_PROVIDER",
-                    reason: format!("`{other}` is neither `sandbox` nor `wassenger`"),
+                    reason: format!("`{other}` is not `sandbox`, `wassenger` or `meta`"),
                 });
             }
         };
         let (default_url, default_token) = match kind {
-            ProviderKind::Sandbox => (DEFAULT_SANDBOX_URL, Some(DEFAULT_SANDBOX_TOKEN)),
+            ProviderKind::Sandbox | ProviderKind::Meta => {
+                (DEFAULT_SANDBOX_URL, Some(DEFAULT_SANDBOX_TOKEN))
+            }
             ProviderKind::Wassenger => (DEFAULT_WASSENGER_URL, None),
+        };
+        let meta = match kind {
+            ProviderKind::Meta => Some(MetaConfig::from_env(env)?),
+            ProviderKind::Sandbox | ProviderKind::Wassenger => None,
         };
         let token = env
             .optional("WASSENGER_TOKEN")
@@ -191,6 +266,7 @@ impl ProviderConfig {
             base_url: env.or("WASSENGER_BASE_URL", default_url),
             token: Secret(token),
             timeout: env.seconds("PROVIDER_TIMEOUT_SECS", DEFAULT_PROVIDER_TIMEOUT)?,
+            meta,
         })
     }
 }
@@ -212,6 +288,44 @@ mod tests {
         assert_eq!(provider.timeout, DEFAULT_PROVIDER_TIMEOUT);
         assert!(!format!("{provider:?}").contains(DEFAULT_SANDBOX_TOKEN));
         assert_eq!(daily_message_limit(&Env::from_pairs(&[])), Ok(1000));
+    }
+
+    #[test]
+    fn meta_needs_each_of_its_settings_and_names_the_missing_one() {
+        let all = [
+            ("WHATSAPP_PROVIDER", "meta"),
+            ("META_GRAPH_VERSION", "v23.0"),
+            ("META_PHONE_NUMBER_ID", "106540352242922"),
+            ("META_WABA_ID", "102290129340398"),
+            ("META_ACCESS_TOKEN", "EAAJB-token"),
+            ("META_APP_SECRET", "app-secret"),
+            ("META_VERIFY_TOKEN", "verify-token"),
+        ];
+        let provider = ProviderConfig::from_env(&Env::from_pairs(&all)).unwrap();
+        let meta = provider.meta.as_ref().expect("meta settings");
+        assert_eq!(meta.graph_url, DEFAULT_META_GRAPH_URL);
+        assert_eq!(meta.messaging_limit, None);
+        let debug = format!("{provider:?}");
+        for secret in ["EAAJB-token", "app-secret", "verify-token"] {
+            assert!(!debug.contains(secret), "{debug}");
+        }
+        for (missing, _) in &all[1..] {
+            let without: Vec<_> = all
+                .iter()
+                .copied()
+                .filter(|(name, _)| name != missing)
+                .collect();
+            assert_eq!(
+                ProviderConfig::from_env(&Env::from_pairs(&without)),
+                Err(ConfigError::Missing(missing))
+            );
+        }
+        let mut limited = all.to_vec();
+        limited.push(("META_MESSAGING_LIMIT", "2000"));
+        let provider = ProviderConfig::from_env(&Env::from_pairs(&limited)).unwrap();
+        assert_eq!(provider.meta.unwrap().messaging_limit, Some(2000));
+        limited.push(("META_MESSAGING_LIMIT", "0"));
+        assert!(ProviderConfig::from_env(&Env::from_pairs(&limited)).is_err());
     }
 
     #[test]

@@ -5,11 +5,15 @@
 //! cannot drift apart (they once disagreed on the provider's timeout).
 
 pub mod config;
+pub mod provider;
 pub mod shutdown;
 pub mod telemetry;
 pub mod temporal;
 
-pub use config::{ConfigError, Env, ProviderConfig, ProviderKind, Secret, TemporalConfig};
+pub use config::{
+    ConfigError, Env, MetaConfig, ProviderConfig, ProviderKind, Secret, TemporalConfig,
+};
+pub use provider::build_provider;
 pub use shutdown::shutdown_signal;
 pub use telemetry::init_telemetry;
 pub use temporal::connect_temporal;

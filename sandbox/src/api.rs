@@ -19,8 +19,10 @@ use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
+use crate::meta;
 use crate::phone;
-use crate::state::{AcceptedRecord, AppState, Behaviour, Faults, InjectedFailure, ReplyKind};
+use crate::record::AcceptedRecord;
+use crate::state::{AppState, Behaviour, Faults, InjectedFailure, ReplyKind};
 use crate::webhook;
 
 /// Largest request body accepted. A WhatsApp text is at most 4096 characters (16 KiB of UTF-8),
@@ -49,6 +51,7 @@ pub(crate) fn router(state: AppState) -> Router {
         )
         .route("/sandbox/faults", get(get_faults).post(set_faults))
         .route("/sandbox/config", get(get_config).post(set_config))
+        .merge(meta::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
@@ -64,7 +67,7 @@ pub(crate) struct ApiError {
 }
 
 impl ApiError {
-    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+    pub(crate) fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
         Self {
             status,
             code,
@@ -72,7 +75,7 @@ impl ApiError {
         }
     }
 
-    fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
+    pub(crate) fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, code, message)
     }
 }
@@ -126,7 +129,7 @@ fn injected_response(failure: InjectedFailure) -> Response {
 }
 
 /// A JSON body parsed leniently (any or no content type) into Wassenger-shaped `400`s.
-struct JsonBody<T>(T);
+pub(crate) struct JsonBody<T>(pub(crate) T);
 
 impl<S, T> FromRequest<S> for JsonBody<T>
 where
@@ -370,7 +373,15 @@ struct BehaviourView {
     reply_delay_ms: u64,
     ack_delay_ms: u64,
     reply_types: Vec<ReplyKind>,
-    scripted_replies: BTreeMap<String, String>,
+    scripted_replies: BTreeMap<String, ScriptedReply>,
+}
+
+/// A scripted answer: a text (`"STOP"`), or a quick-reply button tap (`{"button": "STOP"}`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+enum ScriptedReply {
+    Text(String),
+    Button { button: String },
 }
 
 fn millis(duration: std::time::Duration) -> u64 {
@@ -380,8 +391,20 @@ fn millis(duration: std::time::Duration) -> u64 {
 impl From<Behaviour> for BehaviourView {
     fn from(behaviour: Behaviour) -> Self {
         Self {
-            reply_types: behaviour.effective_reply_types().to_vec(),
-            scripted_replies: behaviour.scripted_replies.clone(),
+            reply_types: if behaviour.reply_types.is_empty() {
+                ReplyKind::META_ALL.to_vec()
+            } else {
+                behaviour.reply_types.clone()
+            },
+            scripted_replies: behaviour
+                .scripted_replies
+                .iter()
+                .map(|(number, text)| (number.clone(), ScriptedReply::Text(text.clone())))
+                .chain(behaviour.scripted_buttons.iter().map(|(number, button)| {
+                    let button = button.clone();
+                    (number.clone(), ScriptedReply::Button { button })
+                }))
+                .collect(),
             webhook_url: behaviour.webhook_url,
             webhook_secret_set: behaviour.webhook_secret.is_some(),
             reply_probability: behaviour.reply_probability,
@@ -404,8 +427,8 @@ struct BehaviourPatch {
     reply_delay_ms: Option<u64>,
     ack_delay_ms: Option<u64>,
     reply_types: Option<Vec<ReplyKind>>,
-    /// Replaces the whole map; numbers are normalised to E.164 with `+`.
-    scripted_replies: Option<BTreeMap<String, String>>,
+    /// Replaces the whole map (texts and buttons); numbers are normalised to E.164 with `+`.
+    scripted_replies: Option<BTreeMap<String, ScriptedReply>>,
 }
 
 /// Distinguishes a field set to `null` (`Some(None)`) from an omitted one (`None`).
@@ -470,14 +493,17 @@ impl BehaviourPatch {
             behaviour.reply_types = kinds;
         }
         if let Some(scripted) = self.scripted_replies {
-            behaviour.scripted_replies = scripted
-                .into_iter()
-                .map(|(number, text)| {
-                    phone::normalize(&number)
-                        .map(|number| (number, text))
-                        .ok_or_else(|| invalid_phone(&number))
-                })
-                .collect::<Result<_, _>>()?;
+            behaviour.scripted_replies.clear();
+            behaviour.scripted_buttons.clear();
+            for (number, reply) in scripted {
+                let number = phone::normalize(&number).ok_or_else(|| invalid_phone(&number))?;
+                match reply {
+                    ScriptedReply::Text(text) => behaviour.scripted_replies.insert(number, text),
+                    ScriptedReply::Button { button } => {
+                        behaviour.scripted_buttons.insert(number, button)
+                    }
+                };
+            }
         }
         Ok(())
     }
@@ -496,7 +522,7 @@ async fn set_config(
     Ok(Json(behaviour.into()))
 }
 
-async fn not_found() -> ApiError {
+pub(crate) async fn not_found() -> ApiError {
     ApiError::new(StatusCode::NOT_FOUND, "not_found", "No such endpoint")
 }
 

@@ -1,4 +1,5 @@
-//! `wa-sandbox`: a local stand-in for the Wassenger WhatsApp API.
+//! `wa-sandbox`: a local stand-in for the Wassenger WhatsApp API and Meta's WhatsApp Business
+//! Cloud API, on one port.
 //!
 //! Real WhatsApp cannot be used for development or tests: sends cost money, replies cannot be
 //! scripted, and careless volume gets the number banned. The sandbox speaks the part of
@@ -8,6 +9,11 @@
 //! configurable probability and delays. Injectable faults (error rate, `429`s, latency and a
 //! deterministic failure queue) make retry and backoff paths testable, and the list of accepted
 //! messages lets tests assert "exactly one send per contact".
+//!
+//! The Cloud API side (module `meta`) follows Meta's documentation rather than the engine's
+//! client, so it checks that client independently: template checks with Meta's error codes, the
+//! 24-hour customer-service window, a throughput cap, a template catalog whose statuses tests
+//! change, and webhooks in Meta's shapes signed with the app secret.
 //!
 //! # HTTP endpoints
 //!
@@ -19,6 +25,26 @@
 //! | `GET /v1/messages?reference=…` | accepted messages with that reference (all without the filter) |
 //! | `POST /v1/numbers/exists` `{phone}` | `{exists, phone, wid, isBusiness}`; numbers in `unknown_numbers` do not exist |
 //!
+//! Cloud API (`Authorization: Bearer <META_ACCESS_TOKEN>`; a wrong or missing token answers
+//! code 190, HTTP 401; `{version}` is `META_GRAPH_VERSION` when set, else any `vN.M`). Errors
+//! are Graph's `{"error": {message, type, code, error_data: {messaging_product, details},
+//! fbtrace_id}}` with Meta's HTTP status:
+//!
+//! | Endpoint | Behaviour |
+//! | --- | --- |
+//! | `POST /{version}/{phone_number_id}/messages` | `type: text` or `template`; `200` `{messaging_product, contacts: [{input, wa_id}], messages: [{id: "wamid.…"}]}`; unknown template or language 132001 (404), parameter mismatch 132000, paused 132015, disabled 132016 (400); over the throughput 130429; a text outside the window is accepted, then fails by webhook with 131047 |
+//! | `POST /{version}/{phone_number_id}/marketing_messages` | the same for templates (where Meta routes MARKETING templates); text is refused (100) |
+//! | `GET /{version}/{waba_id}/message_templates?limit&after&before&fields&name&status&category&language` | `{data: [{id, name, language, category, status, parameter_format, components}], paging: {cursors: {before, after}, next?, previous?}}` |
+//! | `GET /{version}/{phone_number_id}?fields=whatsapp_business_manager_messaging_limit` | `{id, whatsapp_business_manager_messaging_limit: "TIER_250"…}` (also `display_phone_number`, `verified_name`, `quality_rating`) |
+//!
+//! Meta webhooks go to the Meta webhook URL, signed [`SIGNATURE_HEADER`] `sha256=<hex
+//! HMAC-SHA256(app secret, raw body)>`: statuses `sent`, `delivered`, `read` (with `pricing`
+//! and `biz_opaque_callback_data`) or `failed` (with `errors[]`: 131047 outside the window,
+//! 131026 for `unknown_numbers`, or the per-phone `async_failures` code); replies of every
+//! [`ReplyKind`] with `context.id` (reactions: `reaction.message_id`); and the template
+//! `message_template_status_update` and `template_category_update`. Non-2xx answers are retried
+//! with backoff.
+//!
 //! Sandbox controls (no authentication; the sandbox is meant for loopback use):
 //!
 //! | Endpoint | Behaviour |
@@ -26,10 +52,16 @@
 //! | `GET /sandbox/messages?phone=…` | accepted messages (see [`AcceptedRecord`]), optionally for one phone (with or without `+`) |
 //! | `DELETE /sandbox/messages` | forgets accepted messages |
 //! | `GET`/`POST /sandbox/faults` | read / replace the [`Faults`] (`{}` clears them) |
-//! | `GET`/`POST /sandbox/config` | read / patch the [`Behaviour`]: `{webhook_url?, webhook_secret?, reply_probability?, reply_delay_ms?, ack_delay_ms?, reply_types?, scripted_replies?}` (`scripted_replies`: `{"+336…": "STOP"}`, numbers that answer every message with that text) |
+//! | `GET`/`POST /sandbox/config` | read / patch the [`Behaviour`]: `{webhook_url?, webhook_secret?, reply_probability?, reply_delay_ms?, ack_delay_ms?, reply_types?, scripted_replies?}` (`scripted_replies`: `{"+336…": "STOP"}` or `{"+336…": {"button": "STOP"}}`, numbers that answer every message with that text or, on Meta, that quick-reply button) |
+//! | `GET`/`POST /sandbox/meta/templates` | read / replace the Cloud API catalog (a list of [`MetaTemplate`]) |
+//! | `POST /sandbox/meta/templates/{name}/{language}/status` `{status, reason?}` | changes a status and sends `message_template_status_update` |
+//! | `POST /sandbox/meta/templates/{name}/{language}/category` `{category}` | changes a category and sends `template_category_update` |
+//! | `GET`/`POST /sandbox/meta/config` | read / patch the [`MetaSettings`]: `{webhook_url?, throughput_per_second?, messaging_limit?, batch_webhooks?, async_failures?}` |
+//! | `POST /sandbox/meta/fail_next` `{code, count?}` | the next Cloud API sends answer that Meta code synchronously |
+//! | `POST /sandbox/meta/inbound` `{phone, text?, button?, context_id?}` | a message from the contact (opens its window), sent by webhook |
 //! | `GET /sandbox/health` | `{"status": "ok"}` |
 //!
-//! Errors always have Wassenger's shape `{status, errorCode, message}`; bodies are limited to
+//! Errors outside the Cloud API have Wassenger's shape `{status, errorCode, message}`; bodies are limited to
 //! 64 KiB. Webhook events are described in the `webhook` module; they carry the
 //! [`WEBHOOK_SECRET_HEADER`] when a secret is configured.
 //!
@@ -39,8 +71,12 @@
 //! directly: [`SandboxHandle::accepted`], [`SandboxHandle::fail_next`], ...
 
 mod api;
+mod behaviour;
+mod config;
 mod ids;
+mod meta;
 mod phone;
+mod record;
 mod state;
 mod webhook;
 
@@ -53,8 +89,17 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+pub use crate::behaviour::{Behaviour, ReplyKind};
+pub use crate::config::SandboxConfig;
+pub use crate::meta::{
+    DEFAULT_META_ACCESS_TOKEN, DEFAULT_META_APP_SECRET, DEFAULT_META_PHONE_NUMBER_ID,
+    DEFAULT_META_WABA_ID, InvalidMetaSettings, MessagingLimit, MetaConfig, MetaErrorCode,
+    MetaSettings, MetaTemplate, ParameterFormat, SERVICE_WINDOW, SIGNATURE_HEADER,
+    TemplateCategory, TemplateStatus, UnknownMetaCode, demo_catalog, error_body, signature,
+};
+pub use crate::record::{AcceptedParameter, AcceptedRecord, AcceptedTemplate, SendEndpoint};
 use crate::state::AppState;
-pub use crate::state::{AcceptedRecord, Behaviour, FailSpec, Faults, InvalidFaults, ReplyKind};
+pub use crate::state::{FailSpec, Faults, InvalidFaults};
 pub use crate::webhook::WEBHOOK_SECRET_HEADER;
 
 /// API token accepted by default.
@@ -71,136 +116,6 @@ pub const DEFAULT_ACK_DELAY: Duration = Duration::from_millis(500);
 
 /// Default phone number of the simulated sending device.
 pub const DEFAULT_DEVICE_PHONE: &str = "+15550100000";
-
-/// Everything a sandbox starts with. Behaviour and faults can be changed while it runs.
-#[derive(Clone)]
-pub struct SandboxConfig {
-    /// API token clients must present.
-    pub token: String,
-    /// Where webhook events go; no events when `None`.
-    pub webhook_url: Option<String>,
-    /// Sent as [`WEBHOOK_SECRET_HEADER`] with every event when set.
-    pub webhook_secret: Option<String>,
-    /// Probability (0–1) that a contact answers.
-    pub reply_probability: f64,
-    /// Delay between the `read` ack and the answer.
-    pub reply_delay: Duration,
-    /// Delay before each ack.
-    pub ack_delay: Duration,
-    /// Kinds answers are drawn from; empty means every kind.
-    pub reply_types: Vec<ReplyKind>,
-    /// Numbers (E.164, `+` optional) that have no WhatsApp: `numbers/exists` answers `false`,
-    /// and messages to them are accepted but only ever acked `sent`, never answered.
-    pub unknown_numbers: Vec<String>,
-    /// Phone number of the simulated sending device, as reported in webhook events.
-    pub device_phone: String,
-    /// Faults in force from the start.
-    pub faults: Faults,
-}
-
-impl Default for SandboxConfig {
-    fn default() -> Self {
-        Self {
-            token: DEFAULT_TOKEN.to_owned(),
-            webhook_url: None,
-            webhook_secret: None,
-            reply_probability: DEFAULT_REPLY_PROBABILITY,
-            reply_delay: DEFAULT_REPLY_DELAY,
-            ack_delay: DEFAULT_ACK_DELAY,
-            reply_types: Vec::new(),
-            unknown_numbers: Vec::new(),
-            device_phone: DEFAULT_DEVICE_PHONE.to_owned(),
-            faults: Faults::default(),
-        }
-    }
-}
-
-impl fmt::Debug for SandboxConfig {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut debug = f.debug_struct("SandboxConfig");
-        debug.field("token", &"<redacted>");
-        self.behaviour().debug_fields(&mut debug);
-        debug
-            .field("unknown_numbers", &self.unknown_numbers)
-            .field("device_phone", &self.device_phone)
-            .field("faults", &self.faults)
-            .finish()
-    }
-}
-
-impl SandboxConfig {
-    /// The behaviour the sandbox starts with.
-    pub(crate) fn behaviour(&self) -> Behaviour {
-        Behaviour {
-            webhook_url: self.webhook_url.clone(),
-            webhook_secret: self.webhook_secret.clone(),
-            reply_probability: self.reply_probability,
-            reply_delay: self.reply_delay,
-            ack_delay: self.ack_delay,
-            reply_types: self.reply_types.clone(),
-            scripted_replies: Default::default(),
-        }
-    }
-
-    /// Reads the configuration from environment-like variables, defaults filling the gaps:
-    /// `SANDBOX_TOKEN`, `SANDBOX_WEBHOOK_URL`, `WEBHOOK_SECRET`, `SANDBOX_REPLY_PROBABILITY`,
-    /// `SANDBOX_REPLY_DELAY_MS`, `SANDBOX_ACK_DELAY_MS`, and the comma-separated
-    /// `SANDBOX_UNKNOWN_NUMBERS` and `SANDBOX_REPLY_TYPES` (`text,image,ptt,reaction,...`).
-    /// Empty values count as unset. `lookup` is `std::env::var(..).ok()` in the binary.
-    pub fn from_vars(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
-        let var = |name: &str| lookup(name).filter(|value| !value.trim().is_empty());
-        let millis = |name: &str, default: Duration| -> Result<Duration, String> {
-            var(name).map_or(Ok(default), |value| {
-                value
-                    .trim()
-                    .parse()
-                    .map(Duration::from_millis)
-                    .map_err(|err| format!("{name}={value:?}: {err}"))
-            })
-        };
-        let list = |name: &str| -> Vec<String> {
-            var(name)
-                .map(|value| {
-                    value
-                        .split(',')
-                        .map(str::trim)
-                        .filter(|item| !item.is_empty())
-                        .map(str::to_owned)
-                        .collect()
-                })
-                .unwrap_or_default()
-        };
-        let reply_probability = match var("SANDBOX_REPLY_PROBABILITY") {
-            None => DEFAULT_REPLY_PROBABILITY,
-            Some(value) => value
-                .trim()
-                .parse::<f64>()
-                .ok()
-                .filter(|probability| (0.0..=1.0).contains(probability))
-                .ok_or_else(|| {
-                    format!("SANDBOX_REPLY_PROBABILITY={value:?}: expected a number from 0 to 1")
-                })?,
-        };
-        let reply_types = list("SANDBOX_REPLY_TYPES")
-            .into_iter()
-            .map(|name| {
-                serde_json::from_value(serde_json::Value::String(name.clone()))
-                    .map_err(|_| format!("SANDBOX_REPLY_TYPES: unknown reply type {name:?}"))
-            })
-            .collect::<Result<Vec<ReplyKind>, String>>()?;
-        Ok(Self {
-            token: var("SANDBOX_TOKEN").unwrap_or_else(|| DEFAULT_TOKEN.to_owned()),
-            webhook_url: var("SANDBOX_WEBHOOK_URL"),
-            webhook_secret: var("WEBHOOK_SECRET"),
-            reply_probability,
-            reply_delay: millis("SANDBOX_REPLY_DELAY_MS", DEFAULT_REPLY_DELAY)?,
-            ack_delay: millis("SANDBOX_ACK_DELAY_MS", DEFAULT_ACK_DELAY)?,
-            reply_types,
-            unknown_numbers: list("SANDBOX_UNKNOWN_NUMBERS"),
-            ..Self::default()
-        })
-    }
-}
 
 /// A running sandbox. Dropping it stops the server too; [`SandboxHandle::shutdown`] does so
 /// gracefully and waits for it.
@@ -258,6 +173,130 @@ impl SandboxHandle {
             body: None,
             count,
         })
+    }
+
+    /// The Cloud API's template catalog.
+    pub fn meta_templates(&self) -> Vec<MetaTemplate> {
+        self.state.meta().catalog()
+    }
+
+    /// Replaces the Cloud API's template catalog (no webhook: Meta sends none for a listing).
+    pub fn set_meta_templates(
+        &self,
+        templates: Vec<MetaTemplate>,
+    ) -> Result<(), InvalidMetaSettings> {
+        self.state.meta().set_catalog(templates)
+    }
+
+    /// Changes a template's status and sends `message_template_status_update` (with `reason`,
+    /// `NONE` when absent); `None` when the catalog has no such template.
+    pub fn set_template_status(
+        &self,
+        name: &str,
+        language: &str,
+        status: TemplateStatus,
+        reason: Option<&str>,
+    ) -> Option<MetaTemplate> {
+        meta::change_status(&self.state, name, language, status, reason)
+    }
+
+    /// Changes a template's category and sends `template_category_update`; `None` when the
+    /// catalog has no such template.
+    pub fn set_template_category(
+        &self,
+        name: &str,
+        language: &str,
+        category: TemplateCategory,
+    ) -> Option<MetaTemplate> {
+        meta::change_category(&self.state, name, language, category)
+    }
+
+    /// Makes the next `count` Cloud API sends (after any already queued) answer `code`
+    /// synchronously, with Meta's body and HTTP status.
+    pub fn meta_fail_next(&self, code: MetaErrorCode, count: u32) {
+        self.state.meta().push_fail_next(code, count);
+    }
+
+    /// The runtime Cloud API settings.
+    pub fn meta_settings(&self) -> MetaSettings {
+        self.state.meta().settings()
+    }
+
+    /// Replaces the runtime Cloud API settings.
+    pub fn set_meta_settings(&self, settings: MetaSettings) -> Result<(), InvalidMetaSettings> {
+        self.state.meta().set_settings(settings)
+    }
+
+    /// Sets where Meta-shaped webhooks go (none when `None`).
+    pub fn set_meta_webhook_url(&self, url: Option<String>) {
+        // Cannot fail: only numbers and throughput are validated.
+        let _ = self
+            .state
+            .meta()
+            .update_settings(|settings| settings.webhook_url = url);
+    }
+
+    /// Makes Cloud API sends to `phone` be accepted and then fail by webhook with `code`
+    /// (`None` clears it).
+    pub fn set_meta_async_failure(
+        &self,
+        phone: &str,
+        code: Option<MetaErrorCode>,
+    ) -> Result<(), InvalidMetaSettings> {
+        let e164 = phone::normalize(phone)
+            .ok_or_else(|| InvalidMetaSettings(format!("invalid phone number {phone:?}")))?;
+        self.state.meta().update_settings(|settings| match code {
+            Some(code) => {
+                settings.async_failures.insert(e164, code);
+            }
+            None => {
+                settings.async_failures.remove(&e164);
+            }
+        })?;
+        Ok(())
+    }
+
+    /// Sets the sends allowed per second before 130429 (`None`: unlimited; 0 is refused).
+    pub fn set_meta_throughput(&self, per_second: Option<u32>) -> Result<(), InvalidMetaSettings> {
+        self.state
+            .meta()
+            .update_settings(|settings| settings.throughput_per_second = per_second)?;
+        Ok(())
+    }
+
+    /// Sets what `whatsapp_business_manager_messaging_limit` answers.
+    pub fn set_meta_messaging_limit(&self, limit: MessagingLimit) {
+        // Cannot fail: only numbers and throughput are validated.
+        let _ = self
+            .state
+            .meta()
+            .update_settings(|settings| settings.messaging_limit = limit);
+    }
+
+    /// Makes `delivered`, `read` and the reply of each send travel in one POST.
+    pub fn set_meta_batch_webhooks(&self, batch: bool) {
+        // Cannot fail: only numbers and throughput are validated.
+        let _ = self
+            .state
+            .meta()
+            .update_settings(|settings| settings.batch_webhooks = batch);
+    }
+
+    /// Simulates a text from `phone`, optionally replying to `quoting` (a wamid): it opens the
+    /// contact's customer-service window and goes to the Meta webhook URL. `false` for an
+    /// invalid number.
+    pub fn meta_inbound_text(&self, phone: &str, text: &str, quoting: Option<&str>) -> bool {
+        phone::normalize(phone)
+            .map(|e164| meta::inbound(&self.state, &e164, text, None, quoting))
+            .is_some()
+    }
+
+    /// Simulates a tap on a quick-reply button of the message `quoting`, with this payload.
+    /// `false` for an invalid number.
+    pub fn meta_inbound_button(&self, phone: &str, payload: &str, quoting: &str) -> bool {
+        phone::normalize(phone)
+            .map(|e164| meta::inbound(&self.state, &e164, payload, Some(payload), Some(quoting)))
+            .is_some()
     }
 
     /// The behaviour in force.
@@ -330,84 +369,7 @@ pub async fn spawn(config: SandboxConfig, addr: SocketAddr) -> io::Result<Sandbo
 
 #[cfg(test)]
 mod tests {
-    use std::collections::HashMap;
-
     use super::*;
-
-    fn vars(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let map: HashMap<String, String> = pairs
-            .iter()
-            .map(|(key, value)| ((*key).to_owned(), (*value).to_owned()))
-            .collect();
-        move |name| map.get(name).cloned()
-    }
-
-    #[test]
-    fn defaults_apply_without_variables() {
-        let config = SandboxConfig::from_vars(vars(&[])).expect("valid");
-        assert_eq!(config.token, DEFAULT_TOKEN);
-        assert_eq!(config.webhook_url, None);
-        assert_eq!(config.reply_delay, DEFAULT_REPLY_DELAY);
-        assert!(config.reply_types.is_empty());
-    }
-
-    #[test]
-    fn variables_are_read() {
-        let config = SandboxConfig::from_vars(vars(&[
-            ("SANDBOX_TOKEN", "t0k"),
-            (
-                "SANDBOX_WEBHOOK_URL",
-                "http://127.0.0.1:8080/webhooks/wassenger",
-            ),
-            ("WEBHOOK_SECRET", "s3cret"),
-            ("SANDBOX_REPLY_PROBABILITY", "1"),
-            ("SANDBOX_REPLY_DELAY_MS", "10"),
-            ("SANDBOX_ACK_DELAY_MS", "5"),
-            ("SANDBOX_UNKNOWN_NUMBERS", "+15550001111, 15550002222"),
-            ("SANDBOX_REPLY_TYPES", "text, ptt,reaction"),
-        ]))
-        .expect("valid");
-        assert_eq!(config.token, "t0k");
-        assert_eq!(
-            config.webhook_url.as_deref(),
-            Some("http://127.0.0.1:8080/webhooks/wassenger")
-        );
-        assert_eq!(config.webhook_secret.as_deref(), Some("s3cret"));
-        assert!((config.reply_probability - 1.0).abs() < f64::EPSILON);
-        assert_eq!(config.reply_delay, Duration::from_millis(10));
-        assert_eq!(config.ack_delay, Duration::from_millis(5));
-        assert_eq!(config.unknown_numbers, ["+15550001111", "15550002222"]);
-        assert_eq!(
-            config.reply_types,
-            [ReplyKind::Text, ReplyKind::Voice, ReplyKind::Reaction]
-        );
-    }
-
-    #[test]
-    fn bad_variables_are_reported_by_name() {
-        for (name, value) in [
-            ("SANDBOX_REPLY_PROBABILITY", "1.5"),
-            ("SANDBOX_REPLY_DELAY_MS", "soon"),
-            ("SANDBOX_REPLY_TYPES", "telegram"),
-        ] {
-            let err = SandboxConfig::from_vars(vars(&[(name, value)])).expect_err("invalid");
-            assert!(err.contains(name), "{err}");
-        }
-    }
-
-    #[test]
-    fn debug_redacts_secrets() {
-        let config = SandboxConfig {
-            token: "tok-123".into(),
-            webhook_secret: Some("sec-456".into()),
-            ..SandboxConfig::default()
-        };
-        let debug = format!("{config:?}");
-        assert!(
-            !debug.contains("tok-123") && !debug.contains("sec-456"),
-            "{debug}"
-        );
-    }
 
     #[test]
     fn wildcard_binds_are_reached_through_loopback() {

@@ -5,62 +5,22 @@
 //! test or a local campaign produces, and a single lock makes "check the fault queue, then
 //! record the message" trivially consistent.
 
-use std::collections::BTreeMap;
 use std::collections::HashSet;
-use std::fmt;
 use std::io;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-use chrono::{DateTime, SubsecRound, Utc};
+use chrono::{SubsecRound, Utc};
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 use tokio::sync::watch;
 
 use crate::SandboxConfig;
+pub(crate) use crate::behaviour::{Behaviour, ReplyKind};
 use crate::ids::{self, IdGenerator};
+use crate::meta::MetaState;
 use crate::phone;
-
-/// What a simulated contact does after receiving a campaign message.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ReplyKind {
-    /// A text reply.
-    Text,
-    /// An image, sometimes with a caption.
-    Image,
-    /// A video, sometimes with a caption.
-    Video,
-    /// An audio file.
-    Audio,
-    /// A voice note, which WhatsApp and Wassenger call `ptt` (push-to-talk).
-    #[serde(rename = "ptt", alias = "voice")]
-    Voice,
-    /// A document (PDF), sometimes with a caption.
-    Document,
-    /// A sticker.
-    Sticker,
-    /// A shared location.
-    Location,
-    /// An emoji reaction to the campaign message, delivered as a `message:reaction` event.
-    #[serde(alias = "emoji")]
-    Reaction,
-}
-
-impl ReplyKind {
-    /// Every kind, the default pool replies are drawn from.
-    pub const ALL: [Self; 9] = [
-        Self::Text,
-        Self::Image,
-        Self::Video,
-        Self::Audio,
-        Self::Voice,
-        Self::Document,
-        Self::Sticker,
-        Self::Location,
-        Self::Reaction,
-    ];
-}
+use crate::record::AcceptedRecord;
 
 /// One entry of the deterministic failure queue: the next `count` sends answer `status`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -129,102 +89,6 @@ pub(crate) fn validate_fail_status(status: u16) -> Result<(), InvalidFaults> {
     }
 }
 
-/// How simulated contacts behave after a message is accepted. Changeable at runtime, because the
-/// engine's webhook URL is often only known after the sandbox has started.
-#[derive(Clone, PartialEq)]
-pub struct Behaviour {
-    /// Where webhook events are POSTed; no events at all when `None`.
-    pub webhook_url: Option<String>,
-    /// Sent as the `X-Webhook-Secret` header with every event when set.
-    pub webhook_secret: Option<String>,
-    /// Probability that a contact answers (reply or reaction). Values outside 0–1 saturate.
-    pub reply_probability: f64,
-    /// Delay between the `read` ack and the answer.
-    pub reply_delay: Duration,
-    /// Delay before each ack (`sent`, `delivered`, `read`).
-    pub ack_delay: Duration,
-    /// Kinds answers are drawn from, uniformly; empty means every kind.
-    pub reply_types: Vec<ReplyKind>,
-    /// Numbers (E.164 with `+`) that answer every message with exactly this text, whatever
-    /// `reply_probability` says: how tests make a chosen contact write `STOP`.
-    pub scripted_replies: BTreeMap<String, String>,
-}
-
-impl fmt::Debug for Behaviour {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut debug = f.debug_struct("Behaviour");
-        self.debug_fields(&mut debug);
-        debug.finish()
-    }
-}
-
-impl Behaviour {
-    /// Adds the fields to a `Debug` output, the secret redacted; [`SandboxConfig`]'s `Debug`
-    /// shows them the same way.
-    pub(crate) fn debug_fields(&self, debug: &mut fmt::DebugStruct<'_, '_>) {
-        debug
-            .field("webhook_url", &self.webhook_url)
-            .field(
-                "webhook_secret",
-                &self.webhook_secret.as_ref().map(|_| "<redacted>"),
-            )
-            .field("reply_probability", &self.reply_probability)
-            .field("reply_delay", &self.reply_delay)
-            .field("ack_delay", &self.ack_delay)
-            .field("reply_types", &self.reply_types)
-            .field("scripted_replies", &self.scripted_replies);
-    }
-
-    /// The kinds answers are actually drawn from.
-    pub(crate) fn effective_reply_types(&self) -> &[ReplyKind] {
-        if self.reply_types.is_empty() {
-            &ReplyKind::ALL
-        } else {
-            &self.reply_types
-        }
-    }
-}
-
-/// A message the sandbox accepted, as tests see it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AcceptedRecord {
-    /// Wassenger-style message id (24 hex characters), as returned by the send.
-    pub id: String,
-    /// WhatsApp-style message id, as Wassenger's `waId`.
-    pub wa_id: String,
-    /// Recipient, normalized to E.164 with `+`.
-    pub phone: String,
-    /// Text body.
-    pub message: String,
-    /// The client's `reference`, when given.
-    pub reference: Option<String>,
-    /// When the send was accepted, serialized as RFC 3339 with milliseconds.
-    #[serde(with = "rfc3339_millis")]
-    pub accepted_at: DateTime<Utc>,
-}
-
-/// RFC 3339 with exactly millisecond precision, the format Wassenger uses for dates.
-mod rfc3339_millis {
-    use chrono::{DateTime, SecondsFormat, Utc};
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    pub(super) fn serialize<S: Serializer>(
-        value: &DateTime<Utc>,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&value.to_rfc3339_opts(SecondsFormat::Millis, true))
-    }
-
-    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<DateTime<Utc>, D::Error> {
-        let text = String::deserialize(deserializer)?;
-        DateTime::parse_from_rfc3339(&text)
-            .map(|date| date.with_timezone(&Utc))
-            .map_err(serde::de::Error::custom)
-    }
-}
-
 /// A send failure chosen by the fault injector.
 pub(crate) struct InjectedFailure {
     pub(crate) status: u16,
@@ -249,6 +113,7 @@ struct Shared {
     http: reqwest::Client,
     shutdown: watch::Receiver<bool>,
     ids: IdGenerator,
+    meta: MetaState,
     inner: Mutex<Inner>,
 }
 
@@ -295,6 +160,7 @@ impl AppState {
         let ids = IdGenerator::default();
         let device_id = ids.object_id();
         let behaviour = config.behaviour();
+        let meta = MetaState::new(config.meta).map_err(invalid_input)?;
         let mut faults = config.faults;
         faults.fail_next.retain(|spec| spec.count > 0);
         Ok(Self(Arc::new(Shared {
@@ -305,6 +171,7 @@ impl AppState {
             http,
             shutdown,
             ids,
+            meta,
             inner: Mutex::new(Inner {
                 records: Vec::new(),
                 faults,
@@ -329,6 +196,11 @@ impl AppState {
 
     pub(crate) fn device_phone(&self) -> &str {
         &self.0.device_phone
+    }
+
+    /// The Cloud API side of the sandbox.
+    pub(crate) fn meta(&self) -> &MetaState {
+        &self.0.meta
     }
 
     pub(crate) fn http(&self) -> &reqwest::Client {
@@ -391,10 +263,18 @@ impl AppState {
             message,
             reference,
             accepted_at: Utc::now().trunc_subsecs(3),
+            ..AcceptedRecord::default()
         };
+        let behaviour = self.record(record.clone());
+        (record, behaviour)
+    }
+
+    /// Records an accepted send built elsewhere (the Cloud API's); returns the behaviour in
+    /// force at acceptance time.
+    pub(crate) fn record(&self, record: AcceptedRecord) -> Behaviour {
         let mut inner = self.lock();
-        inner.records.push(record.clone());
-        (record, inner.behaviour.clone())
+        inner.records.push(record);
+        inner.behaviour.clone()
     }
 
     /// Accepted messages in acceptance order, optionally only those to `phone` (normalized).
@@ -583,20 +463,5 @@ mod tests {
         };
         let debug = format!("{behaviour:?}");
         assert!(!debug.contains("hunter2"), "{debug}");
-    }
-
-    #[test]
-    fn reply_kinds_use_wassenger_names() {
-        let names = serde_json::to_value(ReplyKind::ALL).expect("serializes");
-        assert_eq!(
-            names,
-            serde_json::json!([
-                "text", "image", "video", "audio", "ptt", "document", "sticker", "location",
-                "reaction"
-            ])
-        );
-        let aliases: Vec<ReplyKind> =
-            serde_json::from_str(r#"["voice","emoji"]"#).expect("aliases parse");
-        assert_eq!(aliases, [ReplyKind::Voice, ReplyKind::Reaction]);
     }
 }

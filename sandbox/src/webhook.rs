@@ -25,7 +25,8 @@ use serde_json::{Value, json};
 
 use crate::ids;
 use crate::phone;
-use crate::state::{AcceptedRecord, AppState, Behaviour, ReplyKind};
+use crate::record::AcceptedRecord;
+use crate::state::{AppState, Behaviour, ReplyKind};
 
 /// Header carrying the shared secret the engine checks on every webhook.
 pub const WEBHOOK_SECRET_HEADER: &str = "X-Webhook-Secret";
@@ -164,7 +165,7 @@ fn media_spec(kind: ReplyKind) -> Option<(&'static str, &'static str, &'static s
         ReplyKind::Voice => Some(("ptt", "audio/ogg; codecs=opus", "ogg")),
         ReplyKind::Document => Some(("document", "application/pdf", "pdf")),
         ReplyKind::Sticker => Some(("sticker", "image/webp", "webp")),
-        ReplyKind::Text | ReplyKind::Location | ReplyKind::Reaction => None,
+        _ => None,
     }
 }
 
@@ -205,7 +206,13 @@ pub(crate) fn reply_event(
         "meta": { "notifyName": CONTACT_NAME },
     });
     match kind {
-        ReplyKind::Text => {
+        // Meta-only kinds never reach Wassenger (`effective_reply_types` leaves them out); were
+        // one to, a text is the closest Wassenger answer.
+        ReplyKind::Text
+        | ReplyKind::Contacts
+        | ReplyKind::Button
+        | ReplyKind::Interactive
+        | ReplyKind::ReactionRemoved => {
             data["type"] = json!("text");
             data["body"] = json!(pick(rng, TEXT_REPLIES));
         }
@@ -355,7 +362,11 @@ async fn converse(
     if !reachable {
         return;
     }
-    if let Some(text) = behaviour.scripted_replies.get(&record.phone) {
+    let scripted = behaviour
+        .scripted_replies
+        .get(&record.phone)
+        .or_else(|| behaviour.scripted_buttons.get(&record.phone));
+    if let Some(text) = scripted {
         tokio::time::sleep(behaviour.reply_delay).await;
         let mut event = reply_event(
             &device,
@@ -405,6 +416,7 @@ mod tests {
             accepted_at: DateTime::parse_from_rfc3339("2025-01-02T03:04:05.678Z")
                 .expect("valid date")
                 .with_timezone(&Utc),
+            ..AcceptedRecord::default()
         }
     }
 

@@ -302,11 +302,11 @@ async fn empty_and_oversized_messages_are_permanent_failures() {
     let client = client(&sandbox);
     let mut message = outgoing("+34600111226", "camp-1:contact-6:m1");
 
-    message.message = "   ".to_owned();
+    message.content = OutgoingContent::text("   ");
     let err = client.send_message(&message).await.expect_err("empty");
     assert!(matches!(err, ProviderError::Permanent { .. }), "{err:?}");
 
-    message.message = "x".repeat(4097);
+    message.content = OutgoingContent::text("x".repeat(4097));
     let err = client.send_message(&message).await.expect_err("too long");
     assert!(err.reason().contains("message_too_long"), "{err}");
 

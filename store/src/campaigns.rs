@@ -10,14 +10,16 @@
 use super::{Store, StoreError};
 use crate::audit::{self, AuditEntry};
 use crate::counters::{BULK_SHARD, CounterDelta};
+use crate::launch_checks;
 use crate::ledger;
 use crate::page::{Page, PageRequest};
 use crate::reporting::FunnelStage;
 use campaign_domain::{
-    CampaignSettings, CampaignState, CampaignWorkflowId, JourneyState, MessageStatus,
-    SettingsOverrides, Template,
+    CampaignSettings, CampaignState, CampaignWorkflowId, Channel, FailureKind, JourneyState,
+    MessageStatus, SettingsOverrides, Template, TemplateMessage,
 };
 use chrono::{DateTime, Utc};
+use sqlx::types::Json;
 use sqlx::{PgExecutor, Postgres, Transaction};
 
 /// A launch or retry decided in the database but not yet visible. Its transaction holds the
@@ -89,6 +91,33 @@ pub enum LaunchOutcome {
         remaining: i64,
         needed: i64,
     },
+    /// The business's messaging limit on the Meta provider cannot cover the audience.
+    MessagingLimitExceeded {
+        remaining: i64,
+        needed: i64,
+        limit: i32,
+    },
+    /// Message 1 (or Message 2's fallback) is not a template the provider can send: the reason
+    /// names the problem.
+    TemplateRefused {
+        reason: String,
+    },
+}
+
+/// What a launch is checked against: the daily quota (R10), the settings defaults (R16) and
+/// what the provider takes as Message 1.
+#[derive(Debug, Clone, Copy)]
+pub struct LaunchRules<'a> {
+    pub daily_limit: i32,
+    pub defaults: &'a CampaignSettings,
+    pub channel: Channel,
+}
+
+/// Why a launch the business's messaging limit cannot cover was refused (Meta).
+pub fn messaging_limit_reason(remaining: i64, needed: i64, limit: i32) -> String {
+    format!(
+        "messaging limit: {remaining} of the business's {limit} contacts per 24 hours are left, the audience needs {needed}"
+    )
 }
 
 /// Why a launch whose audience is empty was refused, in an operator's words.
@@ -154,13 +183,24 @@ pub struct CampaignRecord {
     pub scheduled_at: Option<DateTime<Utc>>,
     /// Why a scheduled launch was refused, when the campaign `failed` at its time.
     pub failure_reason: Option<String>,
+    /// Message 1 as an approved template (the Meta provider).
+    pub message_1_template: Option<Json<TemplateMessage>>,
+    /// Message 2's template for a closed customer-service window (131047).
+    pub message_2_template: Option<Json<TemplateMessage>>,
+    /// Why the campaign is paused (its template paused by Meta, the provider refusing our
+    /// credentials), and since when.
+    pub paused_reason: Option<String>,
+    pub paused_at: Option<DateTime<Utc>>,
 }
 
 /// A new draft: texts already parsed (R18), settings already validated by the caller.
 #[derive(Debug, Clone)]
 pub struct NewCampaign<'a> {
     pub name: &'a str,
-    pub message_1: &'a Template,
+    /// Message 1's text; may be absent when Message 1 is a template.
+    pub message_1: Option<&'a Template>,
+    pub message_1_template: Option<&'a TemplateMessage>,
+    pub message_2_template: Option<&'a TemplateMessage>,
     pub message_2: &'a Template,
     pub category_ids: &'a [i64],
     pub settings: &'a serde_json::Value,
@@ -172,6 +212,9 @@ pub struct NewCampaign<'a> {
 pub struct CampaignChanges {
     pub name: Option<String>,
     pub message_1: Option<Template>,
+    /// `Some(None)` removes the template.
+    pub message_1_template: Option<Option<TemplateMessage>>,
+    pub message_2_template: Option<Option<TemplateMessage>>,
     pub message_2: Option<Template>,
     pub category_ids: Option<Vec<i64>>,
     pub settings: Option<serde_json::Value>,
@@ -207,6 +250,8 @@ pub struct CampaignContact {
     pub last_name: Option<String>,
     pub state: JourneyState,
     pub failure_reason: Option<String>,
+    /// Why a `failed` or `limited` journey ended so.
+    pub failure_kind: Option<FailureKind>,
     pub message_1_status: Option<MessageStatus>,
     pub message_2_status: Option<MessageStatus>,
     pub message_1_sent_at: Option<DateTime<Utc>>,
@@ -227,13 +272,16 @@ impl Store {
             return Ok(DraftWrite::UnknownCategories(unknown));
         }
         let id = sqlx::query_scalar!(
-            "INSERT INTO campaigns (name, message_1, message_2, settings, created_by) \
-             VALUES ($1, $2, $3, $4, $5) RETURNING id",
+            "INSERT INTO campaigns (name, message_1, message_2, settings, created_by, \
+               message_1_template, message_2_template) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
             new.name,
-            new.message_1.as_str(),
+            new.message_1.map_or("", Template::as_str),
             new.message_2.as_str(),
             new.settings as _,
             new.created_by,
+            new.message_1_template.map(Json) as _,
+            new.message_2_template.map(Json) as _,
         )
         .fetch_one(&mut *tx)
         .await?;
@@ -271,13 +319,19 @@ impl Store {
         }
         sqlx::query!(
             "UPDATE campaigns SET name = coalesce($2, name), message_1 = coalesce($3, message_1), \
-             message_2 = coalesce($4, message_2), settings = coalesce($5, settings), updated_at = now() \
+             message_2 = coalesce($4, message_2), settings = coalesce($5, settings), \
+             message_1_template = CASE WHEN $6 THEN $7 ELSE message_1_template END, \
+             message_2_template = CASE WHEN $8 THEN $9 ELSE message_2_template END, updated_at = now() \
              WHERE id = $1",
             id,
             changes.name,
             changes.message_1.as_ref().map(Template::as_str),
             changes.message_2.as_ref().map(Template::as_str),
             changes.settings as _,
+            changes.message_1_template.is_some(),
+            changes.message_1_template.flatten().map(Json) as _,
+            changes.message_2_template.is_some(),
+            changes.message_2_template.flatten().map(Json) as _,
         )
         .execute(&mut *tx)
         .await?;
@@ -341,7 +395,10 @@ impl Store {
                  ARRAY(SELECT cc.category_id FROM campaign_categories cc
                        WHERE cc.campaign_id = c.id ORDER BY cc.category_id) AS "category_ids!",
                  c.total_contacts, c.final_stats AS "final_stats: serde_json::Value", c.created_by, c.created_at, c.updated_at,
-                 c.started_at, c.completed_at, c.scheduled_at, c.failure_reason
+                 c.started_at, c.completed_at, c.scheduled_at, c.failure_reason,
+                 c.message_1_template AS "message_1_template: Json<TemplateMessage>",
+                 c.message_2_template AS "message_2_template: Json<TemplateMessage>",
+                 c.paused_reason, c.paused_at
                FROM campaigns c WHERE $1::text IS NULL OR c.status = $1
                ORDER BY c.created_at DESC, c.id DESC LIMIT $2 OFFSET $3"#,
             status,
@@ -372,11 +429,10 @@ impl Store {
     pub async fn launch_campaign(
         &self,
         campaign_id: i64,
-        daily_limit: i32,
-        defaults: &CampaignSettings,
+        rules: &LaunchRules<'_>,
     ) -> Result<LaunchOutcome, StoreError> {
         let tx = self.pool.begin().await?;
-        Self::launch_in(tx, campaign_id, CampaignState::Draft, daily_limit, defaults).await
+        Self::launch_in(tx, campaign_id, CampaignState::Draft, rules).await
     }
 
     /// The launch of a campaign in status `from` (a draft, or a scheduled campaign at its time),
@@ -385,8 +441,7 @@ impl Store {
         mut tx: Transaction<'static, Postgres>,
         campaign_id: i64,
         from: CampaignState,
-        daily_limit: i32,
-        defaults: &CampaignSettings,
+        rules: &LaunchRules<'_>,
     ) -> Result<LaunchOutcome, StoreError> {
         let Some((status, stored)) = status_and_settings_for_update(&mut tx, campaign_id).await?
         else {
@@ -396,10 +451,13 @@ impl Store {
             return Ok(LaunchOutcome::NotDraft { status });
         }
         lock_launch(&mut tx, campaign_id).await?;
-        let settings = match launch_settings(stored, defaults) {
+        let settings = match launch_settings(stored, rules.defaults) {
             Ok(settings) => settings,
             Err(reason) => return Ok(LaunchOutcome::InvalidSettings { reason }),
         };
+        if let Err(reason) = launch_checks::templates(&mut tx, campaign_id, rules.channel).await? {
+            return Ok(LaunchOutcome::TemplateRefused { reason });
+        }
         // Contacts who opted out are left out of the snapshot (R19), and counted.
         let audience = sqlx::query!(
             r#"WITH audience AS (SELECT DISTINCT cc.contact_id, (k.opted_out_at IS NOT NULL) AS opted_out
@@ -419,8 +477,14 @@ impl Store {
             tx.rollback().await?;
             return Ok(LaunchOutcome::NoContacts { opted_out_excluded });
         }
+        if let Some(refusal) =
+            launch_checks::messaging_limit(&mut tx, rules.channel, total_contacts).await?
+        {
+            tx.rollback().await?;
+            return Ok(refusal);
+        }
         let sent_today = i64::from(ledger::sent_today(&mut *tx).await?);
-        let remaining = (i64::from(daily_limit) - sent_today).max(0);
+        let remaining = (i64::from(rules.daily_limit) - sent_today).max(0);
         if total_contacts > remaining {
             tx.rollback().await?;
             return Ok(LaunchOutcome::QuotaExceeded {
@@ -470,7 +534,7 @@ impl Store {
         }
         lock_launch(&mut tx, campaign_id).await?;
         let requeued = sqlx::query!(
-            "UPDATE journeys SET state = 'queued', failure_reason = NULL, updated_at = now() \
+            "UPDATE journeys SET state = 'queued', failure_reason = NULL, failure_kind = NULL, updated_at = now() \
              WHERE campaign_id = $1 AND state = 'failed' \
                AND contact_id NOT IN (SELECT id FROM contacts WHERE opted_out_at IS NOT NULL)",
             campaign_id,
@@ -523,8 +587,7 @@ impl Store {
     pub async fn relaunch_campaign(
         &self,
         campaign_id: i64,
-        daily_limit: i32,
-        defaults: &CampaignSettings,
+        rules: &LaunchRules<'_>,
     ) -> Result<RelaunchOutcome, StoreError> {
         let mut tx = self.pool.begin().await?;
         let Some(status) = status_for_update(&mut tx, campaign_id).await? else {
@@ -545,8 +608,10 @@ impl Store {
             });
         }
         let copy = sqlx::query_scalar!(
-            "INSERT INTO campaigns (name, message_1, message_2, settings, created_by, relaunched_from) \
-             SELECT name, message_1, message_2, coalesce(settings -> 'overrides', settings), created_by, id \
+            "INSERT INTO campaigns (name, message_1, message_2, settings, created_by, relaunched_from, \
+               message_1_template, message_2_template) \
+             SELECT name, message_1, message_2, coalesce(settings -> 'overrides', settings), created_by, id, \
+               message_1_template, message_2_template \
              FROM campaigns WHERE id = $1 RETURNING id",
             campaign_id,
         )
@@ -560,7 +625,7 @@ impl Store {
         )
         .execute(&mut *tx)
         .await?;
-        let launch = Self::launch_in(tx, copy, CampaignState::Draft, daily_limit, defaults).await?;
+        let launch = Self::launch_in(tx, copy, CampaignState::Draft, rules).await?;
         Ok(RelaunchOutcome::Copied {
             campaign_id: copy,
             launch,
@@ -657,6 +722,7 @@ impl Store {
             CampaignContact,
             r#"SELECT j.contact_id, k.phone, k.first_name, k.last_name,
                  j.state AS "state: JourneyState", j.failure_reason,
+                 j.failure_kind AS "failure_kind: FailureKind",
                  (SELECT m.status FROM messages m WHERE m.campaign_id = j.campaign_id
                     AND m.contact_id = j.contact_id AND m.message_type = 'message_1')
                    AS "message_1_status: MessageStatus",
@@ -775,7 +841,10 @@ async fn fetch_campaign(
              ARRAY(SELECT cc.category_id FROM campaign_categories cc
                    WHERE cc.campaign_id = c.id ORDER BY cc.category_id) AS "category_ids!",
              c.total_contacts, c.final_stats AS "final_stats: serde_json::Value", c.created_by, c.created_at, c.updated_at,
-             c.started_at, c.completed_at, c.scheduled_at, c.failure_reason
+             c.started_at, c.completed_at, c.scheduled_at, c.failure_reason,
+             c.message_1_template AS "message_1_template: Json<TemplateMessage>",
+             c.message_2_template AS "message_2_template: Json<TemplateMessage>",
+             c.paused_reason, c.paused_at
            FROM campaigns c WHERE c.id = $1"#,
         id,
     )

@@ -155,11 +155,13 @@ impl Store {
         let journey = match removed {
             Some(row) => Some((row.campaign_id, row.contact_id, false)),
             None => sqlx::query!(
-                "UPDATE messages SET status = 'failed', error = $2, failed_at = now(), call_ends_by = NULL \
+                "UPDATE messages SET status = 'failed', error = $2, failure_kind = $3, failed_at = now(), \
+                   call_ends_by = NULL \
                  WHERE id = $1 AND message_status_can_advance(status, 'failed') \
                  RETURNING campaign_id, contact_id",
                 message_id,
                 campaign_domain::sending::OPTED_OUT_REASON,
+                campaign_domain::FailureKind::OptedOut.as_str(),
             )
             .fetch_optional(&mut *tx)
             .await?

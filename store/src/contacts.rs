@@ -98,6 +98,9 @@ pub struct Audience {
     pub contacts: i64,
     /// ... and counted here.
     pub opted_out: i64,
+    /// Contacts of the snapshot the provider said WhatsApp cannot reach (a number check, or
+    /// Meta's 131026 on an earlier send).
+    pub not_on_whatsapp: i64,
     pub sample: Option<Contact>,
 }
 
@@ -375,6 +378,8 @@ impl Store {
         let reach = sqlx::query!(
             r#"SELECT count(DISTINCT m.contact_id) FILTER (WHERE k.opted_out_at IS NULL) AS "contacts!",
                  count(DISTINCT m.contact_id) FILTER (WHERE k.opted_out_at IS NOT NULL) AS "opted_out!",
+                 count(DISTINCT m.contact_id) FILTER (WHERE k.opted_out_at IS NULL
+                   AND k.whatsapp_verified = false) AS "not_on_whatsapp!",
                  min(m.contact_id) FILTER (WHERE k.opted_out_at IS NULL) AS sample_id
                FROM contact_categories m JOIN contacts k ON k.id = m.contact_id
                WHERE m.category_id = ANY($1)"#,
@@ -389,6 +394,7 @@ impl Store {
         Ok(Audience {
             contacts: reach.contacts,
             opted_out: reach.opted_out,
+            not_on_whatsapp: reach.not_on_whatsapp,
             sample,
         })
     }

@@ -34,6 +34,7 @@ pub(crate) struct CounterDelta {
     pub failed: i32,
     pub cancelled: i32,
     pub opted_out: i32,
+    pub limited: i32,
 }
 
 impl CounterDelta {
@@ -46,6 +47,7 @@ impl CounterDelta {
             JourneyState::Failed => &mut self.failed,
             JourneyState::Cancelled => &mut self.cancelled,
             JourneyState::OptedOut => &mut self.opted_out,
+            JourneyState::Limited => &mut self.limited,
             JourneyState::Queued
             | JourneyState::SendingMessage1
             | JourneyState::AwaitingInteraction
@@ -69,8 +71,8 @@ impl CounterDelta {
         sqlx::query!(
             "INSERT INTO campaign_counters AS k (campaign_id, shard, messages_sent, messages_delivered, \
                messages_read, messages_failed, interactions, message_2_sent, no_interaction, \
-               late_interaction, failed, cancelled, opted_out) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
+               late_interaction, failed, cancelled, opted_out, limited) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
              ON CONFLICT (campaign_id, shard) DO UPDATE SET \
                messages_sent = k.messages_sent + EXCLUDED.messages_sent, \
                messages_delivered = k.messages_delivered + EXCLUDED.messages_delivered, \
@@ -81,7 +83,7 @@ impl CounterDelta {
                no_interaction = k.no_interaction + EXCLUDED.no_interaction, \
                late_interaction = k.late_interaction + EXCLUDED.late_interaction, \
                failed = k.failed + EXCLUDED.failed, cancelled = k.cancelled + EXCLUDED.cancelled, \
-               opted_out = k.opted_out + EXCLUDED.opted_out",
+               opted_out = k.opted_out + EXCLUDED.opted_out, limited = k.limited + EXCLUDED.limited",
             campaign_id,
             shard,
             self.messages_sent,
@@ -95,6 +97,7 @@ impl CounterDelta {
             self.failed,
             self.cancelled,
             self.opted_out,
+            self.limited,
         )
         .execute(conn)
         .await?;
@@ -244,9 +247,11 @@ mod tests {
             .fetch_one(&pool)
             .await
             .unwrap();
-        // A later migration (opt-out, R19) adds its counter: zero for every earlier campaign.
+        // Later migrations (opt-out, R19; Meta's limit, issue 23) add their counters: zero for
+        // every earlier campaign.
         let mut expected = before;
         expected["opted_out"] = serde_json::json!(0);
+        expected["limited"] = serde_json::json!(0);
         assert_eq!(after, expected);
         let shards: Vec<i16> =
             sqlx::query_scalar("SELECT shard FROM campaign_counters WHERE campaign_id = $1")

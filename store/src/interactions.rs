@@ -7,7 +7,7 @@
 
 use super::{Store, StoreError};
 use crate::counters::{CounterDelta, shard_of};
-use campaign_domain::JourneyState;
+use campaign_domain::{JourneyState, MessageType};
 use chrono::{DateTime, Utc};
 use sqlx::{Postgres, Transaction};
 use std::time::Duration;
@@ -15,6 +15,14 @@ use std::time::Duration;
 /// How much later than a reply's stamp a Message 1 may have started and still be the one it
 /// answers: the provider stamps whole seconds (up to 1 s early), and its clock is not ours.
 const ATTRIBUTION_SLACK: Duration = Duration::from_secs(2);
+
+/// A message we sent, by the journey it belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SentMessageRef {
+    pub campaign_id: i64,
+    pub contact_id: i64,
+    pub message_type: MessageType,
+}
 
 /// A contact interaction to record (R6).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,6 +76,22 @@ impl Store {
         .fetch_optional(&self.pool)
         .await?;
         Ok(journey.map(|journey| (journey.campaign_id, journey.contact_id)))
+    }
+
+    /// The journey and message type of the message we sent with this provider id (a reply's
+    /// `context.id` on Meta names it), when it is ours.
+    pub async fn sent_message(
+        &self,
+        provider_message_id: &str,
+    ) -> Result<Option<SentMessageRef>, StoreError> {
+        Ok(sqlx::query_as!(
+            SentMessageRef,
+            r#"SELECT campaign_id, contact_id, message_type AS "message_type: MessageType"
+               FROM messages WHERE provider_message_id = $1"#,
+            provider_message_id,
+        )
+        .fetch_optional(&self.pool)
+        .await?)
     }
 
     /// Records interactions, deduplicated by provider message id (R6). Returns the provider ids

@@ -4,7 +4,7 @@
 
 use super::{Store, StoreError};
 use crate::counters::{CounterDelta, shard_of};
-use campaign_domain::MessageStatus;
+use campaign_domain::{FailureKind, MessageStatus};
 use chrono::{DateTime, Utc};
 
 impl Store {
@@ -19,12 +19,45 @@ impl Store {
     /// timestamp the move implies, keeping an earlier one. Out-of-order, repeated, unknown
     /// (no message with this provider id yet) and `pending`/`sent` acknowledgements change
     /// nothing: acceptance is recorded by [`Store::mark_sent`] when the provider answers the
-    /// send. A late `failed` leaves the journey to its workflow. Returns whether anything
-    /// changed.
+    /// send. A `failed` that says no more is of kind `unknown` (see
+    /// [`Store::fail_delivery_at`]); a late `failed` leaves the journey to its workflow. Returns
+    /// whether anything changed.
     pub async fn advance_message_status_at(
         &self,
         provider_message_id: &str,
         new_status: MessageStatus,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let failure = (new_status == MessageStatus::Failed).then_some((FailureKind::Unknown, None));
+        self.advance_status(provider_message_id, new_status, failure, at)
+            .await
+    }
+
+    /// A provider's `failed` status that says why (Meta's `statuses[].errors`): the message
+    /// fails like [`Store::advance_message_status_at`] would fail it, with `kind` and `reason`
+    /// kept for operators and statistics. The journey is left to its workflow, which hears of
+    /// the failure from the webhook (a [`FailureKind::Limited`] ends it `limited`).
+    pub async fn fail_delivery_at(
+        &self,
+        provider_message_id: &str,
+        kind: FailureKind,
+        reason: &str,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        self.advance_status(
+            provider_message_id,
+            MessageStatus::Failed,
+            Some((kind, Some(reason))),
+            at,
+        )
+        .await
+    }
+
+    async fn advance_status(
+        &self,
+        provider_message_id: &str,
+        new_status: MessageStatus,
+        failure: Option<(FailureKind, Option<&str>)>,
         at: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
         if !matches!(
@@ -39,13 +72,17 @@ impl Store {
                  delivered_at = CASE WHEN $2 IN ('delivered', 'read') THEN coalesce(m.delivered_at, $3)
                    ELSE m.delivered_at END,
                  read_at = CASE WHEN $2 = 'read' THEN coalesce(m.read_at, $3) ELSE m.read_at END,
-                 failed_at = CASE WHEN $2 = 'failed' THEN coalesce(m.failed_at, $3) ELSE m.failed_at END
+                 failed_at = CASE WHEN $2 = 'failed' THEN coalesce(m.failed_at, $3) ELSE m.failed_at END,
+                 failure_kind = CASE WHEN $2 = 'failed' THEN $4 END,
+                 error = CASE WHEN $2 = 'failed' THEN coalesce($5, m.error) END
                FROM (SELECT id, status FROM messages WHERE provider_message_id = $1 FOR UPDATE) old
                WHERE m.id = old.id AND message_status_can_advance(old.status, $2)
                RETURNING m.campaign_id, m.contact_id, old.status AS "old_status!: MessageStatus""#,
             provider_message_id,
             new_status.as_str(),
             at,
+            failure.map(|(kind, _)| kind.as_str()),
+            failure.and_then(|(_, reason)| reason),
         )
         .fetch_optional(&mut *tx)
         .await?;
@@ -76,7 +113,8 @@ impl Store {
     /// Whether a message with this provider id has been recorded as accepted.
     pub async fn message_recorded(&self, provider_message_id: &str) -> Result<bool, StoreError> {
         Ok(sqlx::query_scalar!(
-            r#"SELECT EXISTS (SELECT 1 FROM messages WHERE provider_message_id = $1) AS "recorded!""#,
+            r#"SELECT EXISTS (SELECT 1 FROM messages
+                 WHERE provider_message_id = $1 OR window_fallback_provider_id = $1) AS "recorded!""#,
             provider_message_id,
         )
         .fetch_one(&self.pool)
@@ -88,7 +126,7 @@ impl Store {
 mod tests {
     use super::*;
     use crate::test_rows::{prepared_message, running_campaign};
-    use campaign_domain::MessageType;
+    use campaign_domain::{JourneyState, MessageType};
     use sqlx::PgPool;
 
     #[sqlx::test(migrator = "crate::MIGRATOR")]
@@ -149,5 +187,119 @@ mod tests {
             ),
             (1, 1, 1)
         );
+    }
+
+    /// A message's provider id, status, failure kind and error, and its journey's state.
+    type MessageAndJourney = (
+        String,
+        MessageStatus,
+        Option<FailureKind>,
+        Option<String>,
+        JourneyState,
+    );
+
+    /// A failed status keeps its kind and reason (Meta's error), or is of kind `unknown` when the
+    /// provider said no more; either way the journey is left to its workflow.
+    #[sqlx::test(migrator = "crate::MIGRATOR")]
+    async fn a_failed_status_keeps_its_kind(pool: PgPool) {
+        let store = Store::from_pool(pool.clone());
+        let (campaign_id, contacts) = running_campaign(&store, 2).await;
+        for (contact_id, provider_id) in contacts.iter().zip(["limited-1", "failed-1"]) {
+            let message =
+                prepared_message(&store, campaign_id, *contact_id, MessageType::Message1).await;
+            store.mark_sent(message, provider_id, None).await.unwrap();
+        }
+        let at = Utc::now();
+        assert!(
+            store
+                .fail_delivery_at("limited-1", FailureKind::Limited, "(#131049) held back", at)
+                .await
+                .unwrap()
+        );
+        assert!(
+            store
+                .advance_message_status_at("failed-1", MessageStatus::Failed, at)
+                .await
+                .unwrap()
+        );
+        let rows: Vec<MessageAndJourney> = sqlx::query_as(
+            "SELECT m.provider_message_id, m.status, m.failure_kind, m.error, j.state \
+                 FROM messages m JOIN journeys j USING (campaign_id, contact_id) \
+                 WHERE m.campaign_id = $1 ORDER BY m.provider_message_id",
+        )
+        .bind(campaign_id)
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+        assert_eq!(
+            rows,
+            [
+                (
+                    "failed-1".to_owned(),
+                    MessageStatus::Failed,
+                    Some(FailureKind::Unknown),
+                    None,
+                    JourneyState::AwaitingInteraction
+                ),
+                (
+                    "limited-1".to_owned(),
+                    MessageStatus::Failed,
+                    Some(FailureKind::Limited),
+                    Some("(#131049) held back".to_owned()),
+                    JourneyState::AwaitingInteraction
+                ),
+            ]
+        );
+        let stats = store.campaign_stats(campaign_id).await.unwrap();
+        assert_eq!((stats.messages_failed, stats.limited), (2, 0));
+    }
+
+    /// The database accepts exactly the failure kinds and journey states the engine names:
+    /// each check constraint lists the enum's names, no more and no fewer, and the database's
+    /// idea of a final state is the domain's.
+    #[sqlx::test(migrator = "crate::MIGRATOR")]
+    async fn the_database_names_exactly_the_domain_vocabularies(pool: PgPool) {
+        let listed = |constraint: &'static str| {
+            let pool = pool.clone();
+            async move {
+                let definition: String = sqlx::query_scalar(
+                    "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = $1",
+                )
+                .bind(constraint)
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+                // `CHECK ((x = ANY (ARRAY['a'::text, 'b'::text])))`: every other piece between
+                // quotes is a name.
+                let mut names: Vec<String> = definition
+                    .split('\'')
+                    .skip(1)
+                    .step_by(2)
+                    .map(str::to_owned)
+                    .collect();
+                names.sort();
+                names
+            }
+        };
+        let sorted = |names: &[&str]| {
+            let mut names: Vec<String> = names.iter().map(|name| (*name).to_owned()).collect();
+            names.sort();
+            names
+        };
+        let kinds = sorted(&FailureKind::ALL.map(FailureKind::as_str));
+        assert_eq!(listed("messages_failure_kind_check").await, kinds);
+        assert_eq!(listed("journeys_failure_kind_check").await, kinds);
+        assert_eq!(
+            listed("journeys_state_check").await,
+            sorted(&JourneyState::ALL.map(JourneyState::as_str))
+        );
+        for state in JourneyState::ALL {
+            let is_final: bool = sqlx::query_scalar("SELECT journey_state_is_final($1)")
+                .bind(state.as_str())
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+            assert_eq!(is_final, state.is_final(), "{state}");
+        }
     }
 }

@@ -4,7 +4,7 @@
 use super::{Store, StoreError};
 use crate::contacts::phone_fragment;
 use crate::page::{Page, PageRequest};
-use campaign_domain::{CampaignState, MessageStatus, MessageType};
+use campaign_domain::{CampaignState, FailureKind, MessageStatus, MessageType};
 use chrono::{DateTime, NaiveDate, Utc};
 
 /// A campaign's statistics, straight from its live counters (its row and at most
@@ -25,6 +25,8 @@ pub struct CampaignStats {
     pub failed: i32,
     pub cancelled: i32,
     pub opted_out: i32,
+    /// Journeys Meta held back under its per-user marketing limit: apart from `failed`.
+    pub limited: i32,
     pub pending: i32,
     pub started_at: Option<DateTime<Utc>>,
     pub completed_at: Option<DateTime<Utc>>,
@@ -54,6 +56,8 @@ pub struct MessageListItem {
     pub provider_message_id: Option<String>,
     pub attempts: i32,
     pub error: Option<String>,
+    /// The kind of `error`.
+    pub failure_kind: Option<FailureKind>,
     pub created_at: DateTime<Utc>,
     pub sent_at: Option<DateTime<Utc>>,
     pub delivered_at: Option<DateTime<Utc>>,
@@ -126,6 +130,7 @@ pub struct CampaignFunnel {
     pub failed: i64,
     pub cancelled: i64,
     pub opted_out: i64,
+    pub limited: i64,
     pub pending: i64,
 }
 
@@ -170,6 +175,7 @@ pub struct SendError {
     pub phone: String,
     pub message_type: MessageType,
     pub error: Option<String>,
+    pub failure_kind: FailureKind,
     pub attempts: i32,
     pub at: DateTime<Utc>,
 }
@@ -207,8 +213,9 @@ impl Store {
                  t.interactions AS "interactions!", t.message_2_sent AS "message_2_sent!",
                  t.no_interaction AS "no_interaction!", t.late_interaction AS "late_interaction!",
                  t.failed AS "failed!", t.cancelled AS "cancelled!", t.opted_out AS "opted_out!",
-                 greatest(c.total_contacts - t.message_2_sent - t.no_interaction
-                   - t.late_interaction - t.failed - t.cancelled - t.opted_out, 0) AS "pending!",
+                 t.limited AS "limited!",
+                 greatest(c.total_contacts - t.message_2_sent - t.no_interaction - t.late_interaction
+                   - t.failed - t.cancelled - t.opted_out - t.limited, 0) AS "pending!",
                  c.started_at, c.completed_at
                FROM campaigns c JOIN campaign_counter_totals t ON t.campaign_id = c.id
                WHERE c.id = $1"#,
@@ -253,7 +260,7 @@ impl Store {
             r#"SELECT m.id, m.campaign_id, m.contact_id, k.phone,
                  m.message_type AS "message_type: MessageType", m.content,
                  m.status AS "status: MessageStatus", m.provider_message_id, m.attempts, m.error,
-                 m.created_at, m.sent_at, m.delivered_at, m.read_at, m.failed_at
+                 m.failure_kind AS "failure_kind: FailureKind", m.created_at, m.sent_at, m.delivered_at, m.read_at, m.failed_at
                FROM messages m JOIN contacts k ON k.id = m.contact_id
                WHERE ($1::bigint IS NULL OR m.campaign_id = $1)
                  AND ($2::bigint IS NULL OR m.contact_id = $2)
@@ -331,6 +338,7 @@ impl Store {
             failed: stats.failed.into(),
             cancelled: stats.cancelled.into(),
             opted_out: stats.opted_out.into(),
+            limited: stats.limited.into(),
             pending: stats.pending.into(),
         })
     }
@@ -355,13 +363,18 @@ impl Store {
         .await?)
     }
 
-    /// Failed messages, most recent first, through the `(status, created_at)` index.
+    /// Failed messages, of one kind or all, most recent first, through the `(status,
+    /// created_at)` index or the failed messages' `(failure_kind, created_at)` one.
     pub async fn recent_send_errors(
         &self,
+        kind: Option<FailureKind>,
         page: PageRequest,
     ) -> Result<Page<SendError>, StoreError> {
+        let kind = kind.map(FailureKind::as_str);
         let total = sqlx::query_scalar!(
-            r#"SELECT count(*) AS "count!" FROM messages WHERE status = 'failed'"#
+            r#"SELECT count(*) AS "count!" FROM messages
+               WHERE status = 'failed' AND ($1::text IS NULL OR failure_kind = $1)"#,
+            kind,
         )
         .fetch_one(&self.pool)
         .await?;
@@ -370,18 +383,36 @@ impl Store {
             r#"SELECT m.id AS message_id, m.campaign_id, c.name AS campaign_name, m.contact_id,
                  nullif(trim(coalesce(k.first_name, '') || ' ' || coalesce(k.last_name, '')), '')
                    AS contact_name,
-                 k.phone, m.message_type AS "message_type: MessageType", m.error, m.attempts,
+                 k.phone, m.message_type AS "message_type: MessageType", m.error,
+                 m.failure_kind AS "failure_kind!: FailureKind", m.attempts,
                  coalesce(m.failed_at, m.created_at) AS "at!"
                FROM messages m JOIN campaigns c ON c.id = m.campaign_id
                  JOIN contacts k ON k.id = m.contact_id
-               WHERE m.status = 'failed'
+               WHERE m.status = 'failed' AND ($3::text IS NULL OR m.failure_kind = $3)
                ORDER BY m.created_at DESC, m.id DESC LIMIT $1 OFFSET $2"#,
             page.limit(),
             page.offset(),
+            kind,
         )
         .fetch_all(&self.pool)
         .await?;
         Ok(page.page(items, total))
+    }
+
+    /// How many failed messages there are of each kind, most frequent first; kinds without any
+    /// are left out.
+    pub async fn send_errors_by_kind(&self) -> Result<Vec<(FailureKind, i64)>, StoreError> {
+        let counts = sqlx::query!(
+            r#"SELECT failure_kind AS "failure_kind!: FailureKind", count(*) AS "count!"
+               FROM messages WHERE status = 'failed'
+               GROUP BY failure_kind ORDER BY count(*) DESC, failure_kind"#
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(counts
+            .into_iter()
+            .map(|count| (count.failure_kind, count.count))
+            .collect())
     }
 
     /// Today's (UTC) sends from the ledger, contacts who answered within their window today, and
@@ -424,5 +455,40 @@ mod tests {
         assert_eq!(stats.success_rate, 50.0);
         assert_eq!(stats.delivery_rate, 80.0);
         assert_eq!(stats.read_rate, 50.0);
+    }
+
+    /// Monitoring lists the failures of one kind and counts each kind.
+    #[sqlx::test(migrator = "crate::MIGRATOR")]
+    async fn send_errors_are_listed_and_counted_by_kind(pool: sqlx::PgPool) {
+        use crate::test_rows::{prepared_message, running_campaign};
+        let store = Store::from_pool(pool);
+        let (campaign_id, contacts) = running_campaign(&store, 3).await;
+        let kinds = [
+            FailureKind::Limited,
+            FailureKind::Auth,
+            FailureKind::Limited,
+        ];
+        for (&contact_id, kind) in contacts.iter().zip(kinds) {
+            let message =
+                prepared_message(&store, campaign_id, contact_id, MessageType::Message1).await;
+            store.fail_message(message, kind, "refused").await.unwrap();
+        }
+        let all = PageRequest { page: 1, size: 10 };
+        let limited = store
+            .recent_send_errors(Some(FailureKind::Limited), all)
+            .await
+            .unwrap();
+        assert_eq!(limited.total, 2);
+        assert!(
+            limited
+                .items
+                .iter()
+                .all(|error| error.failure_kind == FailureKind::Limited)
+        );
+        assert_eq!(store.recent_send_errors(None, all).await.unwrap().total, 3);
+        assert_eq!(
+            store.send_errors_by_kind().await.unwrap(),
+            [(FailureKind::Limited, 2), (FailureKind::Auth, 1)]
+        );
     }
 }

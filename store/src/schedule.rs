@@ -12,8 +12,8 @@
 use super::{Store, StoreError};
 use crate::audit::{self, AuditEntry};
 use crate::campaigns::{
-    LaunchOutcome, launch_settings, no_contacts_reason, quota_reason,
-    status_and_settings_for_update, status_for_update,
+    LaunchOutcome, LaunchRules, launch_settings, messaging_limit_reason, no_contacts_reason,
+    quota_reason, status_and_settings_for_update, status_for_update,
 };
 use campaign_domain::{CampaignSettings, CampaignState};
 use chrono::{DateTime, Utc};
@@ -162,8 +162,7 @@ impl Store {
         &self,
         campaign_id: i64,
         at: DateTime<Utc>,
-        daily_limit: i32,
-        defaults: &CampaignSettings,
+        rules: &LaunchRules<'_>,
         launched: AuditEntry,
         refused: AuditEntry,
     ) -> Result<ScheduledLaunch, StoreError> {
@@ -203,14 +202,7 @@ impl Store {
                 });
             }
         }
-        let reason = match Self::launch_in(
-            tx,
-            campaign_id,
-            CampaignState::Scheduled,
-            daily_limit,
-            defaults,
-        )
-        .await?
+        let reason = match Self::launch_in(tx, campaign_id, CampaignState::Scheduled, rules).await?
         {
             LaunchOutcome::Launched(pending) => {
                 let (settings, started_at, total_contacts) = (
@@ -238,6 +230,12 @@ impl Store {
                 no_contacts_reason(opted_out_excluded)
             }
             LaunchOutcome::QuotaExceeded { remaining, needed } => quota_reason(remaining, needed),
+            LaunchOutcome::MessagingLimitExceeded {
+                remaining,
+                needed,
+                limit,
+            } => messaging_limit_reason(remaining, needed, limit),
+            LaunchOutcome::TemplateRefused { reason } => reason,
         };
         self.fail_scheduled(campaign_id, at, &reason, refused).await
     }

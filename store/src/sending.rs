@@ -10,10 +10,15 @@
 use super::{Store, StoreError};
 use crate::counters::{CounterDelta, shard_of};
 use crate::ledger;
+use crate::message_content::{NotComposed, SendTarget};
+use crate::provider_state::pause_campaign_in;
 use campaign_domain::sending::DAILY_LIMIT_REASON;
-use campaign_domain::template::Recipient;
-use campaign_domain::{JourneyState, MessageStatus, MessageType, Pacing, Template};
+use campaign_domain::{
+    CatalogTemplate, FailureKind, JourneyState, MessageContent, MessageStatus, MessageType, Pacing,
+    TemplateMessage,
+};
 use chrono::{DateTime, Utc};
+use sqlx::types::Json;
 use sqlx::{Postgres, Transaction};
 use std::time::Duration;
 
@@ -21,13 +26,19 @@ use std::time::Duration;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SendPreparation {
     /// Send this text, once [`Store::count_attempt`] allows the call.
-    Send(PreparedSend),
+    Send(Box<PreparedSend>),
     /// The database already shows the message accepted: an earlier attempt got through.
     AlreadySent(AcceptedSend),
     /// The message already failed for good.
-    AlreadyFailed { reason: String },
+    AlreadyFailed { kind: FailureKind, reason: String },
     /// The journey was closed (stop, cutoff) before this message left: nothing is sent.
     JourneyClosed,
+    /// The campaign is paused (its template was paused by Meta, or the provider refused our
+    /// credentials): the send waits until an operator resumes it.
+    CampaignPaused { reason: String },
+    /// The message cannot be made as the campaign stands (its template left the catalog or no
+    /// longer matches): the send fails for good with this kind and reason.
+    Unsendable { kind: FailureKind, reason: String },
 }
 
 /// Whether a provider call may be made now, decided right before it.
@@ -53,9 +64,31 @@ pub enum AttemptCount {
 pub struct PreparedSend {
     pub message_id: i64,
     pub phone: String,
-    pub content: String,
+    pub content: MessageContent,
+    /// Message 2's template, rendered, to send instead when Meta answers that the
+    /// customer-service window is closed (131047).
+    pub window_fallback: Option<MessageContent>,
     /// The contact's own IANA zone (R21), when set.
     pub time_zone: Option<String>,
+    /// When this journey's Message 1 was accepted, if it was: Message 2 keeps the provider's
+    /// pair interval after it.
+    pub message_1_sent_at: Option<DateTime<Utc>>,
+}
+
+/// The row `prepare_send` reads.
+struct TargetRow {
+    message_1: String,
+    message_2: String,
+    paused_reason: Option<String>,
+    message_1_template: Option<Json<TemplateMessage>>,
+    message_2_template: Option<Json<TemplateMessage>>,
+    message_1_catalog: Option<Json<CatalogTemplate>>,
+    message_2_catalog: Option<Json<CatalogTemplate>>,
+    phone: String,
+    first_name: Option<String>,
+    last_name: Option<String>,
+    time_zone: Option<String>,
+    message_1_sent_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -76,28 +109,55 @@ impl Store {
         message_type: MessageType,
     ) -> Result<SendPreparation, StoreError> {
         let mut tx = self.pool.begin().await?;
-        let target = sqlx::query!(
-            "SELECT c.message_1, c.message_2, k.phone, k.first_name, k.last_name, k.time_zone \
-             FROM campaigns c, contacts k WHERE c.id = $1 AND k.id = $2",
+        let target = sqlx::query_as!(
+            TargetRow,
+            r#"SELECT c.message_1, c.message_2, c.paused_reason,
+                 c.message_1_template AS "message_1_template: Json<TemplateMessage>",
+                 c.message_2_template AS "message_2_template: Json<TemplateMessage>",
+                 (SELECT catalog_entry(t) FROM whatsapp_templates t
+                   WHERE t.name = c.message_1_template ->> 'name'
+                     AND t.language = c.message_1_template ->> 'language')
+                   AS "message_1_catalog: Json<CatalogTemplate>",
+                 (SELECT catalog_entry(t) FROM whatsapp_templates t
+                   WHERE t.name = c.message_2_template ->> 'name'
+                     AND t.language = c.message_2_template ->> 'language')
+                   AS "message_2_catalog: Json<CatalogTemplate>",
+                 k.phone, k.first_name, k.last_name, k.time_zone,
+                 (SELECT m.sent_at FROM messages m WHERE m.campaign_id = c.id AND m.contact_id = k.id
+                   AND m.message_type = 'message_1') AS message_1_sent_at
+               FROM campaigns c, contacts k WHERE c.id = $1 AND k.id = $2"#,
             campaign_id,
             contact_id,
         )
         .fetch_optional(&mut *tx)
         .await?
         .ok_or(StoreError::NotFound("campaign or contact"))?;
-        let text = match message_type {
-            MessageType::Message1 => target.message_1,
-            MessageType::Message2 => target.message_2,
+        if let Some(reason) = target.paused_reason {
+            return Ok(SendPreparation::CampaignPaused { reason });
+        }
+        let send_target = SendTarget {
+            message_1: target.message_1,
+            message_2: target.message_2,
+            message_1_template: target.message_1_template,
+            message_2_template: target.message_2_template,
+            message_1_catalog: target.message_1_catalog,
+            message_2_catalog: target.message_2_catalog,
+            phone: target.phone,
+            first_name: target.first_name,
+            last_name: target.last_name,
         };
-        let content = Template::parse(&text)
-            .map(|template| {
-                template.render(&Recipient {
-                    first_name: target.first_name.as_deref(),
-                    last_name: target.last_name.as_deref(),
-                    phone: &target.phone,
-                })
-            })
-            .unwrap_or(text);
+        let composed = match send_target.compose(message_type) {
+            Ok(composed) => composed,
+            Err(NotComposed::TemplatePaused(reason)) => {
+                pause_campaign_in(&mut tx, campaign_id, &reason).await?;
+                tx.commit().await?;
+                return Ok(SendPreparation::CampaignPaused { reason });
+            }
+            Err(NotComposed::Refused { kind, reason }) => {
+                tx.rollback().await?;
+                return Ok(SendPreparation::Unsendable { kind, reason });
+            }
+        };
 
         sqlx::query!(
             "INSERT INTO messages (campaign_id, contact_id, message_type, content) VALUES ($1, $2, $3, $4) \
@@ -105,12 +165,13 @@ impl Store {
             campaign_id,
             contact_id,
             message_type.as_str(),
-            content,
+            composed.text,
         )
         .execute(&mut *tx)
         .await?;
         let message = sqlx::query!(
-            r#"SELECT id, status AS "status: MessageStatus", provider_message_id, sent_at, error
+            r#"SELECT id, status AS "status: MessageStatus", provider_message_id, sent_at, error,
+                 failure_kind AS "failure_kind: FailureKind"
                FROM messages WHERE campaign_id = $1 AND contact_id = $2 AND message_type = $3 FOR UPDATE"#,
             campaign_id,
             contact_id,
@@ -128,6 +189,7 @@ impl Store {
             }
             MessageStatus::Failed => {
                 return Ok(SendPreparation::AlreadyFailed {
+                    kind: message.failure_kind.unwrap_or(FailureKind::Unknown),
                     reason: message.error.unwrap_or_default(),
                 });
             }
@@ -161,12 +223,14 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
-        Ok(SendPreparation::Send(PreparedSend {
+        Ok(SendPreparation::Send(Box::new(PreparedSend {
             message_id: message.id,
-            phone: target.phone,
-            content,
+            phone: send_target.phone,
+            content: composed.content,
+            window_fallback: composed.window_fallback,
             time_zone: target.time_zone,
-        }))
+            message_1_sent_at: target.message_1_sent_at,
+        })))
     }
 
     /// Records the provider's acceptance and moves the journey on: Message 1 opens the window,
@@ -185,7 +249,8 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         let updated = sqlx::query!(
             r#"UPDATE messages SET status = 'sent', provider_message_id = $2,
-                 sent_at = coalesce($3, first_call_at, now()), error = NULL, call_ends_by = NULL
+                 sent_at = coalesce($3, first_call_at, now()), error = NULL, failure_kind = NULL,
+                 call_ends_by = NULL
                WHERE id = $1 AND message_status_can_advance(status, 'sent')
                RETURNING campaign_id, contact_id, message_type AS "message_type: MessageType",
                  sent_at AS "sent_at!""#,
@@ -318,7 +383,8 @@ impl Store {
         if !ledger_consumed {
             if !ledger::consume_unit(&mut *tx, Some(message_type), daily_limit).await? {
                 tx.rollback().await?;
-                self.fail_message(message_id, DAILY_LIMIT_REASON).await?;
+                self.fail_message(message_id, FailureKind::DailyLimit, DAILY_LIMIT_REASON)
+                    .await?;
                 return Ok(AttemptCount::DailyLimitReached);
             }
             sqlx::query!(
@@ -350,41 +416,61 @@ impl Store {
         Ok(())
     }
 
-    /// Notes a failed attempt that will be retried: the error is kept for operators and counted
-    /// in today's ledger errors, and the call is known to have ended.
-    pub async fn note_send_error(&self, message_id: i64, error: &str) -> Result<(), StoreError> {
+    /// Notes a failed attempt that will be retried: the error and its kind are kept for
+    /// operators (until the message is accepted or fails for good) and counted in today's ledger
+    /// errors, and the call is known to have ended.
+    pub async fn note_send_error(
+        &self,
+        message_id: i64,
+        kind: FailureKind,
+        error: &str,
+    ) -> Result<(), StoreError> {
         sqlx::query!(
-            "WITH m AS (UPDATE messages SET error = $2, call_ends_by = NULL \
+            "WITH m AS (UPDATE messages SET error = $2, failure_kind = $3, call_ends_by = NULL \
                WHERE id = $1 AND status = 'pending' RETURNING id) \
              INSERT INTO daily_send_ledger AS l (day, errors) VALUES ((now() AT TIME ZONE 'UTC')::date, 1) \
              ON CONFLICT (day) DO UPDATE SET errors = l.errors + 1, updated_at = now()",
             message_id,
             error,
+            kind.as_str(),
         )
         .execute(&self.pool)
         .await?;
         Ok(())
     }
 
-    /// Fails a message for good with `reason`; the journey is failed with the same reason.
-    pub async fn fail_message(&self, message_id: i64, reason: &str) -> Result<(), StoreError> {
+    /// Fails a message for good with `kind` and `reason`, and ends its journey with them: Meta's
+    /// marketing limit ([`FailureKind::Limited`]) ends it `limited`, counted apart from
+    /// `failed`; any other kind ends it `failed`.
+    pub async fn fail_message(
+        &self,
+        message_id: i64,
+        kind: FailureKind,
+        reason: &str,
+    ) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
         let failed = sqlx::query!(
-            "UPDATE messages SET status = 'failed', error = $2, failed_at = now() \
+            "UPDATE messages SET status = 'failed', error = $2, failure_kind = $3, failed_at = now() \
              WHERE id = $1 AND message_status_can_advance(status, 'failed') RETURNING campaign_id, contact_id",
             message_id,
             reason,
+            kind.as_str(),
         )
         .fetch_optional(&mut *tx)
         .await?;
         if let Some(failed) = failed {
+            let outcome = match kind {
+                FailureKind::Limited => JourneyState::Limited,
+                _ => JourneyState::Failed,
+            };
             // The journey first: counters are written after the journey they count is locked.
-            Self::finish_journey_in(
+            Self::end_journey_in(
                 &mut tx,
                 failed.campaign_id,
                 failed.contact_id,
-                JourneyState::Failed,
+                outcome,
                 Some(reason),
+                Some(kind),
             )
             .await?;
             CounterDelta {

@@ -45,10 +45,9 @@ impl TestEnv {
             ("WEBHOOK_SECRET", WEBHOOK_SECRET.to_owned()),
             ("ADMIN_EMAIL", ADMIN_EMAIL.to_owned()),
             ("ADMIN_PASSWORD", ADMIN_PASSWORD.to_owned()),
-            ("WASSENGER_BASE_URL", self.sandbox.base_url.clone()),
-            ("WASSENGER_TOKEN", wa_sandbox::DEFAULT_TOKEN.to_owned()),
         ]
         .into_iter()
+        .chain(self.provider_env())
         .map(|(name, value)| (name.to_owned(), value))
         .collect();
         for (name, value) in overrides {

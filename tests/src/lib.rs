@@ -10,6 +10,7 @@ pub mod api;
 pub mod chaos;
 pub mod fixtures;
 pub mod isolation;
+pub mod provider;
 pub mod temporal;
 
 use anyhow::{Context, bail};
@@ -109,7 +110,7 @@ pub async fn fresh_database() -> anyhow::Result<String> {
 }
 
 /// The counters of a campaign, in the order [`campaign_counters`] gives them.
-pub const COUNTER_NAMES: [&str; 10] = [
+pub const COUNTER_NAMES: [&str; 11] = [
     "total_contacts",
     "messages_sent",
     "message_2_sent",
@@ -120,6 +121,7 @@ pub const COUNTER_NAMES: [&str; 10] = [
     "interactions",
     "messages_failed",
     "opted_out",
+    "limited",
 ];
 
 /// Each counter of the campaign beside a recount from its journey, message and interaction
@@ -129,15 +131,15 @@ pub async fn campaign_counters(
     pool: &sqlx::PgPool,
     campaign_id: i64,
 ) -> sqlx::Result<Vec<(&'static str, i64, i64)>> {
-    let stored: (i32, i32, i32, i32, i32, i32, i32, i32, i32, i32) = sqlx::query_as(
+    let stored: (i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32) = sqlx::query_as(
         "SELECT c.total_contacts, t.messages_sent, t.message_2_sent, t.no_interaction, \
-         t.late_interaction, t.failed, t.cancelled, t.interactions, t.messages_failed, t.opted_out \
-         FROM campaigns c JOIN campaign_counter_totals t ON t.campaign_id = c.id WHERE c.id = $1",
+         t.late_interaction, t.failed, t.cancelled, t.interactions, t.messages_failed, t.opted_out, \
+         t.limited FROM campaigns c JOIN campaign_counter_totals t ON t.campaign_id = c.id WHERE c.id = $1",
     )
     .bind(campaign_id)
     .fetch_one(pool)
     .await?;
-    let recount: (i64, i64, i64, i64, i64, i64, i64, i64, i64, i64) = sqlx::query_as(
+    let recount: (i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64) = sqlx::query_as(
         "SELECT (SELECT count(*) FROM journeys WHERE campaign_id = $1), \
          (SELECT count(*) FROM messages WHERE campaign_id = $1 AND sent_at IS NOT NULL), \
          (SELECT count(*) FROM journeys WHERE campaign_id = $1 AND state = 'message_2_sent'), \
@@ -147,19 +149,20 @@ pub async fn campaign_counters(
          (SELECT count(*) FROM journeys WHERE campaign_id = $1 AND state = 'cancelled'), \
          (SELECT count(*) FROM interactions WHERE campaign_id = $1), \
          (SELECT count(*) FROM messages WHERE campaign_id = $1 AND status = 'failed'), \
-         (SELECT count(*) FROM journeys WHERE campaign_id = $1 AND state = 'opted_out')",
+         (SELECT count(*) FROM journeys WHERE campaign_id = $1 AND state = 'opted_out'), \
+         (SELECT count(*) FROM journeys WHERE campaign_id = $1 AND state = 'limited')",
     )
     .bind(campaign_id)
     .fetch_one(pool)
     .await?;
     let stored = [
         stored.0, stored.1, stored.2, stored.3, stored.4, stored.5, stored.6, stored.7, stored.8,
-        stored.9,
+        stored.9, stored.10,
     ]
     .map(i64::from);
     let recount = [
         recount.0, recount.1, recount.2, recount.3, recount.4, recount.5, recount.6, recount.7,
-        recount.8, recount.9,
+        recount.8, recount.9, recount.10,
     ];
     Ok(COUNTER_NAMES
         .into_iter()
@@ -180,6 +183,8 @@ pub struct TestEnv {
     pub daily_limit: i32,
     /// Extra environment for worker processes (e.g. `BREAKER_PAUSE_SECS`).
     pub worker_env: Vec<(String, String)>,
+    /// The provider API the engine speaks to the sandbox.
+    pub provider: provider::Provider,
     workers: Vec<Child>,
     /// Released last, once the workers are gone.
     _sharing: tokio::sync::RwLockReadGuard<'static, ()>,
@@ -206,6 +211,28 @@ impl TestEnv {
     /// An engine on the Temporal frontend at `temporal_address` (e.g. a server of the test's
     /// own, see [`temporal::OwnTemporal`]).
     pub async fn start_on(
+        temporal_address: String,
+        daily_limit: i32,
+        worker_env: &[(&str, &str)],
+    ) -> anyhow::Result<TestEnv> {
+        Self::start_on_provider(
+            provider::Provider::Wassenger,
+            temporal_address,
+            daily_limit,
+            worker_env,
+        )
+        .await
+    }
+
+    /// An engine with the default daily limit and a worker running, on `provider`.
+    pub async fn start_with_provider(provider: provider::Provider) -> anyhow::Result<TestEnv> {
+        Self::start_on_provider(provider, temporal_address(), 1_000, &[]).await
+    }
+
+    /// An engine on `provider`, on the Temporal frontend at `temporal_address`. On Meta, the
+    /// sandbox's catalog is read into the store first.
+    pub async fn start_on_provider(
+        provider: provider::Provider,
         temporal_address: String,
         daily_limit: i32,
         worker_env: &[(&str, &str)],
@@ -247,9 +274,11 @@ impl TestEnv {
                 .iter()
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect(),
+            provider,
             workers: Vec::new(),
             _sharing: sharing,
         };
+        env.load_catalog().await?;
         env.spawn_worker()?;
         Ok(env)
     }
@@ -263,9 +292,7 @@ impl TestEnv {
             .env("TEMPORAL_NAMESPACE", temporal_namespace())
             .env("TASK_QUEUE", &self.task_queues.message_1)
             .env("MESSAGE_2_TASK_QUEUE", &self.task_queues.message_2)
-            .env("WHATSAPP_PROVIDER", "sandbox")
-            .env("WASSENGER_BASE_URL", &self.sandbox.base_url)
-            .env("WASSENGER_TOKEN", wa_sandbox::DEFAULT_TOKEN)
+            .envs(self.provider_env())
             .env("DAILY_MESSAGE_LIMIT", self.daily_limit.to_string())
             .env("GRACEFUL_SHUTDOWN_SECS", "1")
             .env(
@@ -315,6 +342,7 @@ impl TestEnv {
             task_queues: self.task_queues.clone(),
             daily_limit: self.daily_limit,
             defaults: campaign_domain::CampaignSettings::default(),
+            channel: self.provider.channel(),
         }
     }
 
@@ -350,6 +378,7 @@ impl TestEnv {
             &settings,
         )
         .await?;
+        self.adapt_draft(campaign_id).await?;
         Ok((campaign_id, contact_ids))
     }
 

@@ -27,6 +27,7 @@ const MessagesPage = lazy(() => import('./pages/MessagesPage'));
 const MonitoringPage = lazy(() => import('./pages/MonitoringPage'));
 const UsersPage = lazy(() => import('./pages/UsersPage'));
 const AuditPage = lazy(() => import('./pages/AuditPage'));
+const TemplatesPage = lazy(() => import('./pages/TemplatesPage'));
 
 function Screens() {
   return (
@@ -43,6 +44,7 @@ function Screens() {
           <Route path="/campaigns/:id">{(params) => <CampaignDetailPage id={Number(params.id)} />}</Route>
           <Route path="/messages" component={MessagesPage} />
           <Route path="/monitoring" component={MonitoringPage} />
+          <Route path="/templates" component={TemplatesPage} />
           <Route path="/users" component={UsersPage} />
           <Route path="/audit" component={AuditPage} />
           <Route component={NotFoundPage} />

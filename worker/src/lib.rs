@@ -12,14 +12,12 @@ use campaign_activities::{
     VerificationActivities,
 };
 use campaign_domain::BreakerPolicy;
-use campaign_provider::WassengerClient;
 use campaign_runtime::{Env, connect_temporal};
 use campaign_store::Store;
 use campaign_workflows::{
     Campaign, ContactJourney, OptOutConfirmation, ScheduledLaunch, VerifyNumbers,
 };
 use std::future::Future;
-use std::sync::Arc;
 use temporalio_sdk::runtime::PollerBehavior;
 use temporalio_sdk::runtime::worker_tuner::{FixedSizeSlotSupplier, TunerHolder};
 use temporalio_sdk::{Runtime, Worker, WorkerOptions};
@@ -50,18 +48,18 @@ pub async fn run_from_env() -> anyhow::Result<()> {
 pub async fn run(config: WorkerConfig, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
     let store = Store::connect(&config.database_url).await?;
     store.migrate().await?;
-    let provider = Arc::new(WassengerClient::new(
-        &config.provider.base_url,
-        config.provider.token.expose(),
-        config.provider.timeout,
-    )?);
+    let provider = campaign_runtime::build_provider(&config.provider)?;
     let campaign_activities = CampaignActivities::new(store.clone());
     let breaker = BreakerPolicy {
         pause: config.breaker_pause,
         ..BreakerPolicy::default()
     };
     let verification_activities = VerificationActivities::new(store.clone(), provider.clone());
-    let schedule_activities = ScheduleActivities::new(store.clone(), config.daily_message_limit);
+    let schedule_activities = ScheduleActivities::new(
+        store.clone(),
+        config.daily_message_limit,
+        config.provider.channel(),
+    );
     let consent_activities =
         ConsentActivities::new(store.clone(), provider.clone(), config.daily_message_limit);
     let activities = JourneyActivities::new(

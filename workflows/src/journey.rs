@@ -10,14 +10,14 @@
 //! recorded, duplicates (same provider message id) are dropped at the signal handler.
 
 use campaign_activities::{
-    CONTACT_OPTED_OUT, InteractionRecord, JourneyActivities, JourneyOutcomeInput, PACING_HORIZON,
-    PERMANENT_SEND_FAILURE, RecordInteractionsInput, SEND_HEARTBEAT_TIMEOUT, SendMessageInput,
-    SentMessage,
+    CONTACT_LIMITED, CONTACT_OPTED_OUT, InteractionRecord, JourneyActivities, JourneyOutcomeInput,
+    PACING_HORIZON, PERMANENT_SEND_FAILURE, RecordInteractionsInput, SEND_HEARTBEAT_TIMEOUT,
+    SendMessageInput, SentMessage,
 };
 use campaign_domain::sending::CUTOFF_REASON;
 use campaign_domain::{
-    ConsentChange, JourneyEvent, JourneyState, MessageType, SendPolicy, WindowDecision,
-    classify_interaction,
+    ConsentChange, FailureKind, JourneyEvent, JourneyState, MessageType, SendPolicy,
+    WindowDecision, classify_interaction,
 };
 use std::collections::BTreeSet;
 use std::time::Duration;
@@ -30,8 +30,12 @@ use temporalio_sdk::{
 };
 
 use crate::protocol::{
-    CAMPAIGN_ID, Interaction, JOURNEY_STATE, JourneyInput, JourneyOutcome, JourneyStatus,
+    CAMPAIGN_ID, DeliveryFailure, Interaction, JOURNEY_STATE, JourneyInput, JourneyOutcome,
+    JourneyStatus,
 };
+
+/// The patch under which a journey hears `message_1_failed` while it waits for a reply.
+pub const DELIVERY_FAILURE_PATCH: &str = "message-1-delivery-failure";
 use crate::{
     LOCAL_RETRY_HORIZON, bookkeeping_options, detached_local, local_bookkeeping_options, unix_ms,
 };
@@ -52,6 +56,8 @@ pub struct ContactJourney {
     pending: Vec<Interaction>,
     message_1_sent_at_ms: Option<i64>,
     failure_reason: Option<String>,
+    /// Message 1 was accepted, then reported undeliverable (`message_1_failed`).
+    delivery_failure: Option<DeliveryFailure>,
 }
 
 #[workflow_methods]
@@ -65,6 +71,7 @@ impl ContactJourney {
             pending: Vec::new(),
             message_1_sent_at_ms: None,
             failure_reason: None,
+            delivery_failure: None,
         }
     }
 
@@ -105,6 +112,16 @@ impl ContactJourney {
         {
             self.pending.push(interaction);
         }
+    }
+
+    /// The provider reported that Message 1 was not delivered (its first report counts).
+    #[signal]
+    pub fn message_1_failed(
+        &mut self,
+        _ctx: &mut SyncWorkflowContext<Self>,
+        failure: DeliveryFailure,
+    ) {
+        self.delivery_failure.get_or_insert(failure);
     }
 
     #[query]
@@ -153,6 +170,9 @@ async fn journey(
     }
 
     let deadline_ms = sent_at_ms.saturating_add(input.interaction_window_ms as i64);
+    // Journeys started before Message 1's failure reports existed never heard of them: they
+    // replay as they ran (SPEC §4, versioning).
+    let hears_delivery_failures = ctx.patched(DELIVERY_FAILURE_PATCH);
     loop {
         let arrived = ctx.state_mut(|s| std::mem::take(&mut s.pending));
         if !arrived.is_empty() {
@@ -172,13 +192,20 @@ async fn journey(
                 }
             };
         }
+        if hears_delivery_failures
+            && let Some(failure) = ctx.state_mut(|s| s.delivery_failure.take())
+        {
+            return undelivered(ctx, input, failure).await;
+        }
         let remaining_ms = deadline_ms.saturating_sub(unix_ms(ctx.workflow_time()));
         if remaining_ms <= 0 {
             return finish(ctx, input, JourneyEvent::WindowExpired).await;
         }
         temporalio_sdk::workflows::select! {
             _ = ctx.timer(Duration::from_millis(remaining_ms as u64)) => {},
-            _ = ctx.wait_condition(|s| !s.pending.is_empty()) => {},
+            _ = ctx.wait_condition(move |s| {
+                !s.pending.is_empty() || (hears_delivery_failures && s.delivery_failure.is_some())
+            }) => {},
         };
         if ctx.cancellation_token().is_cancelled() {
             return Ok(outcome(ctx));
@@ -381,18 +408,45 @@ async fn finish(
     Ok(outcome(ctx))
 }
 
+/// Message 1 will never reach the contact: the journey ends by what the provider said (a
+/// marketing opt-out in WhatsApp, Meta's per-user limit, or a failure) instead of waiting out the
+/// window.
+async fn undelivered(
+    ctx: &mut WorkflowContext<ContactJourney>,
+    input: &JourneyInput,
+    failure: DeliveryFailure,
+) -> WorkflowResult<JourneyOutcome> {
+    let event = match failure.kind {
+        FailureKind::OptedOut => JourneyEvent::OptOut,
+        FailureKind::Limited => {
+            ctx.state_mut(|s| s.failure_reason = Some(failure.reason));
+            JourneyEvent::Limited
+        }
+        _ => {
+            ctx.state_mut(|s| s.failure_reason = Some(failure.reason));
+            JourneyEvent::Message1Undelivered
+        }
+    };
+    finish(ctx, input, event).await
+}
+
 async fn fail(
     ctx: &mut WorkflowContext<ContactJourney>,
     input: &JourneyInput,
     err: &ActivityExecutionError,
 ) -> WorkflowResult<JourneyOutcome> {
-    // A send refused because the contact opted out (R19) is an opt-out, not a failure.
+    // A send refused because the contact opted out (R19) is an opt-out, not a failure; one Meta
+    // refused under its marketing limit ends `limited`, with its reason, counted apart.
     let event = if failure_type_is(err, CONTACT_OPTED_OUT) {
         JourneyEvent::OptOut
     } else {
         let reason = failure_reason(err);
         ctx.state_mut(|s| s.failure_reason = Some(reason));
-        JourneyEvent::SendFailed
+        if failure_type_is(err, CONTACT_LIMITED) {
+            JourneyEvent::Limited
+        } else {
+            JourneyEvent::SendFailed
+        }
     };
     let state = advance(ctx, event);
     record_outcome(ctx, input, state).await?;

@@ -16,8 +16,8 @@ pub use campaign::Campaign;
 pub use consent::{ConfirmationInput, OptOutConfirmation, confirmation_reference};
 pub use journey::ContactJourney;
 pub use protocol::{
-    CAMPAIGN_ID, CampaignInput, CampaignProgress, CampaignStatus, Interaction, JOURNEY_STATE,
-    JourneyInput, JourneyOutcome, JourneyStatus, TaskQueues,
+    CAMPAIGN_ID, CampaignInput, CampaignProgress, CampaignStatus, DeliveryFailure, Interaction,
+    JOURNEY_STATE, JourneyInput, JourneyOutcome, JourneyStatus, TaskQueues,
 };
 pub use schedule::{
     LaunchScheduledInput, LaunchScheduledOutcome, ScheduledLaunch, ScheduledLaunchInput,

@@ -6,7 +6,9 @@
 //! a field renamed here would make running workflows fail to replay. New fields get a serde
 //! default for the same reason.
 
-use campaign_domain::{CampaignSettings, ConsentChange, InteractionType, JourneyState};
+use campaign_domain::{
+    CampaignSettings, ConsentChange, FailureKind, InteractionType, JourneyState,
+};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -64,6 +66,14 @@ pub struct Interaction {
     /// The consent change the text makes (R19): an opt-out ends the journey with no Message 2.
     #[serde(default)]
     pub consent: Option<ConsentChange>,
+}
+
+/// The `message_1_failed` signal: the provider accepted Message 1, then reported that it could
+/// not deliver it (Meta's failed status, SPEC §7). The journey stops waiting for a reply.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeliveryFailure {
+    pub kind: FailureKind,
+    pub reason: String,
 }
 
 /// Answer of the `state` query.

@@ -12,16 +12,18 @@ use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, ErrorBody};
 use crate::operations::{Launched, OperationError};
 use crate::pagination::{Page, PageQuery};
 use crate::request_schema;
+use crate::routes::campaign_templates::{set_or_clear, valid_template};
 use axum::extract::State;
 use axum::http::StatusCode;
 use campaign_domain::{
-    CampaignState, JourneyState, LaunchTime, SettingsOverrides, Template, json_integer,
+    CampaignState, FailureKind, JourneyState, LaunchTime, SettingsOverrides, Template,
+    TemplateMessage, json_integer,
 };
 use campaign_store::campaigns::{CampaignChanges, DraftDelete, DraftWrite, NewCampaign};
 use campaign_store::reporting::FunnelStage;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use utoipa::openapi::{Object, ObjectBuilder, Type};
+use utoipa::openapi::Object;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -67,6 +69,14 @@ pub struct CampaignRecord {
     scheduled_at: Option<DateTime<Utc>>,
     /// Why the launch at the scheduled time was refused (the campaign is then `failed`).
     failure_reason: Option<String>,
+    /// Message 1 as an approved template (the Meta provider).
+    message_1_template: Option<TemplateMessage>,
+    /// Message 2 as a template when Meta answers that the customer-service window is closed.
+    message_2_template: Option<TemplateMessage>,
+    /// Why the campaign is paused (a template paused by Meta, refused credentials): its sends
+    /// wait until an operator resumes it.
+    paused_reason: Option<String>,
+    paused_at: Option<DateTime<Utc>>,
 }
 
 impl From<campaign_store::campaigns::CampaignRecord> for CampaignRecord {
@@ -89,6 +99,10 @@ impl From<campaign_store::campaigns::CampaignRecord> for CampaignRecord {
             completed_at: record.completed_at,
             scheduled_at: record.scheduled_at,
             failure_reason: record.failure_reason,
+            message_1_template: record.message_1_template.map(|template| template.0),
+            message_2_template: record.message_2_template.map(|template| template.0),
+            paused_reason: record.paused_reason,
+            paused_at: record.paused_at,
         }
     }
 }
@@ -100,8 +114,10 @@ pub struct CampaignContact {
     phone: String,
     first_name: Option<String>,
     last_name: Option<String>,
-    state: String,
+    state: JourneyState,
     failure_reason: Option<String>,
+    /// Why a `failed` or `limited` journey ended so.
+    failure_kind: Option<FailureKind>,
     message_1_status: Option<String>,
     message_2_status: Option<String>,
     message_1_sent_at: Option<DateTime<Utc>>,
@@ -116,8 +132,9 @@ impl From<campaign_store::campaigns::CampaignContact> for CampaignContact {
             phone: contact.phone,
             first_name: contact.first_name,
             last_name: contact.last_name,
-            state: contact.state.to_string(),
+            state: contact.state,
             failure_reason: contact.failure_reason,
+            failure_kind: contact.failure_kind,
             message_1_status: contact.message_1_status.map(|status| status.to_string()),
             message_2_status: contact.message_2_status.map(|status| status.to_string()),
             message_1_sent_at: contact.message_1_sent_at,
@@ -146,6 +163,9 @@ pub struct CampaignStats {
     cancelled: i32,
     /// Journeys ended because the contact opted out (R19).
     opted_out: i32,
+    /// Journeys Meta held back under its per-user marketing limit (131049): not failures, and
+    /// the contacts stay eligible for later campaigns.
+    limited: i32,
     pending: i32,
     started_at: Option<DateTime<Utc>>,
     completed_at: Option<DateTime<Utc>>,
@@ -167,6 +187,7 @@ impl From<campaign_store::reporting::CampaignStats> for CampaignStats {
             failed: stats.failed,
             cancelled: stats.cancelled,
             opted_out: stats.opted_out,
+            limited: stats.limited,
             pending: stats.pending,
             started_at: stats.started_at,
             completed_at: stats.completed_at,
@@ -174,32 +195,21 @@ impl From<campaign_store::reporting::CampaignStats> for CampaignStats {
     }
 }
 
-/// `JourneyState` values, for the `state` filter (the type lives in the domain crate).
-fn journey_state_schema() -> Object {
-    ObjectBuilder::new()
-        .schema_type(Type::String)
-        .enum_values(Some([
-            "queued",
-            "sending_message_1",
-            "awaiting_interaction",
-            "sending_message_2",
-            "message_2_sent",
-            "no_interaction",
-            "late_interaction",
-            "failed",
-            "cancelled",
-            "opted_out",
-        ]))
-        .build()
-}
-
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct CreateCampaign {
     #[schema(schema_with = name_schema)]
     name: String,
-    #[schema(schema_with = text_schema)]
-    message_1: String,
+    /// Message 1's text; may be left out when `message_1_template` is given.
+    #[serde(default)]
+    #[schema(schema_with = text_change_schema)]
+    message_1: Option<String>,
+    /// Message 1 as an approved template: required on the Meta provider.
+    #[serde(default)]
+    message_1_template: Option<TemplateMessage>,
+    /// Message 2 as a template, for a closed customer-service window (Meta 131047).
+    #[serde(default)]
+    message_2_template: Option<TemplateMessage>,
     #[schema(schema_with = text_schema)]
     message_2: String,
     #[serde(deserialize_with = "json_integer::vec")]
@@ -220,6 +230,13 @@ struct UpdateCampaign {
     message_1: Option<String>,
     #[schema(schema_with = text_change_schema)]
     message_2: Option<String>,
+    /// A template, or `null` to remove it.
+    #[serde(default, deserialize_with = "set_or_clear")]
+    #[schema(value_type = Option<TemplateMessage>, nullable)]
+    message_1_template: Option<Option<TemplateMessage>>,
+    #[serde(default, deserialize_with = "set_or_clear")]
+    #[schema(value_type = Option<TemplateMessage>, nullable)]
+    message_2_template: Option<Option<TemplateMessage>>,
     #[serde(default, deserialize_with = "json_integer::option_vec")]
     #[schema(min_items = 1)]
     category_ids: Option<Vec<i64>>,
@@ -237,7 +254,7 @@ struct ListQuery {
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 struct ContactsQuery {
-    #[param(schema_with = journey_state_schema)]
+    #[param(inline)]
     state: Option<JourneyState>,
     /// Only the contacts who reached this stage of the funnel.
     #[param(inline)]
@@ -283,6 +300,8 @@ struct CampaignFunnel {
     failed: i64,
     cancelled: i64,
     opted_out: i64,
+    /// Held back by Meta's per-user marketing limit, apart from `failed`.
+    limited: i64,
     pending: i64,
 }
 
@@ -300,6 +319,7 @@ impl From<campaign_store::reporting::CampaignFunnel> for CampaignFunnel {
             failed: funnel.failed,
             cancelled: funnel.cancelled,
             opted_out: funnel.opted_out,
+            limited: funnel.limited,
             pending: funnel.pending,
         }
     }
@@ -321,6 +341,9 @@ struct AudiencePreview {
     audience: i64,
     /// ... they are counted here.
     opted_out_excluded: i64,
+    /// Contacts of the audience WhatsApp cannot reach, as far as the provider said (a number
+    /// check, or Meta's 131026 on an earlier send): still in the audience, likely to fail.
+    not_on_whatsapp: i64,
     /// Sends left today (UTC) before the daily limit (R10).
     remaining_today: i64,
     daily_limit: i32,
@@ -418,7 +441,24 @@ async fn create(
     ApiJson(request): ApiJson<CreateCampaign>,
 ) -> ApiResult<(StatusCode, ApiJson<CampaignRecord>)> {
     let name = request_schema::valid_name(&request.name, MAX_NAME_CHARS)?.to_owned();
-    let message_1 = valid_text("message_1", &request.message_1)?;
+    let message_1 = request
+        .message_1
+        .as_deref()
+        .map(|text| valid_text("message_1", text))
+        .transpose()?;
+    if message_1.is_none() && request.message_1_template.is_none() {
+        return Err(ApiError::Validation(
+            "message_1 or message_1_template is required".to_owned(),
+        ));
+    }
+    for (field, template) in [
+        ("message_1_template", &request.message_1_template),
+        ("message_2_template", &request.message_2_template),
+    ] {
+        if let Some(template) = template {
+            valid_template(field, template)?;
+        }
+    }
     let message_2 = valid_text("message_2", &request.message_2)?;
     valid_categories(&request.category_ids)?;
     let settings = valid_settings(
@@ -434,7 +474,9 @@ async fn create(
         .create_campaign(
             NewCampaign {
                 name: &name,
-                message_1: &message_1,
+                message_1: message_1.as_ref(),
+                message_1_template: request.message_1_template.as_ref(),
+                message_2_template: request.message_2_template.as_ref(),
                 message_2: &message_2,
                 category_ids: &request.category_ids,
                 settings: &settings,
@@ -523,6 +565,14 @@ async fn update(
     if let Some(category_ids) = &request.category_ids {
         valid_categories(category_ids)?;
     }
+    for (field, template) in [
+        ("message_1_template", &request.message_1_template),
+        ("message_2_template", &request.message_2_template),
+    ] {
+        if let Some(Some(template)) = template {
+            valid_template(field, template)?;
+        }
+    }
     let changes = CampaignChanges {
         name: request
             .name
@@ -539,6 +589,8 @@ async fn update(
             .as_deref()
             .map(|text| valid_text("message_2", text))
             .transpose()?,
+        message_1_template: request.message_1_template,
+        message_2_template: request.message_2_template,
         category_ids: request.category_ids,
         settings: request
             .settings
@@ -553,6 +605,8 @@ async fn update(
             ("name", changes.name.is_some()),
             ("message_1", changes.message_1.is_some()),
             ("message_2", changes.message_2.is_some()),
+            ("message_1_template", changes.message_1_template.is_some()),
+            ("message_2_template", changes.message_2_template.is_some()),
             ("category_ids", changes.category_ids.is_some()),
             ("settings", changes.settings.is_some()),
         ]));
@@ -898,6 +952,7 @@ async fn audience(
     Ok(ApiJson(AudiencePreview {
         audience: audience.contacts,
         opted_out_excluded: audience.opted_out,
+        not_on_whatsapp: audience.not_on_whatsapp,
         remaining_today: (i64::from(daily_limit) - i64::from(sent_today)).max(0),
         daily_limit,
         sample: audience.sample.map(Into::into),

@@ -15,7 +15,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use campaign_domain::settings::{self, present};
 use campaign_domain::{PhoneNumber, json_integer};
-use campaign_provider::{WassengerClient, WhatsAppProvider};
+use campaign_provider::WhatsAppProvider;
 use campaign_store::Store;
 use campaign_store::contacts::{ContactChanges, ContactFilter, NewContact, WhatsAppCheck};
 use campaign_workflows::{VerifyNumbers, VerifyNumbersInput};
@@ -428,10 +428,11 @@ async fn remove(
 /// Asks the provider whether `phone` has WhatsApp. Any failure means we could not find out, so
 /// it is reported as the provider being unavailable rather than as an answer.
 async fn number_exists(
-    provider: &WassengerClient,
+    provider: &dyn WhatsAppProvider,
     contact_id: i64,
     phone: &str,
 ) -> ApiResult<bool> {
+    refuse_without_number_check(provider)?;
     provider.number_exists(phone).await.map_err(|err| {
         tracing::warn!(
             contact_id,
@@ -454,6 +455,7 @@ async fn number_exists(
         (status = 200, description = "The contact with `whatsapp_verified` set by the provider's answer", body = Contact),
         (status = 401, description = "Missing or invalid access token", body = ErrorBody),
         (status = 404, description = "No such contact", body = ErrorBody),
+        (status = 409, description = "The provider has no number check (Meta)", body = ErrorBody),
         (status = 503, description = "The WhatsApp provider could not be asked", body = ErrorBody),
     )
 )]
@@ -463,7 +465,7 @@ async fn verify(
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<ApiJson<Contact>> {
     let contact = context.store.contact(id).await?;
-    let exists = number_exists(&context.provider, id, &contact.phone).await?;
+    let exists = number_exists(context.provider.as_ref(), id, &contact.phone).await?;
     let entry = operator
         .origin
         .entry("contact.verify")
@@ -475,6 +477,17 @@ async fn verify(
             .set_whatsapp_verified(id, exists, Some(&entry))
             .await?
             .into(),
+    ))
+}
+
+/// A 409 when the provider has no number check (Meta's Cloud API): nothing fakes one.
+fn refuse_without_number_check(provider: &dyn WhatsAppProvider) -> ApiResult<()> {
+    if provider.supports_number_check() {
+        return Ok(());
+    }
+    Err(ApiError::Conflict(
+        "number verification is not available on this provider (Meta's Cloud API has no number check)"
+            .to_owned(),
     ))
 }
 
@@ -503,7 +516,7 @@ pub(crate) async fn refuse_unknown_contacts(store: &Store, ids: &[i64]) -> ApiRe
         (status = 202, description = "Accepted: the checks run in the background", body = BulkVerifyAnswer),
         (status = 400, description = "Malformed JSON", body = ErrorBody),
         (status = 401, description = "Missing or invalid access token", body = ErrorBody),
-        (status = 409, description = "Unknown contact ids (`unknown_reference`)", body = ErrorBody),
+        (status = 409, description = "Unknown contact ids (`unknown_reference`), or the provider has no number check (Meta)", body = ErrorBody),
         (status = 422, description = "Too many ids, or invalid body", body = ErrorBody),
         (status = 503, description = "Temporal is unavailable", body = ErrorBody),
     )
@@ -514,6 +527,7 @@ async fn verify_many(
     ApiJson(body): ApiJson<ContactIds>,
 ) -> ApiResult<(StatusCode, ApiJson<BulkVerifyAnswer>)> {
     body.within_limit()?;
+    refuse_without_number_check(context.provider.as_ref())?;
     refuse_unknown_contacts(&context.store, &body.contact_ids).await?;
     let mut contact_ids = body.contact_ids;
     contact_ids.sort_unstable();

@@ -1,5 +1,7 @@
-//! `GET /health`: `{status, database, temporal}`, 503 when either dependency is down, so a load
-//! balancer stops sending traffic an instance cannot serve.
+//! `GET /health`: `{status, database, temporal, provider}`, 503 when the database or Temporal is
+//! down, so a load balancer stops sending traffic an instance cannot serve. A provider marked
+//! down (it refused our credentials, SPEC §7) makes the status `degraded` but answers 200: the
+//! instance still serves the console and the webhooks, and every campaign waits paused.
 
 use crate::context::ApiContext;
 use crate::error::ApiJson;
@@ -27,6 +29,12 @@ struct HealthReport {
     /// `up` or `down`.
     #[schema(value_type = String, example = "up")]
     temporal: &'static str,
+    /// `up`, or `down` since the provider refused our credentials (until an operator resumes a
+    /// campaign); `unknown` when the database cannot say.
+    #[schema(value_type = String, example = "up")]
+    provider: &'static str,
+    /// Why the provider is down.
+    provider_reason: Option<String>,
 }
 
 /// A dependency that takes longer than this to answer counts as down.
@@ -59,6 +67,16 @@ async fn health(State(context): State<ApiContext>) -> (StatusCode, ApiJson<Healt
     };
     let (database_up, temporal_up) = tokio::join!(database, temporal);
     let up = |is_up: bool| if is_up { "up" } else { "down" };
+    let provider_down = if database_up {
+        context.store.provider_down().await.ok()
+    } else {
+        None
+    };
+    let (provider, provider_reason) = match provider_down {
+        Some(Some(down)) => ("down", Some(down.reason)),
+        Some(None) => ("up", None),
+        None => ("unknown", None),
+    };
     let healthy = database_up && temporal_up;
     let status = if healthy {
         StatusCode::OK
@@ -66,9 +84,15 @@ async fn health(State(context): State<ApiContext>) -> (StatusCode, ApiJson<Healt
         StatusCode::SERVICE_UNAVAILABLE
     };
     let report = HealthReport {
-        status: if healthy { "ok" } else { "degraded" },
+        status: if healthy && provider == "up" {
+            "ok"
+        } else {
+            "degraded"
+        },
         database: up(database_up),
         temporal: up(temporal_up),
+        provider,
+        provider_reason,
     };
     (status, ApiJson(report))
 }

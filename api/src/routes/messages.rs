@@ -6,7 +6,7 @@ use crate::error::{ApiError, ApiJson, ApiQuery, ApiResult, ErrorBody};
 use crate::pagination::{Page, PageQuery};
 use crate::routes::contacts::non_blank;
 use axum::extract::State;
-use campaign_domain::{MessageStatus, MessageType};
+use campaign_domain::{FailureKind, MessageStatus, MessageType};
 use campaign_store::reporting::MessageFilter;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -68,6 +68,8 @@ pub struct MessageListItem {
     provider_message_id: Option<String>,
     attempts: i32,
     error: Option<String>,
+    /// The kind of `error`: why the message failed, or why its last attempt did.
+    failure_kind: Option<FailureKind>,
     created_at: DateTime<Utc>,
     sent_at: Option<DateTime<Utc>>,
     delivered_at: Option<DateTime<Utc>>,
@@ -88,6 +90,7 @@ impl From<campaign_store::reporting::MessageListItem> for MessageListItem {
             provider_message_id: message.provider_message_id,
             attempts: message.attempts,
             error: message.error,
+            failure_kind: message.failure_kind,
             created_at: message.created_at,
             sent_at: message.sent_at,
             delivered_at: message.delivered_at,

@@ -2,12 +2,16 @@
 //! campaign operations. Each module's router carries the OpenAPI description of its routes, so
 //! the document is assembled here, from the routes themselves.
 
+pub mod campaign_pause;
+pub mod campaign_templates;
 pub mod campaigns;
 pub mod categories;
 pub mod contacts;
 pub mod health;
 pub mod messages;
+pub mod meta_webhooks;
 pub mod monitoring;
+pub mod templates;
 pub mod users;
 pub mod webhooks;
 
@@ -30,9 +34,12 @@ pub fn api() -> OpenApiRouter<ApiContext> {
         .merge(categories::routes())
         .merge(contacts::routes())
         .merge(campaigns::routes())
+        .merge(campaign_pause::routes())
+        .merge(templates::routes())
         .merge(messages::routes())
         .merge(monitoring::routes())
         .merge(webhooks::routes())
+        .merge(meta_webhooks::routes())
 }
 
 #[cfg(test)]

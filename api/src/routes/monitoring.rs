@@ -1,12 +1,13 @@
 //! Routes of `/monitoring`: today's sending against the daily limit (R10) with its alert level
 //! (R14), whether the circuit breaker has paused sending (R13), the last days of sending, and
-//! the messages that failed.
+//! the messages that failed, with how many failed of each kind.
 
 use crate::auth::AuthUser;
 use crate::context::ApiContext;
 use crate::error::{ApiError, ApiJson, ApiQuery, ApiResult, ErrorBody};
 use crate::pagination::{Page, PageQuery};
 use axum::extract::State;
+use campaign_domain::{Channel, FailureKind};
 use campaign_store::reporting::percent;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -18,6 +19,7 @@ pub fn routes() -> OpenApiRouter<ApiContext> {
         .routes(routes!(daily))
         .routes(routes!(history))
         .routes(routes!(errors))
+        .routes(routes!(errors_by_kind))
 }
 
 /// How close today's sends are to the daily limit (R14).
@@ -63,6 +65,19 @@ struct DailyMonitoring {
     /// sends (at most 100).
     interaction_rate: f64,
     sending_paused_until: Option<DateTime<Utc>>,
+    /// On the Meta provider: the business's messaging limit (configured, else read from the
+    /// account) and the unique contacts Message 1 reached in the last 24 hours, which it caps.
+    messaging_limit: Option<MessagingLimit>,
+}
+
+/// Meta's messaging limit against its use (SPEC §7).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+struct MessagingLimit {
+    /// Unique contacts reached outside a service window per moving 24 hours; `null` when the
+    /// account's limit is unlimited or unknown.
+    limit: Option<i32>,
+    reached_last_24h: i64,
+    level: Option<AlertLevel>,
 }
 
 #[utoipa::path(
@@ -82,6 +97,22 @@ async fn daily(
 ) -> ApiResult<ApiJson<DailyMonitoring>> {
     let today = context.store.daily_sends().await?;
     let limit = context.config.daily_message_limit;
+    let messaging_limit = match context.engine.channel {
+        Channel::Templates { messaging_limit } => {
+            let limit = match messaging_limit {
+                Some(limit) => Some(limit),
+                None => context.store.messaging_limit().await?,
+            };
+            let reached = context.store.contacts_reached_last_24h().await?;
+            Some(MessagingLimit {
+                limit,
+                reached_last_24h: reached,
+                level: limit
+                    .map(|limit| alert_level(i32::try_from(reached).unwrap_or(i32::MAX), limit)),
+            })
+        }
+        Channel::FreeText => None,
+    };
     let message_1 = i64::from(today.message_1);
     Ok(ApiJson(DailyMonitoring {
         date: today.date,
@@ -94,6 +125,7 @@ async fn daily(
         level: alert_level(today.sent, limit),
         interaction_rate: percent(today.answered.min(message_1), message_1),
         sending_paused_until: today.sending_paused_until,
+        messaging_limit,
     }))
 }
 
@@ -182,6 +214,8 @@ pub struct SendError {
     message_type: String,
     /// The provider's or the engine's reason.
     error: Option<String>,
+    /// What kind of failure `error` is: the console explains it by this kind.
+    failure_kind: FailureKind,
     attempts: i32,
     at: DateTime<Utc>,
 }
@@ -197,37 +231,95 @@ impl From<campaign_store::reporting::SendError> for SendError {
             phone: error.phone,
             message_type: error.message_type.to_string(),
             error: error.error,
+            failure_kind: error.failure_kind,
             attempts: error.attempts,
             at: error.at,
         }
     }
 }
 
-/// The failed messages still on record. A retry of a campaign removes the failed messages it
-/// sends again, so after one this list can be shorter than the days' `errors`, which count each
-/// refusal when it happened.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+struct ErrorsQuery {
+    /// Only the failures of this kind.
+    #[param(inline)]
+    kind: Option<FailureKind>,
+}
+
+/// The failed messages still on record, of one kind or all. A retry of a campaign removes the
+/// failed messages it sends again, so after one this list can be shorter than the days'
+/// `errors`, which count each refusal when it happened.
 #[utoipa::path(
     get,
     path = "/api/v1/monitoring/errors",
     tag = "monitoring",
     operation_id = "recent_send_errors",
     security(("bearer" = [])),
-    params(PageQuery),
+    params(PageQuery, ErrorsQuery),
     responses(
         (status = 200, description = "Failed messages, most recent first", body = Page<SendError>),
         (status = 401, description = "Missing or invalid access token", body = ErrorBody),
-        (status = 422, description = "Invalid page or size", body = ErrorBody),
+        (status = 422, description = "Invalid page, size or kind", body = ErrorBody),
     )
 )]
 async fn errors(
     State(context): State<ApiContext>,
     _user: AuthUser,
     ApiQuery(page): ApiQuery<PageQuery>,
+    ApiQuery(query): ApiQuery<ErrorsQuery>,
 ) -> ApiResult<ApiJson<Page<SendError>>> {
     let page = page.request()?;
     Ok(ApiJson(
-        context.store.recent_send_errors(page).await?.into(),
+        context
+            .store
+            .recent_send_errors(query.kind, page)
+            .await?
+            .into(),
     ))
+}
+
+/// How many failed messages on record are of one kind.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+struct KindCount {
+    kind: FailureKind,
+    count: i64,
+}
+
+/// The failed messages on record, counted by kind.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+struct ErrorsByKind {
+    /// Every failed message on record: the sum of `by_kind`.
+    total: i64,
+    /// Most frequent first; kinds with no failure are left out.
+    by_kind: Vec<KindCount>,
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/monitoring/errors/by-kind",
+    tag = "monitoring",
+    operation_id = "send_errors_by_kind",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Failed messages counted by kind", body = ErrorsByKind),
+        (status = 401, description = "Missing or invalid access token", body = ErrorBody),
+    )
+)]
+async fn errors_by_kind(
+    State(context): State<ApiContext>,
+    _user: AuthUser,
+) -> ApiResult<ApiJson<ErrorsByKind>> {
+    let by_kind: Vec<KindCount> = context
+        .store
+        .send_errors_by_kind()
+        .await?
+        .into_iter()
+        .map(|(kind, count)| KindCount { kind, count })
+        .collect();
+    Ok(ApiJson(ErrorsByKind {
+        total: by_kind.iter().map(|kind| kind.count).sum(),
+        by_kind,
+    }))
 }
 
 #[cfg(test)]

@@ -61,7 +61,7 @@ struct WebhookAnswer {
 
 /// What the bridge did with an event, echoed in the answer for operators reading logs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Handled {
+pub(crate) enum Handled {
     Signalled,
     RecordedLate,
     RecordedWithoutJourney,
@@ -71,7 +71,7 @@ enum Handled {
 }
 
 impl Handled {
-    fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Handled::Signalled => "signalled",
             Handled::RecordedLate => "recorded_late",
@@ -150,31 +150,40 @@ fn malformed(err: MalformedEvent) -> ApiError {
     ApiError::BadRequest(err.to_string())
 }
 
-/// A phone as Wassenger writes it (with or without `+`), in E.164 with `+`.
-fn phone(raw: &str) -> ApiResult<PhoneNumber> {
+/// A phone as a provider writes it (with or without `+`), in E.164 with `+`.
+pub(crate) fn phone(raw: &str) -> ApiResult<PhoneNumber> {
     let digits = raw.trim().trim_start_matches('+');
     PhoneNumber::parse(&format!("+{digits}"))
         .map_err(|err| ApiError::BadRequest(format!("invalid phone {raw:?}: {err}")))
 }
 
 /// An inbound message or reaction, as the engine records it.
-struct Inbound {
-    provider_message_id: String,
-    phone: PhoneNumber,
-    interaction_type: InteractionType,
-    content: Option<String>,
-    received_at: DateTime<Utc>,
+pub(crate) struct Inbound {
+    pub provider_message_id: String,
+    pub phone: PhoneNumber,
+    pub interaction_type: InteractionType,
+    pub content: Option<String>,
+    pub received_at: DateTime<Utc>,
     /// `(campaign, contact)` of the Message 1 it quotes, if any.
-    quoted: Option<(i64, i64)>,
+    pub quoted: Option<(i64, i64)>,
+    /// The texts an opt-out or opt-in keyword may be (R19): a text message's body, a
+    /// quick-reply button's payload and label.
+    pub consent_texts: Vec<String>,
 }
 
 fn inbound(message: InboundMessage, interaction_type: InteractionType) -> ApiResult<Inbound> {
+    // Postgres text cannot hold NUL; nothing a person typed is lost by dropping it.
+    let content = message.body.map(|body| body.replace('\0', ""));
     Ok(Inbound {
         phone: phone(&message.from_number)?,
         provider_message_id: message.id,
         interaction_type,
-        // Postgres text cannot hold NUL; nothing a person typed is lost by dropping it.
-        content: message.body.map(|body| body.replace('\0', "")),
+        consent_texts: content
+            .iter()
+            .filter(|_| interaction_type == InteractionType::Text)
+            .cloned()
+            .collect(),
+        content,
         received_at: message.sent_at,
         quoted: message
             .quoted_reference
@@ -193,7 +202,7 @@ fn message_1_reference(reference: &str) -> Option<(i64, i64)> {
 /// Signals the journey the interaction belongs to (R3; SPEC §7: the open journey it
 /// quotes, else the latest Message 1 to that phone), or records it when that journey has already
 /// ended (a late reply, R4) or when no journey exists (R6).
-async fn interaction(context: &ApiContext, inbound: Inbound) -> ApiResult<Handled> {
+pub(crate) async fn interaction(context: &ApiContext, inbound: Inbound) -> ApiResult<Handled> {
     let consent = consent_change(context, &inbound).await?;
     let journey = context
         .store
@@ -264,13 +273,10 @@ async fn consent_change(
     context: &ApiContext,
     inbound: &Inbound,
 ) -> ApiResult<Option<ConsentChange>> {
-    if inbound.interaction_type != InteractionType::Text {
-        return Ok(None);
-    }
     let Some(change) = inbound
-        .content
-        .as_deref()
-        .and_then(|text| context.config.consent_keywords.classify(text))
+        .consent_texts
+        .iter()
+        .find_map(|text| context.config.consent_keywords.classify(text))
     else {
         return Ok(None);
     };
@@ -352,7 +358,7 @@ fn record(inbound: &Inbound, campaign_id: Option<i64>, contact_id: Option<i64>) 
 /// The provider may acknowledge a message before the send activity has written the id it got
 /// back: an ack for one of our messages (its `reference` says so) whose id is not recorded yet
 /// answers 503, and the provider's redelivery finds it.
-async fn move_status(context: &ApiContext, update: StatusUpdate) -> ApiResult<Handled> {
+pub(crate) async fn move_status(context: &ApiContext, update: StatusUpdate) -> ApiResult<Handled> {
     let status = match update.status {
         DeliveryStatus::Sent => MessageStatus::Sent,
         DeliveryStatus::Delivered => MessageStatus::Delivered,

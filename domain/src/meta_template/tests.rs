@@ -97,6 +97,30 @@ fn a_positional_template_takes_its_parameters_in_order() {
 }
 
 #[test]
+fn a_positional_placeholder_takes_its_numbered_value_wherever_it_stands() {
+    let catalog = catalog(ParameterFormat::Positional, None, "Code {{2}} pour {{1}}");
+    let campaign = message(vec![
+        parameter(
+            TemplateComponent::Body,
+            None,
+            ParameterSource::FirstName,
+            None,
+        ),
+        parameter(
+            TemplateComponent::Body,
+            None,
+            ParameterSource::Text,
+            Some("X1"),
+        ),
+    ]);
+    let rendered = campaign.render(catalog.category, &ANA).unwrap();
+    assert_eq!(
+        rendered.fill(&catalog.body_text, TemplateComponent::Body),
+        "Code X1 pour Ana"
+    );
+}
+
+#[test]
 fn a_named_template_is_filled_by_name_whatever_the_order() {
     let catalog = catalog(ParameterFormat::Named, None, "{{code}} pour {{first_name}}");
     let campaign = message(vec![

@@ -7,6 +7,12 @@
 //! of replier test the window: most reply within seconds, some at once (the whole-second stamp
 //! may then fall *before* the millisecond acceptance of Message 1, and must still count), and a
 //! few only after the window has closed, to check they get no Message 2.
+//!
+//! On Meta the reply is a `messages` notification with the same facts (no `context`), signed
+//! with the app secret. The phone first tells the sandbox it wrote (`/sandbox/meta/inbound`), so
+//! that the Cloud API's customer-service window is open for the text Message 2; the sandbox
+//! forwards that message too, with an id of its own, so an in-window replier may be recorded
+//! with two interactions: the verdict follows the phones' own replies by their ids.
 
 use chrono::{DateTime, TimeZone, Utc};
 use rand::rngs::StdRng;
@@ -17,6 +23,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::watch;
 use wa_sandbox::AcceptedRecord;
+
+use crate::provider::Provider;
 
 /// Share of contacts who reply inside the window.
 const IN_WINDOW_SHARE: f64 = 0.40;
@@ -108,8 +116,11 @@ impl PostedReply {
 pub struct PhonesConfig {
     /// `GET {sandbox_url}/sandbox/messages` lists the accepted messages.
     pub sandbox_url: String,
-    /// `POST` target of the replies: `{api}/webhooks/wassenger`.
+    /// Whose webhooks the phones speak.
+    pub provider: Provider,
+    /// `POST` target of the replies: `{api}/webhooks/wassenger` or `{api}/webhooks/meta`.
     pub webhook_url: String,
+    /// Wassenger's shared secret, or Meta's app secret that signs each body.
     pub webhook_secret: String,
     /// The provider's sending device number, as events name it.
     pub device_phone: String,
@@ -263,7 +274,13 @@ async fn reply(
         delivered: false,
         refused: None,
     };
-    let event = inbound_text(&config, &reply);
+    let event = match config.provider {
+        Provider::Wassenger => inbound_text(&config, &reply),
+        Provider::Meta => {
+            open_window(&config, &http, &reply.phone, &mut stopped).await;
+            meta_inbound_text(&config, &reply)
+        }
+    };
     let reply = deliver(&config, &http, event, reply, &mut stopped).await;
     let mut log = log.lock().expect("no panics hold the lock");
     log.in_flight -= 1;
@@ -280,12 +297,24 @@ async fn deliver(
     stopped: &mut watch::Receiver<bool>,
 ) -> PostedReply {
     let deadline = tokio::time::Instant::now() + DELIVERY_DEADLINE;
+    let body = event.to_string().into_bytes();
+    let (proof_header, proof) = match config.provider {
+        Provider::Wassenger => (
+            wa_sandbox::WEBHOOK_SECRET_HEADER,
+            config.webhook_secret.clone(),
+        ),
+        Provider::Meta => (
+            wa_sandbox::SIGNATURE_HEADER,
+            campaign_provider::meta::sign(config.webhook_secret.as_bytes(), &body),
+        ),
+    };
     while tokio::time::Instant::now() < deadline && !*stopped.borrow() {
         reply.attempts += 1;
         let answer = http
             .post(&config.webhook_url)
-            .header(wa_sandbox::WEBHOOK_SECRET_HEADER, &config.webhook_secret)
-            .json(&event)
+            .header(proof_header, &proof)
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(body.clone())
             .send()
             .await;
         match answer {
@@ -355,5 +384,57 @@ fn inbound_text(config: &PhonesConfig, reply: &PostedReply) -> Value {
             "chat": { "id": wid(from), "type": "chat", "name": "Contact" },
             "meta": { "notifyName": "Contact" },
         },
+    })
+}
+
+/// Tells the sandbox's Cloud API that `phone` wrote, which opens its customer-service window;
+/// again until the sandbox (in-process, never killed) takes it or the phones stop.
+async fn open_window(
+    config: &PhonesConfig,
+    http: &reqwest::Client,
+    phone: &str,
+    stopped: &mut watch::Receiver<bool>,
+) {
+    let body = json!({ "phone": phone, "text": "Oui, ça m'intéresse" });
+    while !*stopped.borrow() {
+        let answer = http
+            .post(format!("{}/sandbox/meta/inbound", config.sandbox_url))
+            .json(&body)
+            .send()
+            .await;
+        if answer.is_ok_and(|response| response.status().is_success()) {
+            return;
+        }
+        let _ = tokio::time::timeout(REDELIVER_EVERY, stopped.changed()).await;
+    }
+}
+
+/// A Meta `messages` notification carrying `reply` as an unquoted text, in the shape of
+/// <https://developers.facebook.com/documentation/business-messaging/whatsapp/webhooks/reference/messages/text>.
+fn meta_inbound_text(config: &PhonesConfig, reply: &PostedReply) -> Value {
+    let from = reply.phone.trim_start_matches('+');
+    json!({
+        "object": "whatsapp_business_account",
+        "entry": [{
+            "id": wa_sandbox::DEFAULT_META_WABA_ID,
+            "changes": [{
+                "field": "messages",
+                "value": {
+                    "messaging_product": "whatsapp",
+                    "metadata": {
+                        "display_phone_number": config.device_phone.trim_start_matches('+'),
+                        "phone_number_id": wa_sandbox::DEFAULT_META_PHONE_NUMBER_ID,
+                    },
+                    "contacts": [{ "profile": { "name": "Contact" }, "wa_id": from }],
+                    "messages": [{
+                        "from": from,
+                        "id": reply.provider_message_id,
+                        "timestamp": reply.timestamp_secs.to_string(),
+                        "type": "text",
+                        "text": { "body": "Oui, ça m'intéresse" },
+                    }],
+                },
+            }],
+        }],
     })
 }

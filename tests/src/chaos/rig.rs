@@ -5,6 +5,7 @@ use super::postgres::OwnPostgres;
 use super::processes::{Fleet, ProcessSpec, api_binary};
 use super::{ChaosSize, free_port};
 use crate::api::{ADMIN_EMAIL, ADMIN_PASSWORD, JWT_SECRET, WEBHOOK_SECRET};
+use crate::provider::{Provider, provider_env};
 use crate::temporal::OwnTemporal;
 use anyhow::{Context, bail};
 use campaign_store::Store;
@@ -34,6 +35,8 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
 /// provider, two workers and the API. Dropping it stops all of them.
 pub struct Rig {
     pub size: ChaosSize,
+    /// The provider API the engine speaks to the sandbox.
+    pub provider: Provider,
     /// The test's own connection to the engine's database, for the verdict.
     pub store: Store,
     pub sandbox: SandboxHandle,
@@ -54,8 +57,16 @@ pub struct Rig {
 }
 
 impl Rig {
-    /// Starts Postgres, Temporal, the provider, the workers and the API, and waits for the API.
+    /// Starts Postgres, Temporal, the provider, the workers and the API on Wassenger, and waits
+    /// for the API.
     pub async fn start(size: ChaosSize) -> anyhow::Result<Rig> {
+        Self::start_on(size, Provider::Wassenger).await
+    }
+
+    /// Starts every process with the engine speaking `provider`, and waits for the API. On
+    /// Meta, the sandbox's signed status webhooks go to the API (their receipts are how a send
+    /// retried after a crash finds its acceptance).
+    pub async fn start_on(size: ChaosSize, provider: Provider) -> anyhow::Result<Rig> {
         let alone = crate::isolation::alone().await;
         let started = Instant::now();
         let log_dir = std::env::temp_dir().join(format!(
@@ -84,6 +95,7 @@ impl Rig {
             database_url,
             temporal_address: temporal.address(),
             sandbox_url: sandbox.base_url.clone(),
+            provider,
             queue: format!("chaos-{}", uuid::Uuid::new_v4().simple()),
         };
         let fleet = Fleet::new(log_dir.clone());
@@ -95,6 +107,7 @@ impl Rig {
         tokio::spawn(fleet.clone().supervise(stopped));
         let rig = Rig {
             size,
+            provider,
             store,
             sandbox,
             fleet,
@@ -112,6 +125,10 @@ impl Rig {
             _alone: alone,
         };
         rig.wait_for_api().await?;
+        if provider == Provider::Meta {
+            rig.sandbox
+                .set_meta_webhook_url(Some(format!("{}/webhooks/meta", rig.api_url)));
+        }
         Ok(rig)
     }
 
@@ -306,9 +323,21 @@ impl Rig {
             .context("login answered no access_token")
     }
 
-    /// The phones' webhook target.
+    /// The phones' webhook target: the provider's webhook route.
     pub fn webhook_url(&self) -> String {
-        format!("{}/webhooks/wassenger", self.api_url)
+        match self.provider {
+            Provider::Wassenger => format!("{}/webhooks/wassenger", self.api_url),
+            Provider::Meta => format!("{}/webhooks/meta", self.api_url),
+        }
+    }
+
+    /// What the phones prove a webhook with: Wassenger's shared secret, or Meta's app secret
+    /// that signs each body.
+    pub fn webhook_secret(&self) -> String {
+        match self.provider {
+            Provider::Wassenger => WEBHOOK_SECRET.to_owned(),
+            Provider::Meta => wa_sandbox::DEFAULT_META_APP_SECRET.to_owned(),
+        }
     }
 }
 
@@ -328,6 +357,7 @@ struct EngineEnv {
     database_url: String,
     temporal_address: String,
     sandbox_url: String,
+    provider: Provider,
     /// The Message 1 task queue; Message 2 has `{queue}-message-2`.
     queue: String,
 }
@@ -342,8 +372,6 @@ impl EngineEnv {
             ("TASK_QUEUE", self.queue.clone()),
             ("MESSAGE_2_TASK_QUEUE", format!("{}-message-2", self.queue)),
             ("DAILY_MESSAGE_LIMIT", DAILY_LIMIT.to_string()),
-            ("WASSENGER_BASE_URL", self.sandbox_url.clone()),
-            ("WASSENGER_TOKEN", wa_sandbox::DEFAULT_TOKEN.to_owned()),
             // Plain text in the log files.
             ("NO_COLOR", "1".to_owned()),
             (
@@ -352,13 +380,13 @@ impl EngineEnv {
             ),
         ]
         .into_iter()
+        .chain(provider_env(self.provider, &self.sandbox_url))
         .map(|(name, value)| (name.to_owned(), value))
         .collect()
     }
 
     fn worker(&self, index: usize) -> anyhow::Result<ProcessSpec> {
         let mut env = self.shared();
-        env.push(("WHATSAPP_PROVIDER".to_owned(), "sandbox".to_owned()));
         env.push(("GRACEFUL_SHUTDOWN_SECS".to_owned(), "1".to_owned()));
         Ok(ProcessSpec {
             name: format!("worker-{index}"),

@@ -30,6 +30,9 @@ pub struct Evidence {
     pub interactions: HashMap<String, (i64, Option<i64>)>,
     /// `sent_at` of each message row of the campaign, by reference.
     pub sent_at: HashMap<String, Option<DateTime<Utc>>>,
+    /// Whether the provider's answer to a send says when it accepted it (Wassenger does; Meta's
+    /// Cloud API does not, so the engine keeps its own time of the call).
+    pub acceptance_times: bool,
     /// `(counter, stored value, recount)` of the campaign row.
     pub counters: Vec<(&'static str, i64, i64)>,
     /// Messages of the campaign the provider was called for more than once (an attempt died in
@@ -47,6 +50,7 @@ impl Evidence {
         contacts: BTreeMap<i64, String>,
         accepted: Vec<AcceptedRecord>,
         replies: Vec<PostedReply>,
+        acceptance_times: bool,
     ) -> anyhow::Result<Evidence> {
         let pool = store.pool();
         let campaign_status = sqlx::query_scalar("SELECT status FROM campaigns WHERE id = $1")
@@ -104,6 +108,7 @@ impl Evidence {
             journeys,
             interactions,
             sent_at,
+            acceptance_times,
             counters,
             retried_sends,
         })
@@ -403,7 +408,9 @@ fn sent_at_is_the_providers_acceptance(evidence: &Evidence) -> Check {
             Some(None) => offenders.push(format!(
                 "{reference}: accepted at {accepted} ms, sent_at NULL"
             )),
-            Some(Some(sent_at)) if sent_at.timestamp_millis() != accepted => {
+            Some(Some(sent_at))
+                if evidence.acceptance_times && sent_at.timestamp_millis() != accepted =>
+            {
                 offenders.push(format!(
                     "{reference}: sent_at {} ms, accepted at {accepted} ms",
                     sent_at.timestamp_millis()
@@ -519,6 +526,7 @@ mod tests {
             message: String::new(),
             reference: Some(reference(CAMPAIGN, contact, message_type)),
             accepted_at: DateTime::from_timestamp_millis(accepted_ms).expect("a valid time"),
+            ..AcceptedRecord::default()
         }
     }
 
@@ -558,6 +566,7 @@ mod tests {
                 .iter()
                 .map(|record| (record.reference.clone().unwrap(), Some(record.accepted_at)))
                 .collect(),
+            acceptance_times: true,
             accepted: accepted
                 .into_iter()
                 .map(|record| (record.reference.clone().unwrap(), vec![record]))

@@ -1,7 +1,8 @@
 //! `/campaigns`, `/messages` and `/monitoring` through the real API, against real Temporal, real
 //! Postgres and the sandbox provider.
 
-use campaign_domain::MessageStatus;
+use campaign_domain::{FailureKind, MessageStatus, MessageType};
+use campaign_store::SendPreparation;
 use campaign_tests::api::TestApi;
 use campaign_tests::api::{assert_error, call};
 use campaign_tests::fixtures::{self, unpaced_settings};
@@ -531,4 +532,82 @@ async fn stopping_a_running_campaign_cancels_it() {
     // Once the campaign is over, the contact can go.
     let (status, _) = call(api.delete(&format!("/contacts/{member}"))).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
+}
+
+/// Meta's per-user marketing limit (131049) ends a journey `limited`: the statistics, the funnel,
+/// the contacts of a state, the message list and monitoring all show it apart from `failed`.
+/// The Meta client raises the limit; the store's failure of that kind stands in for it here.
+#[tokio::test]
+async fn a_limited_journey_is_reported_apart_from_failed() {
+    let env = TestEnv::start().await.unwrap();
+    let api = env.spawn_api().await.unwrap();
+    let (limited, _) = env.contact("Limited").await.unwrap();
+    let (failed, _) = env.contact("Failed").await.unwrap();
+    let id = env.campaign(&[limited, failed]).await.unwrap();
+    for (contact_id, kind, reason) in [
+        (limited, FailureKind::Limited, "(#131049) not delivered"),
+        (
+            failed,
+            FailureKind::Undeliverable,
+            "(#131026) undeliverable",
+        ),
+    ] {
+        let SendPreparation::Send(prepared) = env
+            .store
+            .prepare_send(id, contact_id, MessageType::Message1)
+            .await
+            .unwrap()
+        else {
+            panic!("a send to prepare");
+        };
+        env.store
+            .fail_message(prepared.message_id, kind, reason)
+            .await
+            .unwrap();
+    }
+
+    let stats = campaign_stats(&api, id).await;
+    assert_eq!(
+        (&stats["limited"], &stats["failed"], &stats["pending"]),
+        (&json!(1), &json!(1), &json!(0)),
+        "{stats}"
+    );
+    let (_, funnel) = call(api.get(&format!("/campaigns/{id}/funnel"))).await;
+    assert_eq!(
+        (&funnel["limited"], &funnel["failed"]),
+        (&json!(1), &json!(1)),
+        "{funnel}"
+    );
+    let (status, listed) = call(api.get(&format!("/campaigns/{id}/contacts?state=limited"))).await;
+    assert_eq!(status, StatusCode::OK, "{listed}");
+    assert_eq!(listed["total"], 1, "{listed}");
+    let contact = &listed["items"][0];
+    assert_eq!(
+        (
+            &contact["contact_id"],
+            &contact["state"],
+            &contact["failure_kind"]
+        ),
+        (&json!(limited), &json!("limited"), &json!("limited")),
+        "{contact}"
+    );
+    let (_, messages) = call(api.get(&format!("/messages?campaign_id={id}&status=failed"))).await;
+    let mut kinds: Vec<&str> = messages["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|message| message["failure_kind"].as_str().unwrap())
+        .collect();
+    kinds.sort();
+    assert_eq!(kinds, ["limited", "undeliverable"], "{messages}");
+    let (_, errors) = call(api.get("/monitoring/errors?kind=limited")).await;
+    assert_eq!(errors["total"], 1, "{errors}");
+    assert_eq!(errors["items"][0]["contact_id"], limited, "{errors}");
+
+    for (name, stored, recount) in campaign_tests::campaign_counters(env.store.pool(), id)
+        .await
+        .unwrap()
+    {
+        assert_eq!(stored, recount, "{name}");
+    }
 }

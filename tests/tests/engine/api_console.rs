@@ -345,6 +345,28 @@ async fn the_funnel_its_stages_history_and_errors_follow_a_campaign() {
         error["error"].as_str().unwrap().contains("injected"),
         "{error}"
     );
+    // A 400 that names neither the phone nor a rate limit is a failure of no known kind.
+    assert_eq!(error["failure_kind"], "unknown", "{error}");
+    let (_, unknown) = call(api.get("/monitoring/errors?kind=unknown")).await;
+    assert_eq!(unknown["total"], 1, "{unknown}");
+    let (_, limited) = call(api.get("/monitoring/errors?kind=limited")).await;
+    assert_eq!(limited["total"], 0, "{limited}");
+    assert_error(
+        &call(api.get("/monitoring/errors?kind=nope")).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_error",
+    );
+    let (status, by_kind) = call(api.get("/monitoring/errors/by-kind")).await;
+    assert_eq!(status, StatusCode::OK, "{by_kind}");
+    assert_eq!(
+        by_kind,
+        json!({ "total": 1, "by_kind": [{ "kind": "unknown", "count": 1 }] })
+    );
+    let (_, failed_messages) = call(api.get("/messages?status=failed")).await;
+    assert_eq!(
+        failed_messages["items"][0]["failure_kind"], "unknown",
+        "{failed_messages}"
+    );
 }
 
 #[tokio::test]

@@ -1034,6 +1034,7 @@ fn valid_event(rng: &mut StdRng, n: usize) -> Value {
         message: "Bonjour".to_owned(),
         reference: Some(format!("fuzz-ref-{n}")),
         accepted_at: Utc::now(),
+        ..AcceptedRecord::default()
     };
     match rng.random_range(0..9) {
         0 => inbound(&id, &phone, Inbound::Text("Oui"), Some(&record)),
@@ -1130,6 +1131,7 @@ fn edge_cases() -> Vec<Vec<u8>> {
         message: "Bonjour".to_owned(),
         reference: Some("fuzz-ref-nul".to_owned()),
         accepted_at: Utc::now(),
+        ..AcceptedRecord::default()
     };
     let with_timestamp = |timestamp: Value| {
         serde_json::to_vec(

@@ -9,14 +9,15 @@
 //! crashes Postgres, each restarted; then it waits for the campaign to complete and reports every
 //! broken rule with its offenders, and the run's figures.
 //!
-//! The short form runs by default (`make test`); `make chaos` runs the long form
-//! (`CHAOS_CONTACTS`, `CHAOS_WORKER_KILLS`, `CHAOS_WINDOW_SECS`, `CHAOS_SEED`).
+//! The short form runs by default (`make test`), on Wassenger and on Meta's Cloud API (Message 1
+//! as the sandbox's approved template, signed webhooks, the window Message 2 needs); `make chaos`
+//! runs the long form (`CHAOS_CONTACTS`, `CHAOS_WORKER_KILLS`, `CHAOS_WINDOW_SECS`, `CHAOS_SEED`).
 
-use campaign_tests::api::WEBHOOK_SECRET;
 use campaign_tests::chaos::faults::{self, FaultCounts};
 use campaign_tests::chaos::phones::{self, Phones, PhonesConfig};
 use campaign_tests::chaos::verdict::{self, Evidence, Figures};
 use campaign_tests::chaos::{ChaosSize, Rig};
+use campaign_tests::provider::{Provider, spring_offer};
 use campaign_tests::{MESSAGE_1_TEXT, MESSAGE_2_TEXT};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
@@ -41,10 +42,26 @@ const PROGRESS_EVERY: Duration = Duration::from_secs(15);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn nothing_is_lost_when_workers_temporal_postgres_and_the_api_crash() {
+    chaos_run(Provider::Wassenger).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn nothing_is_lost_on_meta_when_workers_temporal_postgres_and_the_api_crash() {
+    chaos_run(Provider::Meta).await;
+}
+
+async fn chaos_run(provider: Provider) {
     let size = ChaosSize::from_env().unwrap();
-    eprintln!("chaos: {size:?}");
-    let mut rig = Rig::start(size.clone()).await.unwrap();
+    eprintln!("chaos: {provider:?} {size:?}");
+    let mut rig = Rig::start_on(size.clone(), provider).await.unwrap();
     let token = rig.login().await.unwrap();
+    if provider == Provider::Meta {
+        let (status, synced) = rig
+            .call(Method::POST, "/templates/sync", Some(&token), None)
+            .await
+            .unwrap();
+        assert!(status.is_success(), "catalog read: {status} {synced}");
+    }
     let (category_id, contacts) = create_contacts(&rig, &token, size.contacts).await;
     let phones = start_phones(&rig, &contacts, &size).unwrap();
     let campaign_id = create_campaign(&rig, &token, category_id, &size).await;
@@ -76,6 +93,7 @@ async fn nothing_is_lost_when_workers_temporal_postgres_and_the_api_crash() {
         contacts,
         rig.sandbox.accepted(),
         phones.replies(),
+        provider == Provider::Wassenger,
     )
     .await
     .unwrap();
@@ -154,17 +172,19 @@ fn start_phones(
         .collect();
     Phones::start(PhonesConfig {
         sandbox_url: rig.sandbox.base_url.clone(),
+        provider: rig.provider,
         webhook_url: rig.webhook_url(),
-        webhook_secret: WEBHOOK_SECRET.to_owned(),
+        webhook_secret: rig.webhook_secret(),
         device_phone: wa_sandbox::DEFAULT_DEVICE_PHONE.to_owned(),
         window: size.window,
         plans,
     })
 }
 
-/// A draft aimed at the category: the run's window, no pacing, short attempts and retries.
+/// A draft aimed at the category: the run's window, no pacing, short attempts and retries; on
+/// Meta, Message 1 is the sandbox's approved `spring_offer` template.
 async fn create_campaign(rig: &Rig, token: &str, category_id: i64, size: &ChaosSize) -> i64 {
-    let body = json!({
+    let mut body = json!({
         "name": "Chaos campaign",
         "message_1": MESSAGE_1_TEXT,
         "message_2": MESSAGE_2_TEXT,
@@ -179,6 +199,9 @@ async fn create_campaign(rig: &Rig, token: &str, category_id: i64, size: &ChaosS
             "rate_limit_delay_secs": 1,
         },
     });
+    if rig.provider == Provider::Meta {
+        body["message_1_template"] = serde_json::to_value(spring_offer()).unwrap();
+    }
     let (status, campaign) = rig
         .call(Method::POST, "/campaigns", Some(token), Some(&body))
         .await

@@ -3,11 +3,16 @@
 //! sandbox (answering every Message 1 through the API's webhook), Temporal and a database of
 //! the test's own. The specs save a screenshot of every screen in `web/e2e-artifacts/`.
 //!
+//! The suite runs twice: on Wassenger (every spec but `meta.spec.ts`, which skips itself), and
+//! on Meta's Cloud API (`meta.spec.ts` only: Message 1 is a template there, which the other
+//! specs do not write), each on a stack of its own.
+//!
 //! `make test` builds the console and installs Chromium before the Rust tests run; run alone,
 //! `scripts/web.sh build` and `apt-get install chromium` come first.
 
 use campaign_tests::TestEnv;
 use campaign_tests::api::{ADMIN_EMAIL, ADMIN_PASSWORD, WEBHOOK_SECRET};
+use campaign_tests::provider::Provider;
 use std::path::PathBuf;
 use std::time::Duration;
 use tokio::process::Command;
@@ -19,8 +24,10 @@ fn web_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../web")
 }
 
-#[tokio::test]
-async fn operators_run_campaigns_from_the_console_in_chromium() {
+/// Starts an engine on `provider` with the API serving the console, its sandbox's webhooks
+/// pointed at the API, then runs Playwright over `specs` (every spec when empty), its traces in
+/// `web/{output}/` so that the two suites do not clear each other's.
+async fn run_browser_suite(provider: Provider, specs: &[&str], output: &str) {
     let web = web_dir();
     let dist = web.join("dist");
     assert!(
@@ -28,7 +35,7 @@ async fn operators_run_campaigns_from_the_console_in_chromium() {
         "{} is missing: `scripts/web.sh build` builds the console (make test does)",
         dist.display()
     );
-    let env = TestEnv::start().await.unwrap();
+    let env = TestEnv::start_with_provider(provider).await.unwrap();
     let dist_dir = dist.to_string_lossy().into_owned();
     let api = env
         .spawn_api_with(&[
@@ -38,16 +45,29 @@ async fn operators_run_campaigns_from_the_console_in_chromium() {
         .await
         .unwrap();
     let console_url = api.base_url.trim_end_matches("/api/v1").to_owned();
-    let mut behaviour = env.sandbox.behaviour();
-    behaviour.webhook_url = Some(api.url("/webhooks/wassenger"));
-    behaviour.webhook_secret = Some(WEBHOOK_SECRET.to_owned());
-    env.sandbox.set_behaviour(behaviour);
+    let provider_name = match provider {
+        Provider::Wassenger => {
+            let mut behaviour = env.sandbox.behaviour();
+            behaviour.webhook_url = Some(api.url("/webhooks/wassenger"));
+            behaviour.webhook_secret = Some(WEBHOOK_SECRET.to_owned());
+            env.sandbox.set_behaviour(behaviour);
+            "wassenger"
+        }
+        Provider::Meta => {
+            // Signed with the app secret the API was given (TestEnv::provider_env).
+            env.sandbox
+                .set_meta_webhook_url(Some(api.url("/webhooks/meta")));
+            "meta"
+        }
+    };
 
     let chromium = std::env::var("CHROMIUM_PATH").unwrap_or_else(|_| "/usr/bin/chromium".into());
     let run = Command::new("npx")
-        .args(["playwright", "test"])
+        .args(["playwright", "test", &format!("--output={output}")])
+        .args(specs)
         .current_dir(&web)
         .env("CONSOLE_URL", &console_url)
+        .env("CONSOLE_PROVIDER", provider_name)
         .env("SANDBOX_URL", &env.sandbox.base_url)
         .env("ADMIN_EMAIL", ADMIN_EMAIL)
         .env("ADMIN_PASSWORD", ADMIN_PASSWORD)
@@ -61,6 +81,16 @@ async fn operators_run_campaigns_from_the_console_in_chromium() {
         .expect("npx could not be started: is Node.js installed and `npm ci` run in web/?");
     assert!(
         status.success(),
-        "the browser suite failed ({status}); its output is above, traces in web/test-results/"
+        "the browser suite failed ({status}); its output is above, traces in web/{output}/"
     );
+}
+
+#[tokio::test]
+async fn operators_run_campaigns_from_the_console_in_chromium() {
+    run_browser_suite(Provider::Wassenger, &[], "test-results").await;
+}
+
+#[tokio::test]
+async fn operators_run_meta_campaigns_from_the_console_in_chromium() {
+    run_browser_suite(Provider::Meta, &["e2e/meta.spec.ts"], "test-results-meta").await;
 }

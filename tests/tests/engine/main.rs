@@ -16,6 +16,7 @@ mod chaos;
 mod consent;
 mod console;
 mod journey;
+mod meta;
 mod quiet_hours;
 mod schedule;
 mod sending;

@@ -152,6 +152,8 @@ export const useRetryCampaign = () =>
   useOperation((id) => call(api.POST('/api/v1/campaigns/{id}/retry', { params: { path: { id } } })));
 export const useRelaunchCampaign = () =>
   useOperation((id) => call(api.POST('/api/v1/campaigns/{id}/relaunch', { params: { path: { id } } })));
+export const useResumeCampaign = () =>
+  useOperation((id) => call(api.POST('/api/v1/campaigns/{id}/resume', { params: { path: { id } } })));
 export const useDeleteCampaign = () =>
   useOperation((id) => call(api.DELETE('/api/v1/campaigns/{id}', { params: { path: { id } } })));
 

@@ -1,5 +1,5 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
-import type { DailyMonitoring } from './types';
+import type { DailyMonitoring, FailureKind } from './types';
 import { api, call } from './client';
 import { takeEarly } from './early';
 
@@ -21,10 +21,20 @@ export function useHistory() {
   });
 }
 
-export function useRecentErrors(page: number, size: number) {
+/** Failed messages, of one kind or (`kind` null) all. */
+export function useRecentErrors(page: number, size: number, kind: FailureKind | null) {
   return useQuery({
-    queryKey: ['monitoring', 'errors', { page, size }],
-    queryFn: () => call(api.GET('/api/v1/monitoring/errors', { params: { query: { page, size } } })),
+    queryKey: ['monitoring', 'errors', { page, size, kind }],
+    queryFn: () =>
+      call(api.GET('/api/v1/monitoring/errors', { params: { query: { page, size, ...(kind ? { kind } : {}) } } })),
     placeholderData: keepPreviousData,
+  });
+}
+
+/** How many failed messages there are of each kind. */
+export function useErrorsByKind() {
+  return useQuery({
+    queryKey: ['monitoring', 'errors', 'by-kind'],
+    queryFn: () => call(api.GET('/api/v1/monitoring/errors/by-kind')),
   });
 }

@@ -39,12 +39,25 @@ export type DailyMonitoring = Schemas['DailyMonitoring'];
 export type MonitoringHistory = Schemas['SendingHistory'];
 export type HistoryDay = Schemas['HistoryDay'];
 export type SendError = Schemas['SendError'];
+export type ErrorsByKind = Schemas['ErrorsByKind'];
+/** Why a send failed (the engine's FailureKind). */
+export type FailureKind = Schemas['FailureKind'];
 export type AuditRow = Schemas['AuditRow'];
 export type VerificationCounts = Schemas['VerificationCounts'];
 export type Audience = Schemas['AudiencePreview'];
 export type ConsoleSettings = Schemas['ConsoleSettings'];
 export type ContactPage = Schemas['Page_Contact'];
 export type CategoryPage = Schemas['Page_Category'];
+export type HealthReport = Schemas['HealthReport'];
+export type MessagingLimit = Schemas['MessagingLimit'];
+export type CatalogItem = Schemas['CatalogItem'];
+export type TemplateMessage = Schemas['TemplateMessage'];
+export type TemplateParameter = Schemas['TemplateParameter'];
+export type TemplateComponent = Schemas['TemplateComponent'];
+export type ParameterSource = Schemas['ParameterSource'];
+export type ParameterFormat = Schemas['ParameterFormat'];
+export type TemplateStatus = Schemas['TemplateStatus'];
+export type TemplateCategory = Schemas['TemplateCategory'];
 
 /**
  * A body as a client writes it: a field the schema allows only as `null` (the phone form not
@@ -58,7 +71,7 @@ export type NewUserInput = RequestBody<'/api/v1/users', 'post'>;
 export type UserChanges = RequestBody<'/api/v1/users/{id}', 'put'>;
 
 export type CampaignStatus = NonNullable<QueryOf<'/api/v1/campaigns', 'get'>['status']>;
-export type JourneyState = NonNullable<QueryOf<'/api/v1/campaigns/{id}/contacts', 'get'>['state']>;
+export type JourneyState = Schemas['JourneyState'];
 /** A funnel stage whose contacts `GET /campaigns/{id}/contacts?stage=` lists. */
 export type FunnelStage = NonNullable<QueryOf<'/api/v1/campaigns/{id}/contacts', 'get'>['stage']>;
 export type MessageStatus = NonNullable<QueryOf<'/api/v1/messages', 'get'>['status']>;

@@ -1,4 +1,5 @@
-// Today's sends against the daily limit as a half-ring, coloured by alert level (SPEC R14).
+// Sends against a limit as a half-ring, coloured by alert level (SPEC R14): today's against the
+// daily limit, or Meta's messaging limit over 24 hours.
 
 import { alertLevelColor, dailyFill } from '../lib/alertLevel';
 import { useI18n } from '../i18n/I18nProvider';
@@ -7,15 +8,17 @@ interface GaugeProps {
   sent: number;
   limit: number;
   level: string;
+  /** What the gauge says to screen readers; today's sends against the daily limit by default. */
+  label?: string;
 }
 
 const RADIUS = 80;
 const ARC_LENGTH = Math.PI * RADIUS;
 
-export function Gauge({ sent, limit, level }: GaugeProps) {
+export function Gauge({ sent, limit, level, label: givenLabel }: GaugeProps) {
   const { t, formatNumber } = useI18n();
   const fill = dailyFill(sent, limit);
-  const label = t('dashboard.gaugeLabel', { sent: formatNumber(sent), limit: formatNumber(limit) });
+  const label = givenLabel ?? t('dashboard.gaugeLabel', { sent: formatNumber(sent), limit: formatNumber(limit) });
   return (
     <figure className="gauge" aria-label={label}>
       <svg viewBox="0 0 200 110" role="img" aria-hidden="true">

@@ -3,6 +3,7 @@
 
 import { useState, type ReactNode } from 'react';
 import { Link, useLocation } from 'wouter';
+import { useConsoleSettings } from '../api/campaigns';
 import { signOut } from '../auth/session';
 import { useSession } from '../auth/useSession';
 import type { MessageKey } from '../i18n/dictionary';
@@ -13,6 +14,8 @@ interface NavItem {
   href: string;
   label: MessageKey;
   superAdminOnly?: boolean;
+  /** Shown only on a provider with a template catalog (Meta). */
+  templatesOnly?: boolean;
 }
 
 const NAV_ITEMS: NavItem[] = [
@@ -22,6 +25,7 @@ const NAV_ITEMS: NavItem[] = [
   { href: '/campaigns', label: 'nav.campaigns' },
   { href: '/messages', label: 'nav.messages' },
   { href: '/monitoring', label: 'nav.monitoring' },
+  { href: '/templates', label: 'nav.templates', templatesOnly: true },
   { href: '/users', label: 'nav.users', superAdminOnly: true },
   { href: '/audit', label: 'nav.audit', superAdminOnly: true },
 ];
@@ -36,7 +40,10 @@ export function Layout({ children }: { children: ReactNode }) {
   const [location, navigate] = useLocation();
   const [menuOpen, setMenuOpen] = useState(false);
   const user = session.status === 'signedIn' ? session.user : null;
-  const items = NAV_ITEMS.filter((item) => !item.superAdminOnly || user?.role === 'super_admin');
+  const usesTemplates = useConsoleSettings().data?.templates ?? false;
+  const items = NAV_ITEMS.filter(
+    (item) => (!item.superAdminOnly || user?.role === 'super_admin') && (!item.templatesOnly || usesTemplates),
+  );
 
   return (
     <div className="app">

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { en, fr, translate, type MessageKey } from './dictionary';
 import { initialLanguage } from './language';
-import { PROVIDER_ERROR_KINDS } from '../lib/providerErrors';
+import { FAILURE_KINDS } from '../lib/failureKinds';
 import { SETTING_FIELDS } from '../lib/settings';
 import { ALERT_LEVELS } from '../lib/alertLevel';
 
@@ -23,7 +23,7 @@ describe('dictionary', () => {
 
   it('has a text for every kind the console looks up by name', () => {
     const dynamic = [
-      ...PROVIDER_ERROR_KINDS.map((kind) => `providerError.${kind}`),
+      ...FAILURE_KINDS.map((kind) => `failureKind.${kind}`),
       ...SETTING_FIELDS.map((field) => `settings.${field}`),
       ...ALERT_LEVELS.map((level) => `level.${level}`),
     ];

@@ -9,6 +9,8 @@ describe('campaignFieldOfError', () => {
     ['category_ids must name at least one category', 'category_ids'],
     ['unknown category ids: [42]', 'category_ids'],
     ['settings: interaction_window_secs must be positive', 'settings'],
+    ['message_1_template: parameter 2 is a fixed text without text', 'message_1_template'],
+    ['message_2_template: language "FR" is not a language code such as `fr` or `en_US`', 'message_2_template'],
   ])('%s → %s', (message, field) => {
     expect(campaignFieldOfError(message)).toBe(field);
   });

@@ -2,7 +2,7 @@
 // "name must be 1 to 200 characters", "unknown category ids: [4]"); this finds which field, so
 // the message can be shown under it.
 
-export const CAMPAIGN_FIELDS = ['name', 'message_1', 'message_2', 'category_ids', 'settings'] as const;
+export const CAMPAIGN_FIELDS = ['name', 'message_1', 'message_2', 'message_1_template', 'message_2_template', 'category_ids', 'settings'] as const;
 export type CampaignField = (typeof CAMPAIGN_FIELDS)[number];
 
 export function campaignFieldOfError(message: string): CampaignField | null {

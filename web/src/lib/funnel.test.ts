@@ -12,6 +12,7 @@ const zero: CampaignFunnel = {
   no_interaction: 0,
   late_interaction: 0,
   opted_out: 0,
+  limited: 0,
   failed: 0,
   cancelled: 0,
   pending: 0,
@@ -27,9 +28,10 @@ const funnel: CampaignFunnel = {
   no_interaction: 2,
   late_interaction: 1,
   opted_out: 1,
+  limited: 1,
   failed: 1,
   cancelled: 0,
-  pending: 2,
+  pending: 1,
 };
 
 const byKey = (steps: ReturnType<typeof buildFunnel>) => Object.fromEntries(steps.map((step) => [step.key, step]));
@@ -49,9 +51,10 @@ describe('buildFunnel', () => {
       ['noInteraction', 2],
       ['late', 1],
       ['optedOut', 1],
+      ['limited', 1],
       ['failed', 1],
       ['cancelled', 0],
-      ['pending', 2],
+      ['pending', 1],
     ]);
   });
 
@@ -76,6 +79,7 @@ describe('buildFunnel', () => {
     expect(steps.interacted?.filter).toEqual({ kind: 'stage', stage: 'interacted_in_window' });
     expect(steps.message2Sent?.filter).toEqual({ kind: 'states', states: ['message_2_sent'] });
     expect(steps.optedOut?.filter).toEqual({ kind: 'states', states: ['opted_out'] });
+    expect(steps.limited?.filter).toEqual({ kind: 'states', states: ['limited'] });
     expect(steps.failed?.filter).toEqual({ kind: 'states', states: ['failed'] });
     expect(steps.pending?.filter).toEqual({ kind: 'states', states: PENDING_STATES });
   });

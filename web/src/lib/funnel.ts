@@ -14,6 +14,7 @@ export type FunnelStepKey =
   | 'noInteraction'
   | 'late'
   | 'optedOut'
+  | 'limited'
   | 'failed'
   | 'cancelled'
   | 'pending';
@@ -62,6 +63,7 @@ export function buildFunnel(funnel: CampaignFunnel): FunnelStep[] {
     step('noInteraction', funnel.no_interaction, states('no_interaction'), 'outcome'),
     step('late', funnel.late_interaction, states('late_interaction'), 'outcome'),
     step('optedOut', funnel.opted_out, states('opted_out'), 'outcome'),
+    step('limited', funnel.limited, states('limited'), 'outcome'),
     step('failed', funnel.failed, states('failed'), 'outcome'),
     step('cancelled', funnel.cancelled, states('cancelled'), 'outcome'),
     step('pending', funnel.pending, states(...PENDING_STATES), 'outcome'),

@@ -91,7 +91,7 @@ export default function MessagesPage() {
             </td>
             <td className="cell-number">{message.attempts}</td>
             <td>
-              <FailureReason text={message.error} />
+              <FailureReason kind={message.failure_kind} text={message.error} />
             </td>
           </tr>
         )}

@@ -10,7 +10,8 @@ interface AudienceCardProps {
 
 /**
  * How many distinct contacts the chosen categories reach (and how many of theirs are left out
- * because they opted out), against what today still allows.
+ * because they opted out, or are known not to be reachable on WhatsApp), against what today
+ * still allows.
  */
 export function AudienceCard({ categoryIds, audience }: AudienceCardProps) {
   const { t, formatNumber } = useI18n();
@@ -34,6 +35,12 @@ export function AudienceCard({ categoryIds, audience }: AudienceCardProps) {
               <div>
                 <dt>{t('campaigns.optedOutExcluded')}</dt>
                 <dd data-testid="audience-opted-out">{formatNumber(audience.data.opted_out_excluded)}</dd>
+              </div>
+            )}
+            {audience.data.not_on_whatsapp > 0 && (
+              <div>
+                <dt>{t('campaigns.notOnWhatsApp')}</dt>
+                <dd data-testid="audience-not-on-whatsapp">{formatNumber(audience.data.not_on_whatsapp)}</dd>
               </div>
             )}
             <div>

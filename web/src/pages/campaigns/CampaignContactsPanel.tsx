@@ -29,7 +29,7 @@ interface CampaignContactsPanelProps {
 
 function contactsCsv(contacts: CampaignContact[]): string {
   return toCsv(
-    ['contact_id', 'phone', 'first_name', 'last_name', 'state', 'message_1_status', 'message_2_status', 'message_1_sent_at', 'first_interaction_at', 'failure_reason'],
+    ['contact_id', 'phone', 'first_name', 'last_name', 'state', 'message_1_status', 'message_2_status', 'message_1_sent_at', 'first_interaction_at', 'failure_reason', 'failure_kind'],
     contacts.map((contact) => [
       contact.contact_id,
       contact.phone,
@@ -41,6 +41,7 @@ function contactsCsv(contacts: CampaignContact[]): string {
       contact.message_1_sent_at,
       contact.first_interaction_at,
       contact.failure_reason,
+      contact.failure_kind,
     ]),
   );
 }
@@ -128,7 +129,7 @@ export function CampaignContactsPanel({ campaignId, title, filter, running }: Ca
               <td>{contact.message_2_status ? <StatusBadge status={contact.message_2_status} /> : '—'}</td>
               <td>{formatDateTime(contact.first_interaction_at)}</td>
               <td>
-                <FailureReason text={contact.failure_reason} />
+                <FailureReason kind={contact.failure_kind} text={contact.failure_reason} />
               </td>
               <td>
                 {link ? (

@@ -1,6 +1,7 @@
 // One campaign: its texts, live funnel (every 2.5 s while running), the contacts behind each
 // bar, and the operations allowed in its state, each behind a confirmation. A draft may be
-// launched now or scheduled (R20); a scheduled one shows its time and may be unscheduled.
+// launched now or scheduled (R20); a scheduled one shows its time and may be unscheduled. A
+// campaign a provider condition paused (Meta provider) says why and may be resumed.
 
 import { useState } from 'react';
 import { Link, useLocation } from 'wouter';
@@ -21,6 +22,7 @@ import type { Campaign, Launched } from '../../api/types';
 import { ConfirmButton } from '../../components/ConfirmButton';
 import { QueryStates } from '../../components/QueryStates';
 import { ErrorNote, Loading, useErrorText } from '../../components/States';
+import { PausedBadge } from '../../components/PausedBadge';
 import { StatusBadge } from '../../components/StatusBadge';
 import { toast } from '../../components/toastStore';
 import { useI18n } from '../../i18n/I18nProvider';
@@ -28,7 +30,9 @@ import type { FunnelStep } from '../../lib/funnel';
 import { CampaignContactsPanel } from './CampaignContactsPanel';
 import { FunnelChart } from './FunnelChart';
 import { LaunchEstimate } from './LaunchEstimate';
+import { PausedBanner } from './PausedBanner';
 import { ScheduleButton } from './ScheduleButton';
+import { TemplateSummary } from './TemplateSummary';
 
 /** Statuses of a campaign that has not run: no statistics or funnel to show yet. */
 const NOT_LAUNCHED = new Set(['draft', 'scheduled']);
@@ -185,7 +189,7 @@ export default function CampaignDetailPage({ id }: { id: number }) {
       </p>
       <div className="page-head">
         <h1>
-          {campaign.data.name} <StatusBadge status={status} />
+          {campaign.data.name} <StatusBadge status={status} /> <PausedBadge reason={campaign.data.paused_reason} />
         </h1>
         <CampaignActions
           campaign={campaign.data}
@@ -220,6 +224,7 @@ export default function CampaignDetailPage({ id }: { id: number }) {
           {t('campaigns.launchRefused', { reason: campaign.data.failure_reason })}
         </p>
       )}
+      <PausedBanner campaign={campaign.data} />
       {running && (
         <p className="muted" role="status">
           {t('campaigns.live', { seconds: RUNNING_STATS_REFRESH_MS / 1000 })}
@@ -228,11 +233,17 @@ export default function CampaignDetailPage({ id }: { id: number }) {
       <div className="grid-2">
         <section className="card">
           <h2>{t('campaigns.message1')}</h2>
-          <p className="message-text">{campaign.data.message_1}</p>
+          {campaign.data.message_1_template && (
+            <TemplateSummary label={t('campaigns.templateUsed')} template={campaign.data.message_1_template} testId="message-1-template" />
+          )}
+          {campaign.data.message_1 && <p className="message-text">{campaign.data.message_1}</p>}
         </section>
         <section className="card">
           <h2>{t('campaigns.message2')}</h2>
           <p className="message-text">{campaign.data.message_2}</p>
+          {campaign.data.message_2_template && (
+            <TemplateSummary label={t('campaigns.fallbackTemplateUsed')} template={campaign.data.message_2_template} testId="message-2-template" />
+          )}
         </section>
       </div>
       {hasRun && (

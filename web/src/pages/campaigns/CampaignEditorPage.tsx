@@ -1,5 +1,6 @@
 // Create or edit a draft. Texts are checked by the server when saved; a refusal (an unknown
-// placeholder, say) is shown under the field it names.
+// placeholder, say) is shown under the field it names. On the Meta provider Message 1 is an
+// approved template from the catalog, and Message 2 may have a fallback template.
 
 import { useState, type FormEvent } from 'react';
 import { Link, useLocation } from 'wouter';
@@ -7,6 +8,7 @@ import { useAudience, useCampaign, useConsoleSettings, useSaveCampaign } from '.
 import type { Campaign } from '../../api/types';
 import { CategoryPicker } from '../../components/CategoryPicker';
 import { ErrorNote, Loading, useErrorText } from '../../components/States';
+import { SyncTemplatesButton } from '../../components/SyncTemplatesButton';
 import { useI18n } from '../../i18n/I18nProvider';
 import { campaignFieldOfError, type CampaignField } from '../../lib/fieldErrors';
 import { quietHoursDraft, quietHoursOverrides, type QuietHoursChoice, type QuietHoursDraft } from '../../lib/quietHours';
@@ -14,11 +16,16 @@ import { SETTING_FIELDS, settingsDraft, settingsOverrides, type SettingsDraft } 
 import { AudienceCard } from './AudienceCard';
 import { MessageField } from './MessageField';
 import { MessagePreview } from './MessagePreview';
+import { TemplateField } from './TemplateField';
+import { useCampaignTemplates } from './useCampaignTemplates';
 
 const NO_PLACEHOLDERS: readonly string[] = [];
 
 export default function CampaignEditorPage({ id }: { id: number | null }) {
   const campaign = useCampaign(id);
+  // Which provider decides the form's shape (text or template): wait for it, not for a failure.
+  const consoleSettings = useConsoleSettings();
+  if (consoleSettings.isPending) return <Loading />;
   if (id === null) return <CampaignForm campaign={null} />;
   if (campaign.isPending) return <Loading />;
   if (campaign.isError) return <ErrorNote error={campaign.error} />;
@@ -38,16 +45,27 @@ function CampaignForm({ campaign }: { campaign: Campaign | null }) {
   const [quiet, setQuiet] = useState<QuietHoursDraft>(() => quietHoursDraft(campaign?.settings));
   const changeQuiet = (change: Partial<QuietHoursDraft>) => setQuiet((current) => ({ ...current, ...change }));
   const audience = useAudience(categoryIds);
-  const placeholders = useConsoleSettings().data?.placeholders ?? NO_PLACEHOLDERS;
+  const consoleSettings = useConsoleSettings().data;
+  const placeholders = consoleSettings?.placeholders ?? NO_PLACEHOLDERS;
+  const usesTemplates = consoleSettings?.templates ?? false;
+  const templates = useCampaignTemplates(campaign, usesTemplates);
 
   const failure = save.error ? errorText(save.error) : null;
   const failedField = save.error ? campaignFieldOfError(failure ?? '') : null;
   const errorFor = (field: CampaignField) => (failedField === field ? failure : null);
+  // "message_1 or message_1_template is required" is about the template when there is no text.
+  const template1Error = errorFor('message_1_template') ?? errorFor('message_1');
 
   function submit(event: FormEvent) {
     event.preventDefault();
     save.mutate(
-      { name, message_1: message1, message_2: message2, category_ids: categoryIds, settings: { ...settingsOverrides(settings), ...quietHoursOverrides(quiet) } },
+      {
+        name,
+        ...(usesTemplates ? templates.requestFields() : { message_1: message1 }),
+        message_2: message2,
+        category_ids: categoryIds,
+        settings: { ...settingsOverrides(settings), ...quietHoursOverrides(quiet) },
+      },
       { onSuccess: (saved) => navigate(`/campaigns/${saved.id}`) },
     );
   }
@@ -84,8 +102,41 @@ function CampaignForm({ campaign }: { campaign: Campaign | null }) {
             error={errorFor('category_ids')}
             errorId="campaign-categories-error"
           />
-          <MessageField id="message_1" label={t('campaigns.message1')} value={message1} onChange={setMessage1} error={errorFor('message_1')} placeholders={placeholders} />
+          {usesTemplates ? (
+            <>
+              {templates.catalogQuery.isError && <ErrorNote error={templates.catalogQuery.error} />}
+              <TemplateField
+                id="message_1_template"
+                legend={t('campaigns.template1')}
+                help={t('campaigns.template1Help')}
+                catalog={templates.catalog}
+                catalogReady={templates.catalogQuery.isSuccess}
+                draft={templates.message1.draft}
+                saved={templates.message1.saved}
+                onChange={templates.message1.setDraft}
+                optional={false}
+                error={template1Error}
+                action={<SyncTemplatesButton />}
+              />
+            </>
+          ) : (
+            <MessageField id="message_1" label={t('campaigns.message1')} value={message1} onChange={setMessage1} error={errorFor('message_1')} placeholders={placeholders} />
+          )}
           <MessageField id="message_2" label={t('campaigns.message2')} value={message2} onChange={setMessage2} error={errorFor('message_2')} placeholders={placeholders} />
+          {usesTemplates && (
+            <TemplateField
+              id="message_2_template"
+              legend={t('campaigns.template2')}
+              help={t('campaigns.template2Help')}
+              catalog={templates.catalog}
+              catalogReady={templates.catalogQuery.isSuccess}
+              draft={templates.message2.draft}
+              saved={templates.message2.saved}
+              onChange={templates.message2.setDraft}
+              optional
+              error={errorFor('message_2_template')}
+            />
+          )}
           <details className="advanced" open={errorFor('settings') !== null || undefined}>
             <summary>{t('campaigns.advanced')}</summary>
             <p className="muted">{t('campaigns.advancedHelp')}</p>
@@ -160,7 +211,15 @@ function CampaignForm({ campaign }: { campaign: Campaign | null }) {
         </form>
         <aside className="editor-side">
           <AudienceCard categoryIds={categoryIds} audience={audience} />
-          <MessagePreview message1={message1} message2={message2} sample={audience.data?.sample} placeholders={placeholders} />
+          <MessagePreview
+            message1={message1}
+            message2={message2}
+            sample={audience.data?.sample}
+            placeholders={placeholders}
+            templates={usesTemplates}
+            template1={templates.message1.shown}
+            template2={templates.message2.shown}
+          />
         </aside>
       </div>
     </div>

@@ -3,6 +3,7 @@ import { Link } from 'wouter';
 import { useCampaigns } from '../../api/campaigns';
 import type { CampaignStatus } from '../../api/types';
 import { PagedTable } from '../../components/PagedTable';
+import { PausedBadge } from '../../components/PausedBadge';
 import { StatusBadge } from '../../components/StatusBadge';
 import { useI18n } from '../../i18n/I18nProvider';
 import { ChoiceFilter } from '../../components/ChoiceFilter';
@@ -54,7 +55,7 @@ export default function CampaignsPage() {
               <Link href={`/campaigns/${campaign.id}`}>{campaign.name}</Link>
             </td>
             <td>
-              <StatusBadge status={campaign.status} />
+              <StatusBadge status={campaign.status} /> <PausedBadge reason={campaign.paused_reason} />
             </td>
             <td className="cell-number">{formatNumber(campaign.total_contacts)}</td>
             <td>{formatDateTime(campaign.created_at)}</td>

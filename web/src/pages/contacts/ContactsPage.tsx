@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { useCategoryChoices } from '../../api/categories';
+import { useConsoleSettings } from '../../api/campaigns';
 import { fetchBlob } from '../../api/client';
 import { ApiError } from '../../api/errors';
 import { useContacts, useDeleteContact, useVerificationCounts, useVerifyContact, useVerifyContacts } from '../../api/contacts';
@@ -8,7 +9,7 @@ import { OptedOutBadge } from '../../components/OptedOutBadge';
 import { RowDeleteButton } from '../../components/RowDeleteButton';
 import { toast } from '../../components/toastStore';
 import { NamedItemFilter } from '../../components/NamedItemFilter';
-import { PagedTable } from '../../components/PagedTable';
+import { PagedTable, type TableColumn } from '../../components/PagedTable';
 import { useErrorText } from '../../components/States';
 import { useI18n } from '../../i18n/I18nProvider';
 import { fullName } from '../../lib/contactName';
@@ -65,6 +66,8 @@ export default function ContactsPage() {
   );
   const verifyOne = useVerifyContact();
   const verifyMany = useVerifyContacts();
+  // Meta's Cloud API cannot check numbers: no verify buttons, nor the selection they act on.
+  const canVerify = useConsoleSettings().data?.number_verification ?? true;
 
   function changeFilter(apply: () => void) {
     apply();
@@ -90,6 +93,17 @@ export default function ContactsPage() {
 
   const items = contacts.data?.items ?? [];
   const allOnPageSelected = items.length > 0 && items.every((contact) => selected.includes(contact.id));
+  const selectColumn: TableColumn = {
+    label: (
+      <input
+        type="checkbox"
+        aria-label={t('contacts.selectPage')}
+        checked={allOnPageSelected}
+        onChange={(event) => setSelected(event.target.checked ? items.filter((contact) => contact.id > 0).map((contact) => contact.id) : [])}
+      />
+    ),
+    className: 'cell-check',
+  };
 
   return (
     <div className="stack">
@@ -115,6 +129,11 @@ export default function ContactsPage() {
         </div>
       </div>
       <VerificationSummary />
+      {!canVerify && (
+        <p className="notice" data-testid="verification-unavailable">
+          {t('contacts.verificationUnavailable')}
+        </p>
+      )}
       <div className="filters">
         <SearchField
           id="contacts-search"
@@ -146,7 +165,7 @@ export default function ContactsPage() {
           onChange={(value) => changeFilter(() => setConsent(value))}
         />
       </div>
-      {selected.length > 0 && (
+      {canVerify && selected.length > 0 && (
         <div className="selection-bar">
           <span>{t('contacts.selected', { count: selected.length })}</span>
           <button
@@ -172,17 +191,7 @@ export default function ContactsPage() {
         query={contacts}
         emptyText={t('contacts.empty')}
         columns={[
-          {
-            label: (
-              <input
-                type="checkbox"
-                aria-label={t('contacts.selectPage')}
-                checked={allOnPageSelected}
-                onChange={(event) => setSelected(event.target.checked ? items.filter((contact) => contact.id > 0).map((contact) => contact.id) : [])}
-              />
-            ),
-            className: 'cell-check',
-          },
+          ...(canVerify ? [selectColumn] : []),
           { label: t('contacts.name') },
           { label: t('contacts.phone') },
           { label: t('contacts.categories') },
@@ -195,17 +204,19 @@ export default function ContactsPage() {
           const name = fullName(contact) || '—';
           return (
             <tr key={contact.id} className={saving ? 'row-pending' : undefined} aria-busy={saving}>
-              <td className="cell-check">
-                <input
-                  type="checkbox"
-                  aria-label={t('contacts.select', { name: fullName(contact) || contact.phone })}
-                  disabled={saving}
-                  checked={selected.includes(contact.id)}
-                  onChange={(event) =>
-                    setSelected((current) => (event.target.checked ? [...current, contact.id] : current.filter((id) => id !== contact.id)))
-                  }
-                />
-              </td>
+              {canVerify && (
+                <td className="cell-check">
+                  <input
+                    type="checkbox"
+                    aria-label={t('contacts.select', { name: fullName(contact) || contact.phone })}
+                    disabled={saving}
+                    checked={selected.includes(contact.id)}
+                    onChange={(event) =>
+                      setSelected((current) => (event.target.checked ? [...current, contact.id] : current.filter((id) => id !== contact.id)))
+                    }
+                  />
+                </td>
+              )}
               <td>
                 {name} <OptedOutBadge optedOutAt={contact.opted_out_at} />
               </td>
@@ -232,14 +243,16 @@ export default function ContactsPage() {
                 >
                   {t('common.edit')}
                 </button>
-                <button
-                  type="button"
-                  className="button button-small"
-                  disabled={saving || (verifyOne.isPending && verifyOne.variables === contact.id)}
-                  onClick={() => verifyOne.mutate(contact.id, { onError: (error) => toast.error(errorText(error)) })}
-                >
-                  {t('contacts.verify')}
-                </button>
+                {canVerify && (
+                  <button
+                    type="button"
+                    className="button button-small"
+                    disabled={saving || (verifyOne.isPending && verifyOne.variables === contact.id)}
+                    onClick={() => verifyOne.mutate(contact.id, { onError: (error) => toast.error(errorText(error)) })}
+                  >
+                    {t('contacts.verify')}
+                  </button>
+                )}
                 <RowDeleteButton
                   title={t('contacts.deleteTitle')}
                   pending={saving || (remove.isPending && remove.variables === contact.id)}
