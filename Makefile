@@ -9,6 +9,7 @@
 #   make bench-all     run the three benchmarks at a short size (BENCH_ALL_* to change it)
 #                      TEMPORAL=postgres runs any bench on the full Temporal server on Postgres
 #   make chaos    run the long chaos suite (crashes workers, Temporal, Postgres, API)
+#   make record-histories  record this code's workflow histories into tests/histories/$(RELEASE)
 #   make lint     rustfmt --check + clippy -D warnings + the console's ESLint
 #   make openapi  rewrite web/openapi.json (the console's API types) from the API's routes
 #   make fuzz-api fuzz the API against its OpenAPI document (schemathesis, on a scratch database)
@@ -43,10 +44,10 @@ BENCH_ENV := $(if $(filter postgres,$(TEMPORAL)),scripts/temporal-postgres.sh ru
 TEST_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: help build run test chaos bench bench-fanout bench-api bench-all lint fmt openapi fuzz-api sqlx-prepare dev-env status stop clean-dev
+.PHONY: help build run test chaos record-histories bench bench-fanout bench-api bench-all lint fmt openapi fuzz-api sqlx-prepare dev-env status stop clean-dev
 
 help:
-	@sed -n '2,19p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,20p' Makefile | sed 's/^# \{0,1\}//'
 
 # One build for run, test and the benchmarks: all on the release profile, and with --tests
 # cargo resolves dependency features as `cargo test --workspace` does, so each reuses what the
@@ -69,6 +70,12 @@ CHAOS_ENV ?= CHAOS_CONTACTS=300 CHAOS_WORKER_KILLS=5 CHAOS_WINDOW_SECS=45
 
 chaos:
 	@$(CHAOS_ENV) $(WITH_TEST_ENV) $(CARGO) test --release --locked -p campaign-tests --test engine -- chaos:: --nocapture
+
+# The release a recorded set is named for: the day and the commit it was recorded from.
+RELEASE ?= $(shell date -u +%Y-%m-%d)-$(shell git rev-parse --short HEAD)
+
+record-histories:
+	@scripts/record-histories.sh $(RELEASE)
 
 bench: build
 	@$(BENCH_ENV) target/release/bench-journeys $(BENCH_ARGS)

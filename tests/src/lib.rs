@@ -9,6 +9,7 @@
 pub mod api;
 pub mod chaos;
 pub mod fixtures;
+pub mod histories;
 pub mod isolation;
 pub mod provider;
 pub mod temporal;
@@ -307,6 +308,50 @@ impl TestEnv {
         Ok(())
     }
 
+    /// Records the history of `workflow_id` as `name` when a run records histories
+    /// (`make record-histories`, see [`histories::record`]).
+    pub async fn record_history(&self, workflow_id: &str, name: &str) {
+        histories::record(&self.temporal_address, workflow_id, name)
+            .await
+            .unwrap_or_else(|err| panic!("recording {name}: {err:#}"));
+    }
+
+    /// Records a campaign's runs as `name` (see [`TestEnv::record_history`]).
+    pub async fn record_campaign(&self, campaign_id: i64, name: &str) {
+        self.record_history(
+            &campaign_domain::CampaignWorkflowId::new(campaign_id).to_string(),
+            name,
+        )
+            .await;
+    }
+
+    /// Records a contact's journey as `name` (see [`TestEnv::record_history`]).
+    pub async fn record_journey(&self, campaign_id: i64, contact_id: i64, name: &str) {
+        self.record_history(
+            &campaign_domain::JourneyWorkflowId::new(campaign_id, contact_id).to_string(),
+            name,
+        )
+            .await;
+    }
+
+    /// Records, as `name`, the journey of the first contact of the campaign that ended in
+    /// `state` (see [`TestEnv::record_history`]).
+    pub async fn record_journey_in_state(&self, campaign_id: i64, state: &str, name: &str) {
+        if !histories::recording() {
+            return;
+        }
+        let contact_id: i64 = sqlx::query_scalar(
+            "SELECT contact_id FROM journeys WHERE campaign_id = $1 AND state::text = $2 \
+             ORDER BY contact_id LIMIT 1",
+        )
+        .bind(campaign_id)
+        .bind(state)
+        .fetch_one(self.store.pool())
+        .await
+        .unwrap_or_else(|err| panic!("no {state} journey to record as {name}: {err}"));
+        self.record_journey(campaign_id, contact_id, name).await;
+    }
+
     /// Process ids of the running worker processes.
     pub fn worker_pids(&self) -> Vec<u32> {
         self.workers.iter().filter_map(Child::id).collect()
@@ -380,6 +425,15 @@ impl TestEnv {
         .await?;
         self.adapt_draft(campaign_id).await?;
         Ok((campaign_id, contact_ids))
+    }
+
+    /// A contact's phone number, as stored.
+    pub async fn phone_of(&self, contact_id: i64) -> String {
+        sqlx::query_scalar("SELECT phone FROM contacts WHERE id = $1")
+            .bind(contact_id)
+            .fetch_one(self.store.pool())
+            .await
+            .unwrap_or_else(|err| panic!("no contact {contact_id}: {err}"))
     }
 
     /// The state of a journey's row, which must exist.

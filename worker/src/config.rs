@@ -5,6 +5,8 @@
 
 use campaign_runtime::config::daily_message_limit;
 use campaign_runtime::{ConfigError, Env, ProviderConfig, TemporalConfig};
+use campaign_workflows::PATCHES;
+use std::collections::BTreeSet;
 use std::time::Duration;
 
 /// How long in-flight tasks may finish after a stop request before Temporal hands them on.
@@ -34,6 +36,9 @@ pub struct WorkerConfig {
     pub breaker_pause: Duration,
     pub max_cached_workflows: usize,
     pub workflow_pollers: usize,
+    /// Patches this worker does not activate for a workflow reaching them (see
+    /// [`campaign_workflows::PATCHES`]): the first step of a rolling deploy of a patched change.
+    pub held_patches: BTreeSet<&'static str>,
 }
 
 impl WorkerConfig {
@@ -52,8 +57,32 @@ impl WorkerConfig {
             max_cached_workflows: env
                 .parsed("WORKER_MAX_CACHED_WORKFLOWS", DEFAULT_MAX_CACHED_WORKFLOWS)?,
             workflow_pollers: env.parsed("WORKER_WORKFLOW_POLLERS", DEFAULT_WORKFLOW_POLLERS)?,
+            held_patches: held_patches(env)?,
         })
     }
+}
+
+/// `WORKER_HELD_PATCHES`: comma-separated patch ids, each one of the workflow code's; a typo
+/// would otherwise hold nothing back, silently.
+fn held_patches(env: &Env) -> Result<BTreeSet<&'static str>, ConfigError> {
+    const NAME: &str = "WORKER_HELD_PATCHES";
+    let Some(list) = env.optional(NAME) else {
+        return Ok(BTreeSet::new());
+    };
+    list.split(',')
+        .map(str::trim)
+        .filter(|id| !id.is_empty())
+        .map(|id| {
+            PATCHES
+                .iter()
+                .copied()
+                .find(|known| *known == id)
+                .ok_or_else(|| ConfigError::Invalid {
+                    name: NAME,
+                    reason: format!("{id} is not a patch of this release ({})", PATCHES.join(", ")),
+                })
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -69,6 +98,25 @@ mod tests {
         assert!(matches!(
             WorkerConfig::from_env(&Env::new(|_| None)),
             Err(ConfigError::Missing("DATABASE_URL"))
+        ));
+        assert!(config.held_patches.is_empty());
+    }
+
+    fn with_held(list: &'static str) -> Result<WorkerConfig, ConfigError> {
+        WorkerConfig::from_env(&Env::new(move |name| match name {
+            "DATABASE_URL" => Some("postgres://x".to_owned()),
+            "WORKER_HELD_PATCHES" => Some(list.to_owned()),
+            _ => None,
+        }))
+    }
+
+    #[test]
+    fn held_patches_are_patches_of_this_release() {
+        let held = with_held(" publish-sending-message-2 ,").unwrap().held_patches;
+        assert_eq!(held, BTreeSet::from([campaign_workflows::SENDING_MESSAGE_2_PATCH]));
+        assert!(matches!(
+            with_held("publish-sending-message-two"),
+            Err(ConfigError::Invalid { name: "WORKER_HELD_PATCHES", .. })
         ));
     }
 }

@@ -20,7 +20,9 @@ use campaign_workflows::{
 use std::future::Future;
 use temporalio_sdk::runtime::PollerBehavior;
 use temporalio_sdk::runtime::worker_tuner::{FixedSizeSlotSupplier, TunerHolder};
-use temporalio_sdk::{Runtime, Worker, WorkerOptions};
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use temporalio_sdk::{PatchActivationCallback, Runtime, Worker, WorkerOptions};
 
 /// Workflow tasks the main worker holds at once. Message 1 is a local activity (see
 /// `campaign_workflows::journey`), so a paced send waiting a few seconds for its slot keeps its
@@ -99,6 +101,7 @@ pub async fn run(config: WorkerConfig, shutdown: impl Future<Output = ()>) -> an
                     .build(),
             )
             .graceful_shutdown_period(config.graceful_shutdown)
+            .maybe_patch_activation_callback(holding_back(config.held_patches.clone()))
             .build(),
     )?;
     let mut message_2_worker = Worker::new(
@@ -113,7 +116,7 @@ pub async fn run(config: WorkerConfig, shutdown: impl Future<Output = ()>) -> an
     let stop_message_2 = message_2_worker.shutdown_handle();
     tracing::info!(task_queue = %config.temporal.task_queue,
         message_2_task_queue = %config.temporal.message_2_task_queue,
-        provider = ?config.provider.kind, "worker started");
+        provider = ?config.provider.kind, held_patches = ?config.held_patches, "worker started");
     let stop = async move {
         shutdown.await;
         tracing::info!("shutting down: finishing in-flight tasks");
@@ -126,4 +129,13 @@ pub async fn run(config: WorkerConfig, shutdown: impl Future<Output = ()>) -> an
     message_2_result?;
     tracing::info!("worker stopped");
     Ok(())
+}
+
+/// The SDK's patch activation callback for `held` patches: a workflow reaching one of them on
+/// this worker runs the code as it was before it (and records no marker, so any worker replays
+/// it). `None`, the SDK's default, activates every patch.
+fn holding_back(held: BTreeSet<&'static str>) -> Option<PatchActivationCallback> {
+    (!held.is_empty()).then(|| -> PatchActivationCallback {
+        Arc::new(move |input| !held.contains(input.patch_id.as_str()))
+    })
 }

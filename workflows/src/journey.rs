@@ -36,6 +36,9 @@ use crate::protocol::{
 
 /// The patch under which a journey hears `message_1_failed` while it waits for a reply.
 pub const DELIVERY_FAILURE_PATCH: &str = "message-1-delivery-failure";
+/// The patch under which a journey publishes `sending_message_2` to the Temporal UI, so that
+/// during a provider outage an operator finds the contacts whose follow-up is on its way.
+pub const SENDING_MESSAGE_2_PATCH: &str = "publish-sending-message-2";
 use crate::{
     LOCAL_RETRY_HORIZON, bookkeeping_options, detached_local, local_bookkeeping_options, unix_ms,
 };
@@ -214,16 +217,15 @@ async fn journey(
 }
 
 /// Moves the journey by `event`; an event the machine refuses leaves the state unchanged.
-/// Waiting for an interaction and the final state are published to the Temporal UI (see
-/// [`JOURNEY_STATE`]); with the campaign id, for a journey started by other means than its
-/// campaign.
+/// The states of [`published`] go to the Temporal UI (see [`JOURNEY_STATE`]); with the campaign
+/// id, for a journey started by other means than its campaign.
 fn advance(ctx: &WorkflowContext<ContactJourney>, event: JourneyEvent) -> JourneyState {
     let (before, after) = ctx.state_mut(|s| {
         let before = s.state;
         s.state = before.apply(event).unwrap_or(before);
         (before, s.state)
     });
-    if before != after && (after == JourneyState::AwaitingInteraction || after.is_final()) {
+    if before != after && published(ctx, after) {
         let campaign_id = ctx.state(|s| s.input.campaign_id);
         ctx.upsert_search_attributes([
             CAMPAIGN_ID.value_set(campaign_id.to_string()),
@@ -231,6 +233,16 @@ fn advance(ctx: &WorkflowContext<ContactJourney>, event: JourneyEvent) -> Journe
         ]);
     }
     after
+}
+
+/// Whether entering `state` is published: waiting for an interaction, Message 2 on its way (a
+/// journey that reached it before [`SENDING_MESSAGE_2_PATCH`] replays without), and the end.
+fn published(ctx: &WorkflowContext<ContactJourney>, state: JourneyState) -> bool {
+    match state {
+        JourneyState::AwaitingInteraction => true,
+        JourneyState::SendingMessage2 => ctx.patched(SENDING_MESSAGE_2_PATCH),
+        state => state.is_final(),
+    }
 }
 
 fn send_input(input: &JourneyInput, message_type: MessageType) -> SendMessageInput {

@@ -14,7 +14,7 @@ pub mod verification;
 
 pub use campaign::Campaign;
 pub use consent::{ConfirmationInput, OptOutConfirmation, confirmation_reference};
-pub use journey::ContactJourney;
+pub use journey::{ContactJourney, DELIVERY_FAILURE_PATCH, SENDING_MESSAGE_2_PATCH};
 pub use protocol::{
     CAMPAIGN_ID, CampaignInput, CampaignProgress, CampaignStatus, DeliveryFailure, Interaction,
     JOURNEY_STATE, JourneyInput, JourneyOutcome, JourneyStatus, TaskQueues,
@@ -26,6 +26,13 @@ pub use schedule::{
 pub use verification::{VerifyNumbers, VerifyNumbersInput};
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// Every patch of the workflow code, oldest first. A change to what a workflow does (its
+/// commands: activities, timers, markers, search attributes) goes under a new patch, so that
+/// workflows started by an earlier release replay as they ran (docs/OPERATIONS.md, "Deploying
+/// while workflows run"). A worker may hold new ones back during a rolling deploy
+/// (`WORKER_HELD_PATCHES`).
+pub const PATCHES: &[&str] = &[DELIVERY_FAILURE_PATCH, SENDING_MESSAGE_2_PATCH];
 use temporalio_common::RetryPolicy;
 use temporalio_sdk::{ActivityOptions, LocalActivityOptions, WorkflowCancellationToken};
 

@@ -841,6 +841,8 @@ async fn whatsapp_checks_set_the_flag_and_its_time() {
         .await
         .unwrap();
     assert_eq!(tally.on_whatsapp, 2, "{tally:?}");
+    env.record_history(accepted["workflow_id"].as_str().unwrap(), "verify-numbers")
+        .await;
     for id in &ids {
         let contact = verified(&api, *id).await;
         assert_eq!(contact["whatsapp_verified"], true, "{contact}");

@@ -101,6 +101,9 @@ async fn three_hundred_contacts_with_forty_percent_replies() {
         Some(CampaignState::Completed)
     );
     assert_counters_match_rows(&env, campaign_id).await;
+    env.record_campaign(campaign_id, "campaign-completed").await;
+    env.record_journey_in_state(campaign_id, "message_2_sent", "journey-campaign-reply")
+        .await;
 }
 
 #[tokio::test]
@@ -136,6 +139,8 @@ async fn three_thousand_contacts_continue_as_new_with_correct_totals() {
         "one Message 1 each, no duplicate"
     );
     assert_counters_match_rows(&env, campaign_id).await;
+    env.record_campaign(campaign_id, "campaign-continued-as-new")
+        .await;
 }
 
 #[tokio::test]
@@ -172,6 +177,9 @@ async fn the_cutoff_closes_open_journeys_with_the_r9_states() {
         Some(CampaignState::Completed)
     );
     assert_counters_match_rows(&env, campaign_id).await;
+    env.record_campaign(campaign_id, "campaign-cutoff").await;
+    env.record_journey_in_state(campaign_id, "failed", "journey-cancelled-by-cutoff")
+        .await;
 }
 
 #[tokio::test]
@@ -214,6 +222,9 @@ async fn stopping_a_campaign_cancels_every_open_journey() {
         env.engine().stop(campaign_id, &TestEnv::operator()).await,
         Err(OperationError::NotDraft { .. })
     ));
+    env.record_campaign(campaign_id, "campaign-stopped").await;
+    env.record_journey_in_state(campaign_id, "cancelled", "journey-cancelled-by-stop")
+        .await;
 }
 
 #[tokio::test]

@@ -46,14 +46,6 @@ fn script(env: &TestEnv, api: &TestApi, replies: &[(&str, &str)]) {
     env.sandbox.set_behaviour(behaviour);
 }
 
-async fn phone_of(env: &TestEnv, contact_id: i64) -> String {
-    sqlx::query_scalar("SELECT phone FROM contacts WHERE id = $1")
-        .bind(contact_id)
-        .fetch_one(env.store.pool())
-        .await
-        .unwrap()
-}
-
 async fn opted_out(env: &TestEnv, contact_id: i64) -> bool {
     sqlx::query_scalar::<_, Option<chrono::DateTime<chrono::Utc>>>(
         "SELECT opted_out_at FROM contacts WHERE id = $1",
@@ -120,8 +112,8 @@ async fn stop_inside_the_window_opts_out_and_start_opts_back_in() {
         .await
         .unwrap();
     let (stopper, sentence, silent) = (contacts[0], contacts[1], contacts[2]);
-    let stopper_phone = phone_of(&env, stopper).await;
-    let sentence_phone = phone_of(&env, sentence).await;
+    let stopper_phone = env.phone_of(stopper).await;
+    let sentence_phone = env.phone_of(sentence).await;
     script(
         &env,
         &api,
@@ -183,6 +175,19 @@ async fn stop_inside_the_window_opts_out_and_start_opts_back_in() {
         .filter(|record| record.message == CONFIRMATION)
         .count();
     assert_eq!(confirmations, 1);
+    env.record_journey(campaign_id, stopper, "journey-opt-out").await;
+    let opt_out: i64 = sqlx::query_scalar(
+        "SELECT id FROM consent_changes WHERE contact_id = $1 ORDER BY id LIMIT 1",
+    )
+    .bind(stopper)
+    .fetch_one(env.store.pool())
+    .await
+    .unwrap();
+    env.record_history(
+        &campaign_workflows::confirmation_reference(stopper, opt_out),
+        "opt-out-confirmation",
+    )
+    .await;
     // Three Message 1s, one Message 2 and the confirmation: five units of today's ledger.
     assert_eq!(fixtures::sent_today(&env.store).await.unwrap(), 5);
 
@@ -326,7 +331,7 @@ async fn a_reply_and_a_stop_signalled_together_send_no_message_2() {
         .await
         .unwrap();
     let contact_id = contacts[0];
-    let phone = phone_of(&env, contact_id).await;
+    let phone = env.phone_of(contact_id).await;
     env.engine()
         .launch(campaign_id, &TestEnv::operator())
         .await
@@ -375,8 +380,8 @@ async fn a_stop_while_message_2_is_on_its_way() {
     settings["retry_base_delay_secs"] = json!(3);
     let (campaign_id, contacts) = env.draft_campaign(2, settings).await.unwrap();
     let (accepted_first, stopped_first) = (contacts[0], contacts[1]);
-    let accepted_phone = phone_of(&env, accepted_first).await;
-    let stopped_phone = phone_of(&env, stopped_first).await;
+    let accepted_phone = env.phone_of(accepted_first).await;
+    let stopped_phone = env.phone_of(stopped_first).await;
     env.engine()
         .launch(campaign_id, &TestEnv::operator())
         .await
@@ -467,7 +472,7 @@ async fn an_opt_out_between_snapshot_and_send_sends_nothing() {
     let first = env.sandbox.accepted()[0].phone.clone();
     let mut waiting = Vec::new();
     for &contact_id in &contacts {
-        let phone = phone_of(&env, contact_id).await;
+        let phone = env.phone_of(contact_id).await;
         if phone != first {
             waiting.push((contact_id, phone));
         }

@@ -104,6 +104,8 @@ async fn reply_inside_the_window_sends_exactly_one_message_2() {
         (1, 1)
     );
     assert_eq!(fixtures::sent_today(&env.store).await.unwrap(), 2);
+    env.record_journey(campaign_id, contact_id, "journey-reply-then-message-2")
+        .await;
 }
 
 #[tokio::test]
@@ -218,6 +220,10 @@ async fn no_reply_ends_no_interaction_and_a_late_reply_ends_late_interaction() {
         interactions_recorded(&env, campaign_id, late_id).await,
         (1, 0)
     );
+    env.record_journey(campaign_id, silent_id, "journey-no-reply")
+        .await;
+    env.record_journey(campaign_id, late_id, "journey-late-reply")
+        .await;
 }
 
 #[tokio::test]
@@ -324,6 +330,8 @@ async fn retries_give_up_after_max_attempts() {
         (messages[0].status.as_str(), messages[0].attempts),
         ("failed", 3)
     );
+    env.record_journey(campaign_id, contact_id, "journey-failed-after-retries")
+        .await;
 }
 
 #[tokio::test]

@@ -15,6 +15,7 @@ mod campaign;
 mod chaos;
 mod consent;
 mod console;
+mod deploy;
 mod journey;
 mod meta;
 mod quiet_hours;

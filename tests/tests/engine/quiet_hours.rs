@@ -96,6 +96,8 @@ async fn message_1_waits_for_the_contacts_quiet_hours_to_end() {
     );
     assert_eq!(fixtures::sent_today(&env.store).await.unwrap(), 2);
     assert_eq!(env.journey_state(campaign_id, held).await, "no_interaction");
+    env.record_journey(campaign_id, held, "journey-held-by-quiet-hours")
+        .await;
 }
 
 /// A contact who answers Message 1 inside their quiet hours gets Message 2 at once.

@@ -2,7 +2,7 @@
 //! API (answered at send time, or by a `failed` status webhook): SPEC §7's table.
 
 use super::{
-    CAMPAIGN_TIMEOUT, campaign, contact_phone, eventually, meta_engine, point_webhooks, scalar,
+    CAMPAIGN_TIMEOUT, campaign, eventually, meta_engine, point_webhooks, scalar,
 };
 use campaign_tests::TestEnv;
 use campaign_tests::api::{TestApi, call};
@@ -40,7 +40,7 @@ async fn undeliverable_131026_fails_the_journey_and_marks_the_contact_not_on_wha
     };
     env.sandbox
         .set_meta_async_failure(
-            &contact_phone(&env, unreachable).await,
+            &env.phone_of(unreachable).await,
             Some(MetaErrorCode::MessageUndeliverable),
         )
         .unwrap();
@@ -104,7 +104,7 @@ async fn marketing_opt_out_131050_opts_the_contact_out_at_send_or_by_webhook() {
         .unwrap();
     env.sandbox
         .set_meta_async_failure(
-            &contact_phone(&env, failed_contacts[0]).await,
+            &env.phone_of(failed_contacts[0]).await,
             Some(MetaErrorCode::MarketingOptedOut),
         )
         .unwrap();
@@ -134,6 +134,12 @@ async fn marketing_opt_out_131050_opts_the_contact_out_at_send_or_by_webhook() {
         1,
         "only the send refused by webhook was accepted"
     );
+    env.record_journey(
+        failed_campaign,
+        failed_contacts[0],
+        "journey-message-1-undelivered",
+    )
+    .await;
 }
 
 #[tokio::test]

@@ -330,10 +330,6 @@ pub async fn reply(
 }
 
 /// The phone of a contact, as stored.
-pub async fn contact_phone(env: &TestEnv, contact_id: i64) -> String {
-    scalar(env, "SELECT phone FROM contacts WHERE id = $1", contact_id).await
-}
-
 /// The campaign as the API shows it.
 pub async fn campaign(api: &TestApi, campaign_id: i64) -> Value {
     let (status, body) =
