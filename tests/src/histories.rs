@@ -68,7 +68,8 @@ pub fn load_all() -> anyhow::Result<Vec<RecordedHistory>> {
     paths
         .into_iter()
         .map(|path| {
-            let json = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+            let json =
+                std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
             let history = parse(&json).with_context(|| format!("parsing {}", path.display()))?;
             Ok(RecordedHistory { path, history })
         })

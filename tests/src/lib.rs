@@ -322,7 +322,7 @@ impl TestEnv {
             &campaign_domain::CampaignWorkflowId::new(campaign_id).to_string(),
             name,
         )
-            .await;
+        .await;
     }
 
     /// Records a contact's journey as `name` (see [`TestEnv::record_history`]).
@@ -331,7 +331,7 @@ impl TestEnv {
             &campaign_domain::JourneyWorkflowId::new(campaign_id, contact_id).to_string(),
             name,
         )
-            .await;
+        .await;
     }
 
     /// Records, as `name`, the journey of the first contact of the campaign that ended in

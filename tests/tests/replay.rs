@@ -5,7 +5,9 @@
 //! recording and versioning rules: docs/OPERATIONS.md).
 
 use campaign_tests::histories::{self, RecordedHistory};
-use campaign_workflows::{Campaign, ContactJourney, OptOutConfirmation, ScheduledLaunch, VerifyNumbers};
+use campaign_workflows::{
+    Campaign, ContactJourney, OptOutConfirmation, ScheduledLaunch, VerifyNumbers,
+};
 use std::collections::BTreeSet;
 use temporalio_common::WorkflowDefinition;
 use temporalio_sdk::workflow_replayer::{WorkflowReplayer, WorkflowReplayerOptions};
@@ -45,7 +47,11 @@ async fn replay_failures(recorded: &[RecordedHistory]) -> Vec<String> {
         .zip(results)
         .filter_map(|(run, result)| {
             let failure = result.replay_failure?;
-            Some(format!("{}: {failure}", run.path.display()))
+            let path = run
+                .path
+                .strip_prefix(env!("CARGO_MANIFEST_DIR"))
+                .unwrap_or(&run.path);
+            Some(format!("tests/{}: {failure}", path.display()))
         })
         .collect()
 }
@@ -67,7 +73,10 @@ async fn every_recorded_history_replays_on_the_current_workflow_code() {
 #[test]
 fn every_workflow_type_has_recorded_histories() {
     let recorded = histories::load_all().unwrap();
-    let covered: BTreeSet<&str> = recorded.iter().filter_map(RecordedHistory::workflow_type).collect();
+    let covered: BTreeSet<&str> = recorded
+        .iter()
+        .filter_map(RecordedHistory::workflow_type)
+        .collect();
     let missing: Vec<_> = registered_types().difference(&covered).copied().collect();
     assert!(missing.is_empty(), "no recorded history of {missing:?}");
 }

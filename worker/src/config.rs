@@ -79,7 +79,10 @@ fn held_patches(env: &Env) -> Result<BTreeSet<&'static str>, ConfigError> {
                 .find(|known| *known == id)
                 .ok_or_else(|| ConfigError::Invalid {
                     name: NAME,
-                    reason: format!("{id} is not a patch of this release ({})", PATCHES.join(", ")),
+                    reason: format!(
+                        "{id} is not a patch of this release ({})",
+                        PATCHES.join(", ")
+                    ),
                 })
         })
         .collect()
@@ -112,11 +115,19 @@ mod tests {
 
     #[test]
     fn held_patches_are_patches_of_this_release() {
-        let held = with_held(" publish-sending-message-2 ,").unwrap().held_patches;
-        assert_eq!(held, BTreeSet::from([campaign_workflows::SENDING_MESSAGE_2_PATCH]));
+        let held = with_held(" publish-sending-message-2 ,")
+            .unwrap()
+            .held_patches;
+        assert_eq!(
+            held,
+            BTreeSet::from([campaign_workflows::SENDING_MESSAGE_2_PATCH])
+        );
         assert!(matches!(
             with_held("publish-sending-message-two"),
-            Err(ConfigError::Invalid { name: "WORKER_HELD_PATCHES", .. })
+            Err(ConfigError::Invalid {
+                name: "WORKER_HELD_PATCHES",
+                ..
+            })
         ));
     }
 }

@@ -17,11 +17,11 @@ use campaign_store::Store;
 use campaign_workflows::{
     Campaign, ContactJourney, OptOutConfirmation, ScheduledLaunch, VerifyNumbers,
 };
+use std::collections::BTreeSet;
 use std::future::Future;
+use std::sync::Arc;
 use temporalio_sdk::runtime::PollerBehavior;
 use temporalio_sdk::runtime::worker_tuner::{FixedSizeSlotSupplier, TunerHolder};
-use std::collections::BTreeSet;
-use std::sync::Arc;
 use temporalio_sdk::{PatchActivationCallback, Runtime, Worker, WorkerOptions};
 
 /// Workflow tasks the main worker holds at once. Message 1 is a local activity (see

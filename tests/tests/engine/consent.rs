@@ -175,7 +175,8 @@ async fn stop_inside_the_window_opts_out_and_start_opts_back_in() {
         .filter(|record| record.message == CONFIRMATION)
         .count();
     assert_eq!(confirmations, 1);
-    env.record_journey(campaign_id, stopper, "journey-opt-out").await;
+    env.record_journey(campaign_id, stopper, "journey-opt-out")
+        .await;
     let opt_out: i64 = sqlx::query_scalar(
         "SELECT id FROM consent_changes WHERE contact_id = $1 ORDER BY id LIMIT 1",
     )

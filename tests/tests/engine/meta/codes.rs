@@ -1,9 +1,7 @@
 //! Each of Meta's error codes leads to its own outcome, end to end through the sandbox's Cloud
 //! API (answered at send time, or by a `failed` status webhook): SPEC §7's table.
 
-use super::{
-    CAMPAIGN_TIMEOUT, campaign, eventually, meta_engine, point_webhooks, scalar,
-};
+use super::{CAMPAIGN_TIMEOUT, campaign, eventually, meta_engine, point_webhooks, scalar};
 use campaign_tests::TestEnv;
 use campaign_tests::api::{TestApi, call};
 use campaign_tests::fixtures::{fast_settings, quick_retry_settings};
