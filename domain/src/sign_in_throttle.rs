@@ -127,10 +127,6 @@ impl SignInThrottle {
         })
     }
 
-    pub fn max_delay(&self) -> Duration {
-        self.max_delay
-    }
-
     /// The delay after `count` failures when `allowance` are free: none below the allowance,
     /// then `base_delay` doubling with each one beyond it, capped at `max_delay`.
     pub fn delay(&self, count: u32, allowance: u32) -> Duration {

@@ -149,7 +149,7 @@ proptest! {
         allowance in 0_u32..50,
     ) {
         let delay = throttle.delay(count, allowance);
-        prop_assert!(delay <= throttle.max_delay() && delay <= MAX_DELAY_CEILING);
+        prop_assert!(delay <= throttle.max_delay && delay <= MAX_DELAY_CEILING);
         prop_assert!(throttle.delay(count + 1, allowance) >= delay);
     }
 
@@ -165,11 +165,11 @@ proptest! {
     /// failure: an attacker cannot keep anyone out for longer.
     #[test]
     fn every_wait_is_capped_and_ends(throttle in any_throttle(), recent in any_recent()) {
-        prop_assert!(wait_of(throttle.verdict(&recent)) <= throttle.max_delay());
+        prop_assert!(wait_of(throttle.verdict(&recent)) <= throttle.max_delay);
         let latest = [recent.pair, recent.network].into_iter().flatten().map(|f| f.last_at).max();
         if let Some(latest) = latest {
             let later = RecentFailures {
-                now: latest + chrono::Duration::from_std(throttle.max_delay()).unwrap(),
+                now: latest + chrono::Duration::from_std(throttle.max_delay).unwrap(),
                 ..recent
             };
             prop_assert_eq!(throttle.verdict(&later), Verdict::Proceed);
