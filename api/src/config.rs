@@ -3,10 +3,10 @@
 //! Secrets (`JWT_SECRET`, `WEBHOOK_SECRET`, `ADMIN_PASSWORD`, the provider token) are
 //! [`Secret`]s, kept out of `Debug` output so that a logged configuration never leaks them.
 
-use crate::sign_in::SignInThrottle;
 use campaign_domain::consent::ConsentKeywords;
 use campaign_domain::consent::{DEFAULT_OPT_IN_KEYWORDS, DEFAULT_OPT_OUT_KEYWORDS};
 use campaign_domain::quiet_hours::QuietHoursText;
+use campaign_domain::sign_in_throttle::{InvalidThrottle, SignInThrottle};
 use campaign_domain::{CampaignSettings, QuietHours, settings};
 use campaign_runtime::config::daily_message_limit;
 use campaign_runtime::{ConfigError, Env, ProviderConfig, Secret, TemporalConfig};
@@ -23,12 +23,13 @@ const DEFAULT_REFRESH_TOKEN_TTL: Duration = Duration::from_secs(7 * 24 * 3600);
 const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
 /// A CSV import is streamed, so it may be much larger than a JSON body.
 const DEFAULT_MAX_IMPORT_BYTES: usize = 64 * 1024 * 1024;
-/// Consecutive failed sign-ins of one email, then of one address, before they are slowed down.
-const DEFAULT_SIGN_IN_FREE_PER_ACCOUNT: u32 = 5;
-const DEFAULT_SIGN_IN_FREE_PER_ADDRESS: u32 = 20;
+/// Failed sign-ins of one email from one client network before that pair is slowed down.
+const DEFAULT_SIGN_IN_FREE_PER_PAIR: u32 = 5;
+/// Emails a client network may fail on before it is slowed down for every email.
+const DEFAULT_SIGN_IN_FREE_EMAILS_PER_ADDRESS: u32 = 10;
 /// The first delay once the allowance is spent; it doubles with each further failure.
 const DEFAULT_SIGN_IN_BASE_DELAY: Duration = Duration::from_secs(5);
-/// The longest delay: nobody is locked out of an account for longer than this.
+/// The longest delay, and the most it may be set to: nobody is kept out longer than this.
 const DEFAULT_SIGN_IN_MAX_DELAY: Duration = Duration::from_secs(15 * 60);
 /// Shortest accepted signing and webhook secrets.
 const MIN_SECRET_LEN: usize = 16;
@@ -122,6 +123,38 @@ fn consent_keywords(env: &Env) -> Result<ConsentKeywords, ConfigError> {
     })
 }
 
+/// The sign-in throttle's settings (R22), checked so that nobody can be kept out longer than
+/// 15 minutes.
+fn sign_in_throttle(env: &Env) -> Result<SignInThrottle, ConfigError> {
+    // It counted failures of any email; it now counts emails, so an old value would mean
+    // something else: refuse it rather than ignore it silently.
+    if env.optional("SIGN_IN_FREE_ATTEMPTS_PER_ADDRESS").is_some() {
+        return Err(ConfigError::Invalid {
+            name: "SIGN_IN_FREE_ATTEMPTS_PER_ADDRESS",
+            reason: "replaced by SIGN_IN_FREE_EMAILS_PER_ADDRESS (emails an address may fail on)"
+                .to_owned(),
+        });
+    }
+    SignInThrottle::new(
+        env.parsed("SIGN_IN_FREE_ATTEMPTS", DEFAULT_SIGN_IN_FREE_PER_PAIR)?,
+        env.parsed(
+            "SIGN_IN_FREE_EMAILS_PER_ADDRESS",
+            DEFAULT_SIGN_IN_FREE_EMAILS_PER_ADDRESS,
+        )?,
+        env.seconds("SIGN_IN_BASE_DELAY_SECS", DEFAULT_SIGN_IN_BASE_DELAY)?,
+        env.seconds("SIGN_IN_MAX_DELAY_SECS", DEFAULT_SIGN_IN_MAX_DELAY)?,
+    )
+    .map_err(|err| ConfigError::Invalid {
+        name: match err {
+            InvalidThrottle::ZeroBaseDelay => "SIGN_IN_BASE_DELAY_SECS",
+            InvalidThrottle::MaxBelowBase { .. } | InvalidThrottle::MaxAboveCeiling(_) => {
+                "SIGN_IN_MAX_DELAY_SECS"
+            }
+        },
+        reason: err.to_string(),
+    })
+}
+
 impl ApiConfig {
     /// Reads the configuration from `env` (the README lists the variables).
     pub fn from_env(env: &Env) -> Result<ApiConfig, ConfigError> {
@@ -152,16 +185,7 @@ impl ApiConfig {
             opt_out_confirmation: env
                 .optional("OPT_OUT_CONFIRMATION")
                 .filter(|text| !text.trim().is_empty()),
-            sign_in_throttle: SignInThrottle {
-                free_per_account: env
-                    .parsed("SIGN_IN_FREE_ATTEMPTS", DEFAULT_SIGN_IN_FREE_PER_ACCOUNT)?,
-                free_per_address: env.parsed(
-                    "SIGN_IN_FREE_ATTEMPTS_PER_ADDRESS",
-                    DEFAULT_SIGN_IN_FREE_PER_ADDRESS,
-                )?,
-                base_delay: env.seconds("SIGN_IN_BASE_DELAY_SECS", DEFAULT_SIGN_IN_BASE_DELAY)?,
-                max_delay: env.seconds("SIGN_IN_MAX_DELAY_SECS", DEFAULT_SIGN_IN_MAX_DELAY)?,
-            },
+            sign_in_throttle: sign_in_throttle(env)?,
             campaign_defaults: campaign_defaults(env)?,
         })
     }
@@ -227,6 +251,22 @@ mod tests {
             assert!(
                 matches!(ApiConfig::from_env(&Env::from_pairs(&vars)), Err(ConfigError::Invalid { name: refused, .. }) if refused == name),
                 "{name}={bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn sign_in_throttle_settings_that_break_the_cap_or_were_renamed_are_refused() {
+        for (name, value) in [
+            ("SIGN_IN_MAX_DELAY_SECS", "901"),
+            ("SIGN_IN_BASE_DELAY_SECS", "0"),
+            ("SIGN_IN_FREE_ATTEMPTS_PER_ADDRESS", "20"),
+        ] {
+            let mut vars = BASE.to_vec();
+            vars.push((name, value));
+            assert!(
+                matches!(ApiConfig::from_env(&Env::from_pairs(&vars)), Err(ConfigError::Invalid { name: refused, .. }) if refused == name),
+                "{name}={value}"
             );
         }
     }

@@ -4,7 +4,7 @@
 //! identically), activities, the store, the API and property tests all share one definition of
 //! each rule: the interaction window (R3/R4), the forward-only message status (R7), the journey
 //! state machine, the retry formula (R12), phone parsing and message personalisation (R18), the
-//! campaign settings snapshot (R16), the opt-out keywords (R19), and the names the engine gives workflows and messages.
+//! campaign settings snapshot (R16), the opt-out keywords (R19), the sign-in throttle (R22), and the names the engine gives workflows and messages.
 
 pub mod campaign;
 pub mod channel;
@@ -22,6 +22,7 @@ pub mod schedule;
 pub mod send_estimate;
 pub mod sending;
 pub mod settings;
+pub mod sign_in_throttle;
 pub mod template;
 pub mod window;
 
@@ -43,5 +44,6 @@ pub use retry::retry_delay;
 pub use schedule::{InvalidLaunchTime, LaunchTime};
 pub use sending::{BreakerPolicy, SendPolicy};
 pub use settings::{CampaignSettings, InvalidSettings, Pacing, SettingsOverrides};
+pub use sign_in_throttle::{ClientNetwork, SignInThrottle};
 pub use template::{Template, TemplateError};
 pub use window::{WindowDecision, classify_interaction};

@@ -174,16 +174,6 @@ pub struct AuditFilter {
     pub to: Option<DateTime<Utc>>,
 }
 
-/// Consecutive failed sign-ins of one email or from one address: since the last success, and
-/// within the last day (older failures are forgotten).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SignInFailures {
-    pub count: i64,
-    pub last_at: Option<DateTime<Utc>>,
-    /// The database's clock when counted: the delay runs from `last_at` on the same clock.
-    pub checked_at: DateTime<Utc>,
-}
-
 /// Writes `entry` on `executor`: pass the transaction of the change it describes.
 pub async fn record(executor: impl PgExecutor<'_>, entry: &AuditEntry) -> Result<(), StoreError> {
     let label = entry
@@ -206,42 +196,6 @@ pub async fn record(executor: impl PgExecutor<'_>, entry: &AuditEntry) -> Result
     .execute(executor)
     .await?;
     Ok(())
-}
-
-/// Failed sign-ins of the email `label` (as the sign-in recorded it) since its last success.
-pub async fn sign_in_failures_of_label(
-    executor: impl PgExecutor<'_>,
-    label: &str,
-) -> Result<SignInFailures, StoreError> {
-    Ok(sqlx::query_as!(
-        SignInFailures,
-        r#"SELECT count(*) AS "count!", max(occurred_at) AS last_at, now() AS "checked_at!" FROM audit_log
-           WHERE action = 'auth.login_failed' AND actor_label = $1
-             AND occurred_at > greatest(now() - interval '1 day', coalesce(
-               (SELECT max(occurred_at) FROM audit_log WHERE action = 'auth.login' AND actor_label = $1),
-               '-infinity'))"#,
-        label,
-    )
-    .fetch_one(executor)
-    .await?)
-}
-
-/// Failed sign-ins from `client_addr`, whatever the email, since its last success.
-pub async fn sign_in_failures_from_addr(
-    executor: impl PgExecutor<'_>,
-    client_addr: IpAddr,
-) -> Result<SignInFailures, StoreError> {
-    Ok(sqlx::query_as!(
-        SignInFailures,
-        r#"SELECT count(*) AS "count!", max(occurred_at) AS last_at, now() AS "checked_at!" FROM audit_log
-           WHERE action = 'auth.login_failed' AND client_addr = $1::text::inet
-             AND occurred_at > greatest(now() - interval '1 day', coalesce(
-               (SELECT max(occurred_at) FROM audit_log WHERE action = 'auth.login' AND client_addr = $1::text::inet),
-               '-infinity'))"#,
-        client_addr.to_string(),
-    )
-    .fetch_one(executor)
-    .await?)
 }
 
 fn push_audit_filter(query: &mut QueryBuilder<'_, Postgres>, filter: &AuditFilter) {
@@ -308,11 +262,6 @@ mod tests {
     use super::*;
     use sqlx::PgPool;
 
-    fn login_failed(label: &str, addr: &str) -> AuditEntry {
-        AuditEntry::new(Actor::anonymous(label), "auth.login_failed")
-            .from_addr(Some(addr.parse().unwrap()))
-    }
-
     #[sqlx::test(migrator = "crate::MIGRATOR")]
     async fn rows_are_appended_and_never_changed(pool: PgPool) {
         let store = Store::from_pool(pool);
@@ -353,40 +302,5 @@ mod tests {
                 "{statement}: {refused}"
             );
         }
-    }
-
-    #[sqlx::test(migrator = "crate::MIGRATOR")]
-    async fn failures_count_since_the_last_success(pool: PgPool) {
-        let store = Store::from_pool(pool);
-        for _ in 0..3 {
-            store
-                .record_audit(&login_failed("a@example.com", "192.0.2.1"))
-                .await
-                .unwrap();
-        }
-        let failures = sign_in_failures_of_label(store.pool(), "a@example.com")
-            .await
-            .unwrap();
-        assert_eq!(failures.count, 3);
-        assert!(failures.last_at.is_some());
-        store
-            .record_audit(
-                &AuditEntry::new(Actor::user(1, "a@example.com"), "auth.login")
-                    .from_addr(Some("192.0.2.1".parse().unwrap())),
-            )
-            .await
-            .unwrap();
-        let after_success = sign_in_failures_of_label(store.pool(), "a@example.com")
-            .await
-            .unwrap();
-        assert_eq!(after_success.count, 0);
-        store
-            .record_audit(&login_failed("b@example.com", "192.0.2.1"))
-            .await
-            .unwrap();
-        let from_addr = sign_in_failures_from_addr(store.pool(), "192.0.2.1".parse().unwrap())
-            .await
-            .unwrap();
-        assert_eq!(from_addr.count, 1);
     }
 }

@@ -1,16 +1,14 @@
-//! The audit log (R22) and sign-in throttling through the real API and database: a row for
-//! each state-changing action and none for a refused one, the table refusing changes, the
-//! super admin's read with its filters, and repeated failed sign-ins answered 429 with
-//! `Retry-After` until the delay has passed.
+//! The audit log (R22) through the real API and database: a row for each state-changing action
+//! and none for a refused one, the table refusing changes, and the super admin's read with its
+//! filters. Sign-in throttling is in `api_sign_in_throttle`.
 
 use campaign_tests::TestEnv;
 use campaign_tests::api::{ADMIN_EMAIL, ADMIN_PASSWORD, TestApi, assert_error, call, login};
 use campaign_tests::fixtures::unpaced_settings;
 use reqwest::StatusCode;
-use reqwest::header::{COOKIE, RETRY_AFTER, SET_COOKIE};
+use reqwest::header::{COOKIE, SET_COOKIE};
 use serde_json::{Value, json};
 use std::collections::HashSet;
-use std::time::Duration;
 
 async fn audit_rows(env: &TestEnv) -> i64 {
     sqlx::query_scalar("SELECT count(*) FROM audit_log")
@@ -20,7 +18,7 @@ async fn audit_rows(env: &TestEnv) -> i64 {
 }
 
 /// Every row of the log, newest first, through `GET /audit`.
-async fn audit(api: &TestApi, query: &str) -> Value {
+pub(crate) async fn audit(api: &TestApi, query: &str) -> Value {
     let (status, page) = call(api.get(&format!("/audit?size=100&{query}"))).await;
     assert_eq!(status, StatusCode::OK, "{page}");
     page
@@ -320,108 +318,4 @@ async fn each_action_writes_one_audit_row_and_a_refused_one_none() {
             "{statement}: {refused}"
         );
     }
-}
-
-async fn sign_in(api: &TestApi, path: &str, email: &str, password: &str) -> reqwest::Response {
-    api.http
-        .post(api.url(path))
-        .json(&json!({ "email": email, "password": password }))
-        .send()
-        .await
-        .unwrap()
-}
-
-fn retry_after(response: &reqwest::Response) -> u64 {
-    response.headers()[RETRY_AFTER]
-        .to_str()
-        .unwrap()
-        .parse()
-        .unwrap()
-}
-
-#[tokio::test]
-async fn repeated_failed_sign_ins_are_throttled_until_the_delay_passes() {
-    let env = TestEnv::start().await.unwrap();
-    let api = env
-        .spawn_api_with(&[
-            ("SIGN_IN_FREE_ATTEMPTS", "3"),
-            ("SIGN_IN_BASE_DELAY_SECS", "1"),
-        ])
-        .await
-        .unwrap();
-
-    for _ in 0..3 {
-        let wrong = sign_in(&api, "/auth/login", ADMIN_EMAIL, "wrong password").await;
-        assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
-    }
-    // Throttled on both routes, even with the right password, whatever the email's case.
-    for (path, email) in [
-        ("/auth/login", ADMIN_EMAIL.to_owned()),
-        ("/auth/session", ADMIN_EMAIL.to_uppercase()),
-    ] {
-        let throttled = sign_in(&api, path, &email, ADMIN_PASSWORD).await;
-        assert_eq!(throttled.status(), StatusCode::TOO_MANY_REQUESTS, "{path}");
-        assert_eq!(retry_after(&throttled), 1);
-        let body: Value = throttled.json().await.unwrap();
-        assert_eq!(body["error"]["code"], "too_many_attempts", "{body}");
-        assert!(body["error"]["message"].is_string());
-    }
-
-    tokio::time::sleep(Duration::from_millis(1100)).await;
-    // One more failure doubles the delay.
-    let wrong = sign_in(&api, "/auth/login", ADMIN_EMAIL, "wrong password").await;
-    assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
-    let throttled = sign_in(&api, "/auth/login", ADMIN_EMAIL, ADMIN_PASSWORD).await;
-    assert_eq!(throttled.status(), StatusCode::TOO_MANY_REQUESTS);
-    assert_eq!(retry_after(&throttled), 2);
-
-    tokio::time::sleep(Duration::from_millis(2100)).await;
-    let good = sign_in(&api, "/auth/login", ADMIN_EMAIL, ADMIN_PASSWORD).await;
-    assert_eq!(
-        good.status(),
-        StatusCode::OK,
-        "the owner gets in once it passed"
-    );
-    // The success reset the count: a typo is a plain 401 again.
-    let typo = sign_in(&api, "/auth/login", ADMIN_EMAIL, "wrong password").await;
-    assert_eq!(typo.status(), StatusCode::UNAUTHORIZED);
-
-    let page = audit(&api, "action=auth.login_throttled").await;
-    assert_eq!(page["total"], 3, "{page}");
-    let row = &page["items"][0];
-    assert_eq!(row["summary"]["scope"], "account");
-    assert_eq!(row["actor_label"], ADMIN_EMAIL);
-    assert_eq!(
-        audit(
-            &api,
-            &format!("action=auth.login_failed&actor={ADMIN_EMAIL}")
-        )
-        .await["total"],
-        5
-    );
-}
-
-#[tokio::test]
-async fn one_address_trying_many_emails_is_throttled_without_locking_the_accounts() {
-    let env = TestEnv::start().await.unwrap();
-    let api = env
-        .spawn_api_with(&[
-            ("SIGN_IN_FREE_ATTEMPTS_PER_ADDRESS", "4"),
-            ("SIGN_IN_BASE_DELAY_SECS", "1"),
-        ])
-        .await
-        .unwrap();
-    for n in 0..4 {
-        let wrong = sign_in(&api, "/auth/login", &format!("guess{n}@example.com"), "x").await;
-        assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
-    }
-    let throttled = sign_in(&api, "/auth/login", "guess9@example.com", "x").await;
-    assert_eq!(throttled.status(), StatusCode::TOO_MANY_REQUESTS);
-    assert_eq!(retry_after(&throttled), 1);
-    let row = &audit(&api, "action=auth.login_throttled").await["items"][0];
-    assert_eq!(row["summary"]["scope"], "address");
-
-    tokio::time::sleep(Duration::from_millis(1100)).await;
-    let good = sign_in(&api, "/auth/login", ADMIN_EMAIL, ADMIN_PASSWORD).await;
-    assert_eq!(good.status(), StatusCode::OK);
 }

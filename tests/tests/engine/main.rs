@@ -9,6 +9,7 @@ mod api_campaigns;
 mod api_console;
 mod api_contacts;
 mod api_openapi;
+mod api_sign_in_throttle;
 mod api_story;
 mod api_webhooks;
 mod campaign;
