@@ -173,10 +173,9 @@ fn every_image_is_pinned() {
         if let Some((arg, image)) = line
             .strip_prefix("ARG ")
             .and_then(|arg| arg.split_once('='))
+            && arg.ends_with("_IMAGE")
         {
-            if arg.ends_with("_IMAGE") {
-                assert_pinned(&format!("Dockerfile {arg}"), image);
-            }
+            assert_pinned(&format!("Dockerfile {arg}"), image);
         }
     }
 }

@@ -13,7 +13,7 @@ use serde_json::Value;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 use tokio::sync::watch;
-use wa_sandbox::{Faults, SandboxConfig, SandboxHandle};
+use wa_sandbox::{Faults, MessagingLimit, SandboxConfig, SandboxHandle};
 
 /// Latency the provider adds to every send, so that a worker kill lands while sends are in
 /// flight: the provider then accepts messages whose sender died before writing them down.
@@ -96,6 +96,9 @@ impl Rig {
             "127.0.0.1:0".parse()?,
         )
         .await?;
+        // Like the daily limit, Meta's messaging limit must never refuse the run's audience (the
+        // sandbox starts at the 250 contacts of a new business; the long form has 300).
+        sandbox.set_meta_messaging_limit(MessagingLimit::TierUnlimited);
         let (workers, apis) = server.shape();
         let api_ports = (0..apis)
             .map(|_| free_port())
