@@ -4,7 +4,8 @@
 //! is only worth its cost if the rules also hold when a worker dies between the provider's
 //! acceptance and the database write, when Temporal or Postgres restarts under load, and when the
 //! API is gone while the provider delivers replies. This module builds a [`Rig`] that owns every
-//! process it kills, so the tests running beside it are never disturbed:
+//! process it kills, so the tests running beside it are never disturbed (the full Temporal server
+//! alone is the script's, shared with the benchmarks and `make stack`, never with `make test`):
 //!
 //! - a Postgres cluster of its own ([`postgres::OwnPostgres`], durable settings, crashed with
 //!   `pg_ctl stop -m immediate`);
