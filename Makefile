@@ -9,6 +9,10 @@
 #   make bench-all     run the three benchmarks at a short size (BENCH_ALL_* to change it)
 #                      TEMPORAL=postgres runs any bench on the full Temporal server on Postgres
 #   make chaos    run the long chaos suite (crashes workers, Temporal, Postgres, API)
+#                 TEMPORAL=postgres runs it on the full Temporal server on Postgres (SIGKILLed too)
+#   make stack    start the production-shaped stack in the background and print its addresses:
+#                 full Temporal server on Postgres, 2 APIs, 3 workers, sandbox (docs/OPERATIONS.md)
+#   make stack-status / make stack-down   show / stop it
 #   make record-histories  record this code's workflow histories into tests/histories/$(RELEASE)
 #   make lint     rustfmt --check + clippy -D warnings + the console's ESLint
 #   make openapi  rewrite web/openapi.json (the console's API types) from the API's routes
@@ -16,7 +20,7 @@
 #   make sqlx-prepare  refresh .sqlx/ (the checked queries' offline data) after changing SQL
 #   make dev-env  only set up / start Postgres + Temporal, write .dev/env
 #   make status   show the background services and .dev/env
-#   make stop     stop the background Temporal servers and local Postgres
+#   make stop     stop the stack, the background Temporal servers and local Postgres
 #   make clean-dev  stop them and delete .dev (all local dev/test data)
 
 SHELL := /bin/bash
@@ -44,10 +48,10 @@ BENCH_ENV := $(if $(filter postgres,$(TEMPORAL)),scripts/temporal-postgres.sh ru
 TEST_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: help build run test chaos record-histories bench bench-fanout bench-api bench-all lint fmt openapi fuzz-api sqlx-prepare dev-env status stop clean-dev
+.PHONY: help build run test chaos record-histories stack stack-status stack-down bench bench-fanout bench-api bench-all lint fmt openapi fuzz-api sqlx-prepare dev-env status stop clean-dev
 
 help:
-	@sed -n '2,20p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,24p' Makefile | sed 's/^# \{0,1\}//'
 
 # One build for run, test and the benchmarks: all on the release profile, and with --tests
 # cargo resolves dependency features as `cargo test --workspace` does, so each reuses what the
@@ -67,9 +71,22 @@ test:
 
 # The long form of the chaos test (tests/tests/engine/chaos.rs; `make test` runs the short one).
 CHAOS_ENV ?= CHAOS_CONTACTS=300 CHAOS_WORKER_KILLS=5 CHAOS_WINDOW_SECS=45
+# With TEMPORAL=postgres the rig kills and restarts the full server through its script, and runs
+# three workers and two APIs, the shape of `make stack`.
+CHAOS_SERVER := $(if $(filter postgres,$(TEMPORAL)),CHAOS_TEMPORAL=postgres scripts/temporal-postgres.sh run,$(WITH_TEST_ENV))
 
 chaos:
-	@$(CHAOS_ENV) $(WITH_TEST_ENV) $(CARGO) test --release --locked -p campaign-tests --test engine -- chaos:: --nocapture
+	@$(CHAOS_ENV) $(CHAOS_SERVER) $(CARGO) test --release --locked -p campaign-tests --test engine -- chaos:: --nocapture
+
+# The production-shaped stack (scripts/stack.sh), in the background until `make stack-down`.
+stack:
+	@scripts/stack.sh up
+
+stack-status:
+	@scripts/stack.sh status
+
+stack-down:
+	@scripts/stack.sh down
 
 # The release a recorded set is named for: the day and the commit it was recorded from.
 RELEASE ?= $(shell date -u +%Y-%m-%d)-$(shell git rev-parse --short HEAD)
@@ -125,7 +142,7 @@ status:
 	@scripts/dev-env.sh status
 
 stop:
-	@scripts/temporal-postgres.sh stop
+	@scripts/stack.sh down
 	@scripts/dev-env.sh stop
 
 # Stops the background services and deletes all local state (.dev: Postgres

@@ -39,15 +39,7 @@ if [ "$WHATSAPP_PROVIDER" = meta ] && [ -z "${META_GRAPH_URL:-}" ]; then
 fi
 export WEBHOOK_SECRET="${WEBHOOK_SECRET:-dev-webhook-secret}"
 # The API's signing secret and first super admin: generated once per checkout and kept in
-# .dev/ (git-ignored), so tokens and the password survive restarts.
-secret_file() {
-  local file="$DEV_ENV_ROOT/.dev/$1"
-  if [ ! -s "$file" ]; then
-    mkdir -p "$DEV_ENV_ROOT/.dev"
-    (umask 077 && head -c 24 /dev/urandom | base64 | tr -d '/+=' > "$file")
-  fi
-  cat "$file"
-}
+# .dev/ (secret_file), so tokens and the password survive restarts.
 export JWT_SECRET="${JWT_SECRET:-$(secret_file jwt-secret)}"
 export ADMIN_EMAIL="${ADMIN_EMAIL:-admin@example.com}"
 if [ -z "${ADMIN_PASSWORD:-}" ]; then

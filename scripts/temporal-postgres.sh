@@ -8,6 +8,8 @@
 #
 #   scripts/temporal-postgres.sh start   # build, create the databases, start, print the address
 #   scripts/temporal-postgres.sh stop
+#   scripts/temporal-postgres.sh kill    # SIGKILL, state kept: the chaos suite's fault; `start` again
+#   scripts/temporal-postgres.sh status  # pid, address, and whether it serves
 #   scripts/temporal-postgres.sh run CMD...  # start, then run CMD with TEMPORAL_ADDRESS set to it
 #
 # Its databases (temporal, temporal_visibility) live in the test profile's Postgres cluster, which
@@ -22,12 +24,10 @@ TEMPORAL_SERVER_VERSION="${TEMPORAL_SERVER_VERSION:-v1.29.1}"
 PG_TEMPORAL_DIR="$DEV_DIR/temporal-pg"
 PG_TEMPORAL_PID="$PG_TEMPORAL_DIR/server.pid"
 PG_TEMPORAL_LOG="$PG_TEMPORAL_DIR/server.log"
-# Ports of the four services (gRPC, then membership); the frontend is the address clients use.
-PG_TEMPORAL_FRONTEND=7263
-PG_TEMPORAL_HISTORY=7264
-PG_TEMPORAL_MATCHING=7265
-PG_TEMPORAL_WORKER=7266
-PG_TEMPORAL_MEMBERSHIP=6963
+PG_TEMPORAL_PORT_FILE="$PG_TEMPORAL_DIR/port"
+# The frontend's port, the address clients use; the history, matching and worker services take
+# the next three, and their membership ports the four after (see choose_ports).
+PG_TEMPORAL_DEFAULT_PORT=7263
 # History shards: the unit of the history service's parallelism, fixed for a cluster's life.
 # Four, as in Temporal's development configurations, suit one process on two cores.
 PG_TEMPORAL_SHARDS=4
@@ -144,11 +144,46 @@ EOF
 
 server_alive() { pid_alive "$(cat "$PG_TEMPORAL_PID" 2>/dev/null || true)"; }
 
+# The eight ports from the one kept in .dev/temporal-pg/port (the default first). Other checkouts
+# on this machine run their own servers: when ours is down and a port of its block is taken, a
+# free block is chosen and kept, so that a client never reaches another checkout's server.
+choose_ports() {
+  local base offset taken=0
+  base="$(cat "$PG_TEMPORAL_PORT_FILE" 2>/dev/null || echo "$PG_TEMPORAL_DEFAULT_PORT")"
+  if ! server_alive; then
+    for offset in 0 1 2 3 4 5 6 7; do port_in_use $((base + offset)) && taken=1; done
+    if [ "$taken" -eq 1 ]; then
+      base=$((PG_TEMPORAL_DEFAULT_PORT + 10000))
+      while :; do
+        taken=0
+        for offset in 0 1 2 3 4 5 6 7; do port_in_use $((base + offset)) && taken=1; done
+        [ "$taken" -eq 0 ] && break
+        base=$((base + 10))
+        [ "$base" -lt $((PG_TEMPORAL_DEFAULT_PORT + 12000)) ] || die "no 8 free ports for Temporal"
+      done
+    fi
+  fi
+  mkdir -p "$PG_TEMPORAL_DIR"
+  echo "$base" >"$PG_TEMPORAL_PORT_FILE"
+  set_ports "$base"
+}
+
+set_ports() {
+  local base=$1
+  PG_TEMPORAL_FRONTEND=$base
+  PG_TEMPORAL_HISTORY=$((base + 1))
+  PG_TEMPORAL_MATCHING=$((base + 2))
+  PG_TEMPORAL_WORKER=$((base + 3))
+  PG_TEMPORAL_MEMBERSHIP=$((base + 4))
+}
+
 start_server() {
-  local address="127.0.0.1:$PG_TEMPORAL_FRONTEND" i
+  local address i
   ensure_apt_packages
   ensure_postgres
   ensure_temporal_cli
+  choose_ports
+  address="127.0.0.1:$PG_TEMPORAL_FRONTEND"
   if server_alive && temporal_healthy "$address"; then
     log "Temporal on Postgres already answering on $address"
     return 0
@@ -195,12 +230,34 @@ stop_server() {
   rm -f "$PG_TEMPORAL_PID"
 }
 
+# The chaos suite's fault: the process dies at once, mid-write, as in a crash of its machine.
+kill_server() {
+  local pid
+  pid="$(cat "$PG_TEMPORAL_PID" 2>/dev/null || true)"
+  pid_alive "$pid" || die "Temporal on Postgres is not running (no live pid in $PG_TEMPORAL_PID)"
+  kill -9 "$pid"
+  while pid_alive "$pid"; do sleep 0.1; done
+  log "Temporal on Postgres SIGKILLed (pid $pid)"
+}
+
 case "${1:-start}" in
 start)
   start_server
   echo "TEMPORAL_ADDRESS=127.0.0.1:$PG_TEMPORAL_FRONTEND"
   ;;
 stop) stop_server ;;
+kill) kill_server ;;
+status)
+  ensure_temporal_cli 2>/dev/null
+  set_ports "$(cat "$PG_TEMPORAL_PORT_FILE" 2>/dev/null || echo "$PG_TEMPORAL_DEFAULT_PORT")"
+  if server_alive && temporal_healthy "127.0.0.1:$PG_TEMPORAL_FRONTEND"; then
+    echo "Temporal on Postgres: serving on 127.0.0.1:$PG_TEMPORAL_FRONTEND (pid $(cat "$PG_TEMPORAL_PID"))"
+  elif server_alive; then
+    echo "Temporal on Postgres: pid $(cat "$PG_TEMPORAL_PID") up, not serving on 127.0.0.1:$PG_TEMPORAL_FRONTEND"
+  else
+    echo "Temporal on Postgres: not running"
+  fi
+  ;;
 run)
   shift
   [ "$#" -gt 0 ] || die "usage: $0 run COMMAND [ARGS...]"
@@ -211,5 +268,5 @@ run)
   log "running against Temporal on Postgres: $*"
   exec "$@"
   ;;
-*) die "usage: $0 [start|stop|run COMMAND...]" ;;
+*) die "usage: $0 [start|stop|kill|status|run COMMAND...]" ;;
 esac

@@ -60,4 +60,15 @@ find_free_port() {
   die "no free TCP port found in $1..$last on 127.0.0.1"
 }
 
+# Print the secret kept in .dev/$1, generating it on first use (`make run`'s and the stack's
+# signing secret and first super admin's password survive restarts, and stay out of git).
+secret_file() {
+  local file="$DEV_DIR/$1"
+  if [ ! -s "$file" ]; then
+    mkdir -p "$DEV_DIR"
+    (umask 077 && head -c 24 /dev/urandom | base64 | tr -d '/+=' >"$file")
+  fi
+  cat "$file"
+}
+
 pid_alive() { [ -n "${1:-}" ] && kill -0 "$1" 2>/dev/null; }

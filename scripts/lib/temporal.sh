@@ -22,8 +22,8 @@ TEMPORAL_DYNAMIC_CONFIG=(
 )
 
 # The server's Go garbage collector: at the default (GOGC=100) it took about a third of the dev
-# server's CPU during the fan-out benchmark (perf, README "Engine throughput"). Collecting at
-# four times the live heap instead trades a few hundred MB of memory for that CPU.
+# server's CPU during the fan-out benchmark (perf, docs/PERFORMANCE.md "Engine throughput").
+# Collecting at four times the live heap instead trades a few hundred MB of memory for that CPU.
 TEMPORAL_GOGC=400
 
 ensure_temporal_cli() {

@@ -20,8 +20,8 @@ const DEFAULT_MAX_CACHED_WORKFLOWS: usize = 5_000;
 /// Concurrent polls for workflow tasks, a fifth of them on the shared queue and the rest on this
 /// worker's sticky queue. With the SDK's 5, workflow tasks of a 3,000-journey fan-out waited on
 /// the sticky queue past its 10 s timeout (then on the shared one, 18 s more); with 10 none did.
-/// More is not better: with 20, Message 2 latency under 2,000 replies at once doubled (README,
-/// "Engine throughput").
+/// More is not better: with 20, Message 2 latency under 2,000 replies at once doubled
+/// (docs/PERFORMANCE.md, "Engine throughput").
 const DEFAULT_WORKFLOW_POLLERS: usize = 10;
 
 /// Everything the worker process needs. `Debug` never shows the provider token.

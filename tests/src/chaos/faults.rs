@@ -8,6 +8,7 @@
 //! fires anyway when sending stalls ([`MAX_WAIT`]), so every fault is injected even if the
 //! engine stops making progress.
 
+use chrono::{DateTime, Utc};
 use std::time::{Duration, Instant};
 
 /// The share of the Message 1s the faults are spread over, in percent.
@@ -27,12 +28,25 @@ pub const API_OUTAGE: Duration = Duration::from_secs(2);
 pub enum Fault {
     /// SIGKILL one worker process and start a replacement at once.
     KillWorker,
-    /// SIGKILL the Temporal dev server, restart it on the same SQLite file.
+    /// SIGKILL the Temporal server, restart it on the same state (the dev server's SQLite file,
+    /// or the full server's Postgres databases).
     KillTemporal,
     /// `pg_ctl stop -m immediate`, then start (crash recovery).
     CrashPostgres,
     /// SIGKILL the API process, restart it on the same port.
     KillApi,
+}
+
+impl Fault {
+    /// How long the rig keeps the process dead on purpose before it restarts it.
+    pub fn deliberate_outage(self) -> Duration {
+        match self {
+            Fault::KillWorker => Duration::ZERO,
+            Fault::KillTemporal => TEMPORAL_OUTAGE,
+            Fault::CrashPostgres => POSTGRES_OUTAGE,
+            Fault::KillApi => API_OUTAGE,
+        }
+    }
 }
 
 /// `worker_kills` worker kills with one of each other fault woven in between them.
@@ -72,11 +86,47 @@ impl FaultCounts {
     }
 }
 
+/// How long one fault kept its process away, and when it was back.
+#[derive(Debug, Clone)]
+pub struct Recovery {
+    pub fault: Fault,
+    /// From the kill (or crash) until the process served again, the deliberate outage included.
+    pub outage: Duration,
+    /// When it served again, on the clock the provider stamps its acceptances with.
+    pub back_at: DateTime<Utc>,
+}
+
+impl Recovery {
+    /// The recovery as the figures print it: the outage, and how long after the process was
+    /// back the provider accepted the next Message 1 (`accepted`: every Message 1's acceptance),
+    /// i.e. when the engine sent again.
+    pub fn describe(&self, accepted: &[DateTime<Utc>]) -> String {
+        let resumed = accepted
+            .iter()
+            .filter(|at| **at >= self.back_at)
+            .min()
+            .map_or("no Message 1 after it".to_owned(), |at| {
+                format!(
+                    "next Message 1 {} ms later",
+                    (*at - self.back_at).num_milliseconds()
+                )
+            });
+        let restart = self.outage.saturating_sub(self.fault.deliberate_outage());
+        format!(
+            "{:?}: down {} ms (restart {} ms), {resumed}",
+            self.fault,
+            self.outage.as_millis(),
+            restart.as_millis()
+        )
+    }
+}
+
 /// What happened when, from the start of the run; printed as it happens.
 pub struct FaultLog {
     started: Instant,
     entries: Vec<String>,
     pub counts: FaultCounts,
+    pub recoveries: Vec<Recovery>,
 }
 
 impl FaultLog {
@@ -85,7 +135,17 @@ impl FaultLog {
             started,
             entries: Vec::new(),
             counts: FaultCounts::default(),
+            recoveries: Vec::new(),
         }
+    }
+
+    /// Records that `fault`, whose process died at `killed_at`, is over: the process serves again.
+    pub fn recovered(&mut self, fault: Fault, killed_at: Instant) {
+        self.recoveries.push(Recovery {
+            fault,
+            outage: killed_at.elapsed(),
+            back_at: Utc::now(),
+        });
     }
 
     /// Records and prints `what`, stamped with the time since the start.

@@ -4,14 +4,18 @@
 //! is only worth its cost if the rules also hold when a worker dies between the provider's
 //! acceptance and the database write, when Temporal or Postgres restarts under load, and when the
 //! API is gone while the provider delivers replies. This module builds a [`Rig`] that owns every
-//! process it kills, so the tests running beside it are never disturbed:
+//! process it kills, so the tests running beside it are never disturbed (the full Temporal server
+//! alone is the script's, shared with the benchmarks and `make stack`, never with `make test`):
 //!
 //! - a Postgres cluster of its own ([`postgres::OwnPostgres`], durable settings, crashed with
 //!   `pg_ctl stop -m immediate`);
-//! - a Temporal dev server of its own ([`crate::temporal::OwnTemporal`], SIGKILLed);
+//! - a Temporal dev server of its own ([`crate::temporal::OwnTemporal`], SIGKILLed), or with
+//!   `CHAOS_TEMPORAL=postgres` Temporal's full server on Postgres, SIGKILLed and restarted
+//!   through `scripts/temporal-postgres.sh` ([`server`]);
 //! - a sandbox provider in-process, with latency on sends so kills land while a send is in flight;
-//! - the real worker (two processes) and the real API (`test-api`) as child processes, restarted
-//!   by a supervisor whenever they exit by themselves ([`processes::Fleet`]);
+//! - the real worker and the real API (`test-api`) as child processes (two workers and an API; on
+//!   the full server three and two, the shape of `make stack`), restarted by a supervisor
+//!   whenever they exit by themselves ([`processes::Fleet`]);
 //! - phones replying to Message 1 through the API's Wassenger webhook, redelivering until they
 //!   get a 2xx, like the provider does ([`phones`]).
 //!
@@ -24,6 +28,7 @@ pub mod phones;
 pub mod postgres;
 pub mod processes;
 pub mod rig;
+pub mod server;
 pub mod verdict;
 
 pub use rig::Rig;

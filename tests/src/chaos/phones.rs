@@ -118,8 +118,10 @@ pub struct PhonesConfig {
     pub sandbox_url: String,
     /// Whose webhooks the phones speak.
     pub provider: Provider,
-    /// `POST` target of the replies: `{api}/webhooks/wassenger` or `{api}/webhooks/meta`.
-    pub webhook_url: String,
+    /// `POST` targets of the replies, `{api}/webhooks/wassenger` or `{api}/webhooks/meta` of each
+    /// API. Phones are spread over them, and a redelivery goes to the next one, as a provider
+    /// behind a load balancer fails over when one API is down.
+    pub webhook_urls: Vec<String>,
     /// Wassenger's shared secret, or Meta's app secret that signs each body.
     pub webhook_secret: String,
     /// The provider's sending device number, as events name it.
@@ -308,10 +310,13 @@ async fn deliver(
             campaign_provider::meta::sign(config.webhook_secret.as_bytes(), &body),
         ),
     };
+    let first_target = reply.phone.bytes().map(usize::from).sum::<usize>();
     while tokio::time::Instant::now() < deadline && !*stopped.borrow() {
+        let target = &config.webhook_urls
+            [(first_target + reply.attempts as usize) % config.webhook_urls.len()];
         reply.attempts += 1;
         let answer = http
-            .post(&config.webhook_url)
+            .post(target)
             .header(proof_header, &proof)
             .header(reqwest::header::CONTENT_TYPE, "application/json")
             .body(body.clone())

@@ -3,20 +3,18 @@
 use super::faults::{self, Fault, FaultLog};
 use super::postgres::OwnPostgres;
 use super::processes::{Fleet, ProcessSpec, api_binary};
+use super::server::{ChaosTemporal, ServerKind};
 use super::{ChaosSize, free_port};
 use crate::api::{ADMIN_EMAIL, ADMIN_PASSWORD, JWT_SECRET, WEBHOOK_SECRET};
 use crate::provider::{Provider, provider_env};
-use crate::temporal::OwnTemporal;
 use anyhow::{Context, bail};
 use campaign_store::Store;
 use serde_json::Value;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 use tokio::sync::watch;
-use wa_sandbox::{Faults, SandboxConfig, SandboxHandle};
+use wa_sandbox::{Faults, MessagingLimit, SandboxConfig, SandboxHandle};
 
-/// Worker processes polling the task queues at any time.
-const WORKERS: usize = 2;
 /// Latency the provider adds to every send, so that a worker kill lands while sends are in
 /// flight: the provider then accepts messages whose sender died before writing them down.
 const SEND_LATENCY_MS: u64 = 1_000;
@@ -31,24 +29,29 @@ const POLL_EVERY: Duration = Duration::from_millis(200);
 /// Per-request limit of the test's own HTTP calls.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
 
-/// One engine whose every process the test owns: its Postgres cluster, its Temporal server, its
-/// provider, two workers and the API. Dropping it stops all of them.
+/// One engine whose every process the test kills: its Postgres cluster, its Temporal server, its
+/// provider, its workers and APIs (two workers and an API on the dev server, three workers and
+/// two APIs on the full server, see [`ServerKind::shape`]). Dropping it stops all of them but
+/// the full server, which is the script's.
 pub struct Rig {
     pub size: ChaosSize,
+    pub server: ServerKind,
     /// The provider API the engine speaks to the sandbox.
     pub provider: Provider,
     /// The test's own connection to the engine's database, for the verdict.
     pub store: Store,
     pub sandbox: SandboxHandle,
     pub fleet: Fleet,
-    /// `http://127.0.0.1:{port}/api/v1`, the same across API restarts.
+    /// `http://127.0.0.1:{port}/api/v1` of each API, the same across restarts; the test's own
+    /// calls and the provider's status webhooks go to the first.
+    pub api_urls: Vec<String>,
     pub api_url: String,
     pub http: reqwest::Client,
     pub faults: FaultLog,
     pub started: Instant,
     /// Process logs; kept when the test fails.
     pub log_dir: PathBuf,
-    temporal: OwnTemporal,
+    temporal: ChaosTemporal,
     postgres: OwnPostgres,
     stop_supervisor: watch::Sender<bool>,
     worker_kills: usize,
@@ -77,7 +80,10 @@ impl Rig {
         let postgres = OwnPostgres::start().await.context("starting Postgres")?;
         let database_url = postgres.create_database("chaos").await?;
         let store = Store::connect(&database_url).await?;
-        let temporal = OwnTemporal::start().await.context("starting Temporal")?;
+        let server = ServerKind::from_env()?;
+        let temporal = ChaosTemporal::start(server)
+            .await
+            .context("starting Temporal")?;
         let sandbox = wa_sandbox::spawn(
             SandboxConfig {
                 reply_probability: 0.0,
@@ -90,7 +96,13 @@ impl Rig {
             "127.0.0.1:0".parse()?,
         )
         .await?;
-        let api_port = free_port()?;
+        // Like the daily limit, Meta's messaging limit must never refuse the run's audience (the
+        // sandbox starts at the 250 contacts of a new business; the long form has 300).
+        sandbox.set_meta_messaging_limit(MessagingLimit::TierUnlimited);
+        let (workers, apis) = server.shape();
+        let api_ports = (0..apis)
+            .map(|_| free_port())
+            .collect::<Result<Vec<_>, _>>()?;
         let engine = EngineEnv {
             database_url,
             temporal_address: temporal.address(),
@@ -99,19 +111,27 @@ impl Rig {
             queue: format!("chaos-{}", uuid::Uuid::new_v4().simple()),
         };
         let fleet = Fleet::new(log_dir.clone());
-        for index in 1..=WORKERS {
+        for index in 1..=workers {
             fleet.add(engine.worker(index)?).await?;
         }
-        fleet.add(engine.api(api_port)?).await?;
+        for (index, port) in api_ports.iter().enumerate() {
+            fleet.add(engine.api(index + 1, *port)?).await?;
+        }
+        let api_urls: Vec<String> = api_ports
+            .iter()
+            .map(|port| format!("http://127.0.0.1:{port}/api/v1"))
+            .collect();
         let (stop_supervisor, stopped) = watch::channel(false);
         tokio::spawn(fleet.clone().supervise(stopped));
         let rig = Rig {
             size,
+            server,
             provider,
             store,
             sandbox,
             fleet,
-            api_url: format!("http://127.0.0.1:{api_port}/api/v1"),
+            api_url: api_urls[0].clone(),
+            api_urls,
             http: reqwest::Client::builder()
                 .timeout(REQUEST_TIMEOUT)
                 .build()?,
@@ -132,6 +152,11 @@ impl Rig {
         Ok(rig)
     }
 
+    /// Where the engine's processes reach Temporal.
+    pub fn temporal_address(&self) -> String {
+        self.temporal.address()
+    }
+
     /// Waits until the API answers HTTP at all (`/health` may say a dependency is down).
     pub async fn wait_for_api(&self) -> anyhow::Result<()> {
         let deadline = Instant::now() + API_START_TIMEOUT;
@@ -145,7 +170,7 @@ impl Rig {
             if Instant::now() > deadline {
                 bail!(
                     "the API did not serve within {API_START_TIMEOUT:?}; see {}",
-                    self.log_dir.join("api.log").display()
+                    self.log_dir.join("api-1.log").display()
                 );
             }
             tokio::time::sleep(POLL_EVERY).await;
@@ -208,7 +233,9 @@ impl Rig {
         self.worker_kills += 1;
         let in_flight = self.wait_for_a_send_in_flight().await;
         let killed = self.fleet.kill(name).await?;
+        let killed_at = Instant::now();
         let replacement = self.fleet.start(name).await?;
+        self.faults.recovered(Fault::KillWorker, killed_at);
         self.faults.note(format_args!(
             "  SIGKILLed {name} (pid {killed:?}) with {in_flight} sends in flight, \
              replacement pid {replacement}"
@@ -236,32 +263,40 @@ impl Rig {
     }
 
     async fn kill_temporal(&mut self) -> anyhow::Result<()> {
-        self.temporal.stop().await?;
+        self.temporal.kill().await?;
+        let killed_at = Instant::now();
         self.faults.note("  Temporal SIGKILLed");
         tokio::time::sleep(faults::TEMPORAL_OUTAGE).await;
         self.temporal.restart().await?;
+        self.faults.recovered(Fault::KillTemporal, killed_at);
         self.faults.note("  Temporal serving again");
         Ok(())
     }
 
     async fn crash_postgres(&mut self) -> anyhow::Result<()> {
         self.postgres.crash().await?;
+        let crashed_at = Instant::now();
         self.faults
             .note("  Postgres crashed (pg_ctl stop -m immediate)");
         tokio::time::sleep(faults::POSTGRES_OUTAGE).await;
         self.postgres.restart().await?;
+        self.faults.recovered(Fault::CrashPostgres, crashed_at);
         self.faults
             .note("  Postgres recovered and accepting connections");
         Ok(())
     }
 
+    /// SIGKILLs the first API, the one the test's calls go to; with two, the phones' replies
+    /// fail over to the other meanwhile.
     async fn kill_api(&mut self) -> anyhow::Result<()> {
-        let killed = self.fleet.kill("api").await?;
+        let killed = self.fleet.kill("api-1").await?;
+        let killed_at = Instant::now();
         self.faults
             .note(format_args!("  API SIGKILLed (pid {killed:?})"));
         tokio::time::sleep(faults::API_OUTAGE).await;
-        let pid = self.fleet.start("api").await?;
+        let pid = self.fleet.start("api-1").await?;
         self.wait_for_api().await?;
+        self.faults.recovered(Fault::KillApi, killed_at);
         self.faults
             .note(format_args!("  API serving again (pid {pid})"));
         Ok(())
@@ -323,12 +358,16 @@ impl Rig {
             .context("login answered no access_token")
     }
 
-    /// The phones' webhook target: the provider's webhook route.
-    pub fn webhook_url(&self) -> String {
-        match self.provider {
-            Provider::Wassenger => format!("{}/webhooks/wassenger", self.api_url),
-            Provider::Meta => format!("{}/webhooks/meta", self.api_url),
-        }
+    /// The phones' webhook targets: the provider's webhook route on each API.
+    pub fn webhook_urls(&self) -> Vec<String> {
+        let route = match self.provider {
+            Provider::Wassenger => "wassenger",
+            Provider::Meta => "meta",
+        };
+        self.api_urls
+            .iter()
+            .map(|api| format!("{api}/webhooks/{route}"))
+            .collect()
     }
 
     /// What the phones prove a webhook with: Wassenger's shared secret, or Meta's app secret
@@ -396,7 +435,7 @@ impl EngineEnv {
         })
     }
 
-    fn api(&self, port: u16) -> anyhow::Result<ProcessSpec> {
+    fn api(&self, index: usize, port: u16) -> anyhow::Result<ProcessSpec> {
         let mut env = self.shared();
         for (name, value) in [
             ("API_ADDR", format!("127.0.0.1:{port}")),
@@ -408,7 +447,7 @@ impl EngineEnv {
             env.push((name.to_owned(), value));
         }
         Ok(ProcessSpec {
-            name: "api".to_owned(),
+            name: format!("api-{index}"),
             role: "api",
             program: api_binary()?,
             env,

@@ -4,7 +4,10 @@
 //!
 //! The test owns everything it kills (its own Postgres cluster, Temporal server, provider, two
 //! worker processes and the API process, see `campaign_tests::chaos`), so no other test's engine
-//! is touched, and it runs alone (`campaign_tests::isolation`). While Message 1s go out and
+//! is touched, and it runs alone (`campaign_tests::isolation`). With `CHAOS_TEMPORAL=postgres`
+//! (`make chaos TEMPORAL=postgres`) the Temporal server is the full server on Postgres of
+//! `scripts/temporal-postgres.sh`, killed and restarted through that script, with three workers
+//! and two APIs as in `make stack`. While Message 1s go out and
 //! phones reply, it SIGKILLs workers (each replaced at once), the Temporal server, the API, and
 //! crashes Postgres, each restarted; then it waits for the campaign to complete and reports every
 //! broken rule with its offenders, and the run's figures.
@@ -54,6 +57,12 @@ async fn chaos_run(provider: Provider) {
     let size = ChaosSize::from_env().unwrap();
     eprintln!("chaos: {provider:?} {size:?}");
     let mut rig = Rig::start_on(size.clone(), provider).await.unwrap();
+    let (workers, apis) = rig.server.shape();
+    eprintln!(
+        "chaos: Temporal {:?} at {}, {workers} workers, {apis} API processes",
+        rig.server,
+        rig.temporal_address()
+    );
     let token = rig.login().await.unwrap();
     if provider == Provider::Meta {
         let (status, synced) = rig
@@ -117,6 +126,27 @@ async fn chaos_run(provider: Provider) {
             rig.started
         )
     );
+    let message_1_accepted: Vec<_> = rig
+        .sandbox
+        .accepted()
+        .iter()
+        .filter(|record| {
+            record
+                .reference
+                .as_deref()
+                .is_some_and(|reference| reference.ends_with("-message_1"))
+        })
+        .map(|record| record.accepted_at)
+        .collect();
+    eprintln!(
+        "chaos: recoveries\n  {}",
+        rig.faults
+            .recoveries
+            .iter()
+            .map(|recovery| recovery.describe(&message_1_accepted))
+            .collect::<Vec<_>>()
+            .join("\n  ")
+    );
     let failed: Vec<&str> = checks
         .iter()
         .filter(|check| !check.passed())
@@ -173,7 +203,7 @@ fn start_phones(
     Phones::start(PhonesConfig {
         sandbox_url: rig.sandbox.base_url.clone(),
         provider: rig.provider,
-        webhook_url: rig.webhook_url(),
+        webhook_urls: rig.webhook_urls(),
         webhook_secret: rig.webhook_secret(),
         device_phone: wa_sandbox::DEFAULT_DEVICE_PHONE.to_owned(),
         window: size.window,
