@@ -5,7 +5,13 @@
 
 use campaign_runtime::config::daily_message_limit;
 use campaign_runtime::{ConfigError, Env, ProviderConfig, TemporalConfig};
+use std::net::SocketAddr;
 use std::time::Duration;
+
+/// Where the worker serves Prometheus metrics (`GET /metrics`), e.g. `127.0.0.1:9464`: the
+/// Temporal SDK's and the engine's, on one endpoint. Unset, the worker serves none and records
+/// nothing.
+pub const METRICS_ADDR_VAR: &str = "WORKER_METRICS_ADDR";
 
 /// How long in-flight tasks may finish after a stop request before Temporal hands them on.
 const DEFAULT_GRACEFUL_SHUTDOWN: Duration = Duration::from_secs(20);
@@ -34,6 +40,8 @@ pub struct WorkerConfig {
     pub breaker_pause: Duration,
     pub max_cached_workflows: usize,
     pub workflow_pollers: usize,
+    /// See [`METRICS_ADDR_VAR`].
+    pub metrics_addr: Option<SocketAddr>,
 }
 
 impl WorkerConfig {
@@ -52,8 +60,19 @@ impl WorkerConfig {
             max_cached_workflows: env
                 .parsed("WORKER_MAX_CACHED_WORKFLOWS", DEFAULT_MAX_CACHED_WORKFLOWS)?,
             workflow_pollers: env.parsed("WORKER_WORKFLOW_POLLERS", DEFAULT_WORKFLOW_POLLERS)?,
+            metrics_addr: metrics_addr(env)?,
         })
     }
+}
+
+fn metrics_addr(env: &Env) -> Result<Option<SocketAddr>, ConfigError> {
+    let Some(raw) = env.optional(METRICS_ADDR_VAR) else {
+        return Ok(None);
+    };
+    raw.parse().map(Some).map_err(|err| ConfigError::Invalid {
+        name: METRICS_ADDR_VAR,
+        reason: format!("`{raw}` is not an address and port: {err}"),
+    })
 }
 
 #[cfg(test)]
@@ -66,9 +85,31 @@ mod tests {
         let config = WorkerConfig::from_env(&env).unwrap();
         assert_eq!(config.breaker_pause, DEFAULT_BREAKER_PAUSE);
         assert_eq!(config.temporal.task_queue, "campaign-engine");
+        assert_eq!(config.metrics_addr, None);
         assert!(matches!(
             WorkerConfig::from_env(&Env::new(|_| None)),
             Err(ConfigError::Missing("DATABASE_URL"))
+        ));
+    }
+
+    #[test]
+    fn metrics_are_served_on_the_address_given() {
+        let with = |value: &'static str| {
+            WorkerConfig::from_env(&Env::from_pairs(&[
+                ("DATABASE_URL", "postgres://x"),
+                (METRICS_ADDR_VAR, value),
+            ]))
+        };
+        assert_eq!(
+            with("127.0.0.1:9464").unwrap().metrics_addr,
+            Some("127.0.0.1:9464".parse().unwrap())
+        );
+        assert!(matches!(
+            with("9464"),
+            Err(ConfigError::Invalid {
+                name: METRICS_ADDR_VAR,
+                ..
+            })
         ));
     }
 }

@@ -17,6 +17,7 @@ mod consent;
 mod console;
 mod journey;
 mod meta;
+mod observability;
 mod quiet_hours;
 mod schedule;
 mod sending;
