@@ -69,6 +69,7 @@ impl CampaignActivities {
     /// Reads the next page of the audience and starts a journey for each contact in it (see
     /// [`crate::release`]).
     #[activity]
+    #[tracing::instrument(name = "release_journeys", skip_all, fields(campaign_id = input.plan.campaign_id))]
     pub async fn release_journeys(
         self: Arc<Self>,
         ctx: ActivityContext,
@@ -94,6 +95,7 @@ impl CampaignActivities {
     }
 
     #[activity]
+    #[tracing::instrument(name = "open_journeys", skip_all, fields(campaign_id = input.campaign_id))]
     pub async fn open_journeys(
         self: Arc<Self>,
         _ctx: ActivityContext,
@@ -113,6 +115,7 @@ impl CampaignActivities {
 
     /// How many journeys ended in each final state: the campaign's result.
     #[activity]
+    #[tracing::instrument(name = "final_journey_states", skip_all, fields(campaign_id = campaign_id))]
     pub async fn final_journey_states(
         self: Arc<Self>,
         _ctx: ActivityContext,
@@ -125,6 +128,7 @@ impl CampaignActivities {
     }
 
     #[activity]
+    #[tracing::instrument(name = "close_open_journeys", skip_all, fields(campaign_id = input.campaign_id))]
     pub async fn close_open_journeys(
         self: Arc<Self>,
         ctx: ActivityContext,
@@ -164,6 +168,7 @@ impl CampaignActivities {
     /// little later, so the wait adds nothing to the workflow's history. After the cutoff the
     /// only open journeys are those whose Message 2 was already on its way.
     #[activity]
+    #[tracing::instrument(name = "await_open_journeys", skip_all, fields(campaign_id = campaign_id))]
     pub async fn await_open_journeys(
         self: Arc<Self>,
         _ctx: ActivityContext,
@@ -187,6 +192,7 @@ impl CampaignActivities {
 
     /// Marks the campaign `cancelled` with its statistics as they stand.
     #[activity]
+    #[tracing::instrument(name = "cancel_campaign", skip_all, fields(campaign_id = campaign_id))]
     pub async fn cancel_campaign(
         self: Arc<Self>,
         _ctx: ActivityContext,
@@ -201,6 +207,7 @@ impl CampaignActivities {
     /// Marks the campaign `completed` (or `failed` when every journey failed) with its final
     /// statistics and `completed_at`. Idempotent.
     #[activity]
+    #[tracing::instrument(name = "complete_campaign", skip_all, fields(campaign_id = campaign_id))]
     pub async fn complete_campaign(
         self: Arc<Self>,
         _ctx: ActivityContext,

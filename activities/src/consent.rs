@@ -70,6 +70,7 @@ fn database(err: StoreError) -> ActivityError {
 impl ConsentActivities {
     /// Sends the confirmation of one opt-out, once (see the module docs).
     #[activity]
+    #[tracing::instrument(name = "send_opt_out_confirmation", skip_all, fields(contact_id = input.contact_id))]
     pub async fn send_opt_out_confirmation(
         self: Arc<Self>,
         _ctx: ActivityContext,

@@ -26,10 +26,12 @@ use std::time::{Duration, Instant};
 use temporalio_macros::activities;
 use temporalio_sdk::ApplicationFailure;
 use temporalio_sdk::activities::{ActivityContext, ActivityError};
-use tracing::Instrument;
+
+use crate::metrics::{EngineMetrics, SendOutcome, SendWait};
 
 mod answers;
-use answers::{limited, opted_out, paused, prepared_ids};
+mod send;
+use answers::{limited, opted_out, prepared_ids};
 
 /// A pacing slot further away than this is not reserved: the send waits as a delayed retry, so
 /// no activity sleeps for long holding a worker slot (Message 1, a local activity, waits longer
@@ -117,6 +119,7 @@ pub struct JourneyActivities {
     breaker: BreakerPolicy,
     /// The longest a provider call may take: the provider client's own request timeout.
     call_timeout: Duration,
+    metrics: EngineMetrics,
 }
 
 impl JourneyActivities {
@@ -126,6 +129,7 @@ impl JourneyActivities {
         daily_limit: i32,
         breaker: BreakerPolicy,
         call_timeout: Duration,
+        metrics: EngineMetrics,
     ) -> Self {
         JourneyActivities {
             store,
@@ -133,6 +137,7 @@ impl JourneyActivities {
             daily_limit,
             breaker,
             call_timeout,
+            metrics,
         }
     }
 }
@@ -179,6 +184,8 @@ fn database(err: StoreError) -> ActivityError {
         .into()
 }
 
+// Each activity runs in a span carrying its journey's ids, so every line logged inside it (by the
+// store, the provider client, the SDK) can be found by campaign and contact (docs/OPERATIONS.md).
 #[activities]
 impl JourneyActivities {
     /// Sends Message 1 or Message 2 of one journey at most once (see the module docs). Waits
@@ -189,19 +196,15 @@ impl JourneyActivities {
     /// within [`SEND_HEARTBEAT_TIMEOUT`]; as a local activity (Message 1) its workflow task
     /// stands for it.
     #[activity]
+    #[tracing::instrument(name = "send_message", skip_all, fields(
+        campaign_id = input.campaign_id, contact_id = input.contact_id,
+        message_type = %input.message_type))]
     pub async fn send_message(
         self: Arc<Self>,
         ctx: ActivityContext,
         input: SendMessageInput,
     ) -> Result<SentMessage, ActivityError> {
-        // Every line the send logs carries the journey's ids (see `campaign_runtime::telemetry`).
-        let span = tracing::info_span!(
-            "send_message",
-            campaign_id = input.campaign_id,
-            contact_id = input.contact_id,
-            message_type = %input.message_type,
-        );
-        let sending = self.send_once(input).instrument(span);
+        let sending = self.send_once(input);
         tokio::pin!(sending);
         // The first heartbeat only after an interval: most sends end sooner, and a heartbeat is
         // a write on the Temporal server.
@@ -215,6 +218,8 @@ impl JourneyActivities {
 
     /// Records interactions of one journey, deduplicated by provider message id (R6).
     #[activity]
+    #[tracing::instrument(name = "record_interactions", skip_all,
+        fields(campaign_id = input.campaign_id, contact_id = input.contact_id))]
     pub async fn record_interactions(
         self: Arc<Self>,
         _ctx: ActivityContext,
@@ -241,6 +246,8 @@ impl JourneyActivities {
     /// `Store::record_late_interaction`): a `no_interaction` journey becomes `late_interaction`
     /// (R4).
     #[activity]
+    #[tracing::instrument(name = "record_late_interactions", skip_all,
+        fields(campaign_id = input.campaign_id, contact_id = input.contact_id))]
     pub async fn record_late_interactions(
         self: Arc<Self>,
         _ctx: ActivityContext,
@@ -262,6 +269,8 @@ impl JourneyActivities {
 
     /// Records a journey's final state (idempotent: a final journey keeps its state).
     #[activity]
+    #[tracing::instrument(name = "record_outcome", skip_all,
+        fields(campaign_id = input.campaign_id, contact_id = input.contact_id))]
     pub async fn record_outcome(
         self: Arc<Self>,
         _ctx: ActivityContext,
@@ -278,294 +287,4 @@ impl JourneyActivities {
             .map_err(database)?;
         Ok(())
     }
-}
-
-impl JourneyActivities {
-    /// One attempt of [`JourneyActivities::send_message`].
-    async fn send_once(&self, input: SendMessageInput) -> Result<SentMessage, ActivityError> {
-        // Temporal's timeouts do not stop this code: a provider call still in flight when the
-        // attempt is given to another worker could land after that worker's reference lookup and
-        // be a second send. So every call has a bound, recorded with its attempt, and a retry
-        // waits until that bound has passed before it looks the message up.
-        let deadline = Instant::now()
-            + Duration::from_millis(input.policy.attempt_timeout_ms)
-                .saturating_sub(DEADLINE_MARGIN);
-        let SendMessageInput {
-            campaign_id,
-            contact_id,
-            message_type,
-            policy,
-            pacing,
-            quiet_hours,
-        } = input;
-        let prepared = match self
-            .store
-            .prepare_send(campaign_id, contact_id, message_type)
-            .await
-            .map_err(database)?
-        {
-            SendPreparation::Send(prepared) => *prepared,
-            SendPreparation::AlreadySent(accepted) => {
-                tracing::info!(campaign_id, contact_id, %message_type, provider_message_id = %accepted.provider_message_id,
-                    "duplicate send attempt: message already accepted, not sending again");
-                let mut sent = sent(accepted);
-                if message_type == MessageType::Message1 {
-                    sent.answered_at_ms = self
-                        .store
-                        .first_interaction_at(campaign_id, contact_id)
-                        .await
-                        .map_err(database)?
-                        .map(|at| at.timestamp_millis());
-                }
-                return Ok(sent);
-            }
-            // A retry meets the outcome its first attempt decided, `limited` and opted out too.
-            SendPreparation::AlreadyFailed { kind, reason } => {
-                return Err(match kind {
-                    FailureKind::Limited => limited(reason),
-                    FailureKind::OptedOut => opted_out(),
-                    _ => permanent(reason),
-                });
-            }
-            SendPreparation::JourneyClosed => {
-                tracing::info!(campaign_id, contact_id, %message_type, "send skipped: journey already closed");
-                return Err(permanent(JOURNEY_CLOSED_REASON));
-            }
-            SendPreparation::CampaignPaused { reason } => {
-                return Err(paused(&reason));
-            }
-            SendPreparation::Unsendable { kind, reason } => {
-                tracing::warn!(campaign_id, contact_id, %message_type, %kind, %reason, "send refused: cannot be composed");
-                return Err(permanent(reason));
-            }
-        };
-
-        // Meta refuses a second message to one contact too soon after the first (131056):
-        // Message 2 keeps the provider's pair interval after Message 1.
-        let pair_interval =
-            chrono::Duration::from_std(self.provider.pair_interval()).unwrap_or_default();
-        if let Some(message_1_at) = prepared
-            .message_1_sent_at
-            .filter(|_| message_type == MessageType::Message2)
-        {
-            match (message_1_at + pair_interval - Utc::now()).to_std() {
-                Ok(wait) if wait > PACING_HORIZON => {
-                    return Err(wait_until(
-                        message_1_at + pair_interval,
-                        "keeping the provider's interval between two messages to a contact",
-                    ));
-                }
-                Ok(wait) => tokio::time::sleep(wait).await,
-                Err(_) => {}
-            }
-        }
-        if let Some(until) = self.store.sending_paused_until().await.map_err(database)? {
-            return Err(wait_until(until, "sending paused by the circuit breaker"));
-        }
-        // R21: checked before a pacing slot is taken, so a held send holds no slot. Message 2
-        // answers a contact who just wrote and is never held.
-        let quiet = quiet_hours.filter(|_| message_type == MessageType::Message1);
-        if let Some(quiet) = quiet {
-            let zone = quiet.zone_for(prepared.time_zone.as_deref());
-            if let Some(open) = quiet.hours.next_open(Utc::now(), zone) {
-                return Err(wait_until(open, "quiet hours in the contact's time zone"));
-            }
-        }
-        let paced = pacing.filter(|p| message_type == MessageType::Message1 && p.interval_ms > 0);
-        if let Some(pacing) = paced {
-            match self
-                .store
-                .reserve_send_slot(campaign_id, &pacing, PACING_HORIZON)
-                .await
-                .map_err(database)?
-            {
-                SlotReservation::Granted { at } => {
-                    if let Ok(wait) = (at - Utc::now()).to_std() {
-                        tokio::time::sleep(wait).await;
-                    }
-                }
-                SlotReservation::Wait { until } => {
-                    return Err(wait_until(until, "waiting for a pacing slot"));
-                }
-            }
-        }
-
-        // A paced call waits here for the pacing gate (R11), which a late earlier call may have
-        // moved past this send's slot.
-        let (attempts, call_ends) = loop {
-            let call_ends = deadline.min(Instant::now() + self.call_timeout);
-            let call_bound =
-                call_ends.saturating_duration_since(Instant::now()) + self.lookup_margin();
-            let counted = self
-                .store
-                .count_attempt(
-                    prepared.message_id,
-                    self.daily_limit,
-                    call_bound,
-                    paced.as_ref().map(|pacing| (campaign_id, pacing)),
-                )
-                .await
-                .map_err(database)?;
-            let attempts = match counted {
-                AttemptCount::Counted(attempts) => attempts,
-                AttemptCount::PacingGate { until } => {
-                    match (until - Utc::now()).to_std() {
-                        Ok(wait) if wait > PACING_HORIZON => {
-                            return Err(wait_until(until, "waiting for a pacing slot"));
-                        }
-                        Ok(wait) => tokio::time::sleep(wait).await,
-                        Err(_) => {}
-                    }
-                    continue;
-                }
-                AttemptCount::EarlierCallInFlight { until } => {
-                    return Err(wait_until(
-                        until,
-                        "waiting for an earlier attempt's provider call to end",
-                    ));
-                }
-                AttemptCount::JourneyClosed => {
-                    tracing::info!(campaign_id, contact_id, %message_type, "send skipped: journey closed while waiting for its slot");
-                    return Err(permanent(JOURNEY_CLOSED_REASON));
-                }
-                AttemptCount::DailyLimitReached => {
-                    tracing::warn!(campaign_id, contact_id, %message_type, "send refused: daily limit reached");
-                    return Err(permanent(DAILY_LIMIT_REASON));
-                }
-                AttemptCount::OptedOut { called_before } => {
-                    let reference = MessageReference::new(campaign_id, contact_id, message_type);
-                    return self
-                        .refuse_opted_out(prepared.message_id, &reference, called_before)
-                        .await;
-                }
-            };
-            break (attempts, call_ends);
-        };
-        let reference = MessageReference::new(campaign_id, contact_id, message_type).to_string();
-        if attempts > 1 {
-            match self
-                .earlier_acceptance(prepared.message_id, &reference)
-                .await?
-            {
-                Ok(Some(earlier)) => {
-                    let accepted = self
-                        .store
-                        .mark_sent(
-                            prepared.message_id,
-                            &earlier.provider_message_id,
-                            earlier.accepted_at,
-                        )
-                        .await
-                        .map_err(database)?;
-                    tracing::info!(campaign_id, contact_id, %message_type, provider_message_id = %accepted.provider_message_id,
-                        "earlier attempt was accepted by the provider; recorded it instead of sending again");
-                    return Ok(sent(accepted));
-                }
-                Ok(None) => {}
-                Err(err) => {
-                    return Err(self
-                        .after_failure(prepared.message_id, attempts, &policy, err)
-                        .await);
-                }
-            }
-        }
-        // The attempt count is in the database, so a failure that could not be recorded on the
-        // last attempt never turns into one more provider call (R12).
-        if attempts > i32::try_from(policy.max_attempts).unwrap_or(i32::MAX) {
-            let reason = format!("gave up after {} attempts", policy.max_attempts);
-            // The last attempt's outcome was never recorded: why it failed is unknown.
-            self.store
-                .fail_message(prepared.message_id, FailureKind::Unknown, &reason)
-                .await
-                .map_err(database)?;
-            return Err(permanent(reason));
-        }
-        let Some(time_left) = call_ends.checked_duration_since(Instant::now()) else {
-            // The pacing wait or the lookup used up this attempt's time: no call was made, so it
-            // is not one.
-            self.store
-                .uncount_attempt(prepared.message_id)
-                .await
-                .map_err(database)?;
-            return Err(ApplicationFailure::builder(
-                "no time left in this attempt for the provider call",
-            )
-            .type_name("AttemptOutOfTime".to_owned())
-            .next_retry_delay(Duration::ZERO)
-            .build()
-            .into());
-        };
-
-        let mut outgoing = OutgoingMessage {
-            phone: prepared.phone,
-            content: prepared.content,
-            reference,
-        };
-        let mut answer = self.call(&outgoing, time_left).await;
-        // Meta refuses free text outside the customer-service window (131047): Message 2 then
-        // goes as the campaign's fallback template, in the same attempt.
-        if let (Err(err), Some(fallback)) = (&answer, prepared.window_fallback)
-            && err.kind() == FailureKind::WindowClosed
-        {
-            tracing::info!(campaign_id, contact_id, %message_type, "customer-service window closed: sending the fallback template");
-            outgoing.content = fallback;
-            let time_left = call_ends.saturating_duration_since(Instant::now());
-            answer = self.call(&outgoing, time_left).await;
-        }
-        match answer {
-            Ok(accepted) => {
-                // An answer that did not say when: the acceptance was just now.
-                let accepted_at = accepted.accepted_at.unwrap_or_else(Utc::now);
-                let accepted = self
-                    .store
-                    .mark_sent(
-                        prepared.message_id,
-                        &accepted.provider_message_id,
-                        Some(accepted_at),
-                    )
-                    .await
-                    .map_err(database)?;
-                self.store
-                    .record_send_result(SendResult::Accepted, &self.breaker)
-                    .await
-                    .map_err(database)?;
-                tracing::info!(campaign_id, contact_id, %message_type, provider_message_id = %accepted.provider_message_id,
-                    attempts, "message sent");
-                Ok(sent(accepted))
-            }
-            Err(err) => {
-                tracing::warn!(campaign_id, contact_id, %message_type, attempts, error = %err, "send failed");
-                self.refused(
-                    &prepared_ids(campaign_id, contact_id, prepared.message_id),
-                    &outgoing,
-                    attempts,
-                    &policy,
-                    err,
-                )
-                .await
-            }
-        }
-    }
-}
-
-fn sent(accepted: AcceptedSend) -> SentMessage {
-    SentMessage {
-        provider_message_id: accepted.provider_message_id,
-        sent_at_ms: accepted.sent_at.timestamp_millis(),
-        answered_at_ms: None,
-    }
-}
-
-/// A retry that is a wait, not a failure: sending is paused or the next pacing slot is later.
-fn wait_until(until: DateTime<Utc>, why: &str) -> ActivityError {
-    let delay = (until - Utc::now())
-        .to_std()
-        .unwrap_or_default()
-        .max(MIN_WAIT);
-    ApplicationFailure::builder(format!("{why} until {until}"))
-        .type_name("SendWaiting".to_owned())
-        .next_retry_delay(delay)
-        .category(temporalio_common::error::ApplicationErrorCategory::Benign)
-        .build()
-        .into()
 }

@@ -9,6 +9,7 @@
 pub mod campaign;
 pub mod consent;
 pub mod journey;
+pub mod metrics;
 pub mod release;
 pub mod schedule;
 pub mod verification;
@@ -25,6 +26,7 @@ pub use journey::{
     PACING_HORIZON, PERMANENT_SEND_FAILURE, RecordInteractionsInput, SEND_HEARTBEAT_TIMEOUT,
     SendMessageInput, SentMessage,
 };
+pub use metrics::{EngineMetrics, SendOutcome, SendWait};
 pub use release::{JourneyPlan, ReleaseInput, Released};
 pub use schedule::{LaunchScheduledInput, LaunchScheduledOutcome, ScheduleActivities};
 pub use verification::{VerificationActivities, VerificationTally};

@@ -61,6 +61,7 @@ impl ScheduleActivities {
 impl ScheduleActivities {
     /// Launches the campaign scheduled for `at_ms`, once (see the module docs).
     #[activity]
+    #[tracing::instrument(name = "launch_scheduled", skip_all, fields(campaign_id = input.campaign_id))]
     pub async fn launch_scheduled(
         self: Arc<Self>,
         _ctx: ActivityContext,

@@ -46,6 +46,7 @@ impl VerificationActivities {
     /// Checks and records the numbers of `contact_ids` (contacts deleted meanwhile are skipped).
     /// Fails, to be retried, when the provider or the database is unavailable.
     #[activity]
+    #[tracing::instrument(name = "verify_numbers", skip_all, fields(contacts = contact_ids.len()))]
     pub async fn verify_numbers(
         self: Arc<Self>,
         _ctx: ActivityContext,

@@ -16,6 +16,7 @@ pub mod openapi;
 pub mod operations;
 pub mod pagination;
 mod request_schema;
+pub mod request_trace;
 pub mod routes;
 pub mod session;
 pub mod sign_in;

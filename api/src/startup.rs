@@ -8,7 +8,7 @@ use crate::context::ApiContext;
 use crate::error::ApiError;
 use crate::metrics::Metrics;
 use crate::operations::Engine;
-use crate::{auth, console, metrics, openapi, routes};
+use crate::{auth, console, metrics, openapi, request_trace, routes};
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use campaign_domain::Channel;
@@ -98,8 +98,8 @@ impl Application {
     }
 }
 
-/// All routes under `/api/v1` and their OpenAPI document, with request tracing, metrics and body
-/// limits.
+/// All routes under `/api/v1` and their OpenAPI document, with request ids and tracing, metrics
+/// and body limits.
 pub fn router(context: ApiContext) -> Router {
     let (api, document) = routes::api().split_for_parts();
     api.merge(openapi::routes("/api/v1", document))
@@ -110,12 +110,9 @@ pub fn router(context: ApiContext) -> Router {
             metrics::count_requests,
         ))
         .layer(DefaultBodyLimit::max(context.config.max_body_bytes))
-        // The span names the path only: the query may carry the webhook secret (`?token=`).
-        .layer(
-            TraceLayer::new_for_http().make_span_with(|request: &axum::extract::Request| {
-                tracing::info_span!("request", method = %request.method(), path = %request.uri().path())
-            }),
-        )
+        .layer(TraceLayer::new_for_http().make_span_with(request_trace::request_span))
+        // Outermost, so the span above sees the request's id.
+        .layer(axum::middleware::from_fn(request_trace::request_id))
         .with_state(context)
 }
 

@@ -186,6 +186,8 @@ pub struct TestEnv {
     pub worker_env: Vec<(String, String)>,
     /// The provider API the engine speaks to the sandbox.
     pub provider: provider::Provider,
+    /// A file worker processes append their standard output to (the terminal's when `None`).
+    pub worker_log: Option<std::path::PathBuf>,
     workers: Vec<Child>,
     /// Released last, once the workers are gone.
     _sharing: tokio::sync::RwLockReadGuard<'static, ()>,
@@ -230,6 +232,22 @@ impl TestEnv {
         Self::start_on_provider(provider, temporal_address(), 1_000, &[]).await
     }
 
+    /// An engine whose worker gets `worker_env` and writes its log lines to `worker_log`, for a
+    /// test to read.
+    pub async fn start_with_worker_log(
+        worker_env: &[(&str, &str)],
+        worker_log: std::path::PathBuf,
+    ) -> anyhow::Result<TestEnv> {
+        Self::start_engine(
+            provider::Provider::Wassenger,
+            temporal_address(),
+            1_000,
+            worker_env,
+            Some(worker_log),
+        )
+        .await
+    }
+
     /// An engine on `provider`, on the Temporal frontend at `temporal_address`. On Meta, the
     /// sandbox's catalog is read into the store first.
     pub async fn start_on_provider(
@@ -237,6 +255,16 @@ impl TestEnv {
         temporal_address: String,
         daily_limit: i32,
         worker_env: &[(&str, &str)],
+    ) -> anyhow::Result<TestEnv> {
+        Self::start_engine(provider, temporal_address, daily_limit, worker_env, None).await
+    }
+
+    async fn start_engine(
+        provider: provider::Provider,
+        temporal_address: String,
+        daily_limit: i32,
+        worker_env: &[(&str, &str)],
+        worker_log: Option<std::path::PathBuf>,
     ) -> anyhow::Result<TestEnv> {
         let sharing = isolation::shared().await;
         let database_url = fresh_database().await?;
@@ -276,6 +304,7 @@ impl TestEnv {
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect(),
             provider,
+            worker_log,
             workers: Vec::new(),
             _sharing: sharing,
         };
@@ -287,6 +316,15 @@ impl TestEnv {
     /// Starts one more worker process polling this engine's task queues.
     pub fn spawn_worker(&mut self) -> anyhow::Result<()> {
         let worker_binary = worker_binary()?;
+        let stdout = match &self.worker_log {
+            Some(path) => std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+                .with_context(|| format!("opening {}", path.display()))?
+                .into(),
+            None => std::process::Stdio::inherit(),
+        };
         let child = Command::new(&worker_binary)
             .env("DATABASE_URL", &self.database_url)
             .env("TEMPORAL_ADDRESS", &self.temporal_address)
@@ -301,6 +339,7 @@ impl TestEnv {
                 std::env::var("TEST_WORKER_LOG").unwrap_or_else(|_| "warn".to_owned()),
             )
             .envs(self.worker_env.iter().map(|(name, value)| (name, value)))
+            .stdout(stdout)
             .kill_on_drop(true)
             .spawn()
             .with_context(|| format!("starting {}", worker_binary.display()))?;

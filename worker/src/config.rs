@@ -7,7 +7,13 @@ use campaign_runtime::config::daily_message_limit;
 use campaign_runtime::{ConfigError, Env, ProviderConfig, TemporalConfig};
 use campaign_workflows::PATCHES;
 use std::collections::BTreeSet;
+use std::net::SocketAddr;
 use std::time::Duration;
+
+/// Where the worker serves Prometheus metrics (`GET /metrics`), e.g. `127.0.0.1:9464`: the
+/// Temporal SDK's and the engine's, on one endpoint. Unset, the worker serves none and records
+/// nothing.
+pub const METRICS_ADDR_VAR: &str = "WORKER_METRICS_ADDR";
 
 /// How long in-flight tasks may finish after a stop request before Temporal hands them on.
 const DEFAULT_GRACEFUL_SHUTDOWN: Duration = Duration::from_secs(20);
@@ -39,6 +45,8 @@ pub struct WorkerConfig {
     /// Patches this worker does not activate for a workflow reaching them (see
     /// [`campaign_workflows::PATCHES`]): the first step of a rolling deploy of a patched change.
     pub held_patches: BTreeSet<&'static str>,
+    /// See [`METRICS_ADDR_VAR`].
+    pub metrics_addr: Option<SocketAddr>,
 }
 
 impl WorkerConfig {
@@ -58,6 +66,7 @@ impl WorkerConfig {
                 .parsed("WORKER_MAX_CACHED_WORKFLOWS", DEFAULT_MAX_CACHED_WORKFLOWS)?,
             workflow_pollers: env.parsed("WORKER_WORKFLOW_POLLERS", DEFAULT_WORKFLOW_POLLERS)?,
             held_patches: held_patches(env)?,
+            metrics_addr: metrics_addr(env)?,
         })
     }
 }
@@ -86,6 +95,14 @@ fn held_patches(env: &Env) -> Result<BTreeSet<&'static str>, ConfigError> {
                 })
         })
         .collect()
+fn metrics_addr(env: &Env) -> Result<Option<SocketAddr>, ConfigError> {
+    let Some(raw) = env.optional(METRICS_ADDR_VAR) else {
+        return Ok(None);
+    };
+    raw.parse().map(Some).map_err(|err| ConfigError::Invalid {
+        name: METRICS_ADDR_VAR,
+        reason: format!("`{raw}` is not an address and port: {err}"),
+    })
 }
 
 #[cfg(test)]
@@ -98,6 +115,7 @@ mod tests {
         let config = WorkerConfig::from_env(&env).unwrap();
         assert_eq!(config.breaker_pause, DEFAULT_BREAKER_PAUSE);
         assert_eq!(config.temporal.task_queue, "campaign-engine");
+        assert_eq!(config.metrics_addr, None);
         assert!(matches!(
             WorkerConfig::from_env(&Env::new(|_| None)),
             Err(ConfigError::Missing("DATABASE_URL"))
@@ -126,6 +144,27 @@ mod tests {
             with_held("publish-sending-message-two"),
             Err(ConfigError::Invalid {
                 name: "WORKER_HELD_PATCHES",
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn metrics_are_served_on_the_address_given() {
+        let with = |value: &'static str| {
+            WorkerConfig::from_env(&Env::from_pairs(&[
+                ("DATABASE_URL", "postgres://x"),
+                (METRICS_ADDR_VAR, value),
+            ]))
+        };
+        assert_eq!(
+            with("127.0.0.1:9464").unwrap().metrics_addr,
+            Some("127.0.0.1:9464".parse().unwrap())
+        );
+        assert!(matches!(
+            with("9464"),
+            Err(ConfigError::Invalid {
+                name: METRICS_ADDR_VAR,
                 ..
             })
         ));

@@ -6,6 +6,7 @@
 //! processes may poll the same queues; all shared state lives in Temporal and Postgres.
 
 pub mod config;
+pub mod metrics;
 
 use campaign_activities::{
     CampaignActivities, ConsentActivities, JourneyActivities, ScheduleActivities,
@@ -17,11 +18,12 @@ use campaign_store::Store;
 use campaign_workflows::{
     Campaign, ContactJourney, OptOutConfirmation, ScheduledLaunch, VerifyNumbers,
 };
+use metrics::WorkerMetrics;
 use std::collections::BTreeSet;
 use std::future::Future;
 use std::sync::Arc;
-use temporalio_sdk::runtime::PollerBehavior;
 use temporalio_sdk::runtime::worker_tuner::{FixedSizeSlotSupplier, TunerHolder};
+use temporalio_sdk::runtime::{PollerBehavior, RuntimeOptions};
 use temporalio_sdk::{PatchActivationCallback, Runtime, Worker, WorkerOptions};
 
 /// Workflow tasks the main worker holds at once. Message 1 is a local activity (see
@@ -50,6 +52,8 @@ pub async fn run_from_env() -> anyhow::Result<()> {
 pub async fn run(config: WorkerConfig, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
     let store = Store::connect(&config.database_url).await?;
     store.migrate().await?;
+    let mut metrics = WorkerMetrics::start(config.metrics_addr)?;
+    metrics.watch_sending_state(store.clone(), config.daily_message_limit);
     let provider = campaign_runtime::build_provider(&config.provider)?;
     let campaign_activities = CampaignActivities::new(store.clone());
     let breaker = BreakerPolicy {
@@ -70,9 +74,17 @@ pub async fn run(config: WorkerConfig, shutdown: impl Future<Output = ()>) -> an
         config.daily_message_limit,
         breaker,
         config.provider.timeout,
+        metrics.engine.clone(),
     );
 
-    let runtime = Runtime::from_current_tokio(Default::default())?;
+    // The SDK logs through the process's subscriber (`campaign_runtime::init_telemetry`) and
+    // records its metrics into the endpoint's meter, if any.
+    let runtime = Runtime::from_current_tokio(
+        RuntimeOptions::builder()
+            .telemetry_options(metrics.telemetry.clone())
+            .build()
+            .map_err(anyhow::Error::msg)?,
+    )?;
     let client = connect_temporal(&config.temporal, &config.identity).await?;
     let mut main_worker = Worker::new(
         &runtime,

@@ -3,23 +3,31 @@
 //! and what each kind of refusal does: wait (a paused template, refused credentials, a rate
 //! limit), end the journey by its outcome (opted out, limited), or fail or retry by R12.
 
+use super::send::{retry_at, sent};
 use super::*;
 
 impl JourneyActivities {
-    /// One provider call, cut off when the attempt has no time left.
+    /// One provider call, cut off when the attempt has no time left, and counted by its answer.
     pub(super) async fn call(
         &self,
+        message_type: MessageType,
         outgoing: &OutgoingMessage,
         time_left: Duration,
     ) -> Result<campaign_provider::AcceptedMessage, ProviderError> {
-        tokio::time::timeout(time_left, self.provider.send_message(outgoing))
+        let answer = tokio::time::timeout(time_left, self.provider.send_message(outgoing))
             .await
             .unwrap_or_else(|_| {
                 Err(ProviderError::retryable(
                     FailureKind::ProviderDown,
                     format!("no answer within the attempt's {time_left:?}"),
                 ))
-            })
+            });
+        let outcome = match &answer {
+            Ok(_) => SendOutcome::Accepted,
+            Err(err) => SendOutcome::Refused(err.kind()),
+        };
+        self.metrics.send(message_type, outcome);
+        answer
     }
 
     /// How long after an earlier call's bound a retry waits before looking that call up.
@@ -81,7 +89,7 @@ impl JourneyActivities {
                 pause.map_err(database)?;
                 self.take_back_attempt(ids.message_id, err.kind(), &reason)
                     .await?;
-                Err(paused(&reason))
+                Err(self.paused(&reason))
             }
             FailureKind::Auth => {
                 self.store
@@ -90,7 +98,7 @@ impl JourneyActivities {
                     .map_err(database)?;
                 self.take_back_attempt(ids.message_id, err.kind(), &reason)
                     .await?;
-                Err(paused(&reason))
+                Err(self.paused(&reason))
             }
             FailureKind::OptedOut => {
                 self.store
@@ -188,6 +196,10 @@ impl JourneyActivities {
             .refuse_opted_out_send(message_id)
             .await
             .map_err(database)?;
+        self.metrics.send(
+            reference.message_type,
+            SendOutcome::Withheld(FailureKind::OptedOut),
+        );
         tracing::info!(%reference, "send refused: the contact opted out");
         Err(opted_out())
     }
@@ -257,7 +269,14 @@ impl JourneyActivities {
                 ban_risk: err.is_ban_risk(),
                 reason: err.to_string(),
             };
-            self.store.record_send_result(result, &self.breaker).await?;
+            if self
+                .store
+                .record_send_result(result, &self.breaker)
+                .await?
+                .is_some()
+            {
+                self.metrics.breaker_tripped();
+            }
         }
         Ok(())
     }
@@ -297,10 +316,13 @@ pub(super) fn opted_out() -> ActivityError {
         .into()
 }
 
-/// A send of a paused campaign: it waits and looks again, until an operator resumes.
-pub(super) fn paused(reason: &str) -> ActivityError {
-    wait_until(
-        Utc::now() + PAUSED_RECHECK,
-        &format!("campaign paused ({reason})"),
-    )
+impl JourneyActivities {
+    /// A send of a paused campaign: it waits and looks again, until an operator resumes.
+    pub(super) fn paused(&self, reason: &str) -> ActivityError {
+        self.metrics.send_wait(SendWait::CampaignPaused);
+        retry_at(
+            Utc::now() + PAUSED_RECHECK,
+            &format!("{} ({reason})", SendWait::CampaignPaused.describe()),
+        )
+    }
 }

@@ -17,7 +17,7 @@ pub mod webhooks;
 
 use crate::context::ApiContext;
 use crate::openapi::ApiDoc;
-use crate::{audit, auth, console, metrics, session};
+use crate::{audit, auth, console, metrics, request_trace, session};
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 
@@ -40,6 +40,7 @@ pub fn api() -> OpenApiRouter<ApiContext> {
         .merge(monitoring::routes())
         .merge(webhooks::routes())
         .merge(meta_webhooks::routes())
+        .route_layer(axum::middleware::from_fn(request_trace::record_path_ids))
 }
 
 #[cfg(test)]

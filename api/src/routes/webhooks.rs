@@ -11,6 +11,7 @@
 
 use crate::context::ApiContext;
 use crate::error::{ApiError, ApiJson, ApiQuery, ApiResult, ErrorBody};
+use crate::request_trace::record_journey;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
@@ -213,12 +214,14 @@ pub(crate) async fn interaction(context: &ApiContext, inbound: Inbound) -> ApiRe
             .store
             .contact_id_by_phone(inbound.phone.as_str())
             .await?;
+        record_journey(None, contact_id);
         context
             .store
             .record_interactions(&[record(&inbound, None, contact_id)])
             .await?;
         return Ok(Handled::RecordedWithoutJourney);
     };
+    record_journey(Some(campaign_id), Some(contact_id));
     let signal = Interaction {
         provider_message_id: inbound.provider_message_id.clone(),
         interaction_type: inbound.interaction_type,
@@ -290,6 +293,7 @@ async fn consent_change(
         )
         .await?;
     if let Some(recorded) = recorded {
+        record_journey(None, Some(recorded.contact_id));
         tracing::info!(
             contact_id = recorded.contact_id,
             change = change.as_str(),
@@ -365,6 +369,14 @@ pub(crate) async fn move_status(context: &ApiContext, update: StatusUpdate) -> A
         DeliveryStatus::Read => MessageStatus::Read,
         DeliveryStatus::Failed => MessageStatus::Failed,
     };
+    if let Some(reference) = update.reference.as_deref().and_then(|r| r.parse().ok()) {
+        let MessageReference {
+            campaign_id,
+            contact_id,
+            ..
+        } = reference;
+        record_journey(Some(campaign_id), Some(contact_id));
+    }
     let moved = context
         .store
         .advance_message_status_at(&update.message_id, status, update.at)

@@ -19,6 +19,7 @@ mod console;
 mod deploy;
 mod journey;
 mod meta;
+mod observability;
 mod quiet_hours;
 mod schedule;
 mod sending;
