@@ -95,6 +95,9 @@ fn held_patches(env: &Env) -> Result<BTreeSet<&'static str>, ConfigError> {
                 })
         })
         .collect()
+}
+
+/// `WORKER_METRICS_ADDR`, when set.
 fn metrics_addr(env: &Env) -> Result<Option<SocketAddr>, ConfigError> {
     let Some(raw) = env.optional(METRICS_ADDR_VAR) else {
         return Ok(None);
