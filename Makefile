@@ -103,7 +103,7 @@ bench-fanout: build
 bench-api: build
 	@$(BENCH_ENV) target/release/bench-api $(BENCH_ARGS)
 
-# Short sizes: a few minutes in all on a 2-core machine. The README's figures use the defaults.
+# Short sizes: a few minutes in all on a 2-core machine. docs/PERFORMANCE.md's figures use the defaults.
 BENCH_ALL_JOURNEYS ?= 500
 BENCH_ALL_FANOUT ?= 3000
 BENCH_ALL_API ?= 300

@@ -27,7 +27,7 @@ if [ "$WHATSAPP_PROVIDER" = sandbox ]; then
 fi
 # WHATSAPP_PROVIDER=meta with no META_GRAPH_URL: Meta's Cloud API as the sandbox speaks it, with
 # the sandbox's own ids and secrets (no credentials needed). With META_GRAPH_URL set, every
-# META_* variable is yours (README, "Meta's WhatsApp Cloud API").
+# META_* variable is yours (docs/OPERATIONS.md, "Meta's Cloud API with a real business account").
 if [ "$WHATSAPP_PROVIDER" = meta ] && [ -z "${META_GRAPH_URL:-}" ]; then
   export META_GRAPH_URL="http://$SANDBOX_ADDR"
   export META_GRAPH_VERSION="${META_GRAPH_VERSION:-v23.0}"

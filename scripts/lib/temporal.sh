@@ -7,7 +7,7 @@ TEMPORAL_CLI_VERSION="${TEMPORAL_CLI_VERSION:-v1.5.1}"
 REGISTER_SEARCH_ATTRIBUTES="$DEV_ENV_ROOT/scripts/register-search-attributes.sh"
 
 # Dynamic configuration of the dev server, tuned for one process on a small machine (issue
-# "engine throughput"; measured in the README):
+# "engine throughput"; measured in docs/PERFORMANCE.md):
 # - the CLI sets forceSearchAttributesCacheRefreshOnRead=true, which re-reads cluster metadata
 #   on every search attribute write; the attributes are registered before any workflow runs;
 # - one task queue partition instead of four: there is one matching process, and partitions only
