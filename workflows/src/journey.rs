@@ -11,26 +11,27 @@
 
 use campaign_activities::{
     CONTACT_LIMITED, CONTACT_OPTED_OUT, InteractionRecord, JourneyActivities, JourneyOutcomeInput,
-    PACING_HORIZON, PERMANENT_SEND_FAILURE, SEND_HEARTBEAT_TIMEOUT, SendMessageInput, SentMessage,
+    SentMessage,
 };
 use campaign_domain::sending::CUTOFF_REASON;
 use campaign_domain::{
-    FailureKind, JourneyEvent, JourneyState, MessageType, SendPolicy, WindowDecision,
-    classify_interaction,
+    FailureKind, JourneyEvent, JourneyState, MessageType, WindowDecision, classify_interaction,
 };
 use std::collections::BTreeSet;
 use std::time::Duration;
-use temporalio_common::RetryPolicy;
-use temporalio_common::protos::temporal::api::failure::v1::failure::FailureInfo;
 use temporalio_macros::{workflow, workflow_methods};
 use temporalio_sdk::{
-    ActivityExecutionError, ActivityOptions, LocalActivityOptions, SyncWorkflowContext,
-    WorkflowContext, WorkflowContextView, WorkflowResult,
+    ActivityExecutionError, SyncWorkflowContext, WorkflowContext, WorkflowContextView,
+    WorkflowResult,
 };
 
+mod failure;
 mod interactions;
+mod options;
 
+use failure::{failure_reason, failure_type_is};
 use interactions::{classify, interactions_of, opts_out};
+use options::{message_1_options, message_2_options, send_input};
 
 use crate::protocol::{
     CAMPAIGN_ID, DeliveryFailure, Interaction, JOURNEY_STATE, JourneyInput, JourneyOutcome,
@@ -42,15 +43,7 @@ pub const DELIVERY_FAILURE_PATCH: &str = "message-1-delivery-failure";
 /// The patch under which a journey publishes `sending_message_2` to the Temporal UI, so that
 /// during a provider outage an operator finds the contacts whose follow-up is on its way.
 pub const SENDING_MESSAGE_2_PATCH: &str = "publish-sending-message-2";
-use crate::{
-    LOCAL_RETRY_HORIZON, bookkeeping_options, detached_local, local_bookkeeping_options, unix_ms,
-};
-/// First wait before retrying a send that ended without saying when to retry (its worker died,
-/// or the database failed) ...
-const UNEXPLAINED_RETRY_INTERVAL: Duration = Duration::from_secs(1);
-/// ... doubling up to this: a dead worker's send is picked up in seconds, a database outage is
-/// asked again every few seconds.
-const UNEXPLAINED_RETRY_MAX_INTERVAL: Duration = Duration::from_secs(10);
+use crate::{bookkeeping_options, detached_local, local_bookkeeping_options, unix_ms};
 
 #[workflow]
 pub struct ContactJourney {
@@ -248,63 +241,6 @@ fn published(ctx: &WorkflowContext<ContactJourney>, state: JourneyState) -> bool
     }
 }
 
-fn send_input(input: &JourneyInput, message_type: MessageType) -> SendMessageInput {
-    SendMessageInput {
-        campaign_id: input.campaign_id,
-        contact_id: input.contact_id,
-        message_type,
-        policy: input.send_policy,
-        pacing: input
-            .pacing
-            .filter(|_| message_type == MessageType::Message1),
-        quiet_hours: input
-            .quiet_hours
-            .clone()
-            .filter(|_| message_type == MessageType::Message1),
-    }
-}
-
-/// Message 1 is sent by a local activity, in the workflow task that released the journey: its
-/// result is a marker in the same history write that starts the window timer, where a regular
-/// activity costs three more writes and a second workflow task (no-reply journeys are most of a
-/// campaign). Message 2 stays a regular activity on its own queue and slots (R11). A wait longer
-/// than [`PACING_HORIZON`] (pacing slot, breaker pause) becomes a durable timer instead of
-/// holding the workflow task open. A worker that dies mid-send loses its workflow task, which
-/// Temporal hands to another worker after the task timeout; the send's attempt count and
-/// reference lookup keep that retry from sending twice, as for any retry.
-fn message_1_options(policy: &SendPolicy) -> LocalActivityOptions {
-    LocalActivityOptions::builder()
-        .start_to_close_timeout(policy.attempt_timeout())
-        .schedule_to_close_timeout(LOCAL_RETRY_HORIZON)
-        .timer_backoff_threshold(PACING_HORIZON)
-        .retry_policy(send_retry_policy())
-        .build()
-}
-
-/// Message 2: a regular activity on its own queue, heartbeating (see the worker's module docs).
-fn message_2_options(policy: &SendPolicy, task_queue: &str) -> ActivityOptions {
-    ActivityOptions::with_start_to_close_timeout(policy.attempt_timeout())
-        .task_queue(task_queue.to_owned())
-        .heartbeat_timeout(SEND_HEARTBEAT_TIMEOUT)
-        .retry_policy(send_retry_policy())
-        .build()
-}
-
-/// R12 as a Temporal retry policy. The activity sets each delay explicitly from the same formula
-/// (at least the rate-limit minimum after a 429) and gives up after `max_attempts` provider
-/// calls, counted in the database: waiting for a pacing slot or the end of a breaker pause is a
-/// retry too, and must not use up attempts, so Temporal's own count is unbounded. The policy's
-/// own intervals apply only where the activity could not say: a worker that died (its heartbeats
-/// stopped) or a database error, both retried within seconds.
-fn send_retry_policy() -> RetryPolicy {
-    RetryPolicy::builder()
-        .initial_interval(UNEXPLAINED_RETRY_INTERVAL)
-        .backoff_coefficient(2.0)
-        .maximum_interval(UNEXPLAINED_RETRY_MAX_INTERVAL)
-        .non_retryable_error_types([PERMANENT_SEND_FAILURE])
-        .build()
-}
-
 async fn record(
     ctx: &WorkflowContext<ContactJourney>,
     input: &JourneyInput,
@@ -469,34 +405,6 @@ fn outcome(ctx: &WorkflowContext<ContactJourney>) -> JourneyOutcome {
         state: s.state,
         failure_reason: s.failure_reason.clone(),
     })
-}
-
-/// Whether an application failure of type `failure_type` is in the chain of `err`.
-fn failure_type_is(err: &ActivityExecutionError, failure_type: &str) -> bool {
-    let mut failure = err.failure();
-    while let Some(current) = failure {
-        if let Some(FailureInfo::ApplicationFailureInfo(info)) = &current.failure_info
-            && info.r#type == failure_type
-        {
-            return true;
-        }
-        failure = current.cause.as_deref();
-    }
-    false
-}
-
-/// The innermost failure message: the activity's own reason rather than Temporal's wrapper
-/// ("Activity task failed").
-fn failure_reason(err: &ActivityExecutionError) -> String {
-    let mut reason = err.to_string();
-    let mut failure = err.failure();
-    while let Some(current) = failure {
-        if !current.message.is_empty() {
-            reason = current.message.clone();
-        }
-        failure = current.cause.as_deref();
-    }
-    reason
 }
 
 #[cfg(test)]

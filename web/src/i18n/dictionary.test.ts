@@ -1,9 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { en, fr, translate, type MessageKey } from './dictionary';
+import { dictionaries, en, fr, translate, type MessageKey } from './dictionary';
 import { initialLanguage } from './language';
 import { FAILURE_KINDS } from '../lib/failureKinds';
 import { SETTING_FIELDS } from '../lib/settings';
 import { ALERT_LEVELS } from '../lib/alertLevel';
+
+const areas = import.meta.glob<{ en: Record<string, string>; fr: Record<string, string> }>('./messages/*.ts', {
+  eager: true,
+});
 
 const variables = (text: string) => [...text.matchAll(/\{(\w+)\}/g)].map((match) => match[1]).sort();
 
@@ -12,6 +16,14 @@ describe('dictionary', () => {
     expect(Object.keys(fr).sort()).toEqual(Object.keys(en).sort());
     for (const [key, text] of [...Object.entries(en), ...Object.entries(fr)]) {
       expect(text.trim(), key).not.toBe('');
+    }
+  });
+
+  it('gathers every area, no key in two areas', () => {
+    expect(Object.keys(areas).length).toBeGreaterThan(1);
+    for (const language of ['en', 'fr'] as const) {
+      const keys = Object.values(areas).flatMap((area) => Object.keys(area[language]));
+      expect(keys.sort(), language).toEqual(Object.keys(dictionaries[language]).sort());
     }
   });
 

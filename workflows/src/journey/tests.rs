@@ -1,6 +1,6 @@
 use super::*;
 use crate::protocol::TaskQueues;
-use campaign_domain::{ConsentChange, InteractionType, Pacing};
+use campaign_domain::{ConsentChange, InteractionType, Pacing, SendPolicy};
 
 const SENT_AT_MS: i64 = 1_000_000;
 const WINDOW_MS: u64 = 60_000;

@@ -1,0 +1,95 @@
+// Texts of the dashboard and monitoring: daily sends, alert levels, the safety breaker, the charts,
+// the Meta messaging limit and provider health, in English and French. dictionary.ts merges every
+// area; `fr` must have exactly the keys of `en` (the type says so).
+
+export const en = {
+  'dashboard.today': 'Today',
+  'dashboard.running': 'Running campaigns',
+  'dashboard.noneRunning': 'No campaign is running.',
+  'dashboard.progress': '{done} of {total} contacts done · {sent} messages sent',
+  'dashboard.gaugeLabel': '{sent} messages sent today out of {limit}',
+
+  'daily.level': 'Alert level',
+  'daily.remaining': 'Remaining today',
+  'daily.message1': 'Message 1 sent',
+  'daily.message2': 'Message 2 sent',
+  'daily.errors': 'Errors',
+  'daily.interactionRate': 'Reply rate',
+
+  'level.ok': 'OK',
+  'level.attention': 'Attention',
+  'level.danger': 'Danger',
+  'level.blocked': 'Blocked',
+
+  'breaker.title': 'Sending is paused.',
+  'breaker.body': 'Too many provider errors: the safety breaker holds every send until {until}. Messages wait; none is lost.',
+  'breaker.state': 'Safety breaker',
+  'breaker.paused': 'Paused until {until}',
+  'breaker.closed': 'Sending normally',
+  'breaker.help': 'Rate limits, spam flags or repeated send errors pause all sending for a while to protect the WhatsApp number.',
+
+  'history.title': 'Last 7 days',
+  'chart.label': 'Sends, replies and errors per day over the last 7 days',
+  'chart.sends': 'Sends',
+  'chart.replies': 'Replies',
+  'chart.errors': 'Errors',
+
+  'monitoring.recentErrors': 'Recent errors',
+  'monitoring.noErrors': 'No errors recently.',
+  'monitoring.at': 'When',
+  'monitoring.byKind': 'Failures by kind',
+  'monitoring.kind': 'Kind',
+  'messagingLimit.title': 'Meta messaging limit (24 h)',
+  'messagingLimit.gauge': 'Meta messaging limit: {reached} / {limit} (24 h)',
+  'messagingLimit.unlimited': 'Meta messaging limit: {reached} contacts reached in 24 h, no limit.',
+  'messagingLimit.help': 'Distinct contacts reached outside a customer-service window in the last 24 hours, against the business’s limit.',
+  'provider.downTitle': 'The WhatsApp provider is down.',
+  'provider.downBody': 'Every campaign is paused: {reason}',
+  'provider.downNoReason': 'Every campaign is paused until the provider accepts the engine’s credentials again.',
+} as const;
+
+export const fr: Record<keyof typeof en, string> = {
+  'dashboard.today': 'Aujourd’hui',
+  'dashboard.running': 'Campagnes en cours',
+  'dashboard.noneRunning': 'Aucune campagne en cours.',
+  'dashboard.progress': '{done} contacts terminés sur {total} · {sent} messages envoyés',
+  'dashboard.gaugeLabel': '{sent} messages envoyés aujourd’hui sur {limit}',
+
+  'daily.level': 'Niveau d’alerte',
+  'daily.remaining': 'Restant aujourd’hui',
+  'daily.message1': 'Messages 1 envoyés',
+  'daily.message2': 'Messages 2 envoyés',
+  'daily.errors': 'Erreurs',
+  'daily.interactionRate': 'Taux de réponse',
+
+  'level.ok': 'Normal',
+  'level.attention': 'Attention',
+  'level.danger': 'Danger',
+  'level.blocked': 'Bloqué',
+
+  'breaker.title': 'Les envois sont en pause.',
+  'breaker.body': 'Trop d’erreurs du fournisseur : le disjoncteur retient tous les envois jusqu’à {until}. Les messages attendent, aucun n’est perdu.',
+  'breaker.state': 'Disjoncteur',
+  'breaker.paused': 'En pause jusqu’à {until}',
+  'breaker.closed': 'Envois normaux',
+  'breaker.help': 'Limites de débit, signalements de spam ou erreurs répétées mettent tous les envois en pause un moment pour protéger le numéro WhatsApp.',
+
+  'history.title': '7 derniers jours',
+  'chart.label': 'Envois, réponses et erreurs par jour sur les 7 derniers jours',
+  'chart.sends': 'Envois',
+  'chart.replies': 'Réponses',
+  'chart.errors': 'Erreurs',
+
+  'monitoring.recentErrors': 'Erreurs récentes',
+  'monitoring.noErrors': 'Aucune erreur récente.',
+  'monitoring.at': 'Quand',
+  'monitoring.byKind': 'Échecs par type',
+  'monitoring.kind': 'Type',
+  'messagingLimit.title': 'Limite d’envoi Meta (24 h)',
+  'messagingLimit.gauge': 'Limite d’envoi Meta : {reached} / {limit} (24 h)',
+  'messagingLimit.unlimited': 'Limite d’envoi Meta : {reached} contacts joints en 24 h, sans limite.',
+  'messagingLimit.help': 'Contacts distincts joints hors fenêtre de service client au cours des dernières 24 heures, face à la limite de l’entreprise.',
+  'provider.downTitle': 'Le fournisseur WhatsApp est indisponible.',
+  'provider.downBody': 'Toutes les campagnes sont en pause : {reason}',
+  'provider.downNoReason': 'Toutes les campagnes sont en pause jusqu’à ce que le fournisseur accepte de nouveau les identifiants du moteur.',
+};
