@@ -12,19 +12,16 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use serde_json::{Value, json};
 
+use crate::http::{ApiError, not_found};
 use crate::meta;
 use crate::state::AppState;
 
 mod config;
 mod controls;
-mod error;
-mod extract;
 mod messages;
 
 use config::{get_config, set_config};
 use controls::{clear_accepted, get_faults, list_accepted, set_faults};
-pub(crate) use error::ApiError;
-pub(crate) use extract::JsonBody;
 use messages::{number_exists, search_messages, send_message};
 
 /// Largest request body accepted. A WhatsApp text is at most 4096 characters (16 KiB of UTF-8),
@@ -52,10 +49,6 @@ pub(crate) fn router(state: AppState) -> Router {
 
 async fn health() -> Json<Value> {
     Json(json!({ "status": "ok" }))
-}
-
-pub(crate) async fn not_found() -> ApiError {
-    ApiError::new(StatusCode::NOT_FOUND, "not_found", "No such endpoint")
 }
 
 async fn method_not_allowed() -> ApiError {

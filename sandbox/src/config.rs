@@ -3,7 +3,7 @@
 use std::fmt;
 use std::time::Duration;
 
-use crate::meta::{MessagingLimit, MetaConfig};
+use crate::meta_account::{MessagingLimit, MetaConfig};
 use crate::state::{Behaviour, Faults, ReplyKind};
 use crate::{
     DEFAULT_ACK_DELAY, DEFAULT_DEVICE_PHONE, DEFAULT_REPLY_DELAY, DEFAULT_REPLY_PROBABILITY,
@@ -204,7 +204,7 @@ mod tests {
     use std::collections::HashMap;
 
     use super::*;
-    use crate::meta::{DEFAULT_META_ACCESS_TOKEN, DEFAULT_META_APP_SECRET};
+    use crate::meta_account::{DEFAULT_META_ACCESS_TOKEN, DEFAULT_META_APP_SECRET};
 
     fn vars(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
         let map: HashMap<String, String> = pairs

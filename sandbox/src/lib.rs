@@ -73,8 +73,10 @@
 mod api;
 mod behaviour;
 mod config;
+mod http;
 mod ids;
 mod meta;
+mod meta_account;
 mod phone;
 mod record;
 mod state;
@@ -91,11 +93,12 @@ use tokio::task::JoinHandle;
 
 pub use crate::behaviour::{Behaviour, ReplyKind};
 pub use crate::config::SandboxConfig;
-pub use crate::meta::{
+pub use crate::meta::{SIGNATURE_HEADER, signature};
+pub use crate::meta_account::{
     DEFAULT_META_ACCESS_TOKEN, DEFAULT_META_APP_SECRET, DEFAULT_META_PHONE_NUMBER_ID,
     DEFAULT_META_WABA_ID, InvalidMetaSettings, MessagingLimit, MetaConfig, MetaErrorCode,
-    MetaSettings, MetaTemplate, ParameterFormat, SERVICE_WINDOW, SIGNATURE_HEADER,
-    TemplateCategory, TemplateStatus, UnknownMetaCode, demo_catalog, error_body, signature,
+    MetaSettings, MetaTemplate, ParameterFormat, SERVICE_WINDOW, TemplateCategory, TemplateStatus,
+    UnknownMetaCode, demo_catalog, error_body,
 };
 pub use crate::record::{AcceptedParameter, AcceptedRecord, AcceptedTemplate, SendEndpoint};
 use crate::state::AppState;

@@ -18,7 +18,7 @@ use tokio::sync::watch;
 use crate::SandboxConfig;
 pub(crate) use crate::behaviour::{Behaviour, ReplyKind};
 use crate::ids::{self, IdGenerator};
-use crate::meta::MetaState;
+use crate::meta_account::MetaState;
 use crate::phone;
 use crate::record::AcceptedRecord;
 

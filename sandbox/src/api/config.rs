@@ -7,8 +7,7 @@ use axum::http::HeaderValue;
 use serde::{Deserialize, Deserializer, Serialize};
 use std::collections::BTreeMap;
 
-use super::error::invalid_phone;
-use super::{ApiError, JsonBody};
+use crate::http::{ApiError, JsonBody, invalid_phone};
 use crate::phone;
 use crate::state::{AppState, Behaviour, ReplyKind};
 

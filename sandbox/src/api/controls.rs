@@ -6,9 +6,7 @@ use axum::extract::{Query, State};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::error::invalid_phone;
-use super::extract::query;
-use super::{ApiError, JsonBody};
+use crate::http::{ApiError, JsonBody, invalid_phone, query};
 use crate::phone;
 use crate::record::AcceptedRecord;
 use crate::state::{AppState, Faults};

@@ -9,9 +9,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::error::{injected_response, invalid_phone};
-use super::extract::{Authorized, query};
-use super::{ApiError, JsonBody};
+use crate::http::{ApiError, Authorized, JsonBody, injected_response, invalid_phone, query};
 use crate::phone;
 use crate::record::AcceptedRecord;
 use crate::state::AppState;

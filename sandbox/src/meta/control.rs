@@ -8,12 +8,12 @@ use chrono::Utc;
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::catalog::{MetaTemplate, TemplateCategory, TemplateStatus};
 use super::delivery;
-use super::errors::MetaErrorCode;
 use super::events;
-use super::state::{InvalidMetaSettings, MetaSettings};
-use crate::api::{ApiError, JsonBody};
+use crate::http::{ApiError, JsonBody};
+use crate::meta_account::MetaErrorCode;
+use crate::meta_account::{InvalidMetaSettings, MetaSettings};
+use crate::meta_account::{MetaTemplate, TemplateCategory, TemplateStatus};
 use crate::phone;
 use crate::state::AppState;
 

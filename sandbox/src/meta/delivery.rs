@@ -16,9 +16,9 @@ use rand::seq::IndexedRandom;
 use serde_json::Value;
 use sha2::Sha256;
 
-use super::errors::MetaErrorCode;
 use super::events::{self, Business, Status};
 use super::send::AcceptedSend;
+use crate::meta_account::MetaErrorCode;
 use crate::state::{AppState, Behaviour};
 
 /// Header carrying the body's signature.

@@ -13,9 +13,9 @@ use rand::Rng;
 use rand::seq::IndexedRandom;
 use serde_json::{Value, json};
 
-use super::catalog::{MetaTemplate, TemplateCategory};
-use super::errors::{MetaErrorCode, webhook_error};
 use super::send::{AcceptedSend, wamid};
+use crate::meta_account::{MetaErrorCode, webhook_error};
+use crate::meta_account::{MetaTemplate, TemplateCategory};
 use crate::state::ReplyKind;
 
 /// Profile name simulated contacts report.

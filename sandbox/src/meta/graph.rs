@@ -15,11 +15,11 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use subtle::ConstantTimeEq;
 
-use super::catalog::MetaTemplate;
 use super::delivery;
-use super::errors::{MetaErrorCode, error_body};
 use super::send::{self, SendContext};
-use super::state::is_graph_version;
+use crate::meta_account::MetaTemplate;
+use crate::meta_account::is_graph_version;
+use crate::meta_account::{MetaErrorCode, error_body};
 use crate::record::SendEndpoint;
 use crate::state::AppState;
 
@@ -297,7 +297,7 @@ pub(crate) async fn read_phone_number(
     Query(query): Query<FieldsQuery>,
 ) -> Result<Response, GraphError> {
     if !is_graph_version(&version) {
-        return Ok(crate::api::not_found().await.into_response());
+        return Ok(crate::http::not_found().await.into_response());
     }
     bearer?;
     check_node(&state, &version, &node, state.meta().phone_number_id())?;

@@ -5,28 +5,17 @@
 //! Every shape comes from Meta's documentation (pages linked in each submodule), not from the
 //! engine's client: the sandbox is the independent check of that client.
 
-mod catalog;
 mod control;
 mod delivery;
-mod errors;
 mod events;
 mod graph;
 mod send;
-mod state;
 
 use axum::Router;
 use axum::routing::{get, post};
 
-pub use catalog::{MetaTemplate, ParameterFormat, TemplateCategory, TemplateStatus, demo_catalog};
 pub(crate) use control::{change_category, change_status, inbound};
 pub use delivery::{SIGNATURE_HEADER, signature};
-pub use errors::{MetaErrorCode, UnknownMetaCode, error_body};
-pub(crate) use state::MetaState;
-pub use state::{
-    DEFAULT_META_ACCESS_TOKEN, DEFAULT_META_APP_SECRET, DEFAULT_META_PHONE_NUMBER_ID,
-    DEFAULT_META_WABA_ID, InvalidMetaSettings, MessagingLimit, MetaConfig, MetaSettings,
-    SERVICE_WINDOW,
-};
 
 use crate::state::AppState;
 

@@ -11,10 +11,10 @@ use chrono::{DateTime, SubsecRound, Utc};
 use rand::Rng;
 use serde::Deserialize;
 
-use super::catalog::{
+use crate::meta_account::MetaErrorCode;
+use crate::meta_account::{
     MetaTemplate, PARAMETER_COMPONENTS, ParameterFormat, TemplateCategory, TemplateStatus, render,
 };
-use super::errors::MetaErrorCode;
 use crate::phone;
 use crate::record::{AcceptedParameter, AcceptedRecord, AcceptedTemplate, SendEndpoint};
 
@@ -284,7 +284,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::meta::catalog::demo_catalog;
+    use crate::meta_account::demo_catalog;
 
     fn run(body: serde_json::Value, window: bool) -> Result<AcceptedSend, Refusal> {
         let catalog = demo_catalog();

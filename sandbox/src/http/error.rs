@@ -58,7 +58,7 @@ fn with_retry_after(mut response: Response) -> Response {
 }
 
 /// The response for a failure chosen by the fault injector.
-pub(super) fn injected_response(failure: InjectedFailure) -> Response {
+pub(crate) fn injected_response(failure: InjectedFailure) -> Response {
     let status = StatusCode::from_u16(failure.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     match failure.body {
         Some(body) => {
@@ -84,7 +84,7 @@ pub(super) fn injected_response(failure: InjectedFailure) -> Response {
     }
 }
 
-pub(super) fn invalid_phone(raw: &str) -> ApiError {
+pub(crate) fn invalid_phone(raw: &str) -> ApiError {
     ApiError::bad_request(
         "invalid_phone",
         format!(

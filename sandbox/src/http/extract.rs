@@ -42,14 +42,14 @@ where
 }
 
 /// Query string parsing with Wassenger-shaped `400`s.
-pub(super) fn query<T>(query: Result<Query<T>, QueryRejection>) -> Result<T, ApiError> {
+pub(crate) fn query<T>(query: Result<Query<T>, QueryRejection>) -> Result<T, ApiError> {
     query
         .map(|Query(value)| value)
         .map_err(|rejection| ApiError::bad_request("invalid_query", rejection.body_text()))
 }
 
 /// Proof that the request carried the configured API token.
-pub(super) struct Authorized;
+pub(crate) struct Authorized;
 
 impl FromRequestParts<AppState> for Authorized {
     type Rejection = ApiError;
