@@ -8,30 +8,30 @@
 
 pub mod api;
 pub mod chaos;
+mod database;
 pub mod fixtures;
 pub mod histories;
 pub mod isolation;
+mod journey_calls;
 pub mod provider;
+mod reply_bridge;
 pub mod temporal;
+
+pub use database::{COUNTER_NAMES, campaign_counters, fresh_database, server_database_url};
+pub use journey_calls::{
+    interaction, now_ms, outcome, parse_reference, query_state, signal, wait_for_state,
+};
+pub use reply_bridge::ReplyBridge;
 
 use anyhow::{Context, bail};
 use campaign_domain::SendPolicy;
 use campaign_domain::{PhoneNumber, Template};
 use campaign_runtime::{Env, TemporalConfig};
 use campaign_store::Store;
-use campaign_workflows::{
-    Campaign, CampaignStatus, ContactJourney, Interaction, JourneyInput, JourneyOutcome,
-    JourneyStatus, TaskQueues,
-};
+use campaign_workflows::{Campaign, CampaignStatus, ContactJourney, JourneyInput, TaskQueues};
 use rand::Rng;
-use sqlx::Connection;
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use temporalio_client::{
-    Client, WorkflowGetResultOptions, WorkflowHandle, WorkflowQueryOptions, WorkflowSignalOptions,
-    WorkflowStartOptions,
-};
+use temporalio_client::{Client, WorkflowGetResultOptions, WorkflowHandle, WorkflowStartOptions};
 use tokio::process::{Child, Command};
 use wa_sandbox::{SandboxConfig, SandboxHandle};
 
@@ -67,109 +67,6 @@ pub fn temporal_address() -> String {
 
 pub fn temporal_namespace() -> String {
     std::env::var("TEMPORAL_NAMESPACE").unwrap_or_else(|_| "default".to_owned())
-}
-
-/// The database server the tests create their databases on (`make test` sets it).
-pub fn server_database_url() -> anyhow::Result<String> {
-    std::env::var("DATABASE_URL").context("DATABASE_URL is not set: run the tests with `make test`")
-}
-
-/// Creates an empty database with the schema applied and returns its URL. Identity sequences
-/// start at a random offset so workflow ids never collide with another test's.
-///
-/// A test database is thrown away after its test, so it does without synchronous commit (a
-/// setting of that database only: the cluster and `make run`'s database stay fully durable). A
-/// crash of Postgres could lose its last fraction of a second of commits, never corrupt it; the
-/// chaos suite, which does crash Postgres, runs a durable cluster of its own.
-pub async fn fresh_database() -> anyhow::Result<String> {
-    let server_url = server_database_url()?;
-    let name = format!("test_{}", uuid::Uuid::new_v4().simple());
-    let mut admin = sqlx::PgConnection::connect(&server_url).await?;
-    sqlx::query(&format!(r#"CREATE DATABASE "{name}""#))
-        .execute(&mut admin)
-        .await?;
-    sqlx::query(&format!(
-        r#"ALTER DATABASE "{name}" SET synchronous_commit = off"#
-    ))
-    .execute(&mut admin)
-    .await?;
-    let mut url = url::Url::parse(&server_url)?;
-    url.set_path(&name);
-    let database_url = url.to_string();
-    let store = Store::connect(&database_url).await?;
-    store.migrate().await?;
-    let offset: i64 = rand::rng().random_range(1..1_000_000_000) * 1_000;
-    for table in ["campaigns", "contacts"] {
-        sqlx::query(&format!(
-            "ALTER TABLE {table} ALTER COLUMN id RESTART WITH {offset}"
-        ))
-        .execute(store.pool())
-        .await?;
-    }
-    store.pool().close().await;
-    Ok(database_url)
-}
-
-/// The counters of a campaign, in the order [`campaign_counters`] gives them.
-pub const COUNTER_NAMES: [&str; 11] = [
-    "total_contacts",
-    "messages_sent",
-    "message_2_sent",
-    "no_interaction",
-    "late_interaction",
-    "failed",
-    "cancelled",
-    "interactions",
-    "messages_failed",
-    "opted_out",
-    "limited",
-];
-
-/// Each counter of the campaign beside a recount from its journey, message and interaction
-/// rows, as `(name, stored, recount)`: the statistics are kept incrementally, and must never
-/// drift from the rows they count.
-pub async fn campaign_counters(
-    pool: &sqlx::PgPool,
-    campaign_id: i64,
-) -> sqlx::Result<Vec<(&'static str, i64, i64)>> {
-    let stored: (i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32) = sqlx::query_as(
-        "SELECT c.total_contacts, t.messages_sent, t.message_2_sent, t.no_interaction, \
-         t.late_interaction, t.failed, t.cancelled, t.interactions, t.messages_failed, t.opted_out, \
-         t.limited FROM campaigns c JOIN campaign_counter_totals t ON t.campaign_id = c.id WHERE c.id = $1",
-    )
-    .bind(campaign_id)
-    .fetch_one(pool)
-    .await?;
-    let recount: (i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64) = sqlx::query_as(
-        "SELECT (SELECT count(*) FROM journeys WHERE campaign_id = $1), \
-         (SELECT count(*) FROM messages WHERE campaign_id = $1 AND sent_at IS NOT NULL), \
-         (SELECT count(*) FROM journeys WHERE campaign_id = $1 AND state = 'message_2_sent'), \
-         (SELECT count(*) FROM journeys WHERE campaign_id = $1 AND state = 'no_interaction'), \
-         (SELECT count(*) FROM journeys WHERE campaign_id = $1 AND state = 'late_interaction'), \
-         (SELECT count(*) FROM journeys WHERE campaign_id = $1 AND state = 'failed'), \
-         (SELECT count(*) FROM journeys WHERE campaign_id = $1 AND state = 'cancelled'), \
-         (SELECT count(*) FROM interactions WHERE campaign_id = $1), \
-         (SELECT count(*) FROM messages WHERE campaign_id = $1 AND status = 'failed'), \
-         (SELECT count(*) FROM journeys WHERE campaign_id = $1 AND state = 'opted_out'), \
-         (SELECT count(*) FROM journeys WHERE campaign_id = $1 AND state = 'limited')",
-    )
-    .bind(campaign_id)
-    .fetch_one(pool)
-    .await?;
-    let stored = [
-        stored.0, stored.1, stored.2, stored.3, stored.4, stored.5, stored.6, stored.7, stored.8,
-        stored.9, stored.10,
-    ]
-    .map(i64::from);
-    let recount = [
-        recount.0, recount.1, recount.2, recount.3, recount.4, recount.5, recount.6, recount.7,
-        recount.8, recount.9, recount.10,
-    ];
-    Ok(COUNTER_NAMES
-        .into_iter()
-        .zip(stored.into_iter().zip(recount))
-        .map(|(name, (stored, recount))| (name, stored, recount))
-        .collect())
 }
 
 /// One isolated engine: database, sandbox, task queues, worker process and a Temporal client.
@@ -568,172 +465,6 @@ impl TestEnv {
             .client
             .get_workflow_handle::<ContactJourney>(workflow_id))
     }
-}
-
-/// Turns the sandbox's replies to Message 1 into `interaction` signals, the way the API's
-/// webhook bridge does, and remembers which contacts it signalled and when.
-#[derive(Clone)]
-pub struct ReplyBridge {
-    client: Client,
-    signalled: Arc<Mutex<HashMap<i64, chrono::DateTime<chrono::Utc>>>>,
-}
-
-impl ReplyBridge {
-    /// Starts the bridge and points the sandbox's webhooks at it; every Message 1 is answered
-    /// with probability `reply_probability`, at once.
-    pub async fn attach(env: &TestEnv, reply_probability: f64) -> anyhow::Result<ReplyBridge> {
-        let bridge = ReplyBridge {
-            client: env.client.clone(),
-            signalled: Arc::default(),
-        };
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-        let webhook_url = format!("http://{}/webhook", listener.local_addr()?);
-        let app = axum::Router::new()
-            .route("/webhook", axum::routing::post(on_webhook))
-            .with_state(bridge.clone());
-        tokio::spawn(async move { axum::serve(listener, app).await });
-        let mut behaviour = env.sandbox.behaviour();
-        behaviour.webhook_url = Some(webhook_url);
-        behaviour.reply_probability = reply_probability;
-        behaviour.reply_delay = Duration::ZERO;
-        behaviour.ack_delay = Duration::ZERO;
-        behaviour.reply_types = vec![wa_sandbox::ReplyKind::Text];
-        env.sandbox.set_behaviour(behaviour);
-        Ok(bridge)
-    }
-
-    /// Contacts whose reply was signalled to their journey, with the time of the signal.
-    pub fn signalled(&self) -> HashMap<i64, chrono::DateTime<chrono::Utc>> {
-        self.signalled
-            .lock()
-            .expect("no panics hold the lock")
-            .clone()
-    }
-}
-
-async fn on_webhook(
-    axum::extract::State(bridge): axum::extract::State<ReplyBridge>,
-    axum::Json(event): axum::Json<serde_json::Value>,
-) -> &'static str {
-    let data = &event["data"];
-    let reply_to = (event["event"] == "message:in:new")
-        .then(|| data["quoted"]["reference"].as_str())
-        .flatten()
-        .and_then(|reference| parse_reference(reference, "message_1"));
-    let Some((campaign_id, contact_id)) = reply_to else {
-        return "ignored";
-    };
-    let interaction = Interaction {
-        provider_message_id: data["id"].as_str().unwrap_or_default().to_owned(),
-        interaction_type: campaign_domain::InteractionType::from_provider_type(
-            data["type"].as_str().unwrap_or("text"),
-        ),
-        phone: data["fromNumber"].as_str().unwrap_or_default().to_owned(),
-        content: data["body"].as_str().map(str::to_owned),
-        received_at_ms: now_ms(),
-        consent: None,
-    };
-    let handle = bridge.client.get_workflow_handle::<ContactJourney>(
-        campaign_domain::JourneyWorkflowId::new(campaign_id, contact_id).to_string(),
-    );
-    let signal_at = chrono::Utc::now();
-    if handle
-        .signal(
-            ContactJourney::interaction,
-            interaction,
-            WorkflowSignalOptions::default(),
-        )
-        .await
-        .is_ok()
-    {
-        bridge
-            .signalled
-            .lock()
-            .expect("no panics hold the lock")
-            .entry(contact_id)
-            .or_insert(signal_at);
-    }
-    "ok"
-}
-
-/// The `(campaign, contact)` a provider reference names, when it is a `message_type` message.
-pub fn parse_reference(reference: &str, message_type: &str) -> Option<(i64, i64)> {
-    let reference: campaign_domain::MessageReference = reference.parse().ok()?;
-    (reference.message_type.as_str() == message_type)
-        .then_some((reference.campaign_id, reference.contact_id))
-}
-
-/// An interaction as the webhook bridge would signal it.
-pub fn interaction(
-    provider_message_id: &str,
-    phone: &PhoneNumber,
-    received_at_ms: i64,
-) -> Interaction {
-    Interaction {
-        provider_message_id: provider_message_id.to_owned(),
-        interaction_type: campaign_domain::InteractionType::Text,
-        phone: phone.as_str().to_owned(),
-        content: Some("Oui, ça m'intéresse".to_owned()),
-        received_at_ms,
-        consent: None,
-    }
-}
-
-pub fn now_ms() -> i64 {
-    chrono::Utc::now().timestamp_millis()
-}
-
-pub async fn signal(
-    handle: &WorkflowHandle<Client, ContactJourney>,
-    interaction: Interaction,
-) -> anyhow::Result<()> {
-    handle
-        .signal(
-            ContactJourney::interaction,
-            interaction,
-            WorkflowSignalOptions::default(),
-        )
-        .await?;
-    Ok(())
-}
-
-pub async fn query_state(
-    handle: &WorkflowHandle<Client, ContactJourney>,
-) -> anyhow::Result<JourneyStatus> {
-    Ok(handle
-        .query(ContactJourney::state, (), WorkflowQueryOptions::default())
-        .await?)
-}
-
-/// Polls the `state` query until `done` holds for the journey's status.
-pub async fn wait_for_state(
-    handle: &WorkflowHandle<Client, ContactJourney>,
-    done: impl Fn(&JourneyStatus) -> bool,
-) -> anyhow::Result<JourneyStatus> {
-    let deadline = Instant::now() + OUTCOME_TIMEOUT;
-    loop {
-        if let Ok(status) = query_state(handle).await
-            && done(&status)
-        {
-            return Ok(status);
-        }
-        if Instant::now() > deadline {
-            bail!("journey did not reach the expected state in {OUTCOME_TIMEOUT:?}");
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
-pub async fn outcome(
-    handle: &WorkflowHandle<Client, ContactJourney>,
-) -> anyhow::Result<JourneyOutcome> {
-    let result = tokio::time::timeout(
-        OUTCOME_TIMEOUT,
-        handle.get_result(WorkflowGetResultOptions::default()),
-    )
-    .await
-    .context("journey did not finish in time")??;
-    Ok(result)
 }
 
 /// The `quantile` (0 to 1) of ascending `sorted` values, by nearest rank; NaN when empty.

@@ -3,6 +3,11 @@
 //! shows everything that broke rather than the first thing.
 
 use super::phones::PostedReply;
+
+mod figures;
+pub use figures::Figures;
+
+use campaign_domain::{JourneyState, MessageReference, MessageType};
 use campaign_store::Store;
 use chrono::{DateTime, Utc};
 use std::collections::{BTreeMap, HashMap};
@@ -141,9 +146,13 @@ impl Evidence {
     }
 }
 
-/// `campaign-{c}-contact-{k}-{message_type}`, the reference every send carries.
+/// The reference every send of `message_type` to a contact carries.
 fn reference(campaign_id: i64, contact_id: i64, message_type: &str) -> String {
-    format!("campaign-{campaign_id}-contact-{contact_id}-{message_type}")
+    let message_type = [MessageType::Message1, MessageType::Message2]
+        .into_iter()
+        .find(|kind| kind.as_str() == message_type)
+        .expect("a message type of the schema");
+    MessageReference::new(campaign_id, contact_id, message_type).to_string()
 }
 
 /// One rule and who broke it.
@@ -342,15 +351,6 @@ fn in_window_replies_without_campaign(evidence: &Evidence) -> impl Iterator<Item
     })
 }
 
-/// `journey_state_is_final` of the schema.
-const FINAL_STATES: [&str; 5] = [
-    "message_2_sent",
-    "no_interaction",
-    "late_interaction",
-    "failed",
-    "cancelled",
-];
-
 fn every_journey_final(evidence: &Evidence) -> Check {
     Check {
         rule: "every journey is in a final state",
@@ -358,7 +358,7 @@ fn every_journey_final(evidence: &Evidence) -> Check {
             .contacts
             .iter()
             .filter_map(|(contact, phone)| match evidence.journeys.get(contact) {
-                Some(state) if FINAL_STATES.contains(&state.as_str()) => None,
+                Some(state) if state.parse().is_ok_and(JourneyState::is_final) => None,
                 state => Some(format!("contact {contact} ({phone}): {state:?}")),
             })
             .collect(),
@@ -431,225 +431,5 @@ fn sent_at_is_the_providers_acceptance(evidence: &Evidence) -> Check {
     }
 }
 
-/// The run in numbers.
-pub struct Figures {
-    pub contacts: usize,
-    pub replies: usize,
-    pub in_window: usize,
-    pub late: usize,
-    pub contacts_with_message_1: usize,
-    pub message_2_earned: usize,
-    pub message_2_received: usize,
-    pub in_window_without_campaign: usize,
-    /// Contacts without Message 1, in-window repliers without Message 2, replies not stored.
-    pub losses: usize,
-    /// Deliveries of a reply beyond its first.
-    pub redeliveries: u32,
-    /// Replies whose whole-second stamp is before their Message 1's millisecond acceptance.
-    pub stamped_before_acceptance: usize,
-    pub retried_sends: i64,
-}
-
-impl Figures {
-    pub fn of(evidence: &Evidence) -> Figures {
-        let window = evidence.window;
-        let replies: Vec<&PostedReply> = evidence.replies.values().collect();
-        let earned: Vec<(i64, &String)> = evidence
-            .contacts
-            .iter()
-            .filter(|(_, phone)| evidence.earns_message_2(phone))
-            .map(|(&contact, phone)| (contact, phone))
-            .collect();
-        let contacts_with_message_1 = evidence
-            .contacts
-            .keys()
-            .filter(|&&contact| !evidence.sends(contact, "message_1").is_empty())
-            .count();
-        let message_2_received = earned
-            .iter()
-            .filter(|(contact, _)| !evidence.sends(*contact, "message_2").is_empty())
-            .count();
-        let unstored = replies
-            .iter()
-            .filter(|reply| {
-                !evidence
-                    .interactions
-                    .contains_key(&reply.provider_message_id)
-            })
-            .count();
-        Figures {
-            contacts: evidence.contacts.len(),
-            replies: replies.len(),
-            in_window: replies.iter().filter(|reply| reply.inside(window)).count(),
-            late: replies.iter().filter(|reply| !reply.inside(window)).count(),
-            contacts_with_message_1,
-            message_2_earned: earned.len(),
-            message_2_received,
-            in_window_without_campaign: in_window_replies_without_campaign(evidence).count(),
-            losses: (evidence.contacts.len() - contacts_with_message_1)
-                + (earned.len() - message_2_received)
-                + unstored,
-            redeliveries: replies
-                .iter()
-                .map(|reply| reply.attempts.saturating_sub(1))
-                .sum(),
-            stamped_before_acceptance: replies
-                .iter()
-                .filter(|reply| {
-                    reply.timestamp_secs * 1_000 < reply.message_1.accepted_at.timestamp_millis()
-                })
-                .count(),
-            retried_sends: evidence.retried_sends,
-        }
-    }
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::chaos::phones::ReplyPlan;
-
-    const CAMPAIGN: i64 = 7;
-    const WINDOW: Duration = Duration::from_secs(30);
-    /// Message 1 acceptances: 1,000,000.250 s after the epoch, one second apart per contact.
-    const ACCEPTED_MS: i64 = 1_000_000_250;
-
-    fn phone(contact: i64) -> String {
-        format!("+3361000000{contact}")
-    }
-
-    fn send(contact: i64, message_type: &str, accepted_ms: i64) -> AcceptedRecord {
-        AcceptedRecord {
-            id: format!("{contact}-{message_type}"),
-            wa_id: String::new(),
-            phone: phone(contact),
-            message: String::new(),
-            reference: Some(reference(CAMPAIGN, contact, message_type)),
-            accepted_at: DateTime::from_timestamp_millis(accepted_ms).expect("a valid time"),
-            ..AcceptedRecord::default()
-        }
-    }
-
-    fn reply(message_1: &AcceptedRecord, timestamp_secs: i64) -> PostedReply {
-        PostedReply {
-            phone: message_1.phone.clone(),
-            provider_message_id: format!("in-{}", message_1.phone),
-            timestamp_secs,
-            message_1: message_1.clone(),
-            plan: ReplyPlan::InWindow {
-                delay: Duration::ZERO,
-            },
-            attempts: 1,
-            delivered: true,
-            refused: None,
-        }
-    }
-
-    /// Contact 1 replies in the same second as its Message 1 (stamped before the acceptance),
-    /// contact 2 after its window, contact 3 never; everything as the rules say.
-    fn healthy() -> Evidence {
-        let message_1: Vec<AcceptedRecord> = (1..=3)
-            .map(|contact| send(contact, "message_1", ACCEPTED_MS + contact * 1_000))
-            .collect();
-        let replies = vec![
-            reply(&message_1[0], (ACCEPTED_MS + 1_000) / 1_000),
-            reply(&message_1[1], (ACCEPTED_MS + 2_000) / 1_000 + 33),
-        ];
-        let mut accepted: Vec<AcceptedRecord> = message_1.clone();
-        accepted.push(send(1, "message_2", ACCEPTED_MS + 1_500));
-        Evidence {
-            campaign_id: CAMPAIGN,
-            window: WINDOW,
-            campaign_status: Some("completed".to_owned()),
-            contacts: (1..=3).map(|contact| (contact, phone(contact))).collect(),
-            sent_at: accepted
-                .iter()
-                .map(|record| (record.reference.clone().unwrap(), Some(record.accepted_at)))
-                .collect(),
-            acceptance_times: true,
-            accepted: accepted
-                .into_iter()
-                .map(|record| (record.reference.clone().unwrap(), vec![record]))
-                .collect(),
-            interactions: replies
-                .iter()
-                .map(|reply| (reply.provider_message_id.clone(), (1, Some(CAMPAIGN))))
-                .collect(),
-            replies: replies
-                .into_iter()
-                .map(|reply| (reply.phone.clone(), reply))
-                .collect(),
-            journeys: [
-                (1, "message_2_sent"),
-                (2, "late_interaction"),
-                (3, "no_interaction"),
-            ]
-            .map(|(contact, state)| (contact, state.to_owned()))
-            .into_iter()
-            .collect(),
-            counters: vec![("message_2_sent", 1, 1)],
-            retried_sends: 0,
-        }
-    }
-
-    fn broken_rules(evidence: &Evidence) -> Vec<&'static str> {
-        judge(evidence)
-            .into_iter()
-            .filter(|check| !check.passed())
-            .map(|check| check.rule)
-            .collect()
-    }
-
-    #[test]
-    fn a_healthy_run_breaks_no_rule() {
-        let evidence = healthy();
-        assert_eq!(broken_rules(&evidence), Vec::<&str>::new());
-        let figures = Figures::of(&evidence);
-        assert_eq!((figures.in_window, figures.late), (1, 1));
-        assert_eq!(figures.stamped_before_acceptance, 1);
-        assert_eq!(figures.losses, 0);
-    }
-
-    #[test]
-    fn a_lost_message_2_and_a_reply_without_its_campaign_are_reported() {
-        let mut evidence = healthy();
-        evidence
-            .accepted
-            .remove(&reference(CAMPAIGN, 1, "message_2"));
-        evidence.journeys.insert(1, "no_interaction".to_owned());
-        evidence
-            .interactions
-            .insert(format!("in-{}", phone(1)), (1, None));
-        assert_eq!(
-            broken_rules(&evidence),
-            [
-                "Message 2 exactly once to each in-window replier, never to anyone else",
-                "no in-window reply stored without its campaign",
-                "in-window repliers end message_2_sent, late ones late_interaction, others no_interaction",
-                "messages.sent_at equals the provider's acceptance, to the millisecond",
-            ]
-        );
-        assert_eq!(Figures::of(&evidence).losses, 1);
-    }
-
-    #[test]
-    fn doubled_sends_wrong_times_and_counters_are_reported() {
-        let mut evidence = healthy();
-        let message_1 = reference(CAMPAIGN, 3, "message_1");
-        let again = evidence.accepted[&message_1][0].clone();
-        evidence.accepted.get_mut(&message_1).unwrap().push(again);
-        let late = DateTime::from_timestamp_millis(ACCEPTED_MS + 3_001);
-        evidence.sent_at.insert(message_1, late);
-        evidence.counters = vec![("message_2_sent", 2, 1)];
-        evidence.campaign_status = Some("running".to_owned());
-        assert_eq!(
-            broken_rules(&evidence),
-            [
-                "the campaign is completed",
-                "exactly one Message 1 per contact at the provider",
-                "every campaign counter equals a recount of the rows",
-                "messages.sent_at equals the provider's acceptance, to the millisecond",
-            ]
-        );
-    }
-}
+mod tests;
