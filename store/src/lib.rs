@@ -26,6 +26,8 @@ pub mod page;
 pub mod progress;
 pub mod provider_state;
 pub mod reporting;
+#[cfg(test)]
+mod rule_agreement;
 pub mod schedule;
 pub mod sending;
 pub mod sessions;
