@@ -14,10 +14,7 @@ pub mod release;
 pub mod schedule;
 pub mod verification;
 
-pub use campaign::{
-    CampaignActivities, CampaignCompletion, CloseJourneysInput, OpenJourneyCounts,
-    OpenJourneysInput,
-};
+pub use campaign::{CampaignActivities, CampaignCompletion, CloseJourneysInput, OpenJourneysInput};
 pub use consent::{
     ConfirmationInput, ConfirmationOutcome, ConsentActivities, confirmation_reference,
 };

@@ -16,6 +16,7 @@ pub mod json_integer;
 pub mod message;
 pub mod meta_template;
 pub mod phone;
+pub mod progress;
 pub mod quiet_hours;
 pub mod retry;
 pub mod schedule;
@@ -39,6 +40,7 @@ pub use meta_template::{
     TemplateStatus,
 };
 pub use phone::{PhoneNumber, PhoneNumberError};
+pub use progress::OpenJourneys;
 pub use quiet_hours::{InvalidQuietHours, QuietHours, QuietHoursPolicy};
 pub use retry::retry_delay;
 pub use schedule::{InvalidLaunchTime, LaunchTime};

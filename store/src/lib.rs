@@ -45,7 +45,6 @@ pub use consent::{ConfirmationStep, RecordedConsent};
 pub use interactions::{NewInteraction, SentMessageRef};
 pub use pacing::SlotReservation;
 pub use page::{Page, PageRequest};
-pub use progress::OpenJourneys;
 pub use provider_state::{ProviderDown, ResumeOutcome};
 pub use schedule::{PendingSchedule, ScheduleOutcome, ScheduledLaunch, UnscheduleOutcome};
 pub use sending::{AcceptedSend, AttemptCount, PreparedSend, SendPreparation};
