@@ -160,9 +160,10 @@ pub enum RelaunchOutcome {
     },
 }
 
-/// A campaign as the API shows it.
+/// A campaign's row as stored, with its categories: what every read of one campaign returns,
+/// and what the API's `CampaignRecord` view is made from.
 #[derive(Debug, Clone, PartialEq)]
-pub struct CampaignRecord {
+pub struct CampaignRow {
     pub id: i64,
     pub name: String,
     pub message_1: String,
@@ -223,7 +224,7 @@ pub struct CampaignChanges {
 /// What a draft write did.
 #[derive(Debug, Clone, PartialEq)]
 pub enum DraftWrite {
-    Saved(Box<CampaignRecord>),
+    Saved(Box<CampaignRow>),
     NotFound,
     /// Only drafts change; the campaign is in `status`.
     NotDraft {
@@ -369,7 +370,7 @@ impl Store {
         })
     }
 
-    pub async fn campaign(&self, id: i64) -> Result<CampaignRecord, StoreError> {
+    pub async fn campaign(&self, id: i64) -> Result<CampaignRow, StoreError> {
         fetch_campaign(&self.pool, id)
             .await?
             .ok_or(StoreError::NotFound("campaign"))
@@ -380,7 +381,7 @@ impl Store {
         &self,
         status: Option<CampaignState>,
         page: PageRequest,
-    ) -> Result<Page<CampaignRecord>, StoreError> {
+    ) -> Result<Page<CampaignRow>, StoreError> {
         let status = status.map(CampaignState::as_str);
         let total = sqlx::query_scalar!(
             r#"SELECT count(*) AS "count!" FROM campaigns WHERE $1::text IS NULL OR status = $1"#,
@@ -389,7 +390,7 @@ impl Store {
         .fetch_one(&self.pool)
         .await?;
         let items = sqlx::query_as!(
-            CampaignRecord,
+            CampaignRow,
             r#"SELECT c.id, c.name, c.message_1, c.message_2, c.settings AS "settings: serde_json::Value",
                  c.status AS "status: CampaignState", c.workflow_id,
                  ARRAY(SELECT cc.category_id FROM campaign_categories cc
@@ -833,9 +834,9 @@ async fn link_categories(
 async fn fetch_campaign(
     executor: impl PgExecutor<'_>,
     id: i64,
-) -> Result<Option<CampaignRecord>, StoreError> {
+) -> Result<Option<CampaignRow>, StoreError> {
     Ok(sqlx::query_as!(
-        CampaignRecord,
+        CampaignRow,
         r#"SELECT c.id, c.name, c.message_1, c.message_2, c.settings AS "settings: serde_json::Value",
              c.status AS "status: CampaignState", c.workflow_id,
              ARRAY(SELECT cc.category_id FROM campaign_categories cc
