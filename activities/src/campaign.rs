@@ -7,7 +7,7 @@
 
 use crate::release::{ReleaseInput, Released, start_journeys};
 use campaign_domain::sending::CUTOFF_REASON;
-use campaign_domain::{Closing, JourneyState, OpenJourneys};
+use campaign_domain::{Closing, JourneyState, JourneyWorkflowId, OpenJourneys};
 use campaign_store::{Store, StoreError};
 use futures::StreamExt;
 use serde::{Deserialize, Serialize};
@@ -133,7 +133,7 @@ impl CampaignActivities {
         futures::stream::iter(running.iter())
             .for_each_concurrent(JOURNEY_CANCEL_CONCURRENCY, |&contact_id| {
                 let handle = client.get_workflow_handle::<temporalio_common::UntypedWorkflow>(
-                    format!("campaign-{}-contact-{contact_id}", input.campaign_id),
+                    JourneyWorkflowId::new(input.campaign_id, contact_id).to_string(),
                 );
                 async move {
                     // A journey that already ended cannot be cancelled; that is fine.

@@ -31,7 +31,10 @@ pub use campaign::{CampaignState, Closing, UnknownCampaignState};
 pub use channel::{Channel, MessageContent};
 pub use consent::{ConsentChange, ConsentKeywords};
 pub use failure::{FailureKind, UnknownFailureKind};
-pub use ids::{CampaignWorkflowId, IdParseError, JourneyWorkflowId, MessageReference};
+pub use ids::{
+    CampaignWorkflowId, ConfirmationReference, IdParseError, JourneyWorkflowId, MessageReference,
+    ScheduledLaunchWorkflowId,
+};
 pub use journey::{InteractionType, JourneyEvent, JourneyState, TransitionError};
 pub use message::{MessageStatus, MessageType};
 pub use meta_template::{
