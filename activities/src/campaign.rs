@@ -7,7 +7,7 @@
 
 use crate::release::{ReleaseInput, Released, start_journeys};
 use campaign_domain::sending::CUTOFF_REASON;
-use campaign_domain::{Closing, JourneyState};
+use campaign_domain::{Closing, JourneyState, JourneyWorkflowId, OpenJourneys};
 use campaign_store::{Store, StoreError};
 use futures::StreamExt;
 use serde::{Deserialize, Serialize};
@@ -23,14 +23,6 @@ pub struct OpenJourneysInput {
     pub campaign_id: i64,
     /// The last contact id released: the audience is released in contact id order.
     pub released_through_contact_id: i64,
-}
-
-/// The journeys of a campaign not yet final, by stage (see `campaign_store::OpenJourneys`).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct OpenJourneyCounts {
-    pub sending_message_1: u64,
-    pub waiting: u64,
-    pub open: u64,
 }
 
 /// Why journey workflows are cancelled when an operator stops their campaign.
@@ -100,17 +92,11 @@ impl CampaignActivities {
         self: Arc<Self>,
         _ctx: ActivityContext,
         input: OpenJourneysInput,
-    ) -> Result<OpenJourneyCounts, ActivityError> {
-        let open = self
-            .store
+    ) -> Result<OpenJourneys, ActivityError> {
+        self.store
             .open_journeys(input.campaign_id, input.released_through_contact_id)
             .await
-            .map_err(ApplicationFailure::new)?;
-        Ok(OpenJourneyCounts {
-            sending_message_1: open.sending_message_1,
-            waiting: open.waiting,
-            open: open.open,
-        })
+            .map_err(|err| ApplicationFailure::new(err).into())
     }
 
     /// How many journeys ended in each final state: the campaign's result.
@@ -147,7 +133,7 @@ impl CampaignActivities {
         futures::stream::iter(running.iter())
             .for_each_concurrent(JOURNEY_CANCEL_CONCURRENCY, |&contact_id| {
                 let handle = client.get_workflow_handle::<temporalio_common::UntypedWorkflow>(
-                    format!("campaign-{}-contact-{contact_id}", input.campaign_id),
+                    JourneyWorkflowId::new(input.campaign_id, contact_id).to_string(),
                 );
                 async move {
                     // A journey that already ended cannot be cancelled; that is fine.
@@ -174,11 +160,13 @@ impl CampaignActivities {
         _ctx: ActivityContext,
         campaign_id: i64,
     ) -> Result<(), ActivityError> {
+        // Only the total counts here, whatever has been released.
         let open = self
             .store
-            .open_journey_count(campaign_id)
+            .open_journeys(campaign_id, 0)
             .await
-            .map_err(ApplicationFailure::new)?;
+            .map_err(ApplicationFailure::new)?
+            .open;
         if open == 0 {
             return Ok(());
         }

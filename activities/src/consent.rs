@@ -4,6 +4,7 @@
 //! Like a campaign message, the call is counted in the database before it is made, so a retry
 //! after a crash asks the provider by the confirmation's reference before calling again.
 
+use campaign_domain::ConfirmationReference;
 use campaign_provider::{OutgoingContent, OutgoingMessage, WhatsAppProvider};
 use campaign_store::{ConfirmationStep, Store, StoreError};
 use serde::{Deserialize, Serialize};
@@ -29,12 +30,6 @@ pub enum ConfirmationOutcome {
     OptedBackIn,
     /// Today's sends reached the daily limit (R10).
     DailyLimitReached,
-}
-
-/// The provider reference of a confirmation, also its workflow's id: never a campaign
-/// message's (`campaign-…`), so its acknowledgements are not mistaken for one.
-pub fn confirmation_reference(contact_id: i64, consent_change_id: i64) -> String {
-    format!("opt-out-confirmation-contact-{contact_id}-{consent_change_id}")
 }
 
 #[derive(Clone)]
@@ -90,7 +85,7 @@ impl ConsentActivities {
                 return Ok(ConfirmationOutcome::DailyLimitReached);
             }
         };
-        let reference = confirmation_reference(input.contact_id, id);
+        let reference = ConfirmationReference::new(input.contact_id, id).to_string();
         if attempts > 1 {
             let earlier = self
                 .provider

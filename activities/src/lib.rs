@@ -14,13 +14,8 @@ pub mod release;
 pub mod schedule;
 pub mod verification;
 
-pub use campaign::{
-    CampaignActivities, CampaignCompletion, CloseJourneysInput, OpenJourneyCounts,
-    OpenJourneysInput,
-};
-pub use consent::{
-    ConfirmationInput, ConfirmationOutcome, ConsentActivities, confirmation_reference,
-};
+pub use campaign::{CampaignActivities, CampaignCompletion, CloseJourneysInput, OpenJourneysInput};
+pub use consent::{ConfirmationInput, ConfirmationOutcome, ConsentActivities};
 pub use journey::{
     CONTACT_LIMITED, CONTACT_OPTED_OUT, InteractionRecord, JourneyActivities, JourneyOutcomeInput,
     PACING_HORIZON, PERMANENT_SEND_FAILURE, RecordInteractionsInput, SEND_HEARTBEAT_TIMEOUT,

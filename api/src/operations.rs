@@ -19,6 +19,7 @@
 use campaign_domain::send_estimate::campaign_last_message_1;
 use campaign_domain::{
     CampaignSettings, CampaignState, CampaignWorkflowId, Channel, InvalidLaunchTime, LaunchTime,
+    ScheduledLaunchWorkflowId,
 };
 use campaign_store::audit::AuditEntry;
 use campaign_store::campaigns::{messaging_limit_reason, no_contacts_reason, quota_reason};
@@ -28,7 +29,7 @@ use campaign_store::{
 };
 use campaign_workflows::{
     CAMPAIGN_ID, Campaign, CampaignInput, CampaignProgress, LaunchScheduledInput, ScheduledLaunch,
-    ScheduledLaunchInput, TaskQueues, scheduled_launch_id,
+    ScheduledLaunchInput, TaskQueues,
 };
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -253,7 +254,7 @@ impl Engine {
         };
         let options = WorkflowStartOptions::new(
             self.task_queues.message_1.clone(),
-            scheduled_launch_id(campaign_id),
+            ScheduledLaunchWorkflowId::new(campaign_id).to_string(),
         )
         .id_reuse_policy(WorkflowIdReusePolicy::AllowDuplicate)
         // The run of an earlier schedule may still be closing after its cancellation;
@@ -292,7 +293,9 @@ impl Engine {
         };
         let cancelled = self
             .client
-            .get_workflow_handle::<ScheduledLaunch>(scheduled_launch_id(campaign_id))
+            .get_workflow_handle::<ScheduledLaunch>(
+                ScheduledLaunchWorkflowId::new(campaign_id).to_string(),
+            )
             .cancel(
                 WorkflowCancelOptions::builder()
                     .reason("unscheduled by an operator".to_owned())

@@ -148,6 +148,76 @@ impl FromStr for MessageReference {
     }
 }
 
+/// Workflow id of a campaign's scheduled launch (R20): `scheduled-launch-campaign-{campaign_id}`.
+/// One per campaign, so a new schedule replaces the run of an earlier one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ScheduledLaunchWorkflowId {
+    pub campaign_id: i64,
+}
+
+impl ScheduledLaunchWorkflowId {
+    pub fn new(campaign_id: i64) -> Self {
+        ScheduledLaunchWorkflowId { campaign_id }
+    }
+}
+
+impl fmt::Display for ScheduledLaunchWorkflowId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "scheduled-launch-campaign-{}", self.campaign_id)
+    }
+}
+
+impl FromStr for ScheduledLaunchWorkflowId {
+    type Err = IdParseError;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        text.strip_prefix("scheduled-launch-campaign-")
+            .and_then(parse_id)
+            .map(ScheduledLaunchWorkflowId::new)
+            .ok_or_else(|| IdParseError::new("scheduled launch workflow id", text))
+    }
+}
+
+/// The provider reference of an opt-out confirmation (R19), also its workflow's id:
+/// `opt-out-confirmation-contact-{contact_id}-{consent_change_id}`. Never a campaign message's
+/// (`campaign-…`), so its acknowledgements are not mistaken for one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ConfirmationReference {
+    pub contact_id: i64,
+    pub consent_change_id: i64,
+}
+
+impl ConfirmationReference {
+    pub fn new(contact_id: i64, consent_change_id: i64) -> Self {
+        ConfirmationReference {
+            contact_id,
+            consent_change_id,
+        }
+    }
+}
+
+impl fmt::Display for ConfirmationReference {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "opt-out-confirmation-contact-{}-{}",
+            self.contact_id, self.consent_change_id
+        )
+    }
+}
+
+impl FromStr for ConfirmationReference {
+    type Err = IdParseError;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        text.strip_prefix("opt-out-confirmation-contact-")
+            .and_then(|rest| rest.split_once('-'))
+            .and_then(|(contact, change)| Some((parse_id(contact)?, parse_id(change)?)))
+            .map(|(contact_id, change_id)| ConfirmationReference::new(contact_id, change_id))
+            .ok_or_else(|| IdParseError::new("opt-out confirmation reference", text))
+    }
+}
+
 fn parse_journey(text: &str) -> Option<JourneyWorkflowId> {
     let (campaign, contact) = text.strip_prefix("campaign-")?.split_once("-contact-")?;
     Some(JourneyWorkflowId::new(
@@ -188,6 +258,11 @@ mod tests {
             let reference = MessageReference::new(campaign_id, contact_id, message_type);
             prop_assert_eq!(reference.to_string().parse::<MessageReference>(), Ok(reference));
             prop_assert!(MessageReference::is_engine_reference(&reference.to_string()));
+            let launch = ScheduledLaunchWorkflowId::new(campaign_id);
+            prop_assert_eq!(launch.to_string().parse::<ScheduledLaunchWorkflowId>(), Ok(launch));
+            let confirmation = ConfirmationReference::new(contact_id, campaign_id);
+            prop_assert_eq!(confirmation.to_string().parse::<ConfirmationReference>(), Ok(confirmation));
+            prop_assert!(!MessageReference::is_engine_reference(&confirmation.to_string()));
         }
 
         #[test]
@@ -210,6 +285,14 @@ mod tests {
         assert_eq!(
             MessageReference::new(12, 345, MessageType::Message1).to_string(),
             "campaign-12-contact-345-message_1"
+        );
+        assert_eq!(
+            ScheduledLaunchWorkflowId::new(12).to_string(),
+            "scheduled-launch-campaign-12"
+        );
+        assert_eq!(
+            ConfirmationReference::new(345, 6).to_string(),
+            "opt-out-confirmation-contact-345-6"
         );
     }
 

@@ -78,6 +78,8 @@ impl JourneyState {
 
     /// Final states end the journey. `no_interaction` is final for the campaign, yet a late reply
     /// recorded afterwards still refines it to `late_interaction` (R4), without triggering anything.
+    /// SQL has the same set as `journey_state_is_final`; the store's `rule_agreement` test
+    /// compares them.
     pub fn is_final(self) -> bool {
         matches!(
             self,

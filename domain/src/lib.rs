@@ -16,6 +16,7 @@ pub mod json_integer;
 pub mod message;
 pub mod meta_template;
 pub mod phone;
+pub mod progress;
 pub mod quiet_hours;
 pub mod retry;
 pub mod schedule;
@@ -30,7 +31,10 @@ pub use campaign::{CampaignState, Closing, UnknownCampaignState};
 pub use channel::{Channel, MessageContent};
 pub use consent::{ConsentChange, ConsentKeywords};
 pub use failure::{FailureKind, UnknownFailureKind};
-pub use ids::{CampaignWorkflowId, IdParseError, JourneyWorkflowId, MessageReference};
+pub use ids::{
+    CampaignWorkflowId, ConfirmationReference, IdParseError, JourneyWorkflowId, MessageReference,
+    ScheduledLaunchWorkflowId,
+};
 pub use journey::{InteractionType, JourneyEvent, JourneyState, TransitionError};
 pub use message::{MessageStatus, MessageType};
 pub use meta_template::{
@@ -39,6 +43,7 @@ pub use meta_template::{
     TemplateStatus,
 };
 pub use phone::{PhoneNumber, PhoneNumberError};
+pub use progress::OpenJourneys;
 pub use quiet_hours::{InvalidQuietHours, QuietHours, QuietHoursPolicy};
 pub use retry::retry_delay;
 pub use schedule::{InvalidLaunchTime, LaunchTime};

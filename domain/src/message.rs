@@ -3,7 +3,8 @@
 //! `pending → sent → delivered → read`, with `failed` reachable from `pending` or `sent`.
 //! Provider acknowledgements arrive out of order and more than once; a status only ever moves
 //! forward, so a late `delivered` never overwrites `read`. The same rule is written in SQL
-//! (`message_status_can_advance` in the migrations) so the database enforces it too.
+//! (`message_status_can_advance` in the migrations) so the database enforces it too; the store's
+//! `rule_agreement` test checks that the two agree.
 
 use serde::{Deserialize, Serialize};
 use std::fmt;

@@ -1,5 +1,7 @@
 //! The interaction window (R3, R4): an interaction counts when it was received strictly less than
 //! `window` after Message 1 was accepted by the provider. Exactly at the window is late.
+//! The store writes the same rule in SQL (`interaction_within_window` in the migrations); its
+//! `rule_agreement` test runs both over the same generated cases.
 
 use serde::{Deserialize, Serialize};
 

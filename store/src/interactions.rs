@@ -127,8 +127,8 @@ impl Store {
             let journey = sqlx::query!(
                 r#"SELECT j.state AS "state: JourneyState",
                      coalesce(j.state IN ('sending_message_2', 'message_2_sent')
-                       AND $3 < j.message_1_sent_at +
-                       make_interval(secs => (c.settings ->> 'interaction_window_ms')::float8 / 1000), false)
+                       AND interaction_within_window(j.message_1_sent_at, $3,
+                         (c.settings ->> 'interaction_window_ms')::bigint), false)
                        AS "within_window!"
                    FROM journeys j JOIN campaigns c ON c.id = j.campaign_id
                    WHERE j.campaign_id = $1 AND j.contact_id = $2 FOR UPDATE OF j"#,

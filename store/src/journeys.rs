@@ -132,17 +132,6 @@ impl Store {
             .collect())
     }
 
-    /// Journeys of the campaign not yet in a final state.
-    pub async fn open_journey_count(&self, campaign_id: i64) -> Result<i64, StoreError> {
-        Ok(sqlx::query_scalar!(
-            r#"SELECT count(*) AS "count!" FROM journeys
-               WHERE campaign_id = $1 AND NOT journey_state_is_final(state)"#,
-            campaign_id,
-        )
-        .fetch_one(&self.pool)
-        .await?)
-    }
-
     /// When the contact first interacted during this journey, if they have.
     pub async fn first_interaction_at(
         &self,

@@ -26,6 +26,8 @@ pub mod page;
 pub mod progress;
 pub mod provider_state;
 pub mod reporting;
+#[cfg(test)]
+mod rule_agreement;
 pub mod schedule;
 pub mod sending;
 pub mod sessions;
@@ -43,7 +45,6 @@ pub use consent::{ConfirmationStep, RecordedConsent};
 pub use interactions::{NewInteraction, SentMessageRef};
 pub use pacing::SlotReservation;
 pub use page::{Page, PageRequest};
-pub use progress::OpenJourneys;
 pub use provider_state::{ProviderDown, ResumeOutcome};
 pub use schedule::{PendingSchedule, ScheduleOutcome, ScheduledLaunch, UnscheduleOutcome};
 pub use sending::{AcceptedSend, AttemptCount, PreparedSend, SendPreparation};

@@ -4,19 +4,8 @@
 //! transaction as its message or outcome, so the count is exact without any report from them.
 
 use super::{Store, StoreError};
-use campaign_domain::JourneyState;
+use campaign_domain::{JourneyState, OpenJourneys};
 use std::collections::BTreeMap;
-
-/// The journeys of a campaign that are not final, by stage.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct OpenJourneys {
-    /// Released (contact id at most the last one released) and still sending Message 1.
-    pub sending_message_1: u64,
-    /// Past Message 1 and not final: waiting for an interaction, or sending Message 2.
-    pub waiting: u64,
-    /// Every journey not final, released or not.
-    pub open: u64,
-}
 
 impl Store {
     /// The open journeys of `campaign_id`; its release has reached `released_through_contact_id`

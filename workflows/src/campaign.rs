@@ -18,11 +18,10 @@
 //! history grows large, carrying only how far the release has got.
 
 use campaign_activities::{
-    CampaignActivities, CloseJourneysInput, JourneyPlan, OpenJourneyCounts, OpenJourneysInput,
-    ReleaseInput,
+    CampaignActivities, CloseJourneysInput, JourneyPlan, OpenJourneysInput, ReleaseInput,
 };
 use campaign_domain::settings::MAX_IN_FLIGHT_LIMIT;
-use campaign_domain::{Closing, JourneyState};
+use campaign_domain::{Closing, JourneyState, OpenJourneys};
 use std::collections::BTreeMap;
 use std::time::Duration;
 use temporalio_common::{ActivityCloseTimeouts, RetryPolicy};
@@ -56,7 +55,7 @@ pub struct Campaign {
     input: CampaignInput,
     progress: CampaignProgress,
     /// The open journeys, as last counted.
-    open: OpenJourneyCounts,
+    open: OpenJourneys,
     /// Final states, counted when the campaign ends.
     outcomes: BTreeMap<JourneyState, u64>,
 }
@@ -68,7 +67,7 @@ impl Campaign {
         Campaign {
             progress: input.progress.clone(),
             input,
-            open: OpenJourneyCounts::default(),
+            open: OpenJourneys::default(),
             outcomes: BTreeMap::new(),
         }
     }
@@ -170,7 +169,7 @@ async fn count_open_journeys(
     ctx: &WorkflowContext<Campaign>,
     input: &CampaignInput,
     progress: &CampaignProgress,
-) -> WorkflowResult<OpenJourneyCounts> {
+) -> WorkflowResult<OpenJourneys> {
     Ok(ctx
         .execute_local_activity(
             CampaignActivities::open_journeys,
@@ -313,7 +312,7 @@ mod tests {
     use super::*;
     use campaign_domain::CampaignSettings;
 
-    fn campaign(progress: CampaignProgress, open: OpenJourneyCounts) -> Campaign {
+    fn campaign(progress: CampaignProgress, open: OpenJourneys) -> Campaign {
         Campaign {
             input: CampaignInput {
                 campaign_id: 1,
@@ -339,7 +338,7 @@ mod tests {
                 previous_runs: 2,
                 ..CampaignProgress::default()
             },
-            OpenJourneyCounts {
+            OpenJourneys {
                 sending_message_1: 2,
                 waiting: 4,
                 open: 6,

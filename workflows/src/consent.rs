@@ -1,8 +1,9 @@
 //! `OptOutConfirmation`: sends the optional confirmation of one opt-out (R19), durably. The API
-//! starts it when a contact's `STOP` is recorded, under the id [`confirmation_reference`], so a
+//! starts it when a contact's `STOP` is recorded, under the id
+//! [`ConfirmationReference`](campaign_domain::ConfirmationReference), so a
 //! redelivered webhook starts nothing new; the activity itself sends at most once.
 
-pub use campaign_activities::{ConfirmationInput, ConfirmationOutcome, confirmation_reference};
+pub use campaign_activities::{ConfirmationInput, ConfirmationOutcome};
 
 use campaign_activities::ConsentActivities;
 use campaign_domain::SendPolicy;

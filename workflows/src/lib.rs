@@ -13,7 +13,7 @@ pub mod schedule;
 pub mod verification;
 
 pub use campaign::Campaign;
-pub use consent::{ConfirmationInput, OptOutConfirmation, confirmation_reference};
+pub use consent::{ConfirmationInput, OptOutConfirmation};
 pub use journey::{ContactJourney, DELIVERY_FAILURE_PATCH, SENDING_MESSAGE_2_PATCH};
 pub use protocol::{
     CAMPAIGN_ID, CampaignInput, CampaignProgress, CampaignStatus, DeliveryFailure, Interaction,
@@ -21,7 +21,6 @@ pub use protocol::{
 };
 pub use schedule::{
     LaunchScheduledInput, LaunchScheduledOutcome, ScheduledLaunch, ScheduledLaunchInput,
-    scheduled_launch_id,
 };
 pub use verification::{VerifyNumbers, VerifyNumbersInput};
 

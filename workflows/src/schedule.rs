@@ -26,12 +26,6 @@ use temporalio_sdk::{
 use crate::protocol::{CAMPAIGN_ID, CampaignInput, CampaignProgress, TaskQueues};
 use crate::{Campaign, bookkeeping_options, detached, unix_ms};
 
-/// The workflow id of a campaign's scheduled launch: one per campaign, a new schedule replacing
-/// the run of an earlier one.
-pub fn scheduled_launch_id(campaign_id: i64) -> String {
-    format!("scheduled-launch-campaign-{campaign_id}")
-}
-
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ScheduledLaunchInput {
     pub launch: LaunchScheduledInput,

@@ -79,8 +79,8 @@ pub struct CampaignRecord {
     paused_at: Option<DateTime<Utc>>,
 }
 
-impl From<campaign_store::campaigns::CampaignRecord> for CampaignRecord {
-    fn from(record: campaign_store::campaigns::CampaignRecord) -> CampaignRecord {
+impl From<campaign_store::campaigns::CampaignRow> for CampaignRecord {
+    fn from(record: campaign_store::campaigns::CampaignRow) -> CampaignRecord {
         CampaignRecord {
             id: record.id,
             name: record.name,

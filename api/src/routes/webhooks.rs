@@ -17,16 +17,14 @@ use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
 use axum::http::{HeaderMap, StatusCode};
 use campaign_domain::{
-    ConsentChange, InteractionType, JourneyWorkflowId, MessageReference, MessageStatus,
-    MessageType, PhoneNumber,
+    ConfirmationReference, ConsentChange, InteractionType, JourneyWorkflowId, MessageReference,
+    MessageStatus, MessageType, PhoneNumber,
 };
 use campaign_provider::webhook::{
     DeliveryStatus, InboundMessage, MalformedEvent, StatusUpdate, WebhookDelivery, WebhookEvent,
 };
 use campaign_store::{NewInteraction, RecordedConsent};
-use campaign_workflows::{
-    ConfirmationInput, ContactJourney, Interaction, OptOutConfirmation, confirmation_reference,
-};
+use campaign_workflows::{ConfirmationInput, ContactJourney, Interaction, OptOutConfirmation};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use subtle::ConstantTimeEq;
@@ -328,7 +326,7 @@ async fn confirm_opt_out(
             },
             WorkflowStartOptions::new(
                 context.config.temporal.task_queue.clone(),
-                confirmation_reference(recorded.contact_id, consent_change_id),
+                ConfirmationReference::new(recorded.contact_id, consent_change_id).to_string(),
             )
             .id_reuse_policy(WorkflowIdReusePolicy::RejectDuplicate)
             .id_conflict_policy(WorkflowIdConflictPolicy::UseExisting)

@@ -13,6 +13,7 @@
 //! Usage: `bench-api [--journeys N]` (default 1000 per half).
 
 use campaign_benches::{bench_policy, parse_journeys, start_journeys};
+use campaign_domain::{MessageReference, MessageType};
 use campaign_tests::api::{TestApi, WEBHOOK_SECRET};
 use campaign_tests::{TestEnv, interaction, now_ms, percentile};
 use campaign_workflows::ContactJourney;
@@ -113,7 +114,8 @@ async fn webhook_reply(
     contact_id: i64,
     phone: &str,
 ) -> anyhow::Result<f64> {
-    let reference = format!("campaign-{campaign_id}-contact-{contact_id}-message_1");
+    let reference =
+        MessageReference::new(campaign_id, contact_id, MessageType::Message1).to_string();
     let body = json!({
         "id": format!("wh-{contact_id}"),
         "event": "message:in:new",

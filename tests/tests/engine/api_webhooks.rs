@@ -1,6 +1,7 @@
 //! Authentication, authorization and the webhook-to-signal bridge through HTTP, against the
 //! running API, real Postgres, real Temporal and the sandbox.
 
+use campaign_domain::{MessageReference, MessageType};
 use campaign_tests::TestEnv;
 use campaign_tests::api::{ADMIN_EMAIL, WEBHOOK_SECRET, assert_error, call, login};
 use campaign_tests::fixtures::quick_retry_settings;
@@ -13,7 +14,8 @@ const CAMPAIGN_TIMEOUT: Duration = Duration::from_secs(300);
 
 /// Message 2 sends the sandbox accepted for each contact reference.
 fn message_2_count(env: &TestEnv, campaign_id: i64, contact_id: i64) -> usize {
-    let reference = format!("campaign-{campaign_id}-contact-{contact_id}-message_2");
+    let reference =
+        MessageReference::new(campaign_id, contact_id, MessageType::Message2).to_string();
     env.sandbox
         .accepted()
         .iter()

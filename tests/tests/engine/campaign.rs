@@ -1,7 +1,7 @@
 //! The `Campaign` workflow and its operations end to end: real Temporal, real Postgres, sandbox.
 
 use campaign_api::operations::OperationError;
-use campaign_domain::CampaignState;
+use campaign_domain::{CampaignState, MessageReference, MessageType};
 use campaign_tests::fixtures::fast_settings;
 use campaign_tests::{ReplyBridge, TestEnv, fixtures};
 use serde_json::json;
@@ -503,14 +503,8 @@ async fn a_retry_sends_the_failed_message_2_to_a_contact_who_had_answered() {
     assert_eq!(
         references,
         [
-            format!(
-                "campaign-{campaign_id}-contact-{}-message_1",
-                contact_ids[0]
-            ),
-            format!(
-                "campaign-{campaign_id}-contact-{}-message_2",
-                contact_ids[0]
-            ),
+            MessageReference::new(campaign_id, contact_ids[0], MessageType::Message1).to_string(),
+            MessageReference::new(campaign_id, contact_ids[0], MessageType::Message2).to_string(),
         ]
     );
     assert_counters_match_rows(&env, campaign_id).await;

@@ -185,7 +185,7 @@ async fn stop_inside_the_window_opts_out_and_start_opts_back_in() {
     .await
     .unwrap();
     env.record_history(
-        &campaign_workflows::confirmation_reference(stopper, opt_out),
+        &campaign_domain::ConfirmationReference::new(stopper, opt_out).to_string(),
         "opt-out-confirmation",
     )
     .await;

@@ -1,6 +1,7 @@
 //! What an operator sees of the engine (issue 24, docs/OPERATIONS.md): the worker's Prometheus
 //! endpoint, its log lines by journey, and the API's request ids.
 
+use campaign_domain::JourneyWorkflowId;
 use campaign_tests::TestEnv;
 use campaign_tests::fixtures::fast_settings;
 use std::time::{Duration, Instant};
@@ -176,7 +177,7 @@ async fn the_worker_serves_its_metrics_and_logs_each_journey_by_its_ids() {
             .filter(|line| line.contains(&ids) && line.contains("message sent"))
             .collect();
         assert_eq!(sent.len(), 1, "contact {contact_id}: {sent:?}");
-        let workflow_id = format!("campaign-{campaign_id}-contact-{contact_id}");
+        let workflow_id = JourneyWorkflowId::new(campaign_id, contact_id).to_string();
         assert!(sent[0].contains(&workflow_id), "{}", sent[0]);
     }
     let _ = std::fs::remove_file(&log);

@@ -1,11 +1,11 @@
 //! Scheduled launch (R20) end to end through the API: real Temporal (a server of the test's own
 //! where it is restarted), real Postgres, the sandbox.
 
+use campaign_domain::ScheduledLaunchWorkflowId;
 use campaign_tests::TestEnv;
 use campaign_tests::api::{ADMIN_EMAIL, TestApi, assert_error, call};
 use campaign_tests::fixtures::unpaced_settings;
 use campaign_tests::temporal::OwnTemporal;
-use campaign_workflows::scheduled_launch_id;
 use chrono::{DateTime, Duration as Span, SubsecRound, Utc};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -148,8 +148,11 @@ async fn a_scheduled_campaign_launches_at_its_time_after_the_worker_and_temporal
         ],
         "the launch is audited as the act of whoever scheduled it; refused calls left no row"
     );
-    env.record_history(&scheduled_launch_id(campaign_id), "scheduled-launch")
-        .await;
+    env.record_history(
+        &ScheduledLaunchWorkflowId::new(campaign_id).to_string(),
+        "scheduled-launch",
+    )
+    .await;
 }
 
 #[tokio::test]

@@ -1,7 +1,9 @@
 //! Journeys on Meta: the template goes where Meta says marketing templates go, every kind of
 //! reply gets exactly one Message 2, and nothing at all gets none.
 
-use super::{CAMPAIGN_TIMEOUT, meta_engine, sends_with_reference};
+use super::{
+    CAMPAIGN_TIMEOUT, message_1_reference, message_2_reference, meta_engine, sends_with_reference,
+};
 use campaign_tests::fixtures::quick_retry_settings;
 use std::time::Duration;
 use wa_sandbox::{ReplyKind, SendEndpoint};
@@ -37,8 +39,8 @@ async fn replies_of_every_kind_get_one_message_2_after_a_template_message_1() {
             "message_2_sent",
             "contact {contact_id}"
         );
-        let message_1 = format!("campaign-{campaign_id}-contact-{contact_id}-message_1");
-        let message_2 = format!("campaign-{campaign_id}-contact-{contact_id}-message_2");
+        let message_1 = message_1_reference(campaign_id, contact_id);
+        let message_2 = message_2_reference(campaign_id, contact_id);
         assert_eq!(sends_with_reference(&env, &message_1), 1);
         assert_eq!(sends_with_reference(&env, &message_2), 1);
     }

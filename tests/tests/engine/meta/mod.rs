@@ -14,6 +14,7 @@ mod redelivery;
 mod signature;
 mod template_pause;
 
+use campaign_domain::{MessageReference, MessageType};
 use campaign_tests::TestEnv;
 use campaign_tests::api::{TestApi, WEBHOOK_SECRET};
 use campaign_tests::provider::Provider;
@@ -71,11 +72,11 @@ pub fn sends_with_reference(env: &TestEnv, reference: &str) -> usize {
 }
 
 pub fn message_1_reference(campaign_id: i64, contact_id: i64) -> String {
-    format!("campaign-{campaign_id}-contact-{contact_id}-message_1")
+    MessageReference::new(campaign_id, contact_id, MessageType::Message1).to_string()
 }
 
 pub fn message_2_reference(campaign_id: i64, contact_id: i64) -> String {
-    format!("campaign-{campaign_id}-contact-{contact_id}-message_2")
+    MessageReference::new(campaign_id, contact_id, MessageType::Message2).to_string()
 }
 
 /// Message 2 sends the sandbox accepted for a contact.

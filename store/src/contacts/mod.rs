@@ -4,6 +4,15 @@
 //! Uniqueness (phone, category name) and references are left to the schema's constraints, so two
 //! concurrent requests cannot both create the same phone; the API maps the constraint names to
 //! 409 and 422.
+//!
+//! Categories (`categories`) and the verification of numbers (`verification`) have their own
+//! files.
+
+mod categories;
+mod verification;
+
+pub use categories::Category;
+pub use verification::{VerificationCounts, WhatsAppCheck};
 
 use super::{Store, StoreError};
 use crate::audit::{self, AuditEntry};
@@ -26,17 +35,6 @@ pub struct Contact {
     /// The contact's IANA time zone (R21); `None` takes the campaign's.
     pub time_zone: Option<String>,
     pub category_ids: Vec<i64>,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
-
-/// A category with the number of contacts in it.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
-pub struct Category {
-    pub id: i64,
-    pub name: String,
-    pub color: Option<String>,
-    pub contact_count: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -72,23 +70,6 @@ pub struct ContactFilter {
     pub whatsapp: Option<WhatsAppCheck>,
     /// Only contacts who opted out (`Some(true)`) or who did not (`Some(false)`).
     pub opted_out: Option<bool>,
-}
-
-/// Where a contact stands with WhatsApp, as the last check found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum WhatsAppCheck {
-    Verified,
-    NotOnWhatsApp,
-    Unverified,
-}
-
-/// How many contacts stand where with WhatsApp.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct VerificationCounts {
-    pub total: i64,
-    pub verified: i64,
-    pub not_on_whatsapp: i64,
-    pub unverified: i64,
 }
 
 /// How many distinct contacts a set of categories reaches, and one of them to preview texts with.
@@ -183,20 +164,6 @@ async fn fetch_contact(executor: impl PgExecutor<'_>, id: i64) -> Result<Contact
     .fetch_optional(executor)
     .await?
     .ok_or(StoreError::NotFound("contact"))
-}
-
-async fn fetch_category(executor: impl PgExecutor<'_>, id: i64) -> Result<Category, StoreError> {
-    sqlx::query_as!(
-        Category,
-        r#"SELECT g.id, g.name, g.color,
-             (SELECT count(*) FROM contact_categories m WHERE m.category_id = g.id) AS "contact_count!",
-             g.created_at, g.updated_at
-           FROM categories g WHERE g.id = $1"#,
-        id,
-    )
-    .fetch_optional(executor)
-    .await?
-    .ok_or(StoreError::NotFound("category"))
 }
 
 impl Store {
@@ -358,20 +325,6 @@ impl Store {
         Ok(())
     }
 
-    /// How many contacts WhatsApp checks found on WhatsApp, not on it, or never checked.
-    pub async fn verification_counts(&self) -> Result<VerificationCounts, StoreError> {
-        Ok(sqlx::query_as!(
-            VerificationCounts,
-            r#"SELECT count(*) AS "total!",
-                 count(*) FILTER (WHERE whatsapp_verified) AS "verified!",
-                 count(*) FILTER (WHERE NOT whatsapp_verified) AS "not_on_whatsapp!",
-                 count(*) FILTER (WHERE whatsapp_verified IS NULL) AS "unverified!"
-               FROM contacts"#
-        )
-        .fetch_one(&self.pool)
-        .await?)
-    }
-
     /// The audience a launch would snapshot from `category_ids`: each contact once, however many
     /// of the categories hold it; and the one with the lowest id as a sample.
     pub async fn audience(&self, category_ids: &[i64]) -> Result<Audience, StoreError> {
@@ -397,39 +350,6 @@ impl Store {
             not_on_whatsapp: reach.not_on_whatsapp,
             sample,
         })
-    }
-
-    /// Records the provider's answer on whether the contact's number has WhatsApp, with the
-    /// audit row of the operator who asked (`None` for the background checks of the
-    /// `VerifyNumbers` workflow, audited when the operator started them).
-    pub async fn set_whatsapp_verified(
-        &self,
-        id: i64,
-        verified: bool,
-        entry: Option<&AuditEntry>,
-    ) -> Result<Contact, StoreError> {
-        let mut tx = self.pool.begin().await?;
-        let contact = sqlx::query_as!(
-            Contact,
-            r#"WITH c AS (UPDATE contacts SET whatsapp_verified = $2, whatsapp_verified_at = now(),
-                 updated_at = now() WHERE id = $1 RETURNING *)
-               SELECT c.id AS "id!", c.phone AS "phone!", c.first_name, c.last_name, c.whatsapp_verified,
-                 c.whatsapp_verified_at, c.opted_out_at, c.time_zone,
-                 ARRAY(SELECT m.category_id FROM contact_categories m WHERE m.contact_id = c.id
-                       ORDER BY m.category_id) AS "category_ids!",
-                 c.created_at AS "created_at!", c.updated_at AS "updated_at!"
-               FROM c"#,
-            id,
-            verified,
-        )
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or(StoreError::NotFound("contact"))?;
-        if let Some(entry) = entry {
-            audit::record(&mut *tx, entry).await?;
-        }
-        tx.commit().await?;
-        Ok(contact)
     }
 
     /// The ids among `ids` that are no contact, sorted and without repeats.
@@ -503,128 +423,5 @@ impl Store {
         }
         tx.commit().await?;
         Ok(created)
-    }
-
-    pub async fn add_category(
-        &self,
-        name: &str,
-        color: Option<&str>,
-        entry: &AuditEntry,
-    ) -> Result<Category, StoreError> {
-        let mut tx = self.pool.begin().await?;
-        let id = sqlx::query_scalar!(
-            "INSERT INTO categories (name, color) VALUES ($1, $2) RETURNING id",
-            name,
-            color,
-        )
-        .fetch_one(&mut *tx)
-        .await?;
-        let category = fetch_category(&mut *tx, id).await?;
-        audit::record(&mut *tx, &entry.clone().target("category", id)).await?;
-        tx.commit().await?;
-        Ok(category)
-    }
-
-    pub async fn category(&self, id: i64) -> Result<Category, StoreError> {
-        fetch_category(&self.pool, id).await
-    }
-
-    /// One page of categories whose name contains `search` (case-insensitive), by name, and how
-    /// many match in all.
-    pub async fn list_categories(
-        &self,
-        search: Option<&str>,
-        window: Window,
-    ) -> Result<(Vec<Category>, i64), StoreError> {
-        let total = sqlx::query_scalar!(
-            r#"SELECT count(*) AS "count!" FROM categories g
-               WHERE $1::text IS NULL OR strpos(lower(g.name), lower($1)) > 0"#,
-            search,
-        )
-        .fetch_one(&self.pool)
-        .await?;
-        let categories = sqlx::query_as!(
-            Category,
-            r#"SELECT g.id, g.name, g.color,
-                 (SELECT count(*) FROM contact_categories m WHERE m.category_id = g.id) AS "contact_count!",
-                 g.created_at, g.updated_at
-               FROM categories g WHERE $1::text IS NULL OR strpos(lower(g.name), lower($1)) > 0
-               ORDER BY g.name, g.id LIMIT $2 OFFSET $3"#,
-            search,
-            window.limit,
-            window.offset,
-        )
-        .fetch_all(&self.pool)
-        .await?;
-        Ok((categories, total))
-    }
-
-    /// Renames or recolours a category; `None` leaves a field as it is.
-    pub async fn update_category(
-        &self,
-        id: i64,
-        name: Option<&str>,
-        color: Option<&str>,
-        entry: &AuditEntry,
-    ) -> Result<Category, StoreError> {
-        let mut tx = self.pool.begin().await?;
-        let category = sqlx::query_as!(
-            Category,
-            r#"WITH g AS (UPDATE categories SET name = coalesce($2, name),
-                 color = coalesce($3, color), updated_at = now() WHERE id = $1 RETURNING *)
-               SELECT g.id AS "id!", g.name AS "name!", g.color,
-                 (SELECT count(*) FROM contact_categories m WHERE m.category_id = g.id) AS "contact_count!",
-                 g.created_at AS "created_at!", g.updated_at AS "updated_at!"
-               FROM g"#,
-            id,
-            name,
-            color,
-        )
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or(StoreError::NotFound("category"))?;
-        audit::record(&mut *tx, entry).await?;
-        tx.commit().await?;
-        Ok(category)
-    }
-
-    /// Deletes a category and its memberships (not the contacts). A category a campaign targets
-    /// is kept by `campaign_categories_category_id_fkey`.
-    pub async fn delete_category(&self, id: i64, entry: &AuditEntry) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
-        let deleted = sqlx::query!("DELETE FROM categories WHERE id = $1", id)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        if deleted == 0 {
-            return Err(StoreError::NotFound("category"));
-        }
-        audit::record(&mut *tx, entry).await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
-    /// Takes a contact out of a category.
-    pub async fn remove_from_category(
-        &self,
-        category_id: i64,
-        contact_id: i64,
-        entry: &AuditEntry,
-    ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
-        let removed = sqlx::query!(
-            "DELETE FROM contact_categories WHERE category_id = $1 AND contact_id = $2",
-            category_id,
-            contact_id,
-        )
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if removed == 0 {
-            return Err(StoreError::NotFound("category membership"));
-        }
-        audit::record(&mut *tx, entry).await?;
-        tx.commit().await?;
-        Ok(())
     }
 }
