@@ -11,6 +11,7 @@ use std::str::FromStr;
 
 /// Which of the campaign's two texts a message carries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(
     feature = "sqlx",
     derive(sqlx::Type),
@@ -27,6 +28,8 @@ pub enum MessageType {
 }
 
 impl MessageType {
+    pub const ALL: [MessageType; 2] = [MessageType::Message1, MessageType::Message2];
+
     pub fn as_str(self) -> &'static str {
         match self {
             MessageType::Message1 => "message_1",
@@ -43,6 +46,7 @@ impl fmt::Display for MessageType {
 
 /// Delivery status of one message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(
     feature = "sqlx",
     derive(sqlx::Type),

@@ -8,7 +8,7 @@
 //! has started ([`PendingStart`]).
 
 use super::{Store, StoreError};
-use crate::audit::{self, AuditEntry};
+use crate::audit::{self, AuditEntry, AuditTarget};
 use crate::counters::{BULK_SHARD, CounterDelta};
 use crate::launch_checks;
 use crate::ledger;
@@ -289,7 +289,7 @@ impl Store {
         let record = fetch_campaign(&mut *tx, id)
             .await?
             .ok_or(StoreError::NotFound("campaign"))?;
-        audit::record(&mut *tx, &entry.clone().target("campaign", id)).await?;
+        audit::record(&mut *tx, &entry.clone().target(AuditTarget::Campaign, id)).await?;
         tx.commit().await?;
         Ok(DraftWrite::Saved(Box::new(record)))
     }

@@ -6,7 +6,7 @@
 //! 409 and 422.
 
 use super::{Store, StoreError};
-use crate::audit::{self, AuditEntry};
+use crate::audit::{self, AuditEntry, AuditTarget};
 use campaign_domain::PhoneNumber;
 use chrono::{DateTime, Utc};
 use sqlx::{PgExecutor, Postgres, QueryBuilder};
@@ -227,7 +227,7 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         let contact = fetch_contact(&mut *tx, id).await?;
-        audit::record(&mut *tx, &entry.clone().target("contact", id)).await?;
+        audit::record(&mut *tx, &entry.clone().target(AuditTarget::Contact, id)).await?;
         tx.commit().await?;
         Ok(contact)
     }
@@ -520,7 +520,7 @@ impl Store {
         .fetch_one(&mut *tx)
         .await?;
         let category = fetch_category(&mut *tx, id).await?;
-        audit::record(&mut *tx, &entry.clone().target("category", id)).await?;
+        audit::record(&mut *tx, &entry.clone().target(AuditTarget::Category, id)).await?;
         tx.commit().await?;
         Ok(category)
     }
