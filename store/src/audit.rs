@@ -9,10 +9,10 @@
 //! ```ignore
 //! let mut tx = pool.begin().await?;
 //! /* ... the change ... */
-//! campaign_store::audit::record(&mut *tx, &AuditEntry::new(Actor::contact(id, phone), AuditAction::ContactOptOut)
+//! let entry = AuditEntry::new(Actor::contact(id, phone), AuditAction::ContactOptOut)
 //!     .target(AuditTarget::Contact, id)
-//!     .summary(serde_json::json!({ "keyword": "STOP" })))
-//! .await?;
+//!     .summary(serde_json::json!({ "keyword": "STOP" }));
+//! campaign_store::audit::record(&mut *tx, &entry).await?;
 //! tx.commit().await?;
 //! ```
 //!
