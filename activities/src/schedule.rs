@@ -3,7 +3,7 @@
 //! then starts the campaign's run. Retrying the activity is safe: a launch already decided is
 //! answered again, not made twice.
 
-use campaign_domain::{CampaignSettings, Channel};
+use campaign_domain::{AuditAction, AuditTarget, CampaignSettings, Channel};
 use campaign_store::{Actor, AuditEntry, LaunchRules, ScheduledLaunch, Store};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -74,7 +74,7 @@ impl ScheduleActivities {
         })?;
         let entry = |action| {
             AuditEntry::new(input.scheduled_by.clone(), action)
-                .target("campaign", input.campaign_id)
+                .target(AuditTarget::Campaign, input.campaign_id)
         };
         let outcome = self
             .store
@@ -86,8 +86,8 @@ impl ScheduleActivities {
                     defaults: &input.defaults,
                     channel: self.channel,
                 },
-                entry("campaign.send"),
-                entry("campaign.launch_failed"),
+                entry(AuditAction::CampaignSend),
+                entry(AuditAction::CampaignLaunchFailed),
             )
             .await
             .map_err(|err| {

@@ -12,6 +12,7 @@ use crate::error::{ApiError, ApiJson, ApiQuery, ApiResult, ErrorBody};
 use crate::pagination::{Page, PageQuery};
 use axum::extract::{ConnectInfo, FromRequestParts, State};
 use axum::http::request::Parts;
+use campaign_domain::{ActorKind, AuditAction, AuditTarget};
 use campaign_store::audit::{AuditFilter, AuditRecord};
 use campaign_store::users::User as UserRow;
 use campaign_store::{Actor, Origin};
@@ -110,12 +111,8 @@ struct AuditQuery {
     /// An actor id, or an actor label (email or phone) matched whole, ignoring case.
     #[param(max_length = 320)]
     actor: Option<String>,
-    /// An action, e.g. `auth.login_failed`, `contact.update`, `campaign.send`.
-    #[param(max_length = 320)]
-    action: Option<String>,
-    /// `user`, `session`, `contact`, `category`, `campaign`.
-    #[param(max_length = 320)]
-    target_type: Option<String>,
+    action: Option<AuditAction>,
+    target_type: Option<AuditTarget>,
     #[param(max_length = 320)]
     target_id: Option<String>,
     /// From this time (RFC 3339), inclusive.
@@ -129,12 +126,7 @@ const MAX_FILTER_CHARS: usize = 320;
 
 impl AuditQuery {
     fn filter(self) -> ApiResult<AuditFilter> {
-        let texts = [
-            &self.actor,
-            &self.action,
-            &self.target_type,
-            &self.target_id,
-        ];
+        let texts = [&self.actor, &self.target_id];
         if texts
             .into_iter()
             .flatten()
@@ -156,8 +148,8 @@ impl AuditQuery {
         };
         Ok(AuditFilter {
             actor: given(self.actor),
-            action: given(self.action),
-            target_type: given(self.target_type),
+            action: self.action,
+            target_type: self.target_type,
             target_id: given(self.target_id),
             from: self.from,
             to: self.to,
@@ -170,13 +162,13 @@ impl AuditQuery {
 pub struct AuditRow {
     id: i64,
     occurred_at: DateTime<Utc>,
-    /// `user`, `contact` or `anonymous` (a sign-in that did not succeed).
-    actor_kind: String,
+    /// `anonymous`: a sign-in that did not succeed.
+    actor_kind: ActorKind,
     actor_id: Option<i64>,
     /// The actor's email or phone, as it was when they acted.
     actor_label: Option<String>,
-    action: String,
-    target_type: Option<String>,
+    action: AuditAction,
+    target_type: Option<AuditTarget>,
     target_id: Option<String>,
     /// What changed, briefly (field names, counts); never a secret.
     #[schema(value_type = Object)]

@@ -14,6 +14,7 @@ use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
+use campaign_domain::{AuditAction, AuditTarget, Role};
 use campaign_store::users::User as UserRow;
 use chrono::{DateTime, Utc};
 use jsonwebtoken::{DecodingKey, EncodingKey, Header, Validation};
@@ -21,9 +22,6 @@ use serde::{Deserialize, Serialize};
 use std::time::Duration;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
-
-pub const ROLE_ADMIN: &str = "admin";
-pub const ROLE_SUPER_ADMIN: &str = "super_admin";
 
 /// Signing keys and token lifetimes.
 pub struct JwtKeys {
@@ -201,7 +199,7 @@ impl FromRequestParts<ApiContext> for SuperAdmin {
 
     async fn from_request_parts(parts: &mut Parts, context: &ApiContext) -> ApiResult<Self> {
         let AuthUser(user) = AuthUser::from_request_parts(parts, context).await?;
-        if user.role != ROLE_SUPER_ADMIN {
+        if user.role != Role::SuperAdmin {
             return Err(ApiError::Forbidden);
         }
         Ok(SuperAdmin(user))
@@ -233,7 +231,7 @@ pub struct User {
     id: i64,
     email: String,
     full_name: Option<String>,
-    role: String,
+    role: Role,
     is_active: bool,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
@@ -350,8 +348,8 @@ async fn refresh(
         .store
         .record_audit(
             &origin_of(&user, client_addr)
-                .entry("auth.refresh")
-                .target("user", user.id)
+                .entry(AuditAction::AuthRefresh)
+                .target(AuditTarget::User, user.id)
                 .summary(serde_json::json!({ "via": "token" })),
         )
         .await?;

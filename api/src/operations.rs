@@ -18,8 +18,8 @@
 
 use campaign_domain::send_estimate::campaign_last_message_1;
 use campaign_domain::{
-    CampaignSettings, CampaignState, CampaignWorkflowId, Channel, InvalidLaunchTime, LaunchTime,
-    ScheduledLaunchWorkflowId,
+    AuditAction, AuditTarget, CampaignSettings, CampaignState, CampaignWorkflowId, Channel,
+    InvalidLaunchTime, LaunchTime, ScheduledLaunchWorkflowId,
 };
 use campaign_store::audit::AuditEntry;
 use campaign_store::campaigns::{messaging_limit_reason, no_contacts_reason, quota_reason};
@@ -126,7 +126,7 @@ impl Engine {
             .store
             .launch_campaign(campaign_id, &self.launch_rules())
             .await?;
-        self.start_launched(outcome, by.entry("campaign.send"), None)
+        self.start_launched(outcome, by.entry(AuditAction::CampaignSend), None)
             .await
     }
 
@@ -182,7 +182,9 @@ impl Engine {
 
     /// Stops a running campaign: its workflow closes every open journey as `cancelled`.
     pub async fn stop(&self, campaign_id: i64, by: &Origin) -> Result<(), OperationError> {
-        let entry = by.entry("campaign.stop").target("campaign", campaign_id);
+        let entry = by
+            .entry(AuditAction::CampaignStop)
+            .target(AuditTarget::Campaign, campaign_id);
         match self.store.campaign_status(campaign_id).await? {
             None => return Err(OperationError::NotFound),
             Some(CampaignState::Running) => {}
@@ -270,8 +272,8 @@ impl Engine {
             .map_err(|err| OperationError::Temporal(err.to_string()))?;
         pending
             .commit(
-                &by.entry("campaign.schedule")
-                    .target("campaign", campaign_id)
+                &by.entry(AuditAction::CampaignSchedule)
+                    .target(AuditTarget::Campaign, campaign_id)
                     .summary(serde_json::json!({ "at": at })),
             )
             .await?;
@@ -309,8 +311,8 @@ impl Engine {
         }
         pending
             .commit(
-                &by.entry("campaign.unschedule")
-                    .target("campaign", campaign_id)
+                &by.entry(AuditAction::CampaignUnschedule)
+                    .target(AuditTarget::Campaign, campaign_id)
                     .summary(serde_json::json!({ "was_at": scheduled_at })),
             )
             .await?;
@@ -324,7 +326,7 @@ impl Engine {
             // The cutoff counts from the retry, not from the first launch.
             RetryOutcome::Requeued(pending) => {
                 let entry = by
-                    .entry("campaign.retry")
+                    .entry(AuditAction::CampaignRetry)
                     .summary(serde_json::json!({ "journeys": pending.journeys }));
                 self.start(*pending, entry, |started_at| started_at.max(Utc::now()))
                     .await
@@ -349,8 +351,12 @@ impl Engine {
             .await?;
         match outcome {
             RelaunchOutcome::Copied { launch, .. } => {
-                self.start_launched(launch, by.entry("campaign.relaunch"), Some(campaign_id))
-                    .await
+                self.start_launched(
+                    launch,
+                    by.entry(AuditAction::CampaignRelaunch),
+                    Some(campaign_id),
+                )
+                .await
             }
             RelaunchOutcome::NotFound => Err(OperationError::NotFound),
             RelaunchOutcome::NotFinished { status } => Err(OperationError::NotFinished { status }),
@@ -386,7 +392,7 @@ impl Engine {
             .await?;
         let (total_contacts, opted_out_excluded) = (pending.journeys, pending.opted_out_excluded);
         pending
-            .commit(&entry.target("campaign", campaign_id))
+            .commit(&entry.target(AuditTarget::Campaign, campaign_id))
             .await?;
         Ok(Launched {
             campaign_id,

@@ -18,6 +18,7 @@ use axum::extract::State;
 use axum::http::header::{COOKIE, SET_COOKIE};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{AppendHeaders, IntoResponse};
+use campaign_domain::{AuditAction, AuditTarget};
 use campaign_store::users::User as UserRow;
 use chrono::Utc;
 use rand::RngCore;
@@ -174,8 +175,8 @@ async fn refresh(
         .ok_or(ApiError::Unauthorized("session expired or revoked"))?;
     let user = auth::active_user(&context, user_id).await?;
     let entry = origin_of(&user, client_addr)
-        .entry("auth.refresh")
-        .target("user", user.id)
+        .entry(AuditAction::AuthRefresh)
+        .target(AuditTarget::User, user.id)
         .summary(serde_json::json!({ "via": "session" }));
     let access = access(&context, user)?;
     context.store.record_audit(&entry).await?;

@@ -26,6 +26,7 @@ use crate::auth::{self, DECOY_HASH};
 use crate::context::ApiContext;
 use crate::error::{ApiError, ApiResult};
 use campaign_domain::sign_in_throttle::{ClientNetwork, Verdict};
+use campaign_domain::{AuditAction, AuditTarget};
 use campaign_store::users::User as UserRow;
 use campaign_store::{Actor, AuditEntry};
 use std::net::IpAddr;
@@ -79,13 +80,16 @@ pub async fn sign_in(
     let label = account_label(email);
     let throttled = |scope: &str, wait: Duration| {
         let retry_after_secs = retry_after_secs(wait);
-        let entry = AuditEntry::new(Actor::anonymous(label.clone()), "auth.login_throttled")
-            .summary(serde_json::json!({
-                "via": via.as_str(),
-                "scope": scope,
-                "retry_after_secs": retry_after_secs,
-            }))
-            .from_addr(client_addr);
+        let entry = AuditEntry::new(
+            Actor::anonymous(label.clone()),
+            AuditAction::AuthLoginThrottled,
+        )
+        .summary(serde_json::json!({
+            "via": via.as_str(),
+            "scope": scope,
+            "retry_after_secs": retry_after_secs,
+        }))
+        .from_addr(client_addr);
         (entry, ApiError::TooManyAttempts { retry_after_secs })
     };
     let network = client_addr.map(ClientNetwork::of);
@@ -114,8 +118,8 @@ pub async fn sign_in(
                     .open_session(user.id, &session.token_digest, session.expires_at)
                     .await?;
             }
-            let entry = AuditEntry::new(Actor::user(user.id, label), "auth.login")
-                .target("user", user.id)
+            let entry = AuditEntry::new(Actor::user(user.id, label), AuditAction::AuthLogin)
+                .target(AuditTarget::User, user.id)
                 .summary(serde_json::json!({ "via": via.as_str() }))
                 .from_addr(client_addr);
             attempt.finish(&entry).await?;
@@ -124,7 +128,7 @@ pub async fn sign_in(
         Some(_) if matches => "user is inactive",
         _ => "wrong email or password",
     };
-    let entry = AuditEntry::new(Actor::anonymous(label), "auth.login_failed")
+    let entry = AuditEntry::new(Actor::anonymous(label), AuditAction::AuthLoginFailed)
         .summary(serde_json::json!({ "via": via.as_str(), "reason": refusal }))
         .from_addr(client_addr);
     attempt.finish(&entry).await?;

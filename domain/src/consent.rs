@@ -40,6 +40,8 @@ pub enum ConsentChange {
 }
 
 impl ConsentChange {
+    pub const ALL: [ConsentChange; 2] = [ConsentChange::OptOut, ConsentChange::OptIn];
+
     /// The name used in the database and the audit log.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -6,6 +6,7 @@
 //! state machine, the retry formula (R12), phone parsing and message personalisation (R18), the
 //! campaign settings snapshot (R16), the opt-out keywords (R19), the sign-in throttle (R22), and the names the engine gives workflows and messages.
 
+pub mod audit;
 pub mod campaign;
 pub mod channel;
 pub mod consent;
@@ -19,14 +20,17 @@ pub mod phone;
 pub mod progress;
 pub mod quiet_hours;
 pub mod retry;
+pub mod role;
 pub mod schedule;
 pub mod send_estimate;
 pub mod sending;
 pub mod settings;
 pub mod sign_in_throttle;
 pub mod template;
+mod vocabulary;
 pub mod window;
 
+pub use audit::{ActorKind, AuditAction, AuditTarget};
 pub use campaign::{CampaignState, Closing, UnknownCampaignState};
 pub use channel::{Channel, MessageContent};
 pub use consent::{ConsentChange, ConsentKeywords};
@@ -46,6 +50,7 @@ pub use phone::{PhoneNumber, PhoneNumberError};
 pub use progress::OpenJourneys;
 pub use quiet_hours::{InvalidQuietHours, QuietHours, QuietHoursPolicy};
 pub use retry::retry_delay;
+pub use role::Role;
 pub use schedule::{InvalidLaunchTime, LaunchTime};
 pub use sending::{BreakerPolicy, SendPolicy};
 pub use settings::{CampaignSettings, InvalidSettings, Pacing, SettingsOverrides};

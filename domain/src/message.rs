@@ -12,6 +12,7 @@ use std::str::FromStr;
 
 /// Which of the campaign's two texts a message carries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(
     feature = "sqlx",
     derive(sqlx::Type),
@@ -28,6 +29,8 @@ pub enum MessageType {
 }
 
 impl MessageType {
+    pub const ALL: [MessageType; 2] = [MessageType::Message1, MessageType::Message2];
+
     pub fn as_str(self) -> &'static str {
         match self {
             MessageType::Message1 => "message_1",
@@ -44,6 +47,7 @@ impl fmt::Display for MessageType {
 
 /// Delivery status of one message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(
     feature = "sqlx",
     derive(sqlx::Type),

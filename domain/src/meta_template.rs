@@ -87,6 +87,14 @@ pub enum TemplateCategory {
     Authentication,
 }
 
+impl TemplateCategory {
+    pub const ALL: [TemplateCategory; 3] = [
+        TemplateCategory::Marketing,
+        TemplateCategory::Utility,
+        TemplateCategory::Authentication,
+    ];
+}
+
 /// Meta's review status of a template. Only `approved` templates can be sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

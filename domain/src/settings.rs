@@ -120,6 +120,13 @@ pub struct CampaignSettings {
     pub overrides: SettingsOverrides,
 }
 
+impl CampaignSettings {
+    /// The JSON key of `interaction_window_ms` in a stored snapshot, for the SQL that reads the
+    /// window (R3, `store::interactions`): renaming the field without it fails a test here, not
+    /// a late reply in production.
+    pub const INTERACTION_WINDOW_KEY: &'static str = "interaction_window_ms";
+}
+
 impl Default for CampaignSettings {
     /// The specification's defaults: 24 h window, 48 h cutoff, 25 s between sends, a 5 min pause
     /// every 25, three attempts 60 s apart (doubling), 429s wait at least 60 s.
@@ -283,6 +290,16 @@ impl CampaignSettings {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn the_stored_snapshot_names_the_window_as_sql_reads_it() {
+        let settings = CampaignSettings::default();
+        let stored = serde_json::to_value(&settings).unwrap();
+        assert_eq!(
+            stored[CampaignSettings::INTERACTION_WINDOW_KEY],
+            settings.interaction_window_ms
+        );
+    }
 
     #[test]
     fn no_override_gives_the_defaults_and_the_request_is_kept() {

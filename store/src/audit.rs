@@ -9,10 +9,10 @@
 //! ```ignore
 //! let mut tx = pool.begin().await?;
 //! /* ... the change ... */
-//! campaign_store::audit::record(&mut *tx, &AuditEntry::new(Actor::contact(id, phone), "contact.opt_out")
-//!     .target("contact", id)
-//!     .summary(serde_json::json!({ "keyword": "STOP" })))
-//! .await?;
+//! let entry = AuditEntry::new(Actor::contact(id, phone), AuditAction::ContactOptOut)
+//!     .target(AuditTarget::Contact, id)
+//!     .summary(serde_json::json!({ "keyword": "STOP" }));
+//! campaign_store::audit::record(&mut *tx, &entry).await?;
 //! tx.commit().await?;
 //! ```
 //!
@@ -21,6 +21,7 @@
 
 use super::{Store, StoreError};
 use crate::page::{Page, PageRequest};
+pub use campaign_domain::{ActorKind, AuditAction, AuditTarget};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sqlx::{PgExecutor, Postgres, QueryBuilder};
@@ -37,24 +38,6 @@ pub struct Actor {
     pub id: Option<i64>,
     /// An email or a phone: what a reader recognises, and what stays once the user is deleted.
     pub label: Option<String>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ActorKind {
-    User,
-    Contact,
-    Anonymous,
-}
-
-impl ActorKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ActorKind::User => "user",
-            ActorKind::Contact => "contact",
-            ActorKind::Anonymous => "anonymous",
-        }
-    }
 }
 
 impl Actor {
@@ -97,7 +80,7 @@ impl Origin {
     }
 
     /// An entry for `action` by this actor from this address.
-    pub fn entry(&self, action: &'static str) -> AuditEntry {
+    pub fn entry(&self, action: AuditAction) -> AuditEntry {
         AuditEntry::new(self.actor.clone(), action).from_addr(self.client_addr)
     }
 }
@@ -106,9 +89,8 @@ impl Origin {
 #[derive(Debug, Clone, PartialEq)]
 pub struct AuditEntry {
     pub actor: Actor,
-    /// `subject.verb`: `auth.login`, `contact.update`, `campaign.send`, ...
-    pub action: &'static str,
-    pub target_type: Option<&'static str>,
+    pub action: AuditAction,
+    pub target_type: Option<AuditTarget>,
     pub target_id: Option<String>,
     /// A short JSON object saying what changed (field names, counts), never secrets.
     pub summary: serde_json::Value,
@@ -117,7 +99,7 @@ pub struct AuditEntry {
 }
 
 impl AuditEntry {
-    pub fn new(actor: Actor, action: &'static str) -> AuditEntry {
+    pub fn new(actor: Actor, action: AuditAction) -> AuditEntry {
         AuditEntry {
             actor,
             action,
@@ -128,7 +110,7 @@ impl AuditEntry {
         }
     }
 
-    pub fn target(mut self, target_type: &'static str, target_id: impl ToString) -> AuditEntry {
+    pub fn target(mut self, target_type: AuditTarget, target_id: impl ToString) -> AuditEntry {
         self.target_type = Some(target_type);
         self.target_id = Some(target_id.to_string());
         self
@@ -150,11 +132,11 @@ impl AuditEntry {
 pub struct AuditRecord {
     pub id: i64,
     pub occurred_at: DateTime<Utc>,
-    pub actor_kind: String,
+    pub actor_kind: ActorKind,
     pub actor_id: Option<i64>,
     pub actor_label: Option<String>,
-    pub action: String,
-    pub target_type: Option<String>,
+    pub action: AuditAction,
+    pub target_type: Option<AuditTarget>,
     pub target_id: Option<String>,
     pub summary: serde_json::Value,
     pub client_addr: Option<String>,
@@ -165,8 +147,8 @@ pub struct AuditRecord {
 pub struct AuditFilter {
     /// An actor id, or a label (email, phone) matched whole and case-insensitively.
     pub actor: Option<String>,
-    pub action: Option<String>,
-    pub target_type: Option<String>,
+    pub action: Option<AuditAction>,
+    pub target_type: Option<AuditTarget>,
     pub target_id: Option<String>,
     /// From this time, inclusive.
     pub from: Option<DateTime<Utc>>,
@@ -187,8 +169,8 @@ pub async fn record(executor: impl PgExecutor<'_>, entry: &AuditEntry) -> Result
         entry.actor.kind.as_str(),
         entry.actor.id,
         label,
-        entry.action,
-        entry.target_type,
+        entry.action.as_str(),
+        entry.target_type.map(AuditTarget::as_str),
         entry.target_id,
         &entry.summary as _,
         entry.client_addr.map(|addr| addr.to_string()),
@@ -208,13 +190,13 @@ fn push_audit_filter(query: &mut QueryBuilder<'_, Postgres>, filter: &AuditFilte
         }
         query.push(")");
     }
-    if let Some(action) = &filter.action {
-        query.push(" AND action = ").push_bind(action.clone());
+    if let Some(action) = filter.action {
+        query.push(" AND action = ").push_bind(action.as_str());
     }
-    if let Some(target_type) = &filter.target_type {
+    if let Some(target_type) = filter.target_type {
         query
             .push(" AND target_type = ")
-            .push_bind(target_type.clone());
+            .push_bind(target_type.as_str());
     }
     if let Some(target_id) = &filter.target_id {
         query.push(" AND target_id = ").push_bind(target_id.clone());
@@ -265,10 +247,13 @@ mod tests {
     #[sqlx::test(migrator = "crate::MIGRATOR")]
     async fn rows_are_appended_and_never_changed(pool: PgPool) {
         let store = Store::from_pool(pool);
-        let entry = AuditEntry::new(Actor::user(7, "ops@example.com"), "contact.update")
-            .target("contact", 42)
-            .summary(serde_json::json!({ "changed": ["first_name"] }))
-            .from_addr(Some("2001:db8::1".parse().unwrap()));
+        let entry = AuditEntry::new(
+            Actor::user(7, "ops@example.com"),
+            AuditAction::ContactUpdate,
+        )
+        .target(AuditTarget::Contact, 42)
+        .summary(serde_json::json!({ "changed": ["first_name"] }))
+        .from_addr(Some("2001:db8::1".parse().unwrap()));
         store.record_audit(&entry).await.unwrap();
         let page = store
             .audit_page(
@@ -283,8 +268,8 @@ mod tests {
         assert_eq!(page.total, 1);
         let row = &page.items[0];
         assert_eq!(
-            (row.action.as_str(), row.target_id.as_deref()),
-            ("contact.update", Some("42"))
+            (row.action, row.target_id.as_deref()),
+            (AuditAction::ContactUpdate, Some("42"))
         );
         assert_eq!(row.client_addr.as_deref(), Some("2001:db8::1"));
 

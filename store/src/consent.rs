@@ -9,7 +9,7 @@
 //! audit log, its actor the contact (R22).
 
 use super::{Store, StoreError};
-use crate::audit::{self, Actor, AuditEntry};
+use crate::audit::{self, Actor, AuditAction, AuditEntry, AuditTarget};
 use crate::counters::{CounterDelta, shard_of};
 use crate::ledger;
 use campaign_domain::{ConsentChange, JourneyState};
@@ -93,13 +93,13 @@ impl Store {
         };
         if !redelivered {
             let action = match change {
-                ConsentChange::OptOut => "contact.opt_out",
-                ConsentChange::OptIn => "contact.opt_in",
+                ConsentChange::OptOut => AuditAction::ContactOptOut,
+                ConsentChange::OptIn => AuditAction::ContactOptIn,
             };
             audit::record(
                 &mut *tx,
                 &AuditEntry::new(Actor::contact(contact_id, phone), action)
-                    .target("contact", contact_id)
+                    .target(AuditTarget::Contact, contact_id)
                     .summary(serde_json::json!({
                         "provider_message_id": provider_message_id,
                         "written_at": received_at,

@@ -7,7 +7,7 @@
 
 use super::{Store, StoreError};
 use crate::counters::{CounterDelta, shard_of};
-use campaign_domain::{JourneyState, MessageType};
+use campaign_domain::{CampaignSettings, JourneyState, MessageType};
 use chrono::{DateTime, Utc};
 use sqlx::{Postgres, Transaction};
 use std::time::Duration;
@@ -128,13 +128,14 @@ impl Store {
                 r#"SELECT j.state AS "state: JourneyState",
                      coalesce(j.state IN ('sending_message_2', 'message_2_sent')
                        AND interaction_within_window(j.message_1_sent_at, $3,
-                         (c.settings ->> 'interaction_window_ms')::bigint), false)
+                         (c.settings ->> $4)::bigint), false)
                        AS "within_window!"
                    FROM journeys j JOIN campaigns c ON c.id = j.campaign_id
                    WHERE j.campaign_id = $1 AND j.contact_id = $2 FOR UPDATE OF j"#,
                 campaign_id,
                 contact_id,
                 late.received_at,
+                CampaignSettings::INTERACTION_WINDOW_KEY,
             )
             .fetch_optional(&mut *tx)
             .await?;

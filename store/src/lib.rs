@@ -36,9 +36,11 @@ pub mod templates;
 #[cfg(test)]
 mod test_rows;
 pub mod users;
+#[cfg(test)]
+mod vocabularies;
 pub mod window_fallback;
 
-pub use audit::{Actor, AuditEntry, Origin};
+pub use audit::{Actor, AuditAction, AuditEntry, AuditTarget, Origin};
 pub use breaker::SendResult;
 pub use campaigns::{LaunchOutcome, LaunchRules, PendingStart, RelaunchOutcome, RetryOutcome};
 pub use consent::{ConfirmationStep, RecordedConsent};

@@ -3,7 +3,7 @@
 //! session belongs to.
 
 use super::{Store, StoreError};
-use crate::audit::{self, Actor, AuditEntry};
+use crate::audit::{self, Actor, AuditAction, AuditEntry, AuditTarget};
 use chrono::{DateTime, Utc};
 use sqlx::PgExecutor;
 use std::net::IpAddr;
@@ -59,9 +59,12 @@ impl Store {
         let Some(revoked) = revoked else {
             return Ok(false);
         };
-        let entry = AuditEntry::new(Actor::user(revoked.user_id, revoked.email), "auth.logout")
-            .target("session", revoked.id)
-            .from_addr(client_addr);
+        let entry = AuditEntry::new(
+            Actor::user(revoked.user_id, revoked.email),
+            AuditAction::AuthLogout,
+        )
+        .target(AuditTarget::Session, revoked.id)
+        .from_addr(client_addr);
         audit::record(&mut *tx, &entry).await?;
         tx.commit().await?;
         Ok(true)

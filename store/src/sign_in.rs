@@ -129,6 +129,7 @@ impl SignInAttempt {
 mod tests {
     use super::*;
     use crate::Actor;
+    use crate::audit::AuditAction;
     use sqlx::PgPool;
     use std::net::IpAddr;
 
@@ -136,8 +137,8 @@ mod tests {
         text.parse().unwrap()
     }
 
-    async fn record(store: &Store, action: &'static str, label: &str, from: &str) {
-        let actor = if action == "auth.login" {
+    async fn record(store: &Store, action: AuditAction, label: &str, from: &str) {
+        let actor = if action == AuditAction::AuthLogin {
             Actor::user(1, label)
         } else {
             Actor::anonymous(label)
@@ -159,11 +160,29 @@ mod tests {
     async fn failures_count_by_pair_and_network_since_the_pairs_success(pool: PgPool) {
         let store = Store::from_pool(pool);
         for _ in 0..3 {
-            record(&store, "auth.login_failed", "a@example.com", "192.0.2.1").await;
+            record(
+                &store,
+                AuditAction::AuthLoginFailed,
+                "a@example.com",
+                "192.0.2.1",
+            )
+            .await;
         }
-        record(&store, "auth.login_failed", "b@example.com", "192.0.2.1").await;
+        record(
+            &store,
+            AuditAction::AuthLoginFailed,
+            "b@example.com",
+            "192.0.2.1",
+        )
+        .await;
         // Another address of the same IPv6 /64 is the same network.
-        record(&store, "auth.login_failed", "a@example.com", "2001:db8::1").await;
+        record(
+            &store,
+            AuditAction::AuthLoginFailed,
+            "a@example.com",
+            "2001:db8::1",
+        )
+        .await;
         assert_eq!(recent(&store, "a@example.com", "192.0.2.1").await, (3, 2));
         assert_eq!(recent(&store, "a@example.com", "192.0.2.9").await, (0, 0));
         assert_eq!(
@@ -172,9 +191,15 @@ mod tests {
         );
 
         // A success elsewhere forgets nothing here; a success of the pair forgets its failures.
-        record(&store, "auth.login", "a@example.com", "198.51.100.1").await;
+        record(
+            &store,
+            AuditAction::AuthLogin,
+            "a@example.com",
+            "198.51.100.1",
+        )
+        .await;
         assert_eq!(recent(&store, "a@example.com", "192.0.2.1").await, (3, 2));
-        record(&store, "auth.login", "a@example.com", "192.0.2.1").await;
+        record(&store, AuditAction::AuthLogin, "a@example.com", "192.0.2.1").await;
         assert_eq!(recent(&store, "a@example.com", "192.0.2.1").await, (0, 1));
         assert_eq!(recent(&store, "b@example.com", "192.0.2.1").await, (1, 1));
     }
@@ -199,7 +224,10 @@ mod tests {
                 .unwrap()
                 .is_some()
         );
-        let done = AuditEntry::new(Actor::anonymous("a@example.com"), "auth.login_failed");
+        let done = AuditEntry::new(
+            Actor::anonymous("a@example.com"),
+            AuditAction::AuthLoginFailed,
+        );
         first.unwrap().finish(&done).await.unwrap();
         assert!(
             store

@@ -2,7 +2,8 @@
 //! (`super_admin`). Email uniqueness is case-insensitive, enforced by `users_email_key`.
 
 use super::{Store, StoreError};
-use crate::audit::{self, AuditEntry};
+use crate::audit::{self, AuditEntry, AuditTarget};
+use campaign_domain::Role;
 use chrono::{DateTime, Utc};
 
 /// A user without the password hash: what the API may show.
@@ -11,7 +12,7 @@ pub struct User {
     pub id: i64,
     pub email: String,
     pub full_name: Option<String>,
-    pub role: String,
+    pub role: Role,
     pub is_active: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -30,7 +31,7 @@ pub struct UserCredentials {
 pub struct UserChanges {
     pub email: Option<String>,
     pub full_name: Option<String>,
-    pub role: Option<String>,
+    pub role: Option<Role>,
     pub is_active: Option<bool>,
     pub password_hash: Option<String>,
 }
@@ -49,22 +50,22 @@ impl Store {
         email: &str,
         password_hash: &str,
         full_name: Option<&str>,
-        role: &str,
+        role: Role,
         entry: &AuditEntry,
     ) -> Result<User, StoreError> {
         let mut tx = self.pool.begin().await?;
         let user = sqlx::query_as!(
             User,
-            "INSERT INTO users (email, password_hash, full_name, role) VALUES ($1, $2, $3, $4) \
-             RETURNING id, email, full_name, role, is_active, created_at, updated_at",
+            r#"INSERT INTO users (email, password_hash, full_name, role) VALUES ($1, $2, $3, $4)
+               RETURNING id, email, full_name, role AS "role: Role", is_active, created_at, updated_at"#,
             email,
             password_hash,
             full_name,
-            role,
+            role.as_str(),
         )
         .fetch_one(&mut *tx)
         .await?;
-        audit::record(&mut *tx, &entry.clone().target("user", user.id)).await?;
+        audit::record(&mut *tx, &entry.clone().target(AuditTarget::User, user.id)).await?;
         tx.commit().await?;
         Ok(user)
     }
@@ -88,9 +89,10 @@ impl Store {
         }
         sqlx::query!(
             "INSERT INTO users (email, password_hash, full_name, role) \
-             VALUES ($1, $2, 'Administrator', 'super_admin')",
+             VALUES ($1, $2, 'Administrator', $3)",
             email,
             password_hash,
+            Role::SuperAdmin.as_str(),
         )
         .execute(&mut *tx)
         .await?;
@@ -103,8 +105,9 @@ impl Store {
         email: &str,
     ) -> Result<Option<UserCredentials>, StoreError> {
         let row = sqlx::query!(
-            "SELECT id, email, full_name, role, is_active, created_at, updated_at, password_hash \
-             FROM users WHERE lower(email) = lower($1)",
+            r#"SELECT id, email, full_name, role AS "role: Role", is_active, created_at, updated_at,
+                 password_hash
+               FROM users WHERE lower(email) = lower($1)"#,
             email,
         )
         .fetch_optional(&self.pool)
@@ -126,7 +129,8 @@ impl Store {
     pub async fn user(&self, id: i64) -> Result<User, StoreError> {
         sqlx::query_as!(
             User,
-            "SELECT id, email, full_name, role, is_active, created_at, updated_at FROM users WHERE id = $1",
+            r#"SELECT id, email, full_name, role AS "role: Role", is_active, created_at, updated_at
+               FROM users WHERE id = $1"#,
             id,
         )
         .fetch_optional(&self.pool)
@@ -137,7 +141,8 @@ impl Store {
     pub async fn list_users(&self) -> Result<Vec<User>, StoreError> {
         Ok(sqlx::query_as!(
             User,
-            "SELECT id, email, full_name, role, is_active, created_at, updated_at FROM users ORDER BY id"
+            r#"SELECT id, email, full_name, role AS "role: Role", is_active, created_at, updated_at
+               FROM users ORDER BY id"#
         )
         .fetch_all(&self.pool)
         .await?)
@@ -155,11 +160,12 @@ impl Store {
             "UPDATE users SET email = coalesce($2, email), full_name = coalesce($3, full_name), \
              role = coalesce($4, role), is_active = coalesce($5, is_active), \
              password_hash = coalesce($6, password_hash), updated_at = now() \
-             WHERE id = $1 RETURNING id, email, full_name, role, is_active, created_at, updated_at",
+             WHERE id = $1 RETURNING id, email, full_name, role AS \"role: Role\", is_active, created_at, \
+             updated_at",
             id,
             changes.email,
             changes.full_name,
-            changes.role,
+            changes.role.map(Role::as_str),
             changes.is_active,
             changes.password_hash,
         )

@@ -4,7 +4,7 @@
 
 use crate::TestEnv;
 use campaign_domain::{
-    Channel, ParameterSource, TemplateComponent, TemplateMessage, TemplateParameter,
+    AuditAction, Channel, ParameterSource, TemplateComponent, TemplateMessage, TemplateParameter,
 };
 use campaign_store::campaigns::CampaignChanges;
 
@@ -121,7 +121,7 @@ impl TestEnv {
         if self.provider != Provider::Meta {
             return Ok(());
         }
-        let entry = TestEnv::operator().entry("campaign.update");
+        let entry = TestEnv::operator().entry(AuditAction::CampaignUpdate);
         self.store
             .update_draft_campaign(
                 campaign_id,

@@ -7,6 +7,7 @@ use crate::context::ApiContext;
 use crate::error::{ApiError, ApiJson, ApiPath, ApiResult, ErrorBody};
 use crate::routes::campaigns::CampaignRecord;
 use axum::extract::State;
+use campaign_domain::{AuditAction, AuditTarget};
 use campaign_store::ResumeOutcome;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -37,8 +38,8 @@ async fn resume(
 ) -> ApiResult<ApiJson<CampaignRecord>> {
     let entry = operator
         .origin
-        .entry("campaign.resume")
-        .target("campaign", id);
+        .entry(AuditAction::CampaignResume)
+        .target(AuditTarget::Campaign, id);
     match context.store.resume_campaign(id, &entry).await? {
         ResumeOutcome::Resumed => Ok(ApiJson(context.store.campaign(id).await?.into())),
         ResumeOutcome::NotFound => Err(ApiError::NotFound("campaign")),

@@ -16,8 +16,8 @@ use crate::routes::campaign_templates::{set_or_clear, valid_template};
 use axum::extract::State;
 use axum::http::StatusCode;
 use campaign_domain::{
-    CampaignState, FailureKind, JourneyState, LaunchTime, SettingsOverrides, Template,
-    TemplateMessage, json_integer,
+    AuditAction, AuditTarget, CampaignState, FailureKind, JourneyState, LaunchTime, MessageStatus,
+    SettingsOverrides, Template, TemplateMessage, json_integer,
 };
 use campaign_store::campaigns::{CampaignChanges, DraftDelete, DraftWrite, NewCampaign};
 use campaign_store::reporting::FunnelStage;
@@ -54,7 +54,6 @@ pub struct CampaignRecord {
     message_2: String,
     /// The operator's overrides while a draft; the full snapshot once launched (R16).
     settings: serde_json::Value,
-    #[schema(value_type = String)]
     status: CampaignState,
     workflow_id: Option<String>,
     category_ids: Vec<i64>,
@@ -118,8 +117,8 @@ pub struct CampaignContact {
     failure_reason: Option<String>,
     /// Why a `failed` or `limited` journey ended so.
     failure_kind: Option<FailureKind>,
-    message_1_status: Option<String>,
-    message_2_status: Option<String>,
+    message_1_status: Option<MessageStatus>,
+    message_2_status: Option<MessageStatus>,
     message_1_sent_at: Option<DateTime<Utc>>,
     first_interaction_at: Option<DateTime<Utc>>,
     updated_at: DateTime<Utc>,
@@ -135,8 +134,8 @@ impl From<campaign_store::campaigns::CampaignContact> for CampaignContact {
             state: contact.state,
             failure_reason: contact.failure_reason,
             failure_kind: contact.failure_kind,
-            message_1_status: contact.message_1_status.map(|status| status.to_string()),
-            message_2_status: contact.message_2_status.map(|status| status.to_string()),
+            message_1_status: contact.message_1_status,
+            message_2_status: contact.message_2_status,
             message_1_sent_at: contact.message_1_sent_at,
             first_interaction_at: contact.first_interaction_at,
             updated_at: contact.updated_at,
@@ -149,7 +148,7 @@ impl From<campaign_store::campaigns::CampaignContact> for CampaignContact {
 /// final.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CampaignStats {
-    status: String,
+    status: CampaignState,
     total_contacts: i32,
     messages_sent: i32,
     messages_delivered: i32,
@@ -174,7 +173,7 @@ pub struct CampaignStats {
 impl From<campaign_store::reporting::CampaignStats> for CampaignStats {
     fn from(stats: campaign_store::reporting::CampaignStats) -> CampaignStats {
         CampaignStats {
-            status: stats.status.to_string(),
+            status: stats.status,
             total_contacts: stats.total_contacts,
             messages_sent: stats.messages_sent,
             messages_delivered: stats.messages_delivered,
@@ -465,10 +464,12 @@ async fn create(
         &context,
         request.settings.unwrap_or_else(|| serde_json::json!({})),
     )?;
-    let entry = origin.entry("campaign.create").summary(serde_json::json!({
-        "name": name,
-        "category_ids": id_list(&request.category_ids),
-    }));
+    let entry = origin
+        .entry(AuditAction::CampaignCreate)
+        .summary(serde_json::json!({
+            "name": name,
+            "category_ids": id_list(&request.category_ids),
+        }));
     let outcome = context
         .store
         .create_campaign(
@@ -599,8 +600,8 @@ async fn update(
     };
     let entry = operator
         .origin
-        .entry("campaign.update")
-        .target("campaign", id)
+        .entry(AuditAction::CampaignUpdate)
+        .target(AuditTarget::Campaign, id)
         .summary(changed(&[
             ("name", changes.name.is_some()),
             ("message_1", changes.message_1.is_some()),
@@ -641,8 +642,8 @@ async fn remove(
 ) -> ApiResult<StatusCode> {
     let entry = operator
         .origin
-        .entry("campaign.delete")
-        .target("campaign", id);
+        .entry(AuditAction::CampaignDelete)
+        .target(AuditTarget::Campaign, id);
     match context.store.delete_draft_campaign(id, &entry).await? {
         DraftDelete::Deleted => Ok(StatusCode::NO_CONTENT),
         DraftDelete::NotFound => Err(ApiError::NotFound("campaign")),

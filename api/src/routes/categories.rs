@@ -9,6 +9,7 @@ use crate::request_schema;
 use crate::routes::contacts::{ContactIds, non_blank, refuse_unknown_contacts};
 use axum::extract::State;
 use axum::http::StatusCode;
+use campaign_domain::{AuditAction, AuditTarget};
 use campaign_store::StoreError;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -144,7 +145,7 @@ async fn create(
     let name = request_schema::valid_name(&new.name, MAX_NAME_CHARS)?;
     let entry = operator
         .origin
-        .entry("category.create")
+        .entry(AuditAction::CategoryCreate)
         .summary(serde_json::json!({ "name": name }));
     let category = context
         .store
@@ -207,8 +208,8 @@ async fn update(
     summary["name"] = serde_json::json!(name);
     let entry = operator
         .origin
-        .entry("category.update")
-        .target("category", id)
+        .entry(AuditAction::CategoryUpdate)
+        .target(AuditTarget::Category, id)
         .summary(summary);
     let category = context
         .store
@@ -241,8 +242,8 @@ async fn remove(
 ) -> ApiResult<StatusCode> {
     let entry = operator
         .origin
-        .entry("category.delete")
-        .target("category", id);
+        .entry(AuditAction::CategoryDelete)
+        .target(AuditTarget::Category, id);
     context
         .store
         .delete_category(id, &entry)
@@ -288,8 +289,8 @@ async fn add_contacts(
     refuse_unknown_contacts(&context.store, &body.contact_ids).await?;
     let entry = operator
         .origin
-        .entry("category.add_contacts")
-        .target("category", id);
+        .entry(AuditAction::CategoryAddContacts)
+        .target(AuditTarget::Category, id);
     let added = context
         .store
         .add_to_category(id, &body.contact_ids, Some(&entry))
@@ -321,8 +322,8 @@ async fn remove_contact(
 ) -> ApiResult<StatusCode> {
     let entry = operator
         .origin
-        .entry("category.remove_contact")
-        .target("category", id)
+        .entry(AuditAction::CategoryRemoveContact)
+        .target(AuditTarget::Category, id)
         .summary(serde_json::json!({ "contact_id": contact_id }));
     context
         .store

@@ -14,7 +14,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use campaign_domain::settings::{self, present};
-use campaign_domain::{PhoneNumber, json_integer};
+use campaign_domain::{AuditAction, AuditTarget, PhoneNumber, json_integer};
 use campaign_provider::WhatsAppProvider;
 use campaign_store::Store;
 use campaign_store::contacts::{ContactChanges, ContactFilter, NewContact, WhatsAppCheck};
@@ -306,7 +306,7 @@ async fn create(
     let category_ids = body.category_ids.unwrap_or_default();
     let entry = operator
         .origin
-        .entry("contact.create")
+        .entry(AuditAction::ContactCreate)
         .summary(serde_json::json!({
             "phone": contact.phone.as_str(),
             "category_ids": id_list(&category_ids),
@@ -385,8 +385,8 @@ async fn update(
     summary["category_ids"] = serde_json::json!(changes.category_ids.as_deref().map(id_list));
     let entry = operator
         .origin
-        .entry("contact.update")
-        .target("contact", id)
+        .entry(AuditAction::ContactUpdate)
+        .target(AuditTarget::Contact, id)
         .summary(summary);
     Ok(ApiJson(
         context
@@ -419,8 +419,8 @@ async fn remove(
 ) -> ApiResult<StatusCode> {
     let entry = operator
         .origin
-        .entry("contact.delete")
-        .target("contact", id);
+        .entry(AuditAction::ContactDelete)
+        .target(AuditTarget::Contact, id);
     context.store.delete_contact(id, &entry).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -468,8 +468,8 @@ async fn verify(
     let exists = number_exists(context.provider.as_ref(), id, &contact.phone).await?;
     let entry = operator
         .origin
-        .entry("contact.verify")
-        .target("contact", id)
+        .entry(AuditAction::ContactVerify)
+        .target(AuditTarget::Contact, id)
         .summary(serde_json::json!({ "whatsapp_verified": exists }));
     Ok(ApiJson(
         context
@@ -553,7 +553,7 @@ async fn verify_many(
     // The workflow owns the checks from here; its start is what the operator did.
     let entry = operator
         .origin
-        .entry("contacts.verify")
+        .entry(AuditAction::ContactsVerify)
         .summary(serde_json::json!({ "accepted": accepted, "workflow_id": workflow_id }));
     context.store.record_audit(&entry).await?;
     Ok((
@@ -597,7 +597,7 @@ async fn export(
     // An export changes nothing, but who took a copy of the contacts is worth knowing.
     let entry = operator
         .origin
-        .entry("contacts.export")
+        .entry(AuditAction::ContactsExport)
         .summary(serde_json::json!({
             "search": filter.search.as_deref().map(short_text),
             "category_id": filter.category_id,

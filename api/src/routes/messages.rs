@@ -10,7 +10,6 @@ use campaign_domain::{FailureKind, MessageStatus, MessageType};
 use campaign_store::reporting::MessageFilter;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use utoipa::openapi::{Object, ObjectBuilder, Type};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -27,9 +26,9 @@ struct ListQuery {
     campaign_id: Option<i64>,
     /// Only messages to this contact.
     contact_id: Option<i64>,
-    #[param(schema_with = message_status_schema)]
+    #[param(inline)]
     status: Option<MessageStatus>,
-    #[param(schema_with = message_type_schema)]
+    #[param(inline)]
     message_type: Option<MessageType>,
     /// A fragment of the recipient's name (case-insensitive) or phone number.
     #[param(max_length = 200)]
@@ -39,22 +38,6 @@ struct ListQuery {
 /// Longest search text: a name or a phone number is far shorter.
 const MAX_SEARCH_CHARS: usize = 200;
 
-/// A string restricted to `values`, for query parameters whose type lives in the domain crate.
-fn string_enum(values: &[&str]) -> Object {
-    ObjectBuilder::new()
-        .schema_type(Type::String)
-        .enum_values(Some(values.iter().copied()))
-        .build()
-}
-
-fn message_status_schema() -> Object {
-    string_enum(&["pending", "sent", "delivered", "read", "failed"])
-}
-
-fn message_type_schema() -> Object {
-    string_enum(&["message_1", "message_2"])
-}
-
 /// One message as the API lists it, with its recipient's phone.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct MessageListItem {
@@ -62,9 +45,9 @@ pub struct MessageListItem {
     campaign_id: i64,
     contact_id: i64,
     phone: String,
-    message_type: String,
+    message_type: MessageType,
     content: String,
-    status: String,
+    status: MessageStatus,
     provider_message_id: Option<String>,
     attempts: i32,
     error: Option<String>,
@@ -84,9 +67,9 @@ impl From<campaign_store::reporting::MessageListItem> for MessageListItem {
             campaign_id: message.campaign_id,
             contact_id: message.contact_id,
             phone: message.phone,
-            message_type: message.message_type.to_string(),
+            message_type: message.message_type,
             content: message.content,
-            status: message.status.to_string(),
+            status: message.status,
             provider_message_id: message.provider_message_id,
             attempts: message.attempts,
             error: message.error,

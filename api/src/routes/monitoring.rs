@@ -7,7 +7,7 @@ use crate::context::ApiContext;
 use crate::error::{ApiError, ApiJson, ApiQuery, ApiResult, ErrorBody};
 use crate::pagination::{Page, PageQuery};
 use axum::extract::State;
-use campaign_domain::{Channel, FailureKind};
+use campaign_domain::{Channel, FailureKind, MessageType};
 use campaign_store::reporting::percent;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -210,8 +210,7 @@ pub struct SendError {
     contact_id: i64,
     contact_name: Option<String>,
     phone: String,
-    #[schema(example = "message_1")]
-    message_type: String,
+    message_type: MessageType,
     /// The provider's or the engine's reason.
     error: Option<String>,
     /// What kind of failure `error` is: the console explains it by this kind.
@@ -229,7 +228,7 @@ impl From<campaign_store::reporting::SendError> for SendError {
             contact_id: error.contact_id,
             contact_name: error.contact_name,
             phone: error.phone,
-            message_type: error.message_type.to_string(),
+            message_type: error.message_type,
             error: error.error,
             failure_kind: error.failure_kind,
             attempts: error.attempts,

@@ -7,7 +7,7 @@ use crate::auth::AuthUser;
 use crate::context::ApiContext;
 use crate::error::{ApiError, ApiJson, ApiResult, ErrorBody};
 use axum::extract::State;
-use campaign_domain::CatalogTemplate;
+use campaign_domain::{AuditAction, CatalogTemplate};
 use campaign_store::{AuditEntry, CatalogEntry};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -95,7 +95,7 @@ async fn sync(
     State(context): State<ApiContext>,
     operator: Operator,
 ) -> ApiResult<ApiJson<SyncAnswer>> {
-    let entry = operator.origin.entry("templates.sync");
+    let entry = operator.origin.entry(AuditAction::TemplatesSync);
     let (paused_campaigns, messaging_limit) = sync_catalog(&context, Some(&entry)).await?;
     let templates = context
         .store

@@ -2,14 +2,13 @@
 //! to anyone else).
 
 use crate::audit::{ClientAddr, changed, origin_of};
-use crate::auth::{
-    ROLE_ADMIN, ROLE_SUPER_ADMIN, SuperAdmin, User, hash_password, validate_password,
-};
+use crate::auth::{SuperAdmin, User, hash_password, validate_password};
 use crate::context::ApiContext;
 use crate::error::{ApiError, ApiJson, ApiPath, ApiResult, ErrorBody};
 use crate::request_schema;
 use axum::extract::State;
 use axum::http::StatusCode;
+use campaign_domain::{AuditAction, AuditTarget, Role};
 use campaign_store::users::UserChanges;
 use serde::Deserialize;
 use utoipa::openapi::Object;
@@ -47,22 +46,6 @@ struct UserUpdate {
     full_name: Option<String>,
     role: Option<Role>,
     is_active: Option<bool>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-enum Role {
-    Admin,
-    SuperAdmin,
-}
-
-impl Role {
-    fn as_str(self) -> &'static str {
-        match self {
-            Role::Admin => ROLE_ADMIN,
-            Role::SuperAdmin => ROLE_SUPER_ADMIN,
-        }
-    }
 }
 
 fn email_schema() -> Object {
@@ -129,11 +112,11 @@ async fn create(
     ApiJson(new): ApiJson<NewUser>,
 ) -> ApiResult<(StatusCode, ApiJson<User>)> {
     let email = valid_email(&new.email)?;
-    let role = new.role.unwrap_or(Role::Admin).as_str();
+    let role = new.role.unwrap_or(Role::Admin);
     validate_password(&new.password)?;
     let hash = hash_password(new.password).await?;
     let entry = origin_of(&me, client_addr)
-        .entry("user.create")
+        .entry(AuditAction::UserCreate)
         .summary(serde_json::json!({ "email": email, "role": role }));
     let user = context
         .store
@@ -206,7 +189,7 @@ async fn update(
     let changes = UserChanges {
         email: update.email.as_deref().map(valid_email).transpose()?,
         full_name: update.full_name,
-        role: update.role.map(|role| role.as_str().to_owned()),
+        role: update.role,
         is_active: update.is_active,
         password_hash,
     };
@@ -220,8 +203,8 @@ async fn update(
     summary["role"] = serde_json::json!(changes.role);
     summary["is_active"] = serde_json::json!(changes.is_active);
     let entry = origin_of(&me, client_addr)
-        .entry("user.update")
-        .target("user", id)
+        .entry(AuditAction::UserUpdate)
+        .target(AuditTarget::User, id)
         .summary(summary);
     Ok(ApiJson(
         context.store.update_user(id, changes, &entry).await?.into(),
@@ -254,8 +237,8 @@ async fn remove(
         return Err(ApiError::Conflict("you cannot delete yourself".to_owned()));
     }
     let entry = origin_of(&me, client_addr)
-        .entry("user.delete")
-        .target("user", id);
+        .entry(AuditAction::UserDelete)
+        .target(AuditTarget::User, id);
     context.store.delete_user(id, &entry).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -3,7 +3,7 @@
 
 use super::reads::fetch_campaign;
 use super::{CampaignChanges, DraftDelete, DraftWrite, NewCampaign, status_for_update};
-use crate::audit::{self, AuditEntry};
+use crate::audit::{self, AuditEntry, AuditTarget};
 use crate::{Store, StoreError};
 use campaign_domain::{CampaignState, Template};
 use sqlx::types::Json;
@@ -39,7 +39,7 @@ impl Store {
         let record = fetch_campaign(&mut *tx, id)
             .await?
             .ok_or(StoreError::NotFound("campaign"))?;
-        audit::record(&mut *tx, &entry.clone().target("campaign", id)).await?;
+        audit::record(&mut *tx, &entry.clone().target(AuditTarget::Campaign, id)).await?;
         tx.commit().await?;
         Ok(DraftWrite::Saved(Box::new(record)))
     }

@@ -1,7 +1,7 @@
 //! Categories: the named groups a campaign's audience is chosen by, and who is in them.
 
 use super::Window;
-use crate::audit::{self, AuditEntry};
+use crate::audit::{self, AuditEntry, AuditTarget};
 use crate::{Store, StoreError};
 use chrono::{DateTime, Utc};
 use sqlx::PgExecutor;
@@ -47,7 +47,7 @@ impl Store {
         .fetch_one(&mut *tx)
         .await?;
         let category = fetch_category(&mut *tx, id).await?;
-        audit::record(&mut *tx, &entry.clone().target("category", id)).await?;
+        audit::record(&mut *tx, &entry.clone().target(AuditTarget::Category, id)).await?;
         tx.commit().await?;
         Ok(category)
     }

@@ -15,7 +15,7 @@ pub use categories::Category;
 pub use verification::{VerificationCounts, WhatsAppCheck};
 
 use super::{Store, StoreError};
-use crate::audit::{self, AuditEntry};
+use crate::audit::{self, AuditEntry, AuditTarget};
 use campaign_domain::PhoneNumber;
 use chrono::{DateTime, Utc};
 use sqlx::{PgExecutor, Postgres, QueryBuilder};
@@ -194,7 +194,7 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         let contact = fetch_contact(&mut *tx, id).await?;
-        audit::record(&mut *tx, &entry.clone().target("contact", id)).await?;
+        audit::record(&mut *tx, &entry.clone().target(AuditTarget::Contact, id)).await?;
         tx.commit().await?;
         Ok(contact)
     }

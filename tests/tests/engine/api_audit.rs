@@ -275,6 +275,11 @@ async fn each_action_writes_one_audit_row_and_a_refused_one_none() {
     );
     let (status, _) = call(api.get("/audit?from=yesterday")).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    // Actions and target types are closed lists (AuditAction, AuditTarget).
+    for unknown in ["action=contact.frobnicate", "target_type=planet"] {
+        let (status, _) = call(api.get(&format!("/audit?{unknown}"))).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{unknown}");
+    }
 
     // Paged like every list.
     let (status, first) = call(api.get("/audit?size=2&page=1")).await;

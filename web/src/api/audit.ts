@@ -1,12 +1,13 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { api, call } from './client';
+import type { AuditAction, AuditTarget } from './types';
 
 export interface AuditFilters {
   page: number;
   size: number;
   actor: string;
-  action: string | null;
-  targetType: string | null;
+  action: AuditAction | null;
+  targetType: AuditTarget | null;
   targetId: string;
   /** RFC 3339 instants, or null for no bound. */
   from: string | null;

@@ -43,6 +43,10 @@ export type ErrorsByKind = Schemas['ErrorsByKind'];
 /** Why a send failed (the engine's FailureKind). */
 export type FailureKind = Schemas['FailureKind'];
 export type AuditRow = Schemas['AuditRow'];
+export type AuditAction = Schemas['AuditAction'];
+export type AuditTarget = Schemas['AuditTarget'];
+export type ActorKind = Schemas['ActorKind'];
+export type Role = Schemas['Role'];
 export type VerificationCounts = Schemas['VerificationCounts'];
 export type Audience = Schemas['AudiencePreview'];
 export type ConsoleSettings = Schemas['ConsoleSettings'];
@@ -70,12 +74,12 @@ export type CampaignInput = RequestBody<'/api/v1/campaigns', 'post'>;
 export type NewUserInput = RequestBody<'/api/v1/users', 'post'>;
 export type UserChanges = RequestBody<'/api/v1/users/{id}', 'put'>;
 
-export type CampaignStatus = NonNullable<QueryOf<'/api/v1/campaigns', 'get'>['status']>;
+export type CampaignStatus = Schemas['CampaignState'];
 export type JourneyState = Schemas['JourneyState'];
 /** A funnel stage whose contacts `GET /campaigns/{id}/contacts?stage=` lists. */
 export type FunnelStage = NonNullable<QueryOf<'/api/v1/campaigns/{id}/contacts', 'get'>['stage']>;
-export type MessageStatus = NonNullable<QueryOf<'/api/v1/messages', 'get'>['status']>;
-export type MessageType = NonNullable<QueryOf<'/api/v1/messages', 'get'>['message_type']>;
+export type MessageStatus = Schemas['MessageStatus'];
+export type MessageType = Schemas['MessageType'];
 export type WhatsAppFilter = NonNullable<QueryOf<'/api/v1/contacts', 'get'>['whatsapp']>;
 /** Contacts who opted out (R19) or who accept messages. */
 export type ConsentFilter = NonNullable<QueryOf<'/api/v1/contacts', 'get'>['consent']>;

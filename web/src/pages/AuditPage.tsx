@@ -4,15 +4,17 @@
 
 import { useState } from 'react';
 import { useAuditLog } from '../api/audit';
-import type { AuditRow } from '../api/types';
+import type { AuditAction, AuditRow, AuditTarget } from '../api/types';
 import { ChoiceFilter } from '../components/ChoiceFilter';
 import { PagedTable } from '../components/PagedTable';
 import { useI18n } from '../i18n/I18nProvider';
 import { instant } from '../lib/localTime';
 import { useDebounced } from '../lib/useDebounced';
+import { everyValue } from '../lib/vocabulary';
 
 const PAGE_SIZE = 25;
-const ACTIONS = [
+// Every action and target type the API names, in the order of the engine's enums.
+const ACTIONS = everyValue<AuditAction>()([
   'auth.login',
   'auth.login_failed',
   'auth.login_throttled',
@@ -43,11 +45,12 @@ const ACTIONS = [
   'campaign.send',
   'campaign.launch_failed',
   'campaign.stop',
+  'campaign.resume',
   'campaign.retry',
   'campaign.relaunch',
-] as const;
-const TARGET_TYPES = ['user', 'session', 'contact', 'category', 'campaign'] as const;
-type TargetType = (typeof TARGET_TYPES)[number];
+  'templates.sync',
+]);
+const TARGET_TYPES = everyValue<AuditTarget>()(['user', 'session', 'contact', 'category', 'campaign']);
 
 function actorText(row: AuditRow): string {
   return row.actor_label ?? (row.actor_id == null ? row.actor_kind : `#${row.actor_id}`);
@@ -70,8 +73,8 @@ export default function AuditPage() {
   const { t, formatDateTime } = useI18n();
   const [page, setPage] = useState(1);
   const [actorInput, setActorInput] = useState('');
-  const [action, setAction] = useState<string | null>(null);
-  const [targetType, setTargetType] = useState<TargetType | null>(null);
+  const [action, setAction] = useState<AuditAction | null>(null);
+  const [targetType, setTargetType] = useState<AuditTarget | null>(null);
   const [targetIdInput, setTargetIdInput] = useState('');
   const [from, setFrom] = useState('');
   const [to, setTo] = useState('');
@@ -137,7 +140,7 @@ export default function AuditPage() {
         row={(row) => (
           <tr key={row.id}>
             <td>{formatDateTime(row.occurred_at)}</td>
-            <td title={t(`audit.actorKind.${row.actor_kind as 'user' | 'contact' | 'anonymous'}`)}>{actorText(row)}</td>
+            <td title={t(`audit.actorKind.${row.actor_kind}`)}>{actorText(row)}</td>
             <td className="mono">{row.action}</td>
             <td>{targetText(row)}</td>
             <td>{summaryText(row.summary)}</td>

@@ -12,10 +12,11 @@ import { StatusBadge } from '../components/StatusBadge';
 import { useI18n } from '../i18n/I18nProvider';
 import { LARGEST_PAGE } from '../lib/pages';
 import { useDebounced } from '../lib/useDebounced';
+import { everyValue } from '../lib/vocabulary';
 
 const PAGE_SIZE = 25;
-const TYPES: MessageType[] = ['message_1', 'message_2'];
-const STATUSES: MessageStatus[] = ['pending', 'sent', 'delivered', 'read', 'failed'];
+const TYPES = everyValue<MessageType>()(['message_1', 'message_2']);
+const STATUSES = everyValue<MessageStatus>()(['pending', 'sent', 'delivered', 'read', 'failed']);
 
 export default function MessagesPage() {
   const { t, formatDateTime } = useI18n();

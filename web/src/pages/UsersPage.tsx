@@ -3,7 +3,7 @@
 
 import { useState, type FormEvent } from 'react';
 import { useCreateUser, useDeleteUser, useUpdateUser, useUsers } from '../api/users';
-import type { User } from '../api/types';
+import type { Role, User } from '../api/types';
 import { useSession } from '../auth/useSession';
 import { RowDeleteButton } from '../components/RowDeleteButton';
 import { Dialog } from '../components/Dialog';
@@ -14,9 +14,9 @@ import { useI18n } from '../i18n/I18nProvider';
 import { ActionsColumnHeader } from '../components/ActionsColumnHeader';
 import { FormDialogActions } from '../components/FormDialogActions';
 import { FormError } from '../components/FormError';
+import { everyValue } from '../lib/vocabulary';
 
-const ROLES = ['admin', 'super_admin'] as const;
-type Role = (typeof ROLES)[number];
+const ROLES = everyValue<Role>()(['admin', 'super_admin']);
 
 function NewUserDialog({ open, onClose }: { open: boolean; onClose: () => void }) {
   const { t } = useI18n();

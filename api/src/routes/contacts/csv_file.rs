@@ -5,7 +5,7 @@ use super::{non_blank, time_zone};
 use crate::audit::short_text;
 use crate::error::{ApiError, ApiResult};
 use axum::body::Bytes;
-use campaign_domain::PhoneNumber;
+use campaign_domain::{AuditAction, PhoneNumber};
 use campaign_store::contacts::{Contact, NewContact};
 use campaign_store::{AuditEntry, Origin, Store};
 use serde::Serialize;
@@ -298,7 +298,7 @@ impl Importer<'_> {
     /// The import's audit row, once `created` more contacts are counted in.
     fn audit_entry(&self, last_batch: &[NewContact], created: u64, outcome: &str) -> AuditEntry {
         self.origin
-            .entry("contacts.import")
+            .entry(AuditAction::ContactsImport)
             .summary(serde_json::json!({
                 "outcome": outcome,
                 "category_id": self.category_id,

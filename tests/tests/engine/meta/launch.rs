@@ -3,7 +3,9 @@
 //! placeholders is a 422 naming the problem, and nothing starts (never 300 failed sends).
 
 use super::{campaign, meta_engine};
-use campaign_domain::{ParameterSource, TemplateComponent, TemplateMessage, TemplateParameter};
+use campaign_domain::{
+    AuditAction, ParameterSource, TemplateComponent, TemplateMessage, TemplateParameter,
+};
 use campaign_store::campaigns::CampaignChanges;
 use campaign_tests::TestEnv;
 use campaign_tests::api::{TestApi, assert_error, call};
@@ -25,7 +27,7 @@ async fn draft_with(env: &TestEnv, template: TemplateMessage) -> i64 {
                 message_1_template: Some(Some(template)),
                 ..CampaignChanges::default()
             },
-            &TestEnv::operator().entry("campaign.update"),
+            &TestEnv::operator().entry(AuditAction::CampaignUpdate),
         )
         .await
         .unwrap();

@@ -6,6 +6,7 @@ use super::{
     CAMPAIGN_TIMEOUT, eventually, message_1_by_contact, message_2_reference, meta_engine,
     post_event, reply_event, scalar, sends_with_reference, wait_recorded,
 };
+use campaign_domain::AuditAction;
 use campaign_store::campaigns::CampaignChanges;
 use campaign_tests::TestEnv;
 use campaign_tests::api::call;
@@ -76,7 +77,7 @@ async fn a_message_2_refused_for_a_closed_window_131047_goes_as_the_fallback_tem
                 message_2_template: Some(Some(english_offer())),
                 ..CampaignChanges::default()
             },
-            &TestEnv::operator().entry("campaign.update"),
+            &TestEnv::operator().entry(AuditAction::CampaignUpdate),
         )
         .await
         .unwrap();

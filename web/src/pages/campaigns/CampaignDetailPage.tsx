@@ -18,7 +18,7 @@ import {
   useStopCampaign,
   useUnscheduleCampaign,
 } from '../../api/campaigns';
-import type { Campaign, Launched } from '../../api/types';
+import type { Campaign, CampaignStatus, Launched } from '../../api/types';
 import { ConfirmButton } from '../../components/ConfirmButton';
 import { QueryStates } from '../../components/QueryStates';
 import { ErrorNote, Loading, useErrorText } from '../../components/States';
@@ -34,10 +34,15 @@ import { PausedBanner } from './PausedBanner';
 import { ScheduleButton } from './ScheduleButton';
 import { TemplateSummary } from './TemplateSummary';
 
-/** Statuses of a campaign that has not run: no statistics or funnel to show yet. */
-const NOT_LAUNCHED = new Set(['draft', 'scheduled']);
-
-const FINISHED = new Set(['completed', 'failed', 'cancelled']);
+/** Where each status stands; `notLaunched`: the campaign has not run, no statistics or funnel yet. */
+const PHASE: Record<CampaignStatus, 'notLaunched' | 'running' | 'finished'> = {
+  draft: 'notLaunched',
+  scheduled: 'notLaunched',
+  running: 'running',
+  completed: 'finished',
+  failed: 'finished',
+  cancelled: 'finished',
+};
 
 function CampaignActions({
   campaign,
@@ -46,7 +51,7 @@ function CampaignActions({
   onLaunched,
 }: {
   campaign: Campaign;
-  status: string;
+  status: CampaignStatus;
   failed: number;
   onLaunched: (launched: Launched) => void;
 }) {
@@ -126,7 +131,7 @@ function CampaignActions({
           {t('campaigns.stopBody')}
         </ConfirmButton>
       )}
-      {FINISHED.has(status) && (
+      {PHASE[status] === 'finished' && (
         <>
           <ConfirmButton
             label={t('campaigns.retry')}
@@ -166,7 +171,7 @@ function CampaignActions({
 export default function CampaignDetailPage({ id }: { id: number }) {
   const { t, formatDateTime } = useI18n();
   const campaign = useCampaign(id);
-  const notLaunched = NOT_LAUNCHED.has(campaign.data?.status ?? 'draft');
+  const notLaunched = PHASE[campaign.data?.status ?? 'draft'] === 'notLaunched';
   const launchFailed = campaign.data?.failure_reason != null;
   const hasRun = campaign.isSuccess && !notLaunched && !launchFailed;
   const stats = useCampaignStats(id, hasRun);

@@ -7,9 +7,10 @@ import { PausedBadge } from '../../components/PausedBadge';
 import { StatusBadge } from '../../components/StatusBadge';
 import { useI18n } from '../../i18n/I18nProvider';
 import { ChoiceFilter } from '../../components/ChoiceFilter';
+import { everyValue } from '../../lib/vocabulary';
 
 const PAGE_SIZE = 20;
-const STATUSES: CampaignStatus[] = ['draft', 'scheduled', 'running', 'completed', 'failed', 'cancelled'];
+const STATUSES = everyValue<CampaignStatus>()(['draft', 'scheduled', 'running', 'completed', 'failed', 'cancelled']);
 
 export default function CampaignsPage() {
   const { t, formatNumber, formatDateTime } = useI18n();
