@@ -1,41 +1,36 @@
-//! `/contacts`: CRUD with search and pagination, CSV import and export (the CSV itself in
-//! [`csv_file`]), and WhatsApp number checks through the provider.
+//! `/contacts`: CRUD with search and pagination, CSV import and export ([`transfer`], the CSV
+//! itself in [`csv_file`]), and WhatsApp number checks through the provider ([`verification`]).
 
 mod csv_file;
+mod transfer;
+mod verification;
 
-use crate::audit::{Operator, changed, id_list, short_text};
+use crate::audit::{Operator, changed, id_list};
 use crate::auth::AuthUser;
 use crate::context::ApiContext;
 use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, ErrorBody};
 use crate::pagination::{Page, PageQuery, window};
-use crate::request_schema::{ContactChangesBody, ContactsCsv, NewContactBody};
-use axum::body::{Body, Bytes};
+use crate::request_schema::{ContactChangesBody, NewContactBody};
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
 use campaign_domain::settings::{self, present};
 use campaign_domain::{PhoneNumber, json_integer};
-use campaign_provider::WhatsAppProvider;
 use campaign_store::Store;
 use campaign_store::contacts::{ContactChanges, ContactFilter, NewContact, WhatsAppCheck};
-use campaign_workflows::{VerifyNumbers, VerifyNumbersInput};
 use chrono::{DateTime, Utc};
-use csv_file::{EXPORT_HEADER, ImportReport, Importer, RecordSplitter, csv_rows};
-use futures::{StreamExt, TryStreamExt, stream};
 use serde::{Deserialize, Serialize};
-use temporalio_client::WorkflowStartOptions;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 pub fn routes() -> OpenApiRouter<ApiContext> {
     OpenApiRouter::new()
         .routes(routes!(list, create))
-        .routes(routes!(import))
-        .routes(routes!(export))
-        .routes(routes!(verify_many))
-        .routes(routes!(verification))
+        .routes(routes!(transfer::import))
+        .routes(routes!(transfer::export))
+        .routes(routes!(verification::verify_many))
+        .routes(routes!(verification::verification))
         .routes(routes!(show, update, remove))
-        .routes(routes!(verify))
+        .routes(routes!(verification::verify))
 }
 
 /// A contact as the API shows it, with the categories it belongs to.
@@ -76,14 +71,6 @@ impl From<campaign_store::contacts::Contact> for Contact {
             updated_at: contact.updated_at,
         }
     }
-}
-
-/// A bulk WhatsApp check accepted: the distinct contacts it will check.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-struct BulkVerifyAnswer {
-    accepted: u64,
-    /// The workflow doing the checks, when they run in one.
-    workflow_id: Option<String>,
 }
 
 /// A client's text trimmed, blank meaning none: how search terms and names are taken.
@@ -151,39 +138,6 @@ impl ListQuery {
                 .map(|consent| matches!(consent, ConsentFilter::OptedOut)),
         }
     }
-}
-
-/// How many contacts stand where with WhatsApp.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-struct VerificationCounts {
-    total: i64,
-    verified: i64,
-    not_on_whatsapp: i64,
-    unverified: i64,
-}
-
-#[utoipa::path(
-    get,
-    path = "/api/v1/contacts/verification",
-    tag = "contacts",
-    operation_id = "verification_counts",
-    security(("bearer" = [])),
-    responses(
-        (status = 200, description = "Contacts by WhatsApp check result", body = VerificationCounts),
-        (status = 401, description = "Missing or invalid access token", body = ErrorBody),
-    )
-)]
-async fn verification(
-    State(context): State<ApiContext>,
-    _user: AuthUser,
-) -> ApiResult<ApiJson<VerificationCounts>> {
-    let counts = context.store.verification_counts().await?;
-    Ok(ApiJson(VerificationCounts {
-        total: counts.total,
-        verified: counts.verified,
-        not_on_whatsapp: counts.not_on_whatsapp,
-        unverified: counts.unverified,
-    }))
 }
 
 /// A contact's fields as a client writes them: the phone either in E.164 (`phone`) or as
@@ -425,72 +379,6 @@ async fn remove(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Asks the provider whether `phone` has WhatsApp. Any failure means we could not find out, so
-/// it is reported as the provider being unavailable rather than as an answer.
-async fn number_exists(
-    provider: &dyn WhatsAppProvider,
-    contact_id: i64,
-    phone: &str,
-) -> ApiResult<bool> {
-    refuse_without_number_check(provider)?;
-    provider.number_exists(phone).await.map_err(|err| {
-        tracing::warn!(
-            contact_id,
-            reason = err.reason(),
-            "WhatsApp number check failed"
-        );
-        ApiError::Unavailable("WhatsApp provider")
-    })
-}
-
-#[utoipa::path(
-    post,
-    path = "/api/v1/contacts/{id}/verify",
-    tag = "contacts",
-    operation_id = "verify_contact",
-    security(("bearer" = [])),
-    params(("id" = i64, Path, description = "Contact id")),
-    responses(
-        (status = 400, description = "Malformed id (not a 64-bit integer)", body = ErrorBody),
-        (status = 200, description = "The contact with `whatsapp_verified` set by the provider's answer", body = Contact),
-        (status = 401, description = "Missing or invalid access token", body = ErrorBody),
-        (status = 404, description = "No such contact", body = ErrorBody),
-        (status = 409, description = "The provider has no number check (Meta)", body = ErrorBody),
-        (status = 503, description = "The WhatsApp provider could not be asked", body = ErrorBody),
-    )
-)]
-async fn verify(
-    operator: Operator,
-    State(context): State<ApiContext>,
-    ApiPath(id): ApiPath<i64>,
-) -> ApiResult<ApiJson<Contact>> {
-    let contact = context.store.contact(id).await?;
-    let exists = number_exists(context.provider.as_ref(), id, &contact.phone).await?;
-    let entry = operator
-        .origin
-        .entry("contact.verify")
-        .target("contact", id)
-        .summary(serde_json::json!({ "whatsapp_verified": exists }));
-    Ok(ApiJson(
-        context
-            .store
-            .set_whatsapp_verified(id, exists, Some(&entry))
-            .await?
-            .into(),
-    ))
-}
-
-/// A 409 when the provider has no number check (Meta's Cloud API): nothing fakes one.
-fn refuse_without_number_check(provider: &dyn WhatsAppProvider) -> ApiResult<()> {
-    if provider.supports_number_check() {
-        return Ok(());
-    }
-    Err(ApiError::Conflict(
-        "number verification is not available on this provider (Meta's Cloud API has no number check)"
-            .to_owned(),
-    ))
-}
-
 /// The ids of a request that name no contact, as a 409 `unknown_reference`.
 pub(crate) async fn refuse_unknown_contacts(store: &Store, ids: &[i64]) -> ApiResult<()> {
     let unknown = store.unknown_contacts(ids).await?;
@@ -500,217 +388,4 @@ pub(crate) async fn refuse_unknown_contacts(store: &Store, ids: &[i64]) -> ApiRe
     Err(ApiError::UnknownReference(format!(
         "unknown contact ids: {unknown:?}"
     )))
-}
-
-/// Accepts the contacts for checking and answers at once; the `VerifyNumbers` workflow does the
-/// checks in batches, durably: an API or worker restart does not lose them, and a provider
-/// outage delays them rather than dropping them.
-#[utoipa::path(
-    post,
-    path = "/api/v1/contacts/verify",
-    tag = "contacts",
-    operation_id = "verify_contacts",
-    security(("bearer" = [])),
-    request_body = ContactIds,
-    responses(
-        (status = 202, description = "Accepted: the checks run in the background", body = BulkVerifyAnswer),
-        (status = 400, description = "Malformed JSON", body = ErrorBody),
-        (status = 401, description = "Missing or invalid access token", body = ErrorBody),
-        (status = 409, description = "Unknown contact ids (`unknown_reference`), or the provider has no number check (Meta)", body = ErrorBody),
-        (status = 422, description = "Too many ids, or invalid body", body = ErrorBody),
-        (status = 503, description = "Temporal is unavailable", body = ErrorBody),
-    )
-)]
-async fn verify_many(
-    operator: Operator,
-    State(context): State<ApiContext>,
-    ApiJson(body): ApiJson<ContactIds>,
-) -> ApiResult<(StatusCode, ApiJson<BulkVerifyAnswer>)> {
-    body.within_limit()?;
-    refuse_without_number_check(context.provider.as_ref())?;
-    refuse_unknown_contacts(&context.store, &body.contact_ids).await?;
-    let mut contact_ids = body.contact_ids;
-    contact_ids.sort_unstable();
-    contact_ids.dedup();
-    let accepted = contact_ids.len() as u64;
-    let workflow_id = format!("verify-numbers-{}", uuid::Uuid::new_v4().simple());
-    context
-        .temporal
-        .start_workflow(
-            VerifyNumbers::run,
-            VerifyNumbersInput { contact_ids },
-            WorkflowStartOptions::new(
-                context.config.temporal.task_queue.clone(),
-                workflow_id.clone(),
-            )
-            .build(),
-        )
-        .await
-        .map_err(|err| {
-            tracing::warn!(%err, "could not start the bulk WhatsApp check");
-            ApiError::Unavailable("Temporal")
-        })?;
-    // The workflow owns the checks from here; its start is what the operator did.
-    let entry = operator
-        .origin
-        .entry("contacts.verify")
-        .summary(serde_json::json!({ "accepted": accepted, "workflow_id": workflow_id }));
-    context.store.record_audit(&entry).await?;
-    Ok((
-        StatusCode::ACCEPTED,
-        ApiJson(BulkVerifyAnswer {
-            accepted,
-            workflow_id: Some(workflow_id),
-        }),
-    ))
-}
-
-/// Contacts per page of an export: bounded memory whatever the size of the table.
-const EXPORT_PAGE: i64 = 1_000;
-
-/// Streams the contacts as CSV, a keyset page at a time. The first page is read before
-/// answering so a database failure is still a proper error response; a later one can only cut
-/// the download short.
-#[utoipa::path(
-    get,
-    path = "/api/v1/contacts/export",
-    tag = "contacts",
-    operation_id = "export_contacts",
-    security(("bearer" = [])),
-    params(ListQuery),
-    responses(
-        (status = 200, description = "CSV: `phone,first_name,last_name,whatsapp_verified,time_zone`", body = String, content_type = "text/csv"),
-        (status = 401, description = "Missing or invalid access token", body = ErrorBody),
-        (status = 422, description = "Invalid query", body = ErrorBody),
-    )
-)]
-async fn export(
-    operator: Operator,
-    State(context): State<ApiContext>,
-    ApiQuery(query): ApiQuery<ListQuery>,
-) -> ApiResult<Response> {
-    let filter = query.filter();
-    let first = context
-        .store
-        .contacts_after(&filter, 0, EXPORT_PAGE)
-        .await?;
-    // An export changes nothing, but who took a copy of the contacts is worth knowing.
-    let entry = operator
-        .origin
-        .entry("contacts.export")
-        .summary(serde_json::json!({
-            "search": filter.search.as_deref().map(short_text),
-            "category_id": filter.category_id,
-        }));
-    context.store.record_audit(&entry).await?;
-    let store = context.store.clone();
-    let pages = stream::try_unfold(Some(first), move |page| {
-        let (store, filter) = (store.clone(), filter.clone());
-        async move {
-            let Some(page) = page else {
-                return Ok(None);
-            };
-            let next = match page.last() {
-                Some(last) if page.len() as i64 == EXPORT_PAGE => Some(
-                    store
-                        .contacts_after(&filter, last.id, EXPORT_PAGE)
-                        .await
-                        .map_err(std::io::Error::other)?,
-                ),
-                _ => None,
-            };
-            let rows = csv_rows(&page).map_err(std::io::Error::other)?;
-            Ok::<_, std::io::Error>(Some((rows, next)))
-        }
-    })
-    .inspect_err(|err| tracing::error!(error = %err, "contact export cut short"));
-    let body = stream::once(async { Ok(Bytes::from_static(EXPORT_HEADER)) }).chain(pages);
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (
-                header::CONTENT_DISPOSITION,
-                "attachment; filename=\"contacts.csv\"",
-            ),
-        ],
-        Body::from_stream(body),
-    )
-        .into_response())
-}
-
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-struct ImportQuery {
-    /// A category to put every imported contact in.
-    category_id: Option<i64>,
-}
-
-/// Imports a CSV file as it streams in, a batch of rows per INSERT. Duplicate phones (already
-/// known or repeated in the file) are skipped; invalid rows fail with their line number.
-///
-/// The size limit is `max_import_bytes`, not the general body limit: a declared
-/// `Content-Length` is checked up front, and a streamed body is counted as it arrives, in which
-/// case the batches inserted before the limit was crossed stay imported.
-#[utoipa::path(
-    post,
-    path = "/api/v1/contacts/import",
-    tag = "contacts",
-    operation_id = "import_contacts",
-    security(("bearer" = [])),
-    params(ImportQuery),
-    request_body(content = ContactsCsv, content_type = "text/csv"),
-    responses(
-        (status = 200, description = "What the import did; invalid rows are reported by line", body = ImportReport),
-        (status = 400, description = "Unreadable CSV", body = ErrorBody),
-        (status = 401, description = "Missing or invalid access token", body = ErrorBody),
-        (status = 404, description = "No such category", body = ErrorBody),
-        (status = 413, description = "The file exceeds the import size limit", body = ErrorBody),
-        (status = 422, description = "Missing header or phone column", body = ErrorBody),
-    )
-)]
-async fn import(
-    operator: Operator,
-    State(context): State<ApiContext>,
-    ApiQuery(query): ApiQuery<ImportQuery>,
-    headers: HeaderMap,
-    body: Body,
-) -> ApiResult<ApiJson<ImportReport>> {
-    let limit = context.config.max_import_bytes;
-    let declared = headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.parse::<usize>().ok());
-    if declared.is_some_and(|length| length > limit) {
-        return Err(ApiError::PayloadTooLarge);
-    }
-    if let Some(category_id) = query.category_id {
-        context.store.category(category_id).await?;
-    }
-    let mut importer = Importer::new(&context.store, query.category_id, operator.origin);
-    let read = read_import(&mut importer, body, limit).await;
-    if let Err(error) = read {
-        importer.interrupted(&error).await?;
-        return Err(error);
-    }
-    Ok(ApiJson(importer.finish().await?))
-}
-
-/// Feeds the body to `importer` as it arrives, up to `limit` bytes.
-async fn read_import(importer: &mut Importer<'_>, body: Body, limit: usize) -> ApiResult<()> {
-    let mut splitter = RecordSplitter::new();
-    let mut received = 0_usize;
-    let mut chunks = body.into_data_stream();
-    while let Some(chunk) = chunks.next().await {
-        let chunk = chunk
-            .map_err(|err| ApiError::BadRequest(format!("reading the request body: {err}")))?;
-        received += chunk.len();
-        if received > limit {
-            return Err(ApiError::PayloadTooLarge);
-        }
-        let run = splitter.push(&chunk);
-        if !run.is_empty() {
-            importer.feed(&run).await?;
-        }
-    }
-    importer.feed(&splitter.finish()).await
 }
