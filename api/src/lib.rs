@@ -11,6 +11,8 @@ pub mod config;
 pub mod console;
 pub mod context;
 pub mod error;
+#[cfg(test)]
+mod layering;
 pub mod metrics;
 pub mod openapi;
 pub mod operations;
@@ -21,6 +23,7 @@ pub mod routes;
 pub mod session;
 pub mod sign_in;
 pub mod startup;
+pub mod tokens;
 
 pub use config::ApiConfig;
 pub use startup::Application;

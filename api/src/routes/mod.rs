@@ -2,6 +2,7 @@
 //! campaign operations. Each module's router carries the OpenAPI description of its routes, so
 //! the document is assembled here, from the routes themselves.
 
+pub mod auth;
 pub mod campaign_pause;
 pub mod campaign_templates;
 pub mod campaigns;
@@ -10,6 +11,7 @@ pub mod contacts;
 pub mod health;
 pub mod messages;
 pub mod meta_webhooks;
+pub mod metrics;
 pub mod monitoring;
 pub mod templates;
 pub mod users;
@@ -17,7 +19,7 @@ pub mod webhooks;
 
 use crate::context::ApiContext;
 use crate::openapi::ApiDoc;
-use crate::{audit, auth, console, metrics, request_trace, session};
+use crate::{audit, console, request_trace, session};
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 
