@@ -212,7 +212,6 @@ impl From<AuditRecord> for AuditRow {
     params(PageQuery, AuditQuery),
     responses(
         (status = 200, description = "A page of audit rows, newest first", body = Page<AuditRow>),
-        (status = 401, description = "Missing or invalid access token", body = ErrorBody),
         (status = 403, description = "Not a super_admin", body = ErrorBody),
         (status = 422, description = "Invalid page, size, time or filter", body = ErrorBody),
     )

@@ -129,7 +129,6 @@ async fn refresh(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The authenticated user", body = User),
-        (status = 401, description = "Missing, invalid or expired access token", body = ErrorBody),
     )
 )]
 async fn me(AuthUser(user): AuthUser) -> ApiJson<User> {

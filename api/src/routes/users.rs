@@ -97,7 +97,6 @@ fn valid_email(email: &str) -> ApiResult<String> {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "All users", body = Vec<User>),
-        (status = 401, description = "Missing or invalid access token", body = ErrorBody),
         (status = 403, description = "Not a super_admin", body = ErrorBody),
     )
 )]
@@ -116,7 +115,6 @@ async fn list(_: SuperAdmin, State(context): State<ApiContext>) -> ApiResult<Api
     responses(
         (status = 201, description = "The user created", body = User),
         (status = 400, description = "Malformed JSON", body = ErrorBody),
-        (status = 401, description = "Missing or invalid access token", body = ErrorBody),
         (status = 403, description = "Not a super_admin", body = ErrorBody),
         (status = 409, description = "A user with this email already exists", body = ErrorBody),
         (status = 422, description = "Invalid email, role or password (at least 8 characters)", body = ErrorBody),
@@ -152,7 +150,6 @@ async fn create(
     responses(
         (status = 400, description = "Malformed id (not a 64-bit integer)", body = ErrorBody),
         (status = 200, description = "The user", body = User),
-        (status = 401, description = "Missing or invalid access token", body = ErrorBody),
         (status = 403, description = "Not a super_admin", body = ErrorBody),
         (status = 404, description = "No such user", body = ErrorBody),
     )
@@ -176,7 +173,6 @@ async fn show(
     responses(
         (status = 200, description = "The user as changed", body = User),
         (status = 400, description = "Malformed JSON", body = ErrorBody),
-        (status = 401, description = "Missing or invalid access token", body = ErrorBody),
         (status = 403, description = "Not a super_admin", body = ErrorBody),
         (status = 404, description = "No such user", body = ErrorBody),
         (status = 409, description = "Email taken, or deactivating or demoting yourself", body = ErrorBody),
@@ -238,7 +234,6 @@ async fn update(
     responses(
         (status = 400, description = "Malformed id (not a 64-bit integer)", body = ErrorBody),
         (status = 204, description = "Deleted"),
-        (status = 401, description = "Missing or invalid access token", body = ErrorBody),
         (status = 403, description = "Not a super_admin", body = ErrorBody),
         (status = 404, description = "No such user", body = ErrorBody),
         (status = 409, description = "Deleting yourself", body = ErrorBody),

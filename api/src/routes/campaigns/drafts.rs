@@ -139,7 +139,6 @@ fn written(outcome: DraftWrite) -> ApiResult<CampaignRecord> {
     responses(
         (status = 201, description = "The draft created", body = CampaignRecord),
         (status = 400, description = "Malformed JSON", body = ErrorBody),
-        (status = 401, description = "Missing or invalid access token", body = ErrorBody),
         (status = 409, description = "Unknown category ids (`unknown_reference`)", body = ErrorBody),
         (status = 422, description = "Invalid name, texts, categories, settings or body", body = ErrorBody),
     )
@@ -208,7 +207,6 @@ pub(super) async fn create(
     responses(
         (status = 200, description = "The draft as changed", body = CampaignRecord),
         (status = 400, description = "Malformed JSON", body = ErrorBody),
-        (status = 401, description = "Missing or invalid access token", body = ErrorBody),
         (status = 404, description = "No such campaign", body = ErrorBody),
         (status = 409, description = "The campaign is not a draft, or unknown category ids (`unknown_reference`)", body = ErrorBody),
         (status = 422, description = "Invalid name, texts, categories, settings or body", body = ErrorBody),
@@ -287,7 +285,6 @@ pub(super) async fn update(
     responses(
         (status = 400, description = "Malformed id (not a 64-bit integer)", body = ErrorBody),
         (status = 204, description = "The draft deleted"),
-        (status = 401, description = "Missing or invalid access token", body = ErrorBody),
         (status = 404, description = "No such campaign", body = ErrorBody),
         (status = 409, description = "The campaign is not a draft (a running one must be stopped first)", body = ErrorBody),
     )

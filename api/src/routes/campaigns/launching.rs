@@ -57,7 +57,6 @@ pub(super) struct StopAnswer {
     responses(
         (status = 400, description = "Malformed id (not a 64-bit integer)", body = ErrorBody),
         (status = 202, description = "The campaign started", body = Launched),
-        (status = 401, description = "Missing or invalid access token", body = ErrorBody),
         (status = 404, description = "No such campaign", body = ErrorBody),
         (status = 409, description = "The campaign is not a draft (a repeated call starts nothing), or its categories hold no contact", body = ErrorBody),
         (status = 422, description = "Invalid settings", body = ErrorBody),
@@ -96,7 +95,6 @@ pub struct ScheduleRequest {
     responses(
         (status = 200, description = "The campaign, now `scheduled`", body = CampaignRecord),
         (status = 400, description = "Malformed id or JSON", body = ErrorBody),
-        (status = 401, description = "Missing or invalid access token", body = ErrorBody),
         (status = 404, description = "No such campaign", body = ErrorBody),
         (status = 409, description = "The campaign is not a draft, or already scheduled", body = ErrorBody),
         (status = 422, description = "`at` is not in the future or more than 90 days ahead, or invalid settings", body = ErrorBody),
@@ -125,7 +123,6 @@ pub(super) async fn schedule(
     responses(
         (status = 200, description = "The campaign, a draft again", body = CampaignRecord),
         (status = 400, description = "Malformed id (not a 64-bit integer)", body = ErrorBody),
-        (status = 401, description = "Missing or invalid access token", body = ErrorBody),
         (status = 404, description = "No such campaign", body = ErrorBody),
         (status = 409, description = "The campaign is not scheduled (it may have launched already)", body = ErrorBody),
         (status = 503, description = "Temporal is unavailable", body = ErrorBody),
@@ -152,7 +149,6 @@ pub(super) async fn unschedule(
     responses(
         (status = 400, description = "Malformed id (not a 64-bit integer)", body = ErrorBody),
         (status = 202, description = "Stop requested: open journeys end as `cancelled`", body = StopAnswer),
-        (status = 401, description = "Missing or invalid access token", body = ErrorBody),
         (status = 404, description = "No such campaign", body = ErrorBody),
         (status = 409, description = "The campaign has already finished", body = ErrorBody),
         (status = 503, description = "Temporal is unavailable", body = ErrorBody),
@@ -183,7 +179,6 @@ pub(super) async fn stop(
     responses(
         (status = 400, description = "Malformed id (not a 64-bit integer)", body = ErrorBody),
         (status = 202, description = "New journeys started for the failed contacts", body = Launched),
-        (status = 401, description = "Missing or invalid access token", body = ErrorBody),
         (status = 404, description = "No such campaign", body = ErrorBody),
         (status = 409, description = "The campaign has not finished, or no contact failed", body = ErrorBody),
         (status = 422, description = "Invalid settings", body = ErrorBody),
@@ -210,7 +205,6 @@ pub(super) async fn retry(
     responses(
         (status = 400, description = "Malformed id (not a 64-bit integer)", body = ErrorBody),
         (status = 202, description = "A new campaign (its id in the answer) started with the same texts and audience", body = Launched),
-        (status = 401, description = "Missing or invalid access token", body = ErrorBody),
         (status = 404, description = "No such campaign", body = ErrorBody),
         (status = 409, description = "The campaign has not finished, or its categories hold no contact", body = ErrorBody),
         (status = 422, description = "Invalid settings", body = ErrorBody),
@@ -237,7 +231,6 @@ pub(super) async fn relaunch(
     responses(
         (status = 200, description = "The deduplicated audience of these categories and today's quota", body = AudiencePreview),
         (status = 400, description = "Malformed JSON", body = ErrorBody),
-        (status = 401, description = "Missing or invalid access token", body = ErrorBody),
         (status = 413, description = "Body too large", body = ErrorBody),
         (status = 415, description = "Body is not JSON", body = ErrorBody),
         (status = 422, description = "Body of the wrong shape, or too many categories", body = ErrorBody),

@@ -113,7 +113,6 @@ struct ListQuery {
     params(PageQuery, ListQuery),
     responses(
         (status = 200, description = "A page of campaigns", body = Page<CampaignRecord>),
-        (status = 401, description = "Missing or invalid access token", body = ErrorBody),
         (status = 422, description = "Invalid page, size or status", body = ErrorBody),
     )
 )]
@@ -143,7 +142,6 @@ async fn list(
     responses(
         (status = 400, description = "Malformed id (not a 64-bit integer)", body = ErrorBody),
         (status = 200, description = "The campaign", body = CampaignRecord),
-        (status = 401, description = "Missing or invalid access token", body = ErrorBody),
         (status = 404, description = "No such campaign", body = ErrorBody),
     )
 )]

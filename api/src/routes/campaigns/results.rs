@@ -183,7 +183,6 @@ impl From<campaign_store::reporting::CampaignFunnel> for CampaignFunnel {
     responses(
         (status = 400, description = "Malformed id (not a 64-bit integer)", body = ErrorBody),
         (status = 200, description = "Counters of the campaign", body = CampaignStats),
-        (status = 401, description = "Missing or invalid access token", body = ErrorBody),
         (status = 404, description = "No such campaign", body = ErrorBody),
     )
 )]
@@ -204,7 +203,6 @@ pub(super) async fn stats(
     params(("id" = i64, Path, description = "Campaign id"), PageQuery, ContactsQuery),
     responses(
         (status = 200, description = "A page of per-contact journey states", body = Page<CampaignContact>),
-        (status = 401, description = "Missing or invalid access token", body = ErrorBody),
         (status = 404, description = "No such campaign", body = ErrorBody),
         (status = 400, description = "Malformed id", body = ErrorBody),
         (status = 422, description = "Invalid page, size, state or stage", body = ErrorBody),
@@ -237,7 +235,6 @@ pub(super) async fn contacts(
     responses(
         (status = 200, description = "Contacts at each stage of the campaign, then its outcomes", body = CampaignFunnel),
         (status = 400, description = "Malformed id", body = ErrorBody),
-        (status = 401, description = "Missing or invalid access token", body = ErrorBody),
         (status = 404, description = "No such campaign", body = ErrorBody),
     )
 )]

@@ -95,6 +95,7 @@ pub(crate) fn time_zone(value: Option<String>) -> Result<Option<String>, String>
 #[into_params(parameter_in = Query)]
 struct ListQuery {
     /// Text in the name (case-insensitive) or a fragment of the phone number.
+    #[param(pattern = r"^[^\u0000]*$")]
     search: Option<String>,
     /// Only contacts in this category.
     category_id: Option<i64>,
@@ -210,7 +211,6 @@ impl ContactIds {
     params(PageQuery, ListQuery),
     responses(
         (status = 200, description = "A page of contacts", body = Page<Contact>),
-        (status = 401, description = "Missing or invalid access token", body = ErrorBody),
         (status = 422, description = "Invalid page, size or query", body = ErrorBody),
     )
 )]
@@ -238,7 +238,6 @@ async fn list(
     responses(
         (status = 201, description = "The contact created", body = Contact),
         (status = 400, description = "Malformed JSON", body = ErrorBody),
-        (status = 401, description = "Missing or invalid access token", body = ErrorBody),
         (status = 409, description = "A contact with this phone number already exists, or unknown category ids (`unknown_reference`)", body = ErrorBody),
         (status = 422, description = "Missing or invalid phone, or invalid body", body = ErrorBody),
     )
@@ -282,7 +281,6 @@ async fn create(
     responses(
         (status = 400, description = "Malformed id (not a 64-bit integer)", body = ErrorBody),
         (status = 200, description = "The contact", body = Contact),
-        (status = 401, description = "Missing or invalid access token", body = ErrorBody),
         (status = 404, description = "No such contact", body = ErrorBody),
     )
 )]
@@ -306,7 +304,6 @@ async fn show(
     responses(
         (status = 200, description = "The contact as changed (`category_ids` replaces the memberships)", body = Contact),
         (status = 400, description = "Malformed JSON", body = ErrorBody),
-        (status = 401, description = "Missing or invalid access token", body = ErrorBody),
         (status = 404, description = "No such contact", body = ErrorBody),
         (status = 409, description = "A contact with this phone number already exists, or unknown category ids (`unknown_reference`)", body = ErrorBody),
         (status = 422, description = "Invalid phone or invalid body", body = ErrorBody),
@@ -361,7 +358,6 @@ async fn update(
     responses(
         (status = 400, description = "Malformed id (not a 64-bit integer)", body = ErrorBody),
         (status = 204, description = "Deleted"),
-        (status = 401, description = "Missing or invalid access token", body = ErrorBody),
         (status = 404, description = "No such contact", body = ErrorBody),
         (status = 409, description = "The contact is in a running campaign", body = ErrorBody),
     )

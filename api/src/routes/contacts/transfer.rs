@@ -29,7 +29,6 @@ const EXPORT_PAGE: i64 = 1_000;
     params(ListQuery),
     responses(
         (status = 200, description = "CSV: `phone,first_name,last_name,whatsapp_verified,time_zone`", body = String, content_type = "text/csv"),
-        (status = 401, description = "Missing or invalid access token", body = ErrorBody),
         (status = 422, description = "Invalid query", body = ErrorBody),
     )
 )]
@@ -111,7 +110,6 @@ pub(super) struct ImportQuery {
     responses(
         (status = 200, description = "What the import did; invalid rows are reported by line", body = ImportReport),
         (status = 400, description = "Unreadable CSV", body = ErrorBody),
-        (status = 401, description = "Missing or invalid access token", body = ErrorBody),
         (status = 404, description = "No such category", body = ErrorBody),
         (status = 413, description = "The file exceeds the import size limit", body = ErrorBody),
         (status = 422, description = "Missing header or phone column", body = ErrorBody),

@@ -38,7 +38,6 @@ pub(super) struct VerificationCounts {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Contacts by WhatsApp check result", body = VerificationCounts),
-        (status = 401, description = "Missing or invalid access token", body = ErrorBody),
     )
 )]
 pub(super) async fn verification(
@@ -82,7 +81,6 @@ async fn number_exists(
     responses(
         (status = 400, description = "Malformed id (not a 64-bit integer)", body = ErrorBody),
         (status = 200, description = "The contact with `whatsapp_verified` set by the provider's answer", body = Contact),
-        (status = 401, description = "Missing or invalid access token", body = ErrorBody),
         (status = 404, description = "No such contact", body = ErrorBody),
         (status = 409, description = "The provider has no number check (Meta)", body = ErrorBody),
         (status = 503, description = "The WhatsApp provider could not be asked", body = ErrorBody),
@@ -133,7 +131,6 @@ fn refuse_without_number_check(provider: &dyn WhatsAppProvider) -> ApiResult<()>
     responses(
         (status = 202, description = "Accepted: the checks run in the background", body = BulkVerifyAnswer),
         (status = 400, description = "Malformed JSON", body = ErrorBody),
-        (status = 401, description = "Missing or invalid access token", body = ErrorBody),
         (status = 409, description = "Unknown contact ids (`unknown_reference`), or the provider has no number check (Meta)", body = ErrorBody),
         (status = 422, description = "Too many ids, or invalid body", body = ErrorBody),
         (status = 503, description = "Temporal is unavailable", body = ErrorBody),
