@@ -3,6 +3,7 @@
 //! `GET /api/v1/openapi.json` and as an interactive page (Scalar, bundled: nothing is loaded
 //! from a CDN) at `GET /api/v1/docs`, both without authentication.
 
+use crate::error::ErrorBody;
 use axum::Json;
 use axum::http::StatusCode;
 use axum::http::header::{CONTENT_SECURITY_POLICY, CONTENT_TYPE};
@@ -24,7 +25,10 @@ pub const BEARER: &str = "bearer";
         description = "Contacts, categories and two-message WhatsApp campaigns run by Temporal \
             workflows. Every error answers `{\"error\": {\"code\", \"message\"}}`."
     ),
-    components(schemas(campaign_domain::CampaignState)),
+    components(
+        schemas(campaign_domain::CampaignState),
+        responses(NotSuperAdmin),
+    ),
     modifiers(&BearerSecurity),
     tags(
         (name = "auth", description = "Log in, refresh tokens, who am I; the console's cookie sessions"),
@@ -61,6 +65,11 @@ impl Modify for BearerSecurity {
         );
     }
 }
+
+/// Not a super_admin: the 403 of every route only a super admin may use
+/// ([`crate::auth::SuperAdmin`]), referenced as `response = NotSuperAdmin`.
+#[derive(utoipa::ToResponse)]
+pub struct NotSuperAdmin(pub ErrorBody);
 
 /// Name of the shared 401 response in `components.responses`.
 const UNAUTHORIZED: &str = "Unauthorized";

@@ -7,6 +7,7 @@ use crate::auth::{
 };
 use crate::context::ApiContext;
 use crate::error::{ApiError, ApiJson, ApiPath, ApiResult, ErrorBody};
+use crate::openapi::NotSuperAdmin;
 use crate::request_schema;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -97,7 +98,7 @@ fn valid_email(email: &str) -> ApiResult<String> {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "All users", body = Vec<User>),
-        (status = 403, description = "Not a super_admin", body = ErrorBody),
+        (status = 403, response = NotSuperAdmin),
     )
 )]
 async fn list(_: SuperAdmin, State(context): State<ApiContext>) -> ApiResult<ApiJson<Vec<User>>> {
@@ -115,7 +116,7 @@ async fn list(_: SuperAdmin, State(context): State<ApiContext>) -> ApiResult<Api
     responses(
         (status = 201, description = "The user created", body = User),
         (status = 400, description = "Malformed JSON", body = ErrorBody),
-        (status = 403, description = "Not a super_admin", body = ErrorBody),
+        (status = 403, response = NotSuperAdmin),
         (status = 409, description = "A user with this email already exists", body = ErrorBody),
         (status = 422, description = "Invalid email, role or password (at least 8 characters)", body = ErrorBody),
     )
@@ -150,7 +151,7 @@ async fn create(
     responses(
         (status = 400, description = "Malformed id (not a 64-bit integer)", body = ErrorBody),
         (status = 200, description = "The user", body = User),
-        (status = 403, description = "Not a super_admin", body = ErrorBody),
+        (status = 403, response = NotSuperAdmin),
         (status = 404, description = "No such user", body = ErrorBody),
     )
 )]
@@ -173,7 +174,7 @@ async fn show(
     responses(
         (status = 200, description = "The user as changed", body = User),
         (status = 400, description = "Malformed JSON", body = ErrorBody),
-        (status = 403, description = "Not a super_admin", body = ErrorBody),
+        (status = 403, response = NotSuperAdmin),
         (status = 404, description = "No such user", body = ErrorBody),
         (status = 409, description = "Email taken, or deactivating or demoting yourself", body = ErrorBody),
         (status = 422, description = "Invalid email, role or password", body = ErrorBody),
@@ -234,7 +235,7 @@ async fn update(
     responses(
         (status = 400, description = "Malformed id (not a 64-bit integer)", body = ErrorBody),
         (status = 204, description = "Deleted"),
-        (status = 403, description = "Not a super_admin", body = ErrorBody),
+        (status = 403, response = NotSuperAdmin),
         (status = 404, description = "No such user", body = ErrorBody),
         (status = 409, description = "Deleting yourself", body = ErrorBody),
     )
