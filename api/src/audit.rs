@@ -9,6 +9,7 @@
 use crate::auth::{AuthUser, SuperAdmin};
 use crate::context::ApiContext;
 use crate::error::{ApiError, ApiJson, ApiQuery, ApiResult, ErrorBody};
+use crate::openapi::NotSuperAdmin;
 use crate::pagination::{Page, PageQuery};
 use axum::extract::{ConnectInfo, FromRequestParts, State};
 use axum::http::request::Parts;
@@ -204,8 +205,7 @@ impl From<AuditRecord> for AuditRow {
     params(PageQuery, AuditQuery),
     responses(
         (status = 200, description = "A page of audit rows, newest first", body = Page<AuditRow>),
-        (status = 401, description = "Missing or invalid access token", body = ErrorBody),
-        (status = 403, description = "Not a super_admin", body = ErrorBody),
+        (status = 403, response = NotSuperAdmin),
         (status = 422, description = "Invalid page, size, time or filter", body = ErrorBody),
     )
 )]

@@ -16,7 +16,7 @@
 
 use crate::auth::AuthUser;
 use crate::context::ApiContext;
-use crate::error::{ApiError, ApiJson, ApiResult, ErrorBody};
+use crate::error::{ApiError, ApiJson, ApiResult};
 use axum::Router;
 use axum::extract::{Request, State};
 use axum::http::HeaderValue;
@@ -75,7 +75,6 @@ struct ConsoleSettings {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Facts the console needs beside the data", body = ConsoleSettings),
-        (status = 401, description = "Missing or invalid access token", body = ErrorBody),
     )
 )]
 async fn settings(

@@ -1,9 +1,9 @@
 //! The one shared context of every handler: cheap to clone, built once at start-up.
 
-use crate::auth::JwtKeys;
 use crate::config::ApiConfig;
 use crate::metrics::Metrics;
 use crate::operations::Engine;
+use crate::tokens::JwtKeys;
 use campaign_provider::WhatsAppProvider;
 use campaign_store::Store;
 use std::sync::Arc;

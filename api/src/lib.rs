@@ -3,6 +3,11 @@
 //! webhooks, which it turns into workflow signals. Handlers are thin over the same [`Store`] the activities use
 //! and over the campaign [`operations`].
 //!
+//! The modules form layers, each using only those below it (`tests/tests/module_graph.rs`
+//! fails on a circle): `config`, `metrics`, `tokens`, `operations` and `error` at the bottom,
+//! `context` above them, the extractors (`auth`, `audit`, `sign_in`) above the context, and
+//! `routes` and `startup` on top.
+//!
 //! [`Store`]: campaign_store::Store
 
 pub mod audit;
@@ -21,6 +26,7 @@ pub mod routes;
 pub mod session;
 pub mod sign_in;
 pub mod startup;
+pub mod tokens;
 
 pub use config::ApiConfig;
 pub use startup::Application;

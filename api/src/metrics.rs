@@ -3,15 +3,16 @@
 //! Counters live in this process; sends happen in the workers, so sends by outcome are read
 //! from the database (today's messages by status) when `/metrics` is scraped, which is right
 //! whichever process made them.
+//!
+//! This module holds the registry and the request-counting middleware; `GET /metrics` is in
+//! `routes::metrics`.
 
-use crate::context::ApiContext;
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::header::CONTENT_TYPE;
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
+use campaign_domain::MessageStatus;
 use prometheus::{Encoder, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder};
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
+use std::sync::Arc;
 
 pub struct Metrics {
     registry: Registry,
@@ -63,6 +64,23 @@ impl Metrics {
             sends_today,
         }
     }
+
+    /// Replaces the `sends_today` gauges with today's counts by status.
+    pub fn set_sends_today(&self, counts: &[(MessageStatus, i64)]) {
+        self.sends_today.reset();
+        for (status, count) in counts {
+            self.sends_today
+                .with_label_values(&[status.as_str()])
+                .set(*count);
+        }
+    }
+
+    /// Every metric in Prometheus text format.
+    pub fn encode(&self) -> prometheus::Result<Vec<u8>> {
+        let mut body = Vec::new();
+        TextEncoder::new().encode(&self.registry.gather(), &mut body)?;
+        Ok(body)
+    }
 }
 
 impl Default for Metrics {
@@ -74,7 +92,7 @@ impl Default for Metrics {
 /// Middleware counting every request by its route template (not its raw path, which would
 /// make one series per id).
 pub async fn count_requests(
-    State(context): State<ApiContext>,
+    State(metrics): State<Arc<Metrics>>,
     request: Request,
     next: Next,
 ) -> Response {
@@ -84,46 +102,9 @@ pub async fn count_requests(
         .get::<MatchedPath>()
         .map_or("unmatched".to_owned(), |path| path.as_str().to_owned());
     let response = next.run(request).await;
-    context
-        .metrics
+    metrics
         .http_requests
         .with_label_values(&[method.as_str(), route.as_str(), response.status().as_str()])
         .inc();
     response
-}
-
-pub fn routes() -> OpenApiRouter<ApiContext> {
-    OpenApiRouter::new().routes(routes!(render))
-}
-
-/// `GET /metrics`: Prometheus text format.
-#[utoipa::path(
-    get,
-    path = "/api/v1/metrics",
-    tag = "metrics",
-    operation_id = "metrics",
-    responses(
-        (status = 200, description = "Prometheus text exposition format", body = String, content_type = "text/plain; version=0.0.4"),
-        (status = 500, description = "The metrics could not be encoded", body = crate::error::ErrorBody),
-    )
-)]
-async fn render(State(context): State<ApiContext>) -> Response {
-    match context.store.messages_by_status_today().await {
-        Ok(counts) => {
-            context.metrics.sends_today.reset();
-            for (status, count) in counts {
-                context
-                    .metrics
-                    .sends_today
-                    .with_label_values(&[status.as_str()])
-                    .set(count);
-            }
-        }
-        Err(err) => tracing::warn!(%err, "metrics: cannot read today's sends"),
-    }
-    let mut body = Vec::new();
-    if let Err(err) = TextEncoder::new().encode(&context.metrics.registry.gather(), &mut body) {
-        return crate::error::ApiError::Internal(err.into()).into_response();
-    }
-    ([(CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
 }

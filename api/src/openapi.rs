@@ -3,6 +3,7 @@
 //! `GET /api/v1/openapi.json` and as an interactive page (Scalar, bundled: nothing is loaded
 //! from a CDN) at `GET /api/v1/docs`, both without authentication.
 
+use crate::error::ErrorBody;
 use axum::Json;
 use axum::http::StatusCode;
 use axum::http::header::{CONTENT_SECURITY_POLICY, CONTENT_TYPE};
@@ -11,6 +12,7 @@ use axum::routing::get;
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
 /// Name of the bearer (JWT) security scheme the handlers' `security(...)` refer to.
@@ -23,7 +25,10 @@ pub const BEARER: &str = "bearer";
         description = "Contacts, categories and two-message WhatsApp campaigns run by Temporal \
             workflows. Every error answers `{\"error\": {\"code\", \"message\"}}`."
     ),
-    components(schemas(campaign_domain::CampaignState)),
+    components(
+        schemas(campaign_domain::CampaignState),
+        responses(NotSuperAdmin),
+    ),
     modifiers(&BearerSecurity),
     tags(
         (name = "auth", description = "Log in, refresh tokens, who am I; the console's cookie sessions"),
@@ -59,6 +64,65 @@ impl Modify for BearerSecurity {
             ),
         );
     }
+}
+
+// The 403 of every route only a super admin may use (`crate::auth::SuperAdmin`), referenced as
+// `response = NotSuperAdmin`; its doc line is the description the document shows.
+/// Not a super_admin
+#[derive(utoipa::ToResponse)]
+pub struct NotSuperAdmin(pub ErrorBody);
+
+/// Name of the shared 401 response in `components.responses`.
+const UNAUTHORIZED: &str = "Unauthorized";
+
+/// The 401 every operation behind the `bearer` scheme may answer, declared once: added to the
+/// document's shared responses and referenced from each such operation that does not describe a
+/// 401 of its own. Applied to the assembled document ([`crate::routes::api`]), since the
+/// operations come from the routes.
+pub struct SharedResponses;
+
+impl Modify for SharedResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let unauthorized = ResponseBuilder::new()
+            .description("Missing or invalid access token")
+            .content(
+                "application/json",
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("ErrorBody")))
+                    .build(),
+            )
+            .build();
+        openapi
+            .components
+            .get_or_insert_with(Default::default)
+            .responses
+            .insert(UNAUTHORIZED.to_owned(), RefOr::T(unauthorized));
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ];
+            for operation in operations.into_iter().flatten() {
+                if requires_bearer(operation) {
+                    operation
+                        .responses
+                        .responses
+                        .entry("401".to_owned())
+                        .or_insert_with(|| Ref::from_response_name(UNAUTHORIZED).into());
+                }
+            }
+        }
+    }
+}
+
+/// Whether `operation` asks for the `bearer` scheme.
+fn requires_bearer(operation: &utoipa::openapi::path::Operation) -> bool {
+    operation.security.iter().flatten().any(|requirement| {
+        serde_json::to_value(requirement).is_ok_and(|value| value.get(BEARER).is_some())
+    })
 }
 
 /// The docs page's Content-Security-Policy: Scalar's bundle from this server, its one inline

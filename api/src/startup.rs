@@ -2,12 +2,12 @@
 //! and assembles the router; `run_until_stopped` serves until the shutdown future resolves,
 //! letting requests in progress finish.
 
-use crate::auth::JwtKeys;
 use crate::config::ApiConfig;
 use crate::context::ApiContext;
 use crate::error::ApiError;
 use crate::metrics::Metrics;
 use crate::operations::Engine;
+use crate::tokens::JwtKeys;
 use crate::{auth, console, metrics, openapi, request_trace, routes};
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -106,7 +106,7 @@ pub fn router(context: ApiContext) -> Router {
         .method_not_allowed_fallback(method_not_allowed)
         .fallback_service(console::fallback(context.config.console_dir.as_deref()))
         .layer(axum::middleware::from_fn_with_state(
-            context.clone(),
+            context.metrics.clone(),
             metrics::count_requests,
         ))
         .layer(DefaultBodyLimit::max(context.config.max_body_bytes))

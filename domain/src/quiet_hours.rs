@@ -38,9 +38,33 @@ pub enum InvalidQuietHours {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct QuietHoursText {
+    #[cfg_attr(feature = "openapi", schema(schema_with = time_of_day))]
     pub start: String,
+    #[cfg_attr(feature = "openapi", schema(schema_with = time_of_day))]
     pub end: String,
 }
+
+/// A time of day of [`QuietHoursText`] in the OpenAPI document.
+#[cfg(feature = "openapi")]
+fn time_of_day() -> utoipa::openapi::schema::Object {
+    utoipa::openapi::schema::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .pattern(Some(TIME_OF_DAY))
+        .min_length(Some(3))
+        .build()
+}
+
+/// The times of day [`time`] reads, as the OpenAPI document states them: `H:M` or `H:M:S`
+/// (one or two digits each, a leap second allowed), white space around the whole (trimmed) and
+/// before the minutes and seconds (which chrono skips).
+#[cfg(feature = "openapi")]
+const TIME_OF_DAY: &str = concat!(
+    r"^[\t\n\x0b\x0c\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*",
+    r"([01]?[0-9]|2[0-3]):",
+    r"[\t\n\x0b\x0c\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*[0-5]?[0-9]",
+    r"(:[\t\n\x0b\x0c\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*([0-5]?[0-9]|60))?",
+    r"[\t\n\x0b\x0c\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$",
+);
 
 impl TryFrom<QuietHoursText> for QuietHours {
     type Error = InvalidQuietHours;

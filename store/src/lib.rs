@@ -17,7 +17,6 @@ pub mod contacts;
 pub mod counters;
 pub mod interactions;
 pub mod journeys;
-mod launch_checks;
 pub mod ledger;
 mod message_content;
 pub mod messages;

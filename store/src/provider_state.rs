@@ -1,14 +1,12 @@
 //! What the engine knows of its provider beyond single messages (SPEC §7): campaigns paused by a
-//! provider condition, the provider marked down when it refuses our credentials, the receipts
-//! that stand in for a search of sent messages on the Cloud API, and the business's messaging
-//! limit.
+//! provider condition, the provider marked down when it refuses our credentials, and the
+//! business's messaging limit (the receipts of sent messages are in `sending::receipts`).
 //!
 //! A pause never fails a send: a paused campaign's sends wait (a delayed retry) until an
 //! operator resumes it, so fixing a template or a token loses no contact.
 
 use super::{Store, StoreError};
 use crate::audit::{self, AuditEntry};
-use crate::sending::AcceptedSend;
 use campaign_domain::CampaignState;
 use chrono::{DateTime, Utc};
 use sqlx::{Postgres, Transaction};
@@ -146,46 +144,6 @@ impl Store {
         audit::record(&mut *tx, entry).await?;
         tx.commit().await?;
         Ok(ResumeOutcome::Resumed)
-    }
-
-    /// Keeps the provider's word that it accepted the message sent with `reference` as
-    /// `provider_message_id` (a status webhook echoing our reference). The first receipt of a
-    /// reference stays.
-    pub async fn record_receipt(
-        &self,
-        reference: &str,
-        provider_message_id: &str,
-        accepted_at: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
-        sqlx::query!(
-            "INSERT INTO provider_receipts (reference, provider_message_id, accepted_at) \
-             VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-            reference,
-            provider_message_id,
-            accepted_at,
-        )
-        .execute(&self.pool)
-        .await?;
-        Ok(())
-    }
-
-    /// The acceptance a receipt shows for `reference`, as the message `message_id`.
-    pub async fn receipt(
-        &self,
-        message_id: i64,
-        reference: &str,
-    ) -> Result<Option<AcceptedSend>, StoreError> {
-        let row = sqlx::query!(
-            "SELECT provider_message_id, accepted_at FROM provider_receipts WHERE reference = $1",
-            reference,
-        )
-        .fetch_optional(&self.pool)
-        .await?;
-        Ok(row.map(|row| AcceptedSend {
-            message_id,
-            provider_message_id: row.provider_message_id,
-            sent_at: row.accepted_at,
-        }))
     }
 
     /// Stores the business's messaging limit as read from the provider (`None`: unlimited).

@@ -26,7 +26,6 @@ pub fn routes() -> OpenApiRouter<ApiContext> {
     responses(
         (status = 200, description = "The campaign, no longer paused", body = CampaignRecord),
         (status = 400, description = "Malformed id (not a 64-bit integer)", body = ErrorBody),
-        (status = 401, description = "Missing or invalid access token", body = ErrorBody),
         (status = 404, description = "No such campaign", body = ErrorBody),
         (status = 409, description = "The campaign is not paused", body = ErrorBody),
     )

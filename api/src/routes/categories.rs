@@ -61,6 +61,7 @@ struct AddedAnswer {
 #[into_params(parameter_in = Query)]
 struct ListQuery {
     /// Text in the name (case-insensitive).
+    #[param(pattern = r"^[^\u0000]*$")]
     search: Option<String>,
 }
 
@@ -103,7 +104,6 @@ fn color_schema() -> Object {
     params(PageQuery, ListQuery),
     responses(
         (status = 200, description = "A page of categories, by name", body = Page<Category>),
-        (status = 401, description = "Missing or invalid access token", body = ErrorBody),
         (status = 422, description = "Invalid page, size or query", body = ErrorBody),
     )
 )]
@@ -132,7 +132,6 @@ async fn list(
     responses(
         (status = 201, description = "The category created", body = Category),
         (status = 400, description = "Malformed JSON", body = ErrorBody),
-        (status = 401, description = "Missing or invalid access token", body = ErrorBody),
         (status = 409, description = "A category with this name already exists", body = ErrorBody),
         (status = 422, description = "Invalid name (1 to 100 characters) or body", body = ErrorBody),
     )
@@ -164,7 +163,6 @@ async fn create(
     responses(
         (status = 400, description = "Malformed id (not a 64-bit integer)", body = ErrorBody),
         (status = 200, description = "The category", body = Category),
-        (status = 401, description = "Missing or invalid access token", body = ErrorBody),
         (status = 404, description = "No such category", body = ErrorBody),
     )
 )]
@@ -187,7 +185,6 @@ async fn show(
     responses(
         (status = 200, description = "The category as changed", body = Category),
         (status = 400, description = "Malformed JSON", body = ErrorBody),
-        (status = 401, description = "Missing or invalid access token", body = ErrorBody),
         (status = 404, description = "No such category", body = ErrorBody),
         (status = 409, description = "A category with this name already exists", body = ErrorBody),
         (status = 422, description = "Invalid name or body", body = ErrorBody),
@@ -230,7 +227,6 @@ async fn update(
     responses(
         (status = 400, description = "Malformed id (not a 64-bit integer)", body = ErrorBody),
         (status = 204, description = "Deleted, with its memberships"),
-        (status = 401, description = "Missing or invalid access token", body = ErrorBody),
         (status = 404, description = "No such category", body = ErrorBody),
         (status = 409, description = "The category is targeted by a campaign", body = ErrorBody),
     )
@@ -272,7 +268,6 @@ async fn remove(
     responses(
         (status = 200, description = "How many contacts were added (those already in it stay)", body = AddedAnswer),
         (status = 400, description = "Malformed JSON", body = ErrorBody),
-        (status = 401, description = "Missing or invalid access token", body = ErrorBody),
         (status = 404, description = "No such category", body = ErrorBody),
         (status = 409, description = "Unknown contact ids (`unknown_reference`)", body = ErrorBody),
         (status = 422, description = "Too many ids, or invalid body", body = ErrorBody),
@@ -311,7 +306,6 @@ async fn add_contacts(
     responses(
         (status = 400, description = "Malformed id (not a 64-bit integer)", body = ErrorBody),
         (status = 204, description = "The contact is no longer in the category"),
-        (status = 401, description = "Missing or invalid access token", body = ErrorBody),
         (status = 404, description = "The contact is not in the category", body = ErrorBody),
     )
 )]

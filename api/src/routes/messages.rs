@@ -135,7 +135,6 @@ struct StatsQuery {
     params(PageQuery, ListQuery),
     responses(
         (status = 200, description = "A page of messages, newest first", body = Page<MessageListItem>),
-        (status = 401, description = "Missing or invalid access token", body = ErrorBody),
         (status = 422, description = "Invalid page, size, status, message_type or q", body = ErrorBody),
     )
 )]
@@ -176,7 +175,6 @@ async fn list(
     params(StatsQuery),
     responses(
         (status = 200, description = "Counts by status, with rates in percent", body = MessageStats),
-        (status = 401, description = "Missing or invalid access token", body = ErrorBody),
         (status = 422, description = "Invalid query", body = ErrorBody),
     )
 )]

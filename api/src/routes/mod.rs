@@ -2,6 +2,7 @@
 //! campaign operations. Each module's router carries the OpenAPI description of its routes, so
 //! the document is assembled here, from the routes themselves.
 
+pub mod auth;
 pub mod campaign_pause;
 pub mod campaign_templates;
 pub mod campaigns;
@@ -10,20 +11,21 @@ pub mod contacts;
 pub mod health;
 pub mod messages;
 pub mod meta_webhooks;
+pub mod metrics;
 pub mod monitoring;
 pub mod templates;
 pub mod users;
 pub mod webhooks;
 
 use crate::context::ApiContext;
-use crate::openapi::ApiDoc;
-use crate::{audit, auth, console, metrics, request_trace, session};
-use utoipa::OpenApi;
+use crate::openapi::{ApiDoc, SharedResponses};
+use crate::{audit, console, request_trace, session};
+use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 
 /// Every route of the API, with the document describing them.
 pub fn api() -> OpenApiRouter<ApiContext> {
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
+    let mut router = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(auth::routes())
         .merge(session::routes())
         .merge(console::routes())
@@ -40,7 +42,9 @@ pub fn api() -> OpenApiRouter<ApiContext> {
         .merge(monitoring::routes())
         .merge(webhooks::routes())
         .merge(meta_webhooks::routes())
-        .route_layer(axum::middleware::from_fn(request_trace::record_path_ids))
+        .route_layer(axum::middleware::from_fn(request_trace::record_path_ids));
+    SharedResponses.modify(router.get_openapi_mut());
+    router
 }
 
 #[cfg(test)]
@@ -68,7 +72,27 @@ mod tests {
         );
     }
 
-    /// Every `$ref` names a schema of the document, and operation ids are unique (clients
+    /// Every operation behind the bearer scheme documents the 401 it answers without a valid
+    /// token.
+    #[test]
+    fn secured_operations_document_401() {
+        let document = serde_json::to_value(api().into_openapi()).unwrap();
+        let mut secured = 0;
+        for (path, operations) in document["paths"].as_object().unwrap() {
+            for (method, operation) in operations.as_object().unwrap() {
+                if operation["security"].to_string().contains("\"bearer\"") {
+                    secured += 1;
+                    assert!(
+                        operation["responses"]["401"].is_object(),
+                        "{method} {path} does not document its 401"
+                    );
+                }
+            }
+        }
+        assert!(secured > 40, "only {secured} secured operations found");
+    }
+
+    /// Every `$ref` names a schema or a shared response of the document, and operation ids are unique (clients
     /// generated from the document name their methods after them).
     #[test]
     fn references_resolve_and_operation_ids_are_unique() {
@@ -78,6 +102,11 @@ mod tests {
         for reference in text.split("\"#/components/schemas/").skip(1) {
             let name = &reference[..reference.find('"').unwrap()];
             assert!(schemas.contains_key(name), "dangling reference to {name}");
+        }
+        let responses = document["components"]["responses"].as_object().unwrap();
+        for reference in text.split("\"#/components/responses/").skip(1) {
+            let name = &reference[..reference.find('"').unwrap()];
+            assert!(responses.contains_key(name), "dangling reference to {name}");
         }
         let mut seen = HashSet::new();
         for (path, operations) in document["paths"].as_object().unwrap() {

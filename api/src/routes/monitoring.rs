@@ -88,7 +88,6 @@ struct MessagingLimit {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Today's sending (UTC day) against the daily limit", body = DailyMonitoring),
-        (status = 401, description = "Missing or invalid access token", body = ErrorBody),
     )
 )]
 async fn daily(
@@ -170,7 +169,6 @@ struct SendingHistory {
     params(HistoryQuery),
     responses(
         (status = 200, description = "Sends, errors and interactions of the last days", body = SendingHistory),
-        (status = 401, description = "Missing or invalid access token", body = ErrorBody),
         (status = 422, description = "Days out of range, or a malformed query", body = ErrorBody),
     )
 )]
@@ -257,7 +255,6 @@ struct ErrorsQuery {
     params(PageQuery, ErrorsQuery),
     responses(
         (status = 200, description = "Failed messages, most recent first", body = Page<SendError>),
-        (status = 401, description = "Missing or invalid access token", body = ErrorBody),
         (status = 422, description = "Invalid page, size or kind", body = ErrorBody),
     )
 )]
@@ -301,7 +298,6 @@ struct ErrorsByKind {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Failed messages counted by kind", body = ErrorsByKind),
-        (status = 401, description = "Missing or invalid access token", body = ErrorBody),
     )
 )]
 async fn errors_by_kind(

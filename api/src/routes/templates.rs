@@ -61,7 +61,6 @@ struct SyncAnswer {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The template catalog, by name then language (empty on a provider without templates)", body = Vec<CatalogItem>),
-        (status = 401, description = "Missing or invalid access token", body = ErrorBody),
     )
 )]
 async fn list(
@@ -87,7 +86,6 @@ async fn list(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The catalog as read from the business account now", body = SyncAnswer),
-        (status = 401, description = "Missing or invalid access token", body = ErrorBody),
         (status = 503, description = "The provider could not be read", body = ErrorBody),
     )
 )]

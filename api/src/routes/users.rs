@@ -5,6 +5,7 @@ use crate::audit::{ClientAddr, changed, origin_of};
 use crate::auth::{SuperAdmin, User, hash_password, validate_password};
 use crate::context::ApiContext;
 use crate::error::{ApiError, ApiJson, ApiPath, ApiResult, ErrorBody};
+use crate::openapi::NotSuperAdmin;
 use crate::request_schema;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -80,8 +81,7 @@ fn valid_email(email: &str) -> ApiResult<String> {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "All users", body = Vec<User>),
-        (status = 401, description = "Missing or invalid access token", body = ErrorBody),
-        (status = 403, description = "Not a super_admin", body = ErrorBody),
+        (status = 403, response = NotSuperAdmin),
     )
 )]
 async fn list(_: SuperAdmin, State(context): State<ApiContext>) -> ApiResult<ApiJson<Vec<User>>> {
@@ -99,8 +99,7 @@ async fn list(_: SuperAdmin, State(context): State<ApiContext>) -> ApiResult<Api
     responses(
         (status = 201, description = "The user created", body = User),
         (status = 400, description = "Malformed JSON", body = ErrorBody),
-        (status = 401, description = "Missing or invalid access token", body = ErrorBody),
-        (status = 403, description = "Not a super_admin", body = ErrorBody),
+        (status = 403, response = NotSuperAdmin),
         (status = 409, description = "A user with this email already exists", body = ErrorBody),
         (status = 422, description = "Invalid email, role or password (at least 8 characters)", body = ErrorBody),
     )
@@ -135,8 +134,7 @@ async fn create(
     responses(
         (status = 400, description = "Malformed id (not a 64-bit integer)", body = ErrorBody),
         (status = 200, description = "The user", body = User),
-        (status = 401, description = "Missing or invalid access token", body = ErrorBody),
-        (status = 403, description = "Not a super_admin", body = ErrorBody),
+        (status = 403, response = NotSuperAdmin),
         (status = 404, description = "No such user", body = ErrorBody),
     )
 )]
@@ -159,8 +157,7 @@ async fn show(
     responses(
         (status = 200, description = "The user as changed", body = User),
         (status = 400, description = "Malformed JSON", body = ErrorBody),
-        (status = 401, description = "Missing or invalid access token", body = ErrorBody),
-        (status = 403, description = "Not a super_admin", body = ErrorBody),
+        (status = 403, response = NotSuperAdmin),
         (status = 404, description = "No such user", body = ErrorBody),
         (status = 409, description = "Email taken, or deactivating or demoting yourself", body = ErrorBody),
         (status = 422, description = "Invalid email, role or password", body = ErrorBody),
@@ -221,8 +218,7 @@ async fn update(
     responses(
         (status = 400, description = "Malformed id (not a 64-bit integer)", body = ErrorBody),
         (status = 204, description = "Deleted"),
-        (status = 401, description = "Missing or invalid access token", body = ErrorBody),
-        (status = 403, description = "Not a super_admin", body = ErrorBody),
+        (status = 403, response = NotSuperAdmin),
         (status = 404, description = "No such user", body = ErrorBody),
         (status = 409, description = "Deleting yourself", body = ErrorBody),
     )

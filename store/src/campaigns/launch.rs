@@ -2,10 +2,10 @@
 //! decided under the campaign's row lock and stays invisible ([`PendingStart`]) until its
 //! workflow has started.
 
+use super::launch_checks;
 use super::{status_and_settings_for_update, status_for_update};
 use crate::audit::{self, AuditEntry};
 use crate::counters::{BULK_SHARD, CounterDelta};
-use crate::launch_checks;
 use crate::ledger;
 use crate::{Store, StoreError};
 use campaign_domain::{

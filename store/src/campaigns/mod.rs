@@ -14,6 +14,7 @@
 mod drafts;
 mod ending;
 mod launch;
+mod launch_checks;
 mod reads;
 
 pub(crate) use launch::launch_settings;

@@ -2,8 +2,8 @@
 //! campaign's lock in the launch's transaction: a template that does not match its catalog entry
 //! is refused once, with a reason, instead of failing every send.
 
+use super::LaunchOutcome;
 use crate::StoreError;
-use crate::campaigns::LaunchOutcome;
 use campaign_domain::{CatalogTemplate, Channel, TemplateMessage};
 use sqlx::types::Json;
 use sqlx::{Postgres, Transaction};
