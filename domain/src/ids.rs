@@ -226,6 +226,46 @@ fn parse_journey(text: &str) -> Option<JourneyWorkflowId> {
     ))
 }
 
+/// The id of one bulk number check (`VerifyNumbers`): `verify-numbers-{run}`, `run` a token
+/// fresh for each request (a UUID), since checking the same contacts twice is two runs.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct VerifyNumbersWorkflowId {
+    pub run: String,
+}
+
+impl VerifyNumbersWorkflowId {
+    pub fn new(run: impl Into<String>) -> Self {
+        VerifyNumbersWorkflowId { run: run.into() }
+    }
+}
+
+impl fmt::Display for VerifyNumbersWorkflowId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "verify-numbers-{}", self.run)
+    }
+}
+
+/// The key of an opt-out the provider reported instead of the contact (Meta's 131050):
+/// `{message}:provider-opt-out`, `message` naming the refused message (its provider id in a
+/// status webhook, its reference when the send was refused), so a redelivered report records
+/// one consent change (R19).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ProviderOptOutKey<'a> {
+    pub message: &'a str,
+}
+
+impl<'a> ProviderOptOutKey<'a> {
+    pub fn new(message: &'a str) -> Self {
+        ProviderOptOutKey { message }
+    }
+}
+
+impl fmt::Display for ProviderOptOutKey<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:provider-opt-out", self.message)
+    }
+}
+
 /// A database id as written in a name: decimal digits only (no sign, no `+`), so that every
 /// name has exactly one spelling.
 fn parse_id(digits: &str) -> Option<i64> {
@@ -238,6 +278,18 @@ fn parse_id(digits: &str) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn verification_runs_and_provider_opt_outs_keep_their_formats() {
+        assert_eq!(
+            VerifyNumbersWorkflowId::new("0123abcd").to_string(),
+            "verify-numbers-0123abcd"
+        );
+        assert_eq!(
+            ProviderOptOutKey::new("wamid.X1").to_string(),
+            "wamid.X1:provider-opt-out"
+        );
+    }
     use proptest::prelude::*;
 
     fn message_type() -> impl Strategy<Value = MessageType> {

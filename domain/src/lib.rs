@@ -37,7 +37,7 @@ pub use consent::{ConsentChange, ConsentKeywords};
 pub use failure::{FailureKind, UnknownFailureKind};
 pub use ids::{
     CampaignWorkflowId, ConfirmationReference, IdParseError, JourneyWorkflowId, MessageReference,
-    ScheduledLaunchWorkflowId,
+    ProviderOptOutKey, ScheduledLaunchWorkflowId, VerifyNumbersWorkflowId,
 };
 pub use journey::{InteractionType, JourneyEvent, JourneyState, TransitionError};
 pub use message::{MessageStatus, MessageType};

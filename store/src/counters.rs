@@ -166,6 +166,15 @@ mod tests {
         while let Some(finished) = journeys.join_next().await {
             finished.unwrap();
         }
+        // The statistics' `pending`, derived from the counters, is the count of open journeys.
+        let open = store
+            .open_journeys(campaign_id, i64::MAX)
+            .await
+            .unwrap()
+            .open;
+        assert!(open > 0, "the silent contacts' journeys wait");
+        let pending = store.campaign_stats(campaign_id).await.unwrap().pending;
+        assert_eq!(u64::try_from(pending), Ok(open));
         // The cutoff ends the journeys still waiting, counted together on one shard.
         store
             .close_open_journeys(campaign_id, Closing::Cutoff)

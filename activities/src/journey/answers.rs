@@ -5,6 +5,7 @@
 
 use super::send::{retry_at, sent};
 use super::*;
+use campaign_domain::ProviderOptOutKey;
 
 impl JourneyActivities {
     /// One provider call, cut off when the attempt has no time left, and counted by its answer.
@@ -105,7 +106,7 @@ impl JourneyActivities {
                     .record_consent_change(
                         &outgoing.phone,
                         ConsentChange::OptOut,
-                        &format!("{}:provider-opt-out", outgoing.reference),
+                        &ProviderOptOutKey::new(&outgoing.reference).to_string(),
                         Utc::now(),
                     )
                     .await

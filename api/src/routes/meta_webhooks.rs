@@ -22,7 +22,7 @@ use axum::extract::rejection::BytesRejection;
 use axum::http::{HeaderMap, StatusCode};
 use campaign_domain::sending::WINDOW_CLOSED_REASON;
 use campaign_domain::{
-    ConsentChange, FailureKind, JourneyWorkflowId, MessageReference, MessageType,
+    ConsentChange, FailureKind, JourneyWorkflowId, MessageReference, MessageType, ProviderOptOutKey,
 };
 use campaign_provider::meta::signature::verify_signature;
 use campaign_provider::meta::webhook::{
@@ -365,7 +365,7 @@ async fn undelivered(
                 .record_consent_change(
                     &contact.phone,
                     ConsentChange::OptOut,
-                    &format!("{}:provider-opt-out", status.id),
+                    &ProviderOptOutKey::new(&status.id).to_string(),
                     status.at,
                 )
                 .await?;

@@ -8,7 +8,7 @@ use crate::context::ApiContext;
 use crate::error::{ApiError, ApiJson, ApiPath, ApiResult, ErrorBody};
 use axum::extract::State;
 use axum::http::StatusCode;
-use campaign_domain::{AuditAction, AuditTarget};
+use campaign_domain::{AuditAction, AuditTarget, VerifyNumbersWorkflowId};
 use campaign_provider::WhatsAppProvider;
 use campaign_workflows::{VerifyNumbers, VerifyNumbersInput};
 use serde::Serialize;
@@ -149,7 +149,8 @@ pub(super) async fn verify_many(
     contact_ids.sort_unstable();
     contact_ids.dedup();
     let accepted = contact_ids.len() as u64;
-    let workflow_id = format!("verify-numbers-{}", uuid::Uuid::new_v4().simple());
+    let workflow_id =
+        VerifyNumbersWorkflowId::new(uuid::Uuid::new_v4().simple().to_string()).to_string();
     context
         .temporal
         .start_workflow(
