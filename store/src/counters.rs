@@ -166,7 +166,14 @@ mod tests {
         while let Some(finished) = journeys.join_next().await {
             finished.unwrap();
         }
-        // The statistics' `pending`, derived from the counters, is the count of open journeys.
+        // The statistics' `pending`, derived from the counters and the audience a launch
+        // records, is the count of open journeys.
+        sqlx::query("UPDATE campaigns SET total_contacts = $2 WHERE id = $1")
+            .bind(campaign_id)
+            .bind(contacts.len() as i32)
+            .execute(&pool)
+            .await
+            .unwrap();
         let open = store
             .open_journeys(campaign_id, i64::MAX)
             .await
