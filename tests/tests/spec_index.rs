@@ -44,7 +44,16 @@ fn index_rows(spec: &str) -> Vec<IndexRow<'_>> {
         .unwrap_or_else(|| panic!("docs/SPEC.md has no \"{INDEX_HEADING}\" section"));
     index
         .lines()
-        .filter(|line| line.starts_with("| R"))
+        .filter(|line| {
+            let rule = line
+                .trim_start_matches("| ")
+                .split_whitespace()
+                .next()
+                .unwrap_or_default();
+            rule.strip_prefix('R').is_some_and(|digits| {
+                !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
+            })
+        })
         .map(|line| {
             let cells: Vec<&str> = line.trim_matches('|').split('|').collect();
             assert_eq!(cells.len(), 3, "an index row has three cells: {line}");
