@@ -38,6 +38,11 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# Build first, so the wait below is the stack's start-up, not a compilation.
+log "make build"
+make --no-print-directory -C "$root" build || die "cargo build failed"
+"$root/scripts/web.sh" build || die "building the console (web/) failed"
+
 psql -q -v ON_ERROR_STOP=1 "$DATABASE_URL" -c "CREATE DATABASE $scratch" >/dev/null
 export ADMIN_EMAIL="fuzz-admin@example.com"
 ADMIN_PASSWORD="$(head -c 24 /dev/urandom | base64 | tr -d '/+=')"
@@ -52,6 +57,7 @@ for _ in $(seq 1 600); do
     kill -0 "$stack_pid" 2>/dev/null || { cat "$log_file" >&2; die "the stack did not start"; }
     sleep 0.5
 done
+curl -fs "$api/api/v1/health" >/dev/null 2>&1 || { cat "$log_file" >&2; die "the API did not answer in 300 s"; }
 token="$(curl -fs -X POST "$api/api/v1/auth/login" -H 'content-type: application/json' \
     -d "{\"email\": \"$ADMIN_EMAIL\", \"password\": \"$ADMIN_PASSWORD\"}" |
     python3 -c 'import json, sys; print(json.load(sys.stdin)["access_token"])')"

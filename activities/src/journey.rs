@@ -264,6 +264,7 @@ impl JourneyActivities {
                 recorded += 1;
             }
         }
+        tracing::info!(recorded, "late interactions recorded");
         Ok(recorded)
     }
 
@@ -285,6 +286,7 @@ impl JourneyActivities {
             )
             .await
             .map_err(database)?;
+        tracing::info!(state = input.state.as_str(), "journey outcome recorded");
         Ok(())
     }
 }

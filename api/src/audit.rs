@@ -110,15 +110,15 @@ impl FromRequestParts<ApiContext> for Operator {
 #[into_params(parameter_in = Query)]
 struct AuditQuery {
     /// An actor id, or an actor label (email or phone) matched whole, ignoring case.
-    #[param(max_length = 320)]
+    #[param(max_length = 320, pattern = r"^[^\u0000]*$")]
     actor: Option<String>,
     action: Option<AuditAction>,
     target_type: Option<AuditTarget>,
-    #[param(max_length = 320)]
+    #[param(max_length = 320, pattern = r"^[^\u0000]*$")]
     target_id: Option<String>,
     /// From this time (RFC 3339), inclusive.
     from: Option<DateTime<Utc>>,
-    /// Up to this time (RFC 3339), exclusive.
+    /// Up to this time (RFC 3339), exclusive; before `from`, the range selects nothing.
     to: Option<DateTime<Utc>>,
 }
 
@@ -136,11 +136,6 @@ impl AuditQuery {
             return Err(ApiError::Validation(format!(
                 "filters are at most {MAX_FILTER_CHARS} characters"
             )));
-        }
-        if let (Some(from), Some(to)) = (self.from, self.to)
-            && from > to
-        {
-            return Err(ApiError::Validation("from must not be after to".to_owned()));
         }
         let given = |value: Option<String>| {
             value

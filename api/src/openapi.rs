@@ -27,7 +27,7 @@ pub const BEARER: &str = "bearer";
     ),
     components(
         schemas(campaign_domain::CampaignState),
-        responses(NotSuperAdmin),
+        responses(NotSuperAdmin, MalformedId, MalformedJson),
     ),
     modifiers(&BearerSecurity),
     tags(
@@ -66,11 +66,23 @@ impl Modify for BearerSecurity {
     }
 }
 
-// The 403 of every route only a super admin may use (`crate::auth::SuperAdmin`), referenced as
-// `response = NotSuperAdmin`; its doc line is the description the document shows.
+// Answers many routes share, declared once in `components.responses` and referenced as
+// `(status = ..., response = Name)`; each doc line is the description the document shows.
+
+// The 403 of every route only a super admin may use (`crate::auth::SuperAdmin`).
 /// Not a super_admin
 #[derive(utoipa::ToResponse)]
 pub struct NotSuperAdmin(pub ErrorBody);
+
+// The 400 of a route whose path id is not a number (`crate::error::ApiPath`).
+/// Malformed id (not a 64-bit integer)
+#[derive(utoipa::ToResponse)]
+pub struct MalformedId(pub ErrorBody);
+
+// The 400 of a route whose body is not JSON (`crate::error::ApiJson`).
+/// Malformed JSON
+#[derive(utoipa::ToResponse)]
+pub struct MalformedJson(pub ErrorBody);
 
 /// Name of the shared 401 response in `components.responses`.
 const UNAUTHORIZED: &str = "Unauthorized";

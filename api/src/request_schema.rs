@@ -8,15 +8,12 @@
 
 use crate::error::{ApiError, ApiResult};
 use campaign_domain::template::{MAX_TEXT_CHARS, PLACEHOLDERS};
+use campaign_domain::text_schema::{TRIMMED, TimeZoneName, not_blank};
 use utoipa::openapi::schema::{
     AdditionalProperties, AllOfBuilder, AnyOfBuilder, ArrayBuilder, Object, ObjectBuilder,
-    SchemaType, Type,
+    OneOfBuilder, SchemaType, Type,
 };
-use utoipa::openapi::{KnownFormat, RefOr, Schema, SchemaFormat};
-
-/// The characters `str::trim` removes (Unicode `White_Space`), as a regex class body.
-const TRIMMED: &str =
-    r"\t\n\x0b\x0c\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000";
+use utoipa::openapi::{KnownFormat, Ref, RefOr, Schema, SchemaFormat};
 
 /// The separators a phone number may contain between its digits.
 const SEPARATORS: &str = r"[ .()-]*";
@@ -50,11 +47,6 @@ fn null() -> Object {
 /// Text Postgres can store.
 fn storable() -> String {
     r"^[^\u0000]*$".to_owned()
-}
-
-/// Storable text with something left once trimmed.
-fn not_blank() -> String {
-    format!(r"^[{TRIMMED}]*[^{TRIMMED}\u0000][^\u0000]*$")
 }
 
 /// A name (campaign, category): 1 to `max_chars` characters, not all white space.
@@ -135,13 +127,12 @@ fn national_number(code_digits: usize) -> Object {
     string(pattern, 1, None, false)
 }
 
-/// An IANA time zone name (`Europe/Paris`), or `null` for none; checked against the time-zone
-/// database by the API.
-fn time_zone() -> Object {
-    ObjectBuilder::new()
-        .schema_type(string_type(true))
-        .examples(["Europe/Paris"])
-        .build()
+/// An IANA time zone name (`Europe/Paris`), or `null` for none.
+fn time_zone() -> RefOr<Schema> {
+    let zone = Ref::from_schema_name(<TimeZoneName as utoipa::ToSchema>::name());
+    RefOr::T(Schema::OneOf(
+        OneOfBuilder::new().item(zone).item(null()).build(),
+    ))
 }
 
 /// How a contact body may give its phone: `phone`, `country_code` + `phone_number`, or (in an
@@ -343,6 +334,23 @@ mod tests {
         {
             let expected = valid_name(text, 5).is_ok() && !text.contains('\0');
             assert_eq!(accepted(name(5, false), text), expected, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn language_pattern_matches_language_check() {
+        let codes = [
+            "fr", "en_US", "zh_HK", "fil", "fil_PH", "es_419", "EN", "en_us", "e",
+        ];
+        for code in codes
+            .into_iter()
+            .chain(["en-US", "", "en_", "_US", "en_US_x", "abcd"])
+        {
+            assert_eq!(
+                accepted(campaign_domain::text_schema::language_code(), code),
+                crate::routes::campaign_templates::is_language_code(code),
+                "{code:?}"
+            );
         }
     }
 

@@ -13,6 +13,7 @@ use crate::audit::{ClientAddr, origin_of};
 use crate::auth::{self, User};
 use crate::context::ApiContext;
 use crate::error::{ApiError, ApiJson, ApiResult, ErrorBody};
+use crate::openapi::MalformedJson;
 use crate::sign_in::{NewSession, Via, sign_in};
 use axum::extract::State;
 use axum::http::header::{COOKIE, SET_COOKIE};
@@ -113,7 +114,7 @@ fn session_secret(headers: &HeaderMap) -> Option<&str> {
         (status = 200, description = "An access token; the session's secret is set in an HttpOnly cookie",
             body = SessionAccess,
             headers(("Set-Cookie" = String, description = "console_session, HttpOnly, SameSite=Strict, Path=/api/v1/auth/session"))),
-        (status = 400, description = "Malformed JSON", body = ErrorBody),
+        (status = 400, response = MalformedJson),
         (status = 401, description = "Wrong email or password, or inactive user", body = ErrorBody),
         (status = 413, description = "Body too large", body = ErrorBody),
         (status = 415, description = "Body is not JSON", body = ErrorBody),

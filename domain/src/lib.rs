@@ -27,6 +27,8 @@ pub mod sending;
 pub mod settings;
 pub mod sign_in_throttle;
 pub mod template;
+#[cfg(feature = "openapi")]
+pub mod text_schema;
 mod vocabulary;
 pub mod window;
 

@@ -19,6 +19,10 @@ use crate::template::Recipient;
 
 /// Longest parameter or fixed text kept (Meta limits a body to 1,024 characters in all).
 pub const MAX_PARAMETER_CHARS: usize = 1024;
+/// Longest template name Meta accepts.
+pub const MAX_TEMPLATE_NAME_CHARS: usize = 512;
+/// Most parameters a template takes here (a header's and a body's together).
+pub const MAX_TEMPLATE_PARAMETERS: usize = 20;
 
 /// Which part of a template a parameter fills. Header parameters are text only here: media
 /// headers are not supported (SPEC §7).
@@ -52,11 +56,13 @@ pub struct TemplateParameter {
     /// The placeholder's name, for a named template; absent for a positional one, whose
     /// parameters fill `{{1}}`, `{{2}}`, ... in order.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::text_schema::placeholder_name))]
     pub name: Option<String>,
     pub source: ParameterSource,
     /// The fixed value when `source` is `text`; for a contact field, what is sent when the
     /// contact's field is empty (Meta refuses an empty parameter).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::text_schema::parameter_text))]
     pub text: Option<String>,
 }
 
@@ -65,10 +71,13 @@ pub struct TemplateParameter {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TemplateMessage {
     /// The template's name in the business account.
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::text_schema::template_name))]
     pub name: String,
     /// Its language code (`fr`, `en_US`, ...).
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::text_schema::language_code))]
     pub language: String,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_items = 20))]
     pub parameters: Vec<TemplateParameter>,
 }
 

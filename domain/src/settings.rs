@@ -80,7 +80,10 @@ pub struct SettingsOverrides {
     #[cfg_attr(feature = "openapi", schema(value_type = Option<QuietHoursText>, nullable))]
     pub quiet_hours: Option<Option<QuietHoursText>>,
     /// The IANA time zone of contacts who have none of their own (R21), e.g. `Europe/Paris`.
-    #[cfg_attr(feature = "openapi", schema(example = "Europe/Paris"))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(value_type = Option<crate::text_schema::TimeZoneName>)
+    )]
     pub time_zone: Option<String>,
 }
 

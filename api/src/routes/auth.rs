@@ -5,6 +5,7 @@ use crate::audit::{ClientAddr, origin_of};
 use crate::auth::{AuthUser, User, active_user};
 use crate::context::ApiContext;
 use crate::error::{ApiJson, ApiResult, ErrorBody};
+use crate::openapi::MalformedJson;
 use crate::sign_in::{Via, sign_in};
 use crate::tokens::TokenKind;
 use axum::extract::State;
@@ -62,7 +63,7 @@ fn tokens(context: &ApiContext, user: UserRow) -> ApiResult<TokenResponse> {
     request_body = LoginRequest,
     responses(
         (status = 200, description = "Access and refresh tokens", body = TokenResponse),
-        (status = 400, description = "Malformed JSON", body = ErrorBody),
+        (status = 400, response = MalformedJson),
         (status = 401, description = "Wrong email or password, or inactive user", body = ErrorBody),
         (status = 422, description = "Body of the wrong shape", body = ErrorBody),
         (status = 429, description = "Too many failed sign-ins for this email or from this address (`too_many_attempts`): try again after `Retry-After` seconds",
@@ -95,7 +96,7 @@ async fn login(
     request_body = RefreshRequest,
     responses(
         (status = 200, description = "New access and refresh tokens", body = TokenResponse),
-        (status = 400, description = "Malformed JSON", body = ErrorBody),
+        (status = 400, response = MalformedJson),
         (status = 401, description = "Invalid or expired refresh token, or inactive user", body = ErrorBody),
         (status = 422, description = "Body of the wrong shape", body = ErrorBody),
     )

@@ -5,6 +5,7 @@
 use crate::audit::Operator;
 use crate::context::ApiContext;
 use crate::error::{ApiError, ApiJson, ApiPath, ApiResult, ErrorBody};
+use crate::openapi::MalformedId;
 use crate::routes::campaigns::CampaignRecord;
 use axum::extract::State;
 use campaign_domain::{AuditAction, AuditTarget};
@@ -25,7 +26,7 @@ pub fn routes() -> OpenApiRouter<ApiContext> {
     params(("id" = i64, Path, description = "Campaign id")),
     responses(
         (status = 200, description = "The campaign, no longer paused", body = CampaignRecord),
-        (status = 400, description = "Malformed id (not a 64-bit integer)", body = ErrorBody),
+        (status = 400, response = MalformedId),
         (status = 404, description = "No such campaign", body = ErrorBody),
         (status = 409, description = "The campaign is not paused", body = ErrorBody),
     )

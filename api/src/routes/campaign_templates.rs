@@ -3,14 +3,11 @@
 //! launch, when the catalog is as it will be for the sends.
 
 use crate::error::{ApiError, ApiResult};
-use campaign_domain::meta_template::MAX_PARAMETER_CHARS;
+use campaign_domain::meta_template::{
+    MAX_PARAMETER_CHARS, MAX_TEMPLATE_NAME_CHARS, MAX_TEMPLATE_PARAMETERS,
+};
 use campaign_domain::{ParameterSource, TemplateMessage};
 use serde::{Deserialize, Deserializer};
-
-/// Longest template name Meta accepts.
-const MAX_TEMPLATE_NAME_CHARS: usize = 512;
-/// Most parameters a template takes here (a header's and a body's together).
-const MAX_TEMPLATE_PARAMETERS: usize = 20;
 
 /// Refuses a template whose shape cannot be right whatever the catalog says.
 pub fn valid_template(field: &str, template: &TemplateMessage) -> ApiResult<()> {
@@ -57,7 +54,7 @@ pub fn valid_template(field: &str, template: &TemplateMessage) -> ApiResult<()> 
 }
 
 /// `fr`, `en_US`, `pt_BR`, `zh_HK`...: Meta's language codes.
-fn is_language_code(code: &str) -> bool {
+pub(crate) fn is_language_code(code: &str) -> bool {
     let mut parts = code.split('_');
     let language = parts.next().unwrap_or("");
     let region = parts.next();

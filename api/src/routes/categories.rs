@@ -4,6 +4,7 @@ use crate::audit::{Operator, changed};
 use crate::auth::AuthUser;
 use crate::context::ApiContext;
 use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, ErrorBody};
+use crate::openapi::{MalformedId, MalformedJson};
 use crate::pagination::{Page, PageQuery, window};
 use crate::request_schema;
 use crate::routes::contacts::{ContactIds, non_blank, refuse_unknown_contacts};
@@ -131,7 +132,7 @@ async fn list(
     request_body = NewCategory,
     responses(
         (status = 201, description = "The category created", body = Category),
-        (status = 400, description = "Malformed JSON", body = ErrorBody),
+        (status = 400, response = MalformedJson),
         (status = 409, description = "A category with this name already exists", body = ErrorBody),
         (status = 422, description = "Invalid name (1 to 100 characters) or body", body = ErrorBody),
     )
@@ -161,7 +162,7 @@ async fn create(
     security(("bearer" = [])),
     params(("id" = i64, Path, description = "Category id")),
     responses(
-        (status = 400, description = "Malformed id (not a 64-bit integer)", body = ErrorBody),
+        (status = 400, response = MalformedId),
         (status = 200, description = "The category", body = Category),
         (status = 404, description = "No such category", body = ErrorBody),
     )
@@ -184,7 +185,7 @@ async fn show(
     request_body = CategoryUpdate,
     responses(
         (status = 200, description = "The category as changed", body = Category),
-        (status = 400, description = "Malformed JSON", body = ErrorBody),
+        (status = 400, response = MalformedJson),
         (status = 404, description = "No such category", body = ErrorBody),
         (status = 409, description = "A category with this name already exists", body = ErrorBody),
         (status = 422, description = "Invalid name or body", body = ErrorBody),
@@ -225,7 +226,7 @@ async fn update(
     security(("bearer" = [])),
     params(("id" = i64, Path, description = "Category id")),
     responses(
-        (status = 400, description = "Malformed id (not a 64-bit integer)", body = ErrorBody),
+        (status = 400, response = MalformedId),
         (status = 204, description = "Deleted, with its memberships"),
         (status = 404, description = "No such category", body = ErrorBody),
         (status = 409, description = "The category is targeted by a campaign", body = ErrorBody),
@@ -267,7 +268,7 @@ async fn remove(
     request_body = ContactIds,
     responses(
         (status = 200, description = "How many contacts were added (those already in it stay)", body = AddedAnswer),
-        (status = 400, description = "Malformed JSON", body = ErrorBody),
+        (status = 400, response = MalformedJson),
         (status = 404, description = "No such category", body = ErrorBody),
         (status = 409, description = "Unknown contact ids (`unknown_reference`)", body = ErrorBody),
         (status = 422, description = "Too many ids, or invalid body", body = ErrorBody),
@@ -304,7 +305,7 @@ async fn add_contacts(
         ("contact_id" = i64, Path, description = "Contact id"),
     ),
     responses(
-        (status = 400, description = "Malformed id (not a 64-bit integer)", body = ErrorBody),
+        (status = 400, response = MalformedId),
         (status = 204, description = "The contact is no longer in the category"),
         (status = 404, description = "The contact is not in the category", body = ErrorBody),
     )

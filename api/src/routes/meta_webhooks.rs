@@ -128,6 +128,13 @@ async fn receive(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult<ApiJson<MetaAnswer>> {
+    // A request without a signature is refused as such whether or not Meta is configured.
+    let Some(signature) = headers
+        .get(SIGNATURE_HEADER)
+        .and_then(|value| value.to_str().ok())
+    else {
+        return Err(ApiError::Unauthorized("missing X-Hub-Signature-256"));
+    };
     let Some(meta) = context.config.provider.meta.as_ref() else {
         return Err(ApiError::NotFound("Meta provider"));
     };
@@ -135,10 +142,7 @@ async fn receive(
         StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge,
         _ => ApiError::BadRequest(rejection.body_text()),
     })?;
-    let signature = headers
-        .get(SIGNATURE_HEADER)
-        .and_then(|value| value.to_str().ok());
-    if verify_signature(meta.app_secret.expose().as_bytes(), &body, signature).is_err() {
+    if verify_signature(meta.app_secret.expose().as_bytes(), &body, Some(signature)).is_err() {
         return Err(ApiError::Unauthorized(
             "missing or wrong X-Hub-Signature-256",
         ));

@@ -5,7 +5,7 @@ use crate::audit::{ClientAddr, changed, origin_of};
 use crate::auth::{SuperAdmin, User, hash_password, validate_password};
 use crate::context::ApiContext;
 use crate::error::{ApiError, ApiJson, ApiPath, ApiResult, ErrorBody};
-use crate::openapi::NotSuperAdmin;
+use crate::openapi::{MalformedId, MalformedJson, NotSuperAdmin};
 use crate::request_schema;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -98,7 +98,7 @@ async fn list(_: SuperAdmin, State(context): State<ApiContext>) -> ApiResult<Api
     request_body = NewUser,
     responses(
         (status = 201, description = "The user created", body = User),
-        (status = 400, description = "Malformed JSON", body = ErrorBody),
+        (status = 400, response = MalformedJson),
         (status = 403, response = NotSuperAdmin),
         (status = 409, description = "A user with this email already exists", body = ErrorBody),
         (status = 422, description = "Invalid email, role or password (at least 8 characters)", body = ErrorBody),
@@ -132,7 +132,7 @@ async fn create(
     security(("bearer" = [])),
     params(("id" = i64, Path, description = "User id")),
     responses(
-        (status = 400, description = "Malformed id (not a 64-bit integer)", body = ErrorBody),
+        (status = 400, response = MalformedId),
         (status = 200, description = "The user", body = User),
         (status = 403, response = NotSuperAdmin),
         (status = 404, description = "No such user", body = ErrorBody),
@@ -156,7 +156,7 @@ async fn show(
     request_body = UserUpdate,
     responses(
         (status = 200, description = "The user as changed", body = User),
-        (status = 400, description = "Malformed JSON", body = ErrorBody),
+        (status = 400, response = MalformedJson),
         (status = 403, response = NotSuperAdmin),
         (status = 404, description = "No such user", body = ErrorBody),
         (status = 409, description = "Email taken, or deactivating or demoting yourself", body = ErrorBody),
@@ -216,7 +216,7 @@ async fn update(
     security(("bearer" = [])),
     params(("id" = i64, Path, description = "User id")),
     responses(
-        (status = 400, description = "Malformed id (not a 64-bit integer)", body = ErrorBody),
+        (status = 400, response = MalformedId),
         (status = 204, description = "Deleted"),
         (status = 403, response = NotSuperAdmin),
         (status = 404, description = "No such user", body = ErrorBody),

@@ -250,12 +250,16 @@ pub(crate) async fn interaction(context: &ApiContext, inbound: Inbound) -> ApiRe
         .with_label_values(&["interaction", result])
         .inc();
     match sent {
-        Ok(()) => Ok(Handled::Signalled),
+        Ok(()) => {
+            tracing::info!(provider_message_id = %inbound.provider_message_id, "interaction signalled to its journey");
+            Ok(Handled::Signalled)
+        }
         Err(WorkflowInteractionError::NotFound(_)) => {
-            context
+            let new = context
                 .store
                 .record_late_interaction(&record(&inbound, Some(campaign_id), Some(contact_id)))
                 .await?;
+            tracing::info!(provider_message_id = %inbound.provider_message_id, new, "interaction recorded after its journey closed");
             Ok(Handled::RecordedLate)
         }
         Err(err) => {

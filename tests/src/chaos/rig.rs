@@ -415,7 +415,11 @@ impl EngineEnv {
             ("NO_COLOR", "1".to_owned()),
             (
                 "RUST_LOG",
-                std::env::var("TEST_WORKER_LOG").unwrap_or_else(|_| "warn".to_owned()),
+                // Each reply's handling and each journey's bookkeeping, so a failed run's kept
+                // logs tell where a reply went.
+                std::env::var("TEST_WORKER_LOG").unwrap_or_else(|_| {
+                    "warn,campaign_api::routes=info,campaign_activities=info".to_owned()
+                }),
             ),
         ]
         .into_iter()

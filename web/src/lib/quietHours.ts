@@ -2,6 +2,7 @@
 // the configured default (nothing sent), none (`quiet_hours: null`), or hours of its own.
 
 import type { components } from '../api/schema';
+import { timeZoneName } from './timeZone';
 
 type ApiSettingsOverrides = components['schemas']['SettingsOverrides'];
 
@@ -35,7 +36,7 @@ export function quietHoursOverrides(draft: QuietHoursDraft): QuietHoursOverrides
   const overrides: QuietHoursOverrides = {};
   if (draft.choice === 'off') overrides.quiet_hours = null;
   if (draft.choice === 'custom') overrides.quiet_hours = { start: draft.start.trim(), end: draft.end.trim() };
-  const timeZone = draft.timeZone.trim();
-  if (timeZone !== '') overrides.time_zone = timeZone;
+  const timeZone = timeZoneName(draft.timeZone);
+  if (timeZone !== null) overrides.time_zone = timeZone;
   return overrides;
 }

@@ -5,6 +5,7 @@ use super::CampaignRecord;
 use crate::audit::{Operator, changed, id_list};
 use crate::context::ApiContext;
 use crate::error::{ApiError, ApiJson, ApiPath, ApiResult, ErrorBody};
+use crate::openapi::{MalformedId, MalformedJson};
 use crate::request_schema;
 use crate::routes::campaign_templates::{set_or_clear, valid_template};
 use axum::extract::State;
@@ -139,7 +140,7 @@ fn written(outcome: DraftWrite) -> ApiResult<CampaignRecord> {
     request_body = CreateCampaign,
     responses(
         (status = 201, description = "The draft created", body = CampaignRecord),
-        (status = 400, description = "Malformed JSON", body = ErrorBody),
+        (status = 400, response = MalformedJson),
         (status = 409, description = "Unknown category ids (`unknown_reference`)", body = ErrorBody),
         (status = 422, description = "Invalid name, texts, categories, settings or body", body = ErrorBody),
     )
@@ -209,7 +210,7 @@ pub(super) async fn create(
     request_body = UpdateCampaign,
     responses(
         (status = 200, description = "The draft as changed", body = CampaignRecord),
-        (status = 400, description = "Malformed JSON", body = ErrorBody),
+        (status = 400, response = MalformedJson),
         (status = 404, description = "No such campaign", body = ErrorBody),
         (status = 409, description = "The campaign is not a draft, or unknown category ids (`unknown_reference`)", body = ErrorBody),
         (status = 422, description = "Invalid name, texts, categories, settings or body", body = ErrorBody),
@@ -286,7 +287,7 @@ pub(super) async fn update(
     security(("bearer" = [])),
     params(("id" = i64, Path, description = "Campaign id")),
     responses(
-        (status = 400, description = "Malformed id (not a 64-bit integer)", body = ErrorBody),
+        (status = 400, response = MalformedId),
         (status = 204, description = "The draft deleted"),
         (status = 404, description = "No such campaign", body = ErrorBody),
         (status = 409, description = "The campaign is not a draft (a running one must be stopped first)", body = ErrorBody),

@@ -6,6 +6,7 @@ use crate::audit::Operator;
 use crate::auth::AuthUser;
 use crate::context::ApiContext;
 use crate::error::{ApiError, ApiJson, ApiPath, ApiResult, ErrorBody};
+use crate::openapi::{MalformedId, MalformedJson};
 use crate::operations::{Launched, OperationError};
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -55,7 +56,7 @@ pub(super) struct StopAnswer {
     security(("bearer" = [])),
     params(("id" = i64, Path, description = "Campaign id")),
     responses(
-        (status = 400, description = "Malformed id (not a 64-bit integer)", body = ErrorBody),
+        (status = 400, response = MalformedId),
         (status = 202, description = "The campaign started", body = Launched),
         (status = 404, description = "No such campaign", body = ErrorBody),
         (status = 409, description = "The campaign is not a draft (a repeated call starts nothing), or its categories hold no contact", body = ErrorBody),
@@ -122,7 +123,7 @@ pub(super) async fn schedule(
     params(("id" = i64, Path, description = "Campaign id")),
     responses(
         (status = 200, description = "The campaign, a draft again", body = CampaignRecord),
-        (status = 400, description = "Malformed id (not a 64-bit integer)", body = ErrorBody),
+        (status = 400, response = MalformedId),
         (status = 404, description = "No such campaign", body = ErrorBody),
         (status = 409, description = "The campaign is not scheduled (it may have launched already)", body = ErrorBody),
         (status = 503, description = "Temporal is unavailable", body = ErrorBody),
@@ -147,7 +148,7 @@ pub(super) async fn unschedule(
     security(("bearer" = [])),
     params(("id" = i64, Path, description = "Campaign id")),
     responses(
-        (status = 400, description = "Malformed id (not a 64-bit integer)", body = ErrorBody),
+        (status = 400, response = MalformedId),
         (status = 202, description = "Stop requested: open journeys end as `cancelled`", body = StopAnswer),
         (status = 404, description = "No such campaign", body = ErrorBody),
         (status = 409, description = "The campaign has already finished", body = ErrorBody),
@@ -177,7 +178,7 @@ pub(super) async fn stop(
     security(("bearer" = [])),
     params(("id" = i64, Path, description = "Campaign id")),
     responses(
-        (status = 400, description = "Malformed id (not a 64-bit integer)", body = ErrorBody),
+        (status = 400, response = MalformedId),
         (status = 202, description = "New journeys started for the failed contacts", body = Launched),
         (status = 404, description = "No such campaign", body = ErrorBody),
         (status = 409, description = "The campaign has not finished, or no contact failed", body = ErrorBody),
@@ -203,7 +204,7 @@ pub(super) async fn retry(
     security(("bearer" = [])),
     params(("id" = i64, Path, description = "Campaign id")),
     responses(
-        (status = 400, description = "Malformed id (not a 64-bit integer)", body = ErrorBody),
+        (status = 400, response = MalformedId),
         (status = 202, description = "A new campaign (its id in the answer) started with the same texts and audience", body = Launched),
         (status = 404, description = "No such campaign", body = ErrorBody),
         (status = 409, description = "The campaign has not finished, or its categories hold no contact", body = ErrorBody),
@@ -230,7 +231,7 @@ pub(super) async fn relaunch(
     request_body = AudienceRequest,
     responses(
         (status = 200, description = "The deduplicated audience of these categories and today's quota", body = AudiencePreview),
-        (status = 400, description = "Malformed JSON", body = ErrorBody),
+        (status = 400, response = MalformedJson),
         (status = 413, description = "Body too large", body = ErrorBody),
         (status = 415, description = "Body is not JSON", body = ErrorBody),
         (status = 422, description = "Body of the wrong shape, or too many categories", body = ErrorBody),

@@ -12,6 +12,7 @@ mod results;
 use crate::auth::AuthUser;
 use crate::context::ApiContext;
 use crate::error::{ApiJson, ApiPath, ApiQuery, ApiResult, ErrorBody};
+use crate::openapi::MalformedId;
 use crate::pagination::{Page, PageQuery};
 use axum::extract::State;
 use campaign_domain::{CampaignState, TemplateMessage};
@@ -139,7 +140,7 @@ async fn list(
     security(("bearer" = [])),
     params(("id" = i64, Path, description = "Campaign id")),
     responses(
-        (status = 400, description = "Malformed id (not a 64-bit integer)", body = ErrorBody),
+        (status = 400, response = MalformedId),
         (status = 200, description = "The campaign", body = CampaignRecord),
         (status = 404, description = "No such campaign", body = ErrorBody),
     )

@@ -4,6 +4,7 @@
 use crate::auth::AuthUser;
 use crate::context::ApiContext;
 use crate::error::{ApiJson, ApiPath, ApiQuery, ApiResult, ErrorBody};
+use crate::openapi::MalformedId;
 use crate::pagination::{Page, PageQuery};
 use axum::extract::State;
 use campaign_domain::{CampaignState, MessageStatus};
@@ -182,7 +183,7 @@ impl From<campaign_store::reporting::CampaignFunnel> for CampaignFunnel {
     security(("bearer" = [])),
     params(("id" = i64, Path, description = "Campaign id")),
     responses(
-        (status = 400, description = "Malformed id (not a 64-bit integer)", body = ErrorBody),
+        (status = 400, response = MalformedId),
         (status = 200, description = "Counters of the campaign", body = CampaignStats),
         (status = 404, description = "No such campaign", body = ErrorBody),
     )

@@ -9,6 +9,7 @@ use crate::audit::{Operator, changed, id_list};
 use crate::auth::AuthUser;
 use crate::context::ApiContext;
 use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, ErrorBody};
+use crate::openapi::{MalformedId, MalformedJson};
 use crate::pagination::{Page, PageQuery, window};
 use crate::request_schema::{ContactChangesBody, NewContactBody};
 use axum::extract::State;
@@ -238,7 +239,7 @@ async fn list(
     request_body = NewContactBody,
     responses(
         (status = 201, description = "The contact created", body = Contact),
-        (status = 400, description = "Malformed JSON", body = ErrorBody),
+        (status = 400, response = MalformedJson),
         (status = 409, description = "A contact with this phone number already exists, or unknown category ids (`unknown_reference`)", body = ErrorBody),
         (status = 422, description = "Missing or invalid phone, or invalid body", body = ErrorBody),
     )
@@ -280,7 +281,7 @@ async fn create(
     security(("bearer" = [])),
     params(("id" = i64, Path, description = "Contact id")),
     responses(
-        (status = 400, description = "Malformed id (not a 64-bit integer)", body = ErrorBody),
+        (status = 400, response = MalformedId),
         (status = 200, description = "The contact", body = Contact),
         (status = 404, description = "No such contact", body = ErrorBody),
     )
@@ -304,7 +305,7 @@ async fn show(
     request_body = ContactChangesBody,
     responses(
         (status = 200, description = "The contact as changed (`category_ids` replaces the memberships)", body = Contact),
-        (status = 400, description = "Malformed JSON", body = ErrorBody),
+        (status = 400, response = MalformedJson),
         (status = 404, description = "No such contact", body = ErrorBody),
         (status = 409, description = "A contact with this phone number already exists, or unknown category ids (`unknown_reference`)", body = ErrorBody),
         (status = 422, description = "Invalid phone or invalid body", body = ErrorBody),
@@ -357,7 +358,7 @@ async fn update(
     security(("bearer" = [])),
     params(("id" = i64, Path, description = "Contact id")),
     responses(
-        (status = 400, description = "Malformed id (not a 64-bit integer)", body = ErrorBody),
+        (status = 400, response = MalformedId),
         (status = 204, description = "Deleted"),
         (status = 404, description = "No such contact", body = ErrorBody),
         (status = 409, description = "The contact is in a running campaign", body = ErrorBody),

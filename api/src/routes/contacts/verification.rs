@@ -6,6 +6,7 @@ use crate::audit::Operator;
 use crate::auth::AuthUser;
 use crate::context::ApiContext;
 use crate::error::{ApiError, ApiJson, ApiPath, ApiResult, ErrorBody};
+use crate::openapi::{MalformedId, MalformedJson};
 use axum::extract::State;
 use axum::http::StatusCode;
 use campaign_domain::{AuditAction, AuditTarget, VerifyNumbersWorkflowId};
@@ -80,7 +81,7 @@ async fn number_exists(
     security(("bearer" = [])),
     params(("id" = i64, Path, description = "Contact id")),
     responses(
-        (status = 400, description = "Malformed id (not a 64-bit integer)", body = ErrorBody),
+        (status = 400, response = MalformedId),
         (status = 200, description = "The contact with `whatsapp_verified` set by the provider's answer", body = Contact),
         (status = 404, description = "No such contact", body = ErrorBody),
         (status = 409, description = "The provider has no number check (Meta)", body = ErrorBody),
@@ -131,7 +132,7 @@ fn refuse_without_number_check(provider: &dyn WhatsAppProvider) -> ApiResult<()>
     request_body = ContactIds,
     responses(
         (status = 202, description = "Accepted: the checks run in the background", body = BulkVerifyAnswer),
-        (status = 400, description = "Malformed JSON", body = ErrorBody),
+        (status = 400, response = MalformedJson),
         (status = 409, description = "Unknown contact ids (`unknown_reference`), or the provider has no number check (Meta)", body = ErrorBody),
         (status = 422, description = "Too many ids, or invalid body", body = ErrorBody),
         (status = 503, description = "Temporal is unavailable", body = ErrorBody),

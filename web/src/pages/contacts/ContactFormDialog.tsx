@@ -9,6 +9,7 @@ import { Dialog } from '../../components/Dialog';
 import { useI18n } from '../../i18n/I18nProvider';
 import { FormDialogActions } from '../../components/FormDialogActions';
 import { FormError } from '../../components/FormError';
+import { timeZoneName } from '../../lib/timeZone';
 
 type PhoneMode = 'e164' | 'parts';
 
@@ -54,7 +55,7 @@ function ContactForm({ contact, onDone }: { contact: Contact | null; onDone: () 
     const phoneFields = phoneMode === 'e164' ? { phone: phone.trim() } : { country_code: countryCode.trim(), phone_number: phoneNumber.trim() };
     return { ...phoneFields, first_name: firstName.trim() || null,
       last_name: lastName.trim() || null,
-      time_zone: timeZone.trim() || null,
+      time_zone: timeZoneName(timeZone),
       category_ids: categoryIds,
     };
   }
