@@ -347,7 +347,10 @@ mod tests {
             .chain(["en-US", "", "en_", "_US", "en_US_x", "abcd"])
         {
             assert_eq!(
-                accepted(campaign_domain::text_schema::language_code(), code),
+                accepted(
+                    campaign_domain::meta_template::schema::language_code(),
+                    code
+                ),
                 crate::routes::campaign_templates::is_language_code(code),
                 "{code:?}"
             );

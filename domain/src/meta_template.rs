@@ -56,13 +56,13 @@ pub struct TemplateParameter {
     /// The placeholder's name, for a named template; absent for a positional one, whose
     /// parameters fill `{{1}}`, `{{2}}`, ... in order.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "openapi", schema(schema_with = crate::text_schema::placeholder_name))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = schema::placeholder_name))]
     pub name: Option<String>,
     pub source: ParameterSource,
     /// The fixed value when `source` is `text`; for a contact field, what is sent when the
     /// contact's field is empty (Meta refuses an empty parameter).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "openapi", schema(schema_with = crate::text_schema::parameter_text))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = schema::parameter_text))]
     pub text: Option<String>,
 }
 
@@ -71,10 +71,10 @@ pub struct TemplateParameter {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TemplateMessage {
     /// The template's name in the business account.
-    #[cfg_attr(feature = "openapi", schema(schema_with = crate::text_schema::template_name))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = schema::template_name))]
     pub name: String,
     /// Its language code (`fr`, `en_US`, ...).
-    #[cfg_attr(feature = "openapi", schema(schema_with = crate::text_schema::language_code))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = schema::language_code))]
     pub language: String,
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(max_items = 20))]
@@ -104,58 +104,24 @@ impl TemplateCategory {
     ];
 }
 
-/// Meta's review status of a template. Only `approved` templates can be sent.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[cfg_attr(
-    feature = "sqlx",
-    derive(sqlx::Type),
-    sqlx(type_name = "text", rename_all = "snake_case")
-)]
-#[serde(rename_all = "snake_case")]
-pub enum TemplateStatus {
-    Approved,
-    Pending,
-    Rejected,
-    Paused,
-    Disabled,
-    InAppeal,
-    PendingDeletion,
-    Deleted,
-    LimitExceeded,
-    Archived,
+crate::vocabulary::vocabulary! {
+    /// Meta's review status of a template (Meta spells them in upper case: `APPROVED`,
+    /// `IN_APPEAL`, ...). Only `approved` templates can be sent.
+    pub enum TemplateStatus {
+        Approved = "approved",
+        Pending = "pending",
+        Rejected = "rejected",
+        Paused = "paused",
+        Disabled = "disabled",
+        InAppeal = "in_appeal",
+        PendingDeletion = "pending_deletion",
+        Deleted = "deleted",
+        LimitExceeded = "limit_exceeded",
+        Archived = "archived",
+    }
 }
 
 impl TemplateStatus {
-    /// Every status, as Meta spells them in upper case (`APPROVED`, `IN_APPEAL`, ...).
-    pub const ALL: [TemplateStatus; 10] = [
-        TemplateStatus::Approved,
-        TemplateStatus::Pending,
-        TemplateStatus::Rejected,
-        TemplateStatus::Paused,
-        TemplateStatus::Disabled,
-        TemplateStatus::InAppeal,
-        TemplateStatus::PendingDeletion,
-        TemplateStatus::Deleted,
-        TemplateStatus::LimitExceeded,
-        TemplateStatus::Archived,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TemplateStatus::Approved => "approved",
-            TemplateStatus::Pending => "pending",
-            TemplateStatus::Rejected => "rejected",
-            TemplateStatus::Paused => "paused",
-            TemplateStatus::Disabled => "disabled",
-            TemplateStatus::InAppeal => "in_appeal",
-            TemplateStatus::PendingDeletion => "pending_deletion",
-            TemplateStatus::Deleted => "deleted",
-            TemplateStatus::LimitExceeded => "limit_exceeded",
-            TemplateStatus::Archived => "archived",
-        }
-    }
-
     /// Reads Meta's spelling (`APPROVED`, `in_appeal`, ...); `None` for a status this engine
     /// does not know.
     pub fn from_meta(status: &str) -> Option<TemplateStatus> {
@@ -283,12 +249,6 @@ impl fmt::Display for TemplateComponent {
             TemplateComponent::Header => "header",
             TemplateComponent::Body => "body",
         })
-    }
-}
-
-impl fmt::Display for TemplateStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 
@@ -495,5 +455,7 @@ impl RenderedTemplate {
     }
 }
 
+#[cfg(feature = "openapi")]
+pub mod schema;
 #[cfg(test)]
 mod tests;
