@@ -86,6 +86,9 @@ pub struct TestEnv {
     /// A file worker processes append their standard output to (the terminal's when `None`).
     pub worker_log: Option<std::path::PathBuf>,
     workers: Vec<Child>,
+    /// The national digits of the next phone this engine's contacts get (`+336…`): consecutive
+    /// from a random start, so no two of its contacts share a number.
+    next_phone: std::sync::atomic::AtomicU64,
     /// Released last, once the workers are gone.
     _sharing: tokio::sync::RwLockReadGuard<'static, ()>,
 }
@@ -203,6 +206,8 @@ impl TestEnv {
             provider,
             worker_log,
             workers: Vec::new(),
+            // Leaves room for a million numbers below +336999999999.
+            next_phone: rand::rng().random_range(100_000_000..900_000_000).into(),
             _sharing: sharing,
         };
         env.load_catalog().await?;
@@ -302,10 +307,18 @@ impl TestEnv {
         Ok(())
     }
 
-    /// A contact with a random phone number.
+    /// `count` French mobile numbers (`+336…`) no other contact of this engine has.
+    fn new_phones(&self, count: usize) -> impl Iterator<Item = anyhow::Result<PhoneNumber>> {
+        let first = self
+            .next_phone
+            .fetch_add(count as u64, std::sync::atomic::Ordering::Relaxed);
+        (first..first + count as u64)
+            .map(|digits| Ok(PhoneNumber::parse(&format!("+336{digits}"))?))
+    }
+
+    /// A contact with a phone number of its own.
     pub async fn contact(&self, first_name: &str) -> anyhow::Result<(i64, PhoneNumber)> {
-        let digits: u64 = rand::rng().random_range(100_000_000..999_999_999);
-        let phone = PhoneNumber::parse(&format!("+336{digits}"))?;
+        let phone = self.new_phones(1).next().expect("one phone")?;
         let id = fixtures::create_contact(&self.store, &phone, Some(first_name), None).await?;
         Ok((id, phone))
     }
@@ -338,11 +351,9 @@ impl TestEnv {
             &format!("category-{}", uuid::Uuid::new_v4().simple()),
         )
         .await?;
-        // Consecutive numbers from a random start: random ones collide among 100,000 contacts.
-        let first_number: u64 = rand::rng().random_range(100_000_000..800_000_000);
         let mut contact_ids = Vec::with_capacity(count);
-        for i in 0..count {
-            let phone = PhoneNumber::parse(&format!("+336{}", first_number + i as u64))?;
+        for (i, phone) in self.new_phones(count).enumerate() {
+            let phone = phone?;
             let name = format!("Contact{i}");
             contact_ids
                 .push(fixtures::create_contact(&self.store, &phone, Some(&name), None).await?);
