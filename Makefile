@@ -63,8 +63,10 @@ build:
 run:
 	@scripts/run.sh
 
-# The console is built (and its unit tests run) first: the engine's browser test serves web/dist.
-test:
+# The same build as `make run` first, so `make run` after `make test` starts at once (cargo test
+# alone builds no service binary). The console is built (and its unit tests run) before the
+# Rust tests: the engine's browser test serves web/dist.
+test: build
 	@scripts/web.sh test
 	@scripts/web.sh chromium
 	@$(WITH_TEST_ENV) $(CARGO) test --release --workspace --locked $(TEST_ARGS)

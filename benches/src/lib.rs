@@ -1,6 +1,8 @@
 //! What the benchmark binaries share: their `--journeys` flag, their send policy, the way they
 //! start many journeys at once, and how they read what a journey cost the server.
 
+pub mod stages;
+
 use anyhow::Context;
 use campaign_domain::{JourneyWorkflowId, SendPolicy};
 use campaign_tests::TestEnv;

@@ -5,6 +5,7 @@
 
 use super::{Store, StoreError};
 use campaign_domain::{JourneyState, OpenJourneys};
+use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
 
 impl Store {
@@ -18,7 +19,10 @@ impl Store {
         let row = sqlx::query!(
             r#"SELECT
                  count(*) FILTER (WHERE state IN ('queued', 'sending_message_1')
-                                    AND contact_id <= $2) AS "sending_message_1!",
+                                    AND contact_id <= $2
+                                    AND (message_1_held_until IS NULL
+                                         OR message_1_held_until <= now()))
+                     AS "sending_message_1!",
                  count(*) FILTER (WHERE state IN ('awaiting_interaction', 'sending_message_2'))
                      AS "waiting!",
                  count(*) AS "open!"
@@ -34,6 +38,25 @@ impl Store {
             waiting: row.waiting.max(0) as u64,
             open: row.open.max(0) as u64,
         })
+    }
+
+    /// Notes that the Message 1 of (`campaign_id`, `contact_id`) waits for quiet hours to end at
+    /// `until` (R21): until then it is not counted as sending, so it holds no place in the window.
+    pub async fn hold_message_1_until(
+        &self,
+        campaign_id: i64,
+        contact_id: i64,
+        until: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        sqlx::query!(
+            "UPDATE journeys SET message_1_held_until = $3 WHERE campaign_id = $1 AND contact_id = $2",
+            campaign_id,
+            contact_id,
+            until,
+        )
+        .execute(&self.pool)
+        .await?;
+        Ok(())
     }
 
     /// How many journeys of `campaign_id` ended in each final state.

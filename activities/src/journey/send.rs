@@ -88,12 +88,17 @@ impl JourneyActivities {
         if let Some(until) = self.store.sending_paused_until().await.map_err(database)? {
             return Err(self.wait_until(until, SendWait::Breaker));
         }
-        // R21: checked before a pacing slot is taken, so a held send holds no slot. Message 2
-        // answers a contact who just wrote and is never held.
+        // R21: checked before a pacing slot is taken, so a held send holds no slot, and noted on
+        // the journey, so it holds no place in the campaign's window either. Message 2 answers a
+        // contact who just wrote and is never held.
         let quiet = quiet_hours.filter(|_| message_type == MessageType::Message1);
         if let Some(quiet) = quiet {
             let zone = quiet.zone_for(prepared.time_zone.as_deref());
             if let Some(open) = quiet.hours.next_open(Utc::now(), zone) {
+                self.store
+                    .hold_message_1_until(campaign_id, contact_id, open)
+                    .await
+                    .map_err(database)?;
                 return Err(self.wait_until(open, SendWait::QuietHours));
             }
         }

@@ -4,18 +4,22 @@
 //! small receiver here turns each reply into an `interaction` signal (what the API's webhook
 //! bridge will do), and the journey sends Message 2. Printed: journeys per second from the first
 //! start to the last Message 2, and the latency from interaction signal to Message 2 accepted by
-//! the sandbox (p50, p99), and what a replied journey cost the server (state transitions and
+//! the sandbox (p50, p99) with the stages it went through (`campaign_benches::stages`), and what
+//! a replied journey cost the server (state transitions and
 //! history events of a sample). Before that, on the still idle engine, a few single replies go
 //! one at a time through the API's webhook, and the time from posting the webhook to Message 2
 //! accepted by the sandbox is printed too. Figures, not assertions: run it with `make bench`.
 //!
 //! Usage: `bench-journeys [--journeys N]` (default 2000).
 
+use campaign_benches::stages::{describe_tail, reply_stages};
 use campaign_benches::{bench_policy, journey_cost, parse_journeys, start_journeys};
 use campaign_domain::JourneyState;
 use campaign_tests::api::WEBHOOK_SECRET;
 use campaign_tests::{ReplyBridge, TestEnv, parse_reference, percentile};
+use chrono::{DateTime, Utc};
 use serde_json::json;
+use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 const DEFAULT_JOURNEYS: usize = 2_000;
@@ -61,17 +65,24 @@ async fn main() -> anyhow::Result<()> {
     let elapsed = started.elapsed();
 
     let signalled = bridge.signalled();
-    let mut latencies_ms: Vec<f64> = env
+    let accepted: HashMap<i64, DateTime<Utc>> = env
         .sandbox
         .accepted()
         .into_iter()
         .filter_map(|record| {
             let (_, contact_id) = parse_reference(record.reference.as_deref()?, "message_2")?;
-            let signal_at = signalled.get(&contact_id)?;
-            Some((record.accepted_at - *signal_at).num_microseconds()? as f64 / 1_000.0)
+            Some((contact_id, record.accepted_at))
+        })
+        .collect();
+    let mut latencies_ms: Vec<f64> = accepted
+        .iter()
+        .filter_map(|(contact_id, accepted_at)| {
+            let signal_at = signalled.get(contact_id)?;
+            Some((*accepted_at - *signal_at).num_microseconds()? as f64 / 1_000.0)
         })
         .collect();
     latencies_ms.sort_by(f64::total_cmp);
+    let stages = reply_stages(&env, campaign_id, &signalled, &accepted).await?;
     let message_2_sent: i64 =
         sqlx::query_scalar("SELECT count(*) FROM journeys WHERE campaign_id = $1 AND state = $2")
             .bind(campaign_id)
@@ -100,6 +111,7 @@ async fn main() -> anyhow::Result<()> {
         latencies_ms.last().copied().unwrap_or(f64::NAN),
         latencies_ms.len()
     );
+    println!("{}", describe_tail(&stages));
     println!(
         "idle, webhook -> Message 2 accepted: p50 {:.0} ms, max {:.0} ms (n = {})",
         percentile(&idle, 0.50),

@@ -100,6 +100,67 @@ async fn message_1_waits_for_the_contacts_quiet_hours_to_end() {
         .await;
 }
 
+/// Half the audience in a zone that is quiet for the first seconds, released first: their held
+/// Message 1s leave the window (`max_in_flight`) to the open half, which sends meanwhile, and the
+/// launch's estimate of the last Message 1 is within 10 % of when it actually left. Were held
+/// sends counted, the quiet half would fill the window and the open half would wait for it.
+#[tokio::test]
+async fn held_message_1s_leave_the_window_to_open_zones() {
+    const PER_ZONE: usize = 10;
+    const INTERVAL_SECS: f64 = 0.5;
+    let env = TestEnv::start().await.unwrap();
+    let now = Utc::now().trunc_subsecs(0);
+    let opens = now + chrono::Duration::seconds(8);
+    let mut settings = unpaced_settings(1.0);
+    settings["send_interval_secs"] = json!(INTERVAL_SECS);
+    settings["max_in_flight"] = json!(4);
+    settings["quiet_hours"] = quiet_hours(QUIET_ZONE, now - chrono::Duration::seconds(1), opens);
+    settings["time_zone"] = json!(OPEN_ZONE);
+    let (campaign_id, contacts) = env.draft_campaign(2 * PER_ZONE, settings).await.unwrap();
+    // Contacts are released in id order: the quiet half comes first.
+    let (quiet, open) = contacts.split_at(PER_ZONE);
+    for &contact in quiet {
+        set_time_zone(&env, contact, Some(QUIET_ZONE)).await;
+    }
+
+    let launched_at = Utc::now();
+    let launched = env
+        .engine()
+        .launch(campaign_id, &TestEnv::operator())
+        .await
+        .unwrap();
+    assert!(Utc::now() < opens, "the launch took the whole quiet time");
+    env.campaign_result(campaign_id, CAMPAIGN_TIMEOUT)
+        .await
+        .unwrap();
+
+    let mut open_sent = Vec::new();
+    for &contact in open {
+        open_sent.push(sent(&env, campaign_id, contact, "message_1").await.0);
+    }
+    let mut quiet_sent = Vec::new();
+    for &contact in quiet {
+        quiet_sent.push(sent(&env, campaign_id, contact, "message_1").await.0);
+    }
+    let open_last = open_sent.iter().max().copied().unwrap();
+    assert!(
+        open_last < opens,
+        "the open zone's last Message 1 left at {open_last}, after the quiet zone opened at {opens}"
+    );
+    assert!(
+        quiet_sent.iter().all(|&at| at >= opens),
+        "a held Message 1 left in quiet hours"
+    );
+    let last = quiet_sent.iter().max().copied().unwrap().max(open_last);
+    let estimated =
+        (launched.estimated_message_1_finish - launched_at).num_milliseconds() as f64 / 1e3;
+    let actual = (last - launched_at).num_milliseconds() as f64 / 1e3;
+    assert!(
+        (actual - estimated).abs() <= 0.1 * estimated,
+        "last Message 1 after {actual:.2} s, estimated {estimated:.2} s"
+    );
+}
+
 /// A contact who answers Message 1 inside their quiet hours gets Message 2 at once.
 #[tokio::test]
 async fn message_2_is_not_held_by_quiet_hours() {
