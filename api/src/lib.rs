@@ -29,4 +29,4 @@ pub mod startup;
 pub mod tokens;
 
 pub use config::ApiConfig;
-pub use startup::Application;
+pub use startup::{Application, Shutdown, serve_from_env};

@@ -16,9 +16,15 @@ use campaign_store::Store;
 use campaign_workflows::TaskQueues;
 use std::future::Future;
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::Arc;
 use tokio::net::TcpListener;
 use tower_http::trace::TraceLayer;
+
+/// What stops a server (`Box::pin(shutdown_signal())`). Boxed, not generic, so that axum's
+/// serving code is compiled once, here, instead of once in every binary and test that serves the
+/// API (issue 26: that was minutes of each build).
+pub type Shutdown = Pin<Box<dyn Future<Output = ()> + Send>>;
 
 pub struct Application {
     listener: TcpListener,
@@ -82,10 +88,7 @@ impl Application {
         self.port
     }
 
-    pub async fn run_until_stopped(
-        self,
-        shutdown: impl Future<Output = ()> + Send + 'static,
-    ) -> anyhow::Result<()> {
+    pub async fn run_until_stopped(self, shutdown: Shutdown) -> anyhow::Result<()> {
         tracing::info!(port = self.port, "API listening");
         // With the peer's address, which the audit log records (R22) and sign-ins are throttled by.
         let service = self
@@ -96,6 +99,18 @@ impl Application {
             .await?;
         Ok(())
     }
+}
+
+/// Serves the API configured from the environment until Ctrl-C or SIGTERM, on a runtime of its
+/// own: the binaries' whole body. Here rather than in their `async fn main`, which would compile
+/// the whole server again in each binary (issue 26: minutes of every build).
+#[tokio::main]
+pub async fn serve_from_env() -> anyhow::Result<()> {
+    let config = ApiConfig::from_env(&campaign_runtime::Env::process())?;
+    let application = Application::build(config).await?;
+    application
+        .run_until_stopped(Box::pin(campaign_runtime::shutdown_signal()))
+        .await
 }
 
 /// All routes under `/api/v1` and their OpenAPI document, with request ids and tracing, metrics

@@ -1,6 +1,10 @@
-//! What the benchmark binaries share: their `--journeys` flag, their send policy, the way they
-//! start many journeys at once, and how they read what a journey cost the server.
+//! The benchmarks, one module each (`journeys`, `fanout`, `api`; each binary only calls its
+//! `main`), and what they share: their `--journeys` flag, their send policy, the way they start
+//! many journeys at once, and how they read what a journey cost the server.
 
+pub mod api;
+pub mod fanout;
+pub mod journeys;
 pub mod stages;
 
 use anyhow::Context;

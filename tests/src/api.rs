@@ -58,9 +58,9 @@ impl TestEnv {
         let application = Application::build(config).await?;
         let base_url = format!("http://127.0.0.1:{}/api/v1", application.port());
         let (stop, stopped) = oneshot::channel();
-        let server = tokio::spawn(application.run_until_stopped(async {
+        let server = tokio::spawn(application.run_until_stopped(Box::pin(async {
             let _ = stopped.await;
-        }));
+        })));
         let http = reqwest::Client::new();
         let admin_token = login(&http, &base_url, ADMIN_EMAIL, ADMIN_PASSWORD).await?;
         Ok(TestApi {

@@ -39,6 +39,14 @@ const ACTIVITY_SLOTS: usize = 100;
 
 pub use config::WorkerConfig;
 
+/// The worker binaries' whole body, on a runtime of its own. Here rather than in their
+/// `async fn main`, which would compile the whole worker again in each binary (issue 26: minutes
+/// of every build).
+#[tokio::main]
+pub async fn main() -> anyhow::Result<()> {
+    run_from_env().await
+}
+
 /// The worker binary: configuration from the environment, logs to stdout, graceful stop on
 /// Ctrl-C or SIGTERM.
 pub async fn run_from_env() -> anyhow::Result<()> {

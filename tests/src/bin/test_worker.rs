@@ -1,7 +1,6 @@
 //! The real worker, built inside the test package so tests can start and SIGKILL it as a
 //! separate process.
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
-    campaign_worker::run_from_env().await
+fn main() -> anyhow::Result<()> {
+    campaign_worker::main()
 }
