@@ -120,11 +120,13 @@ impl ConsentKeywords {
 
 /// Trimmed, accents dropped (canonical decomposition, combining marks removed), upper case.
 pub fn fold(text: &str) -> String {
-    text.trim()
+    // Trimmed last: a combining mark dropped here can uncover white space (`"\u{1772} x"`).
+    let folded: String = text
         .nfd()
         .filter(|&c| !is_combining_mark(c))
         .flat_map(char::to_uppercase)
-        .collect()
+        .collect();
+    folded.trim().to_owned()
 }
 
 #[cfg(test)]
@@ -206,6 +208,16 @@ mod tests {
                     .collect();
                 format!("{before}{body}{after}")
             })
+    }
+
+    /// A combining mark in front of a keyword is dropped, and the space it hid is trimmed too.
+    #[test]
+    fn a_stray_combining_mark_before_a_keyword_still_opts_out() {
+        assert_eq!(fold("\u{1772} stop"), "STOP");
+        assert_eq!(
+            ConsentKeywords::default().classify("\u{301} Stop"),
+            Some(ConsentChange::OptOut)
+        );
     }
 
     proptest! {
