@@ -43,6 +43,8 @@ WITH_TEST_ENV := DEV_ENV_PROFILE=test scripts/with-dev-env.sh
 # and backed by the local Postgres cluster (scripts/temporal-postgres.sh).
 TEMPORAL ?= dev
 BENCH_ENV := $(if $(filter postgres,$(TEMPORAL)),scripts/temporal-postgres.sh run,$(WITH_TEST_ENV))
+# Where `make build` puts the binaries the benchmarks run (cargo's CARGO_TARGET_DIR, if set).
+BIN := $(or $(CARGO_TARGET_DIR),target)/release
 
 # Extra arguments, e.g. `make test TEST_ARGS='-p campaign-workflows -- --nocapture'`.
 TEST_ARGS ?=
@@ -97,13 +99,13 @@ record-histories:
 	@scripts/record-histories.sh $(RELEASE)
 
 bench: build
-	@$(BENCH_ENV) target/release/bench-journeys $(BENCH_ARGS)
+	@$(BENCH_ENV) $(BIN)/bench-journeys $(BENCH_ARGS)
 
 bench-fanout: build
-	@$(BENCH_ENV) target/release/bench-fanout $(BENCH_ARGS)
+	@$(BENCH_ENV) $(BIN)/bench-fanout $(BENCH_ARGS)
 
 bench-api: build
-	@$(BENCH_ENV) target/release/bench-api $(BENCH_ARGS)
+	@$(BENCH_ENV) $(BIN)/bench-api $(BENCH_ARGS)
 
 # Short sizes: a few minutes in all on a 2-core machine. docs/PERFORMANCE.md's figures use the defaults.
 BENCH_ALL_JOURNEYS ?= 500
@@ -111,9 +113,9 @@ BENCH_ALL_FANOUT ?= 3000
 BENCH_ALL_API ?= 300
 
 bench-all: build
-	@$(BENCH_ENV) target/release/bench-journeys --journeys $(BENCH_ALL_JOURNEYS)
-	@$(BENCH_ENV) target/release/bench-fanout --contacts $(BENCH_ALL_FANOUT) --baseline 1000
-	@$(BENCH_ENV) target/release/bench-api --journeys $(BENCH_ALL_API)
+	@$(BENCH_ENV) $(BIN)/bench-journeys --journeys $(BENCH_ALL_JOURNEYS)
+	@$(BENCH_ENV) $(BIN)/bench-fanout --contacts $(BENCH_ALL_FANOUT) --baseline 1000
+	@$(BENCH_ENV) $(BIN)/bench-api --journeys $(BENCH_ALL_API)
 
 lint:
 	@scripts/dev-env.sh apt
