@@ -82,8 +82,6 @@ ensure_apt_packages() {
     [ -n "$(pg_bin_dir)" ] || pkgs+=(postgresql)
   fi
   command -v psql >/dev/null 2>&1 || pkgs+=(postgresql-client)
-  # The linker scripts/cc-linker.sh prefers (issue 26: links were most of a fresh build).
-  command -v mold >/dev/null 2>&1 || pkgs+=(mold)
   if [ "${#pkgs[@]}" -gt 0 ]; then
     apt_install "${pkgs[@]}"
   fi
