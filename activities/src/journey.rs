@@ -8,7 +8,8 @@
 
 use campaign_domain::retry::rate_limited_delay;
 use campaign_domain::sending::{
-    DAILY_LIMIT_REASON, JOURNEY_CLOSED_REASON, OPTED_OUT_REASON, WINDOW_CLOSED_REASON,
+    DAILY_LIMIT_REASON, FREQUENCY_CAP_REASON, JOURNEY_CLOSED_REASON, OPTED_OUT_REASON,
+    WINDOW_CLOSED_REASON,
 };
 use campaign_domain::{
     BreakerPolicy, ConsentChange, FailureKind, InteractionType, JourneyState, MessageReference,

@@ -7,7 +7,7 @@ use campaign_domain::consent::ConsentKeywords;
 use campaign_domain::consent::{DEFAULT_OPT_IN_KEYWORDS, DEFAULT_OPT_OUT_KEYWORDS};
 use campaign_domain::quiet_hours::QuietHoursText;
 use campaign_domain::sign_in_throttle::{InvalidThrottle, SignInThrottle};
-use campaign_domain::{CampaignSettings, QuietHours, settings};
+use campaign_domain::{CampaignSettings, FrequencyCap, InvalidFrequencyCap, QuietHours, settings};
 use campaign_runtime::config::daily_message_limit;
 use campaign_runtime::{ConfigError, Env, ProviderConfig, Secret, TemporalConfig};
 use std::path::PathBuf;
@@ -64,7 +64,7 @@ pub struct ApiConfig {
     /// How repeated failed sign-ins are slowed down (R22).
     pub sign_in_throttle: SignInThrottle,
     /// The settings of a campaign that overrides none: the specification's, with the configured
-    /// quiet hours and time zone (R21).
+    /// quiet hours and time zone (R21) and frequency cap (R24).
     pub campaign_defaults: CampaignSettings,
 }
 
@@ -91,6 +91,21 @@ fn quiet_hours(env: &Env) -> Result<Option<QuietHours>, ConfigError> {
     .map_err(|err| invalid(err.to_string()))
 }
 
+/// `FREQUENCY_CAP` as `N/Dd` (`2/7d`: two Message 1s per contact in seven days, the default);
+/// `off` is no cap (R24).
+fn frequency_cap(env: &Env) -> Result<Option<FrequencyCap>, ConfigError> {
+    let text = env.or("FREQUENCY_CAP", &FrequencyCap::DEFAULT.to_string());
+    if text.trim().eq_ignore_ascii_case("off") {
+        return Ok(None);
+    }
+    text.parse()
+        .map(Some)
+        .map_err(|err: InvalidFrequencyCap| ConfigError::Invalid {
+            name: "FREQUENCY_CAP",
+            reason: err.to_string(),
+        })
+}
+
 fn campaign_defaults(env: &Env) -> Result<CampaignSettings, ConfigError> {
     let zone = env.or("DEFAULT_TIME_ZONE", "UTC");
     let zone = settings::time_zone(&zone).map_err(|err| ConfigError::Invalid {
@@ -100,6 +115,7 @@ fn campaign_defaults(env: &Env) -> Result<CampaignSettings, ConfigError> {
     Ok(CampaignSettings {
         quiet_hours: quiet_hours(env)?,
         time_zone: zone.name().to_owned(),
+        frequency_cap: frequency_cap(env)?,
         ..CampaignSettings::default()
     })
 }
@@ -228,6 +244,21 @@ mod tests {
     }
 
     #[test]
+    fn the_frequency_cap_defaults_to_two_in_seven_days_and_turns_off() {
+        let config = ApiConfig::from_env(&Env::from_pairs(&BASE)).unwrap();
+        assert_eq!(
+            config.campaign_defaults.frequency_cap,
+            Some(FrequencyCap::DEFAULT)
+        );
+        for (text, cap) in [("3/30d", FrequencyCap::new(3, 30).ok()), ("off", None)] {
+            let mut vars = BASE.to_vec();
+            vars.push(("FREQUENCY_CAP", text));
+            let config = ApiConfig::from_env(&Env::from_pairs(&vars)).unwrap();
+            assert_eq!(config.campaign_defaults.frequency_cap, cap, "{text}");
+        }
+    }
+
+    #[test]
     fn quiet_hours_and_time_zone_default_off_and_utc_and_are_checked() {
         let config = ApiConfig::from_env(&Env::from_pairs(&BASE)).unwrap();
         assert_eq!(config.campaign_defaults.quiet_hours, None);
@@ -245,6 +276,8 @@ mod tests {
             ("QUIET_HOURS", "21:00"),
             ("QUIET_HOURS", "21:00-25:00"),
             ("DEFAULT_TIME_ZONE", "Mars/Olympus"),
+            ("FREQUENCY_CAP", "2 per week"),
+            ("FREQUENCY_CAP", "0/7d"),
         ] {
             let mut vars = BASE.to_vec();
             vars.push((name, bad));

@@ -54,8 +54,11 @@ pub enum OperationError {
     RunStillOpen,
     #[error("campaign has no failed journey to retry")]
     NothingToRetry,
-    #[error("{}", no_contacts_reason(*.opted_out_excluded))]
-    NoContacts { opted_out_excluded: i64 },
+    #[error("{}", no_contacts_reason(*.opted_out_excluded, *.capped_excluded))]
+    NoContacts {
+        opted_out_excluded: i64,
+        capped_excluded: i64,
+    },
     #[error("{}", quota_reason(*.remaining, *.needed))]
     QuotaExceeded { remaining: i64, needed: i64 },
     #[error("{}", messaging_limit_reason(*.remaining, *.needed, *.limit))]
@@ -86,8 +89,10 @@ pub struct Launched {
     pub campaign_id: i64,
     pub workflow_id: String,
     pub total_contacts: i64,
-    /// Contacts of the categories left out because they opted out (R19).
+    /// Contacts of the audience left out because they opted out (R19).
     pub opted_out_excluded: i64,
+    /// Contacts of the audience left out because they reached the frequency cap (R24).
+    pub capped_excluded: i64,
     /// When the last Message 1 is expected to leave, given pacing, batch pauses and quiet
     /// hours in each contact's time zone (R21); other campaigns sharing the pacing clock and
     /// failed sends make it later.
@@ -159,9 +164,13 @@ impl Engine {
             LaunchOutcome::InvalidSettings { reason } => {
                 Err(OperationError::InvalidSettings(reason))
             }
-            LaunchOutcome::NoContacts { opted_out_excluded } => {
-                Err(OperationError::NoContacts { opted_out_excluded })
-            }
+            LaunchOutcome::NoContacts {
+                opted_out_excluded,
+                capped_excluded,
+            } => Err(OperationError::NoContacts {
+                opted_out_excluded,
+                capped_excluded,
+            }),
             LaunchOutcome::QuotaExceeded { remaining, needed } => {
                 Err(OperationError::QuotaExceeded { remaining, needed })
             }
@@ -390,7 +399,11 @@ impl Engine {
             estimated_message_1_finish > started_at + pending.settings.cutoff();
         self.start_campaign_workflow(campaign_id, pending.settings.clone(), started_at)
             .await?;
-        let (total_contacts, opted_out_excluded) = (pending.journeys, pending.opted_out_excluded);
+        let (total_contacts, opted_out_excluded, capped_excluded) = (
+            pending.journeys,
+            pending.opted_out_excluded,
+            pending.capped_excluded,
+        );
         pending
             .commit(&entry.target(AuditTarget::Campaign, campaign_id))
             .await?;
@@ -399,6 +412,7 @@ impl Engine {
             workflow_id: CampaignWorkflowId::new(campaign_id).to_string(),
             total_contacts,
             opted_out_excluded,
+            capped_excluded,
             estimated_message_1_finish,
             finishes_after_cutoff,
         })

@@ -52,6 +52,7 @@ vocabulary! {
         CampaignResume = "campaign.resume",
         CampaignRetry = "campaign.retry",
         CampaignRelaunch = "campaign.relaunch",
+        CampaignReport = "campaign.report",
         TemplatesSync = "templates.sync",
     }
 }

@@ -48,13 +48,16 @@ pub enum FailureKind {
     /// The campaign's 48 h cutoff (R9) came before Message 1 left: the engine's own refusal,
     /// stored on the journey it closed.
     Cutoff,
+    /// The contact already had as many Message 1s as the frequency cap (R24) allows in its
+    /// window: the engine's own refusal, made right before the call.
+    FrequencyCapped,
     /// Anything else; the provider's own code stays in the reason.
     Unknown,
 }
 
 impl FailureKind {
     /// Every kind, in the order of the table above.
-    pub const ALL: [FailureKind; 13] = [
+    pub const ALL: [FailureKind; 14] = [
         FailureKind::InvalidNumber,
         FailureKind::Undeliverable,
         FailureKind::Limited,
@@ -67,6 +70,7 @@ impl FailureKind {
         FailureKind::ProviderDown,
         FailureKind::DailyLimit,
         FailureKind::Cutoff,
+        FailureKind::FrequencyCapped,
         FailureKind::Unknown,
     ];
 
@@ -85,6 +89,7 @@ impl FailureKind {
             FailureKind::ProviderDown => "provider_down",
             FailureKind::DailyLimit => "daily_limit",
             FailureKind::Cutoff => "cutoff",
+            FailureKind::FrequencyCapped => "frequency_capped",
             FailureKind::Unknown => "unknown",
         }
     }

@@ -58,6 +58,15 @@ where
     }
 }
 
+/// For integer fields.
+pub fn integer<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: TryFrom<i64> + TryFrom<u64>,
+{
+    Ok(Whole::<T>::deserialize(deserializer)?.0)
+}
+
 /// For `Option<integer>` fields (with `#[serde(default)]`, so an absent key is `None`).
 pub fn option<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
 where

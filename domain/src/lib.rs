@@ -4,13 +4,15 @@
 //! identically), activities, the store, the API and property tests all share one definition of
 //! each rule: the interaction window (R3/R4), the forward-only message status (R7), the journey
 //! state machine, the retry formula (R12), phone parsing and message personalisation (R18), the
-//! campaign settings snapshot (R16), the opt-out keywords (R19), the sign-in throttle (R22), and the names the engine gives workflows and messages.
+//! campaign settings snapshot (R16), the opt-out keywords (R19), the sign-in throttle (R22), audiences from outcomes (R23), the frequency cap (R24), A/B variants (R25), and the names the engine gives workflows and messages.
 
+pub mod audience;
 pub mod audit;
 pub mod campaign;
 pub mod channel;
 pub mod consent;
 pub mod failure;
+pub mod frequency_cap;
 pub mod ids;
 pub mod journey;
 pub mod json_integer;
@@ -29,14 +31,17 @@ pub mod sign_in_throttle;
 pub mod template;
 #[cfg(feature = "openapi")]
 pub mod text_schema;
+pub mod variant;
 mod vocabulary;
 pub mod window;
 
+pub use audience::{AudienceOutcome, AudienceSet, InvalidAudienceSet};
 pub use audit::{ActorKind, AuditAction, AuditTarget};
 pub use campaign::{CampaignState, Closing, UnknownCampaignState};
 pub use channel::{Channel, MessageContent};
 pub use consent::{ConsentChange, ConsentKeywords};
 pub use failure::{FailureKind, UnknownFailureKind};
+pub use frequency_cap::{FrequencyCap, InvalidFrequencyCap};
 pub use ids::{
     CampaignWorkflowId, ConfirmationReference, IdParseError, JourneyWorkflowId, MessageReference,
     ProviderOptOutKey, ScheduledLaunchWorkflowId, VerifyNumbersWorkflowId,
@@ -58,4 +63,7 @@ pub use sending::{BreakerPolicy, SendPolicy};
 pub use settings::{CampaignSettings, InvalidSettings, Pacing, SettingsOverrides};
 pub use sign_in_throttle::{ClientNetwork, SignInThrottle};
 pub use template::{Template, TemplateError};
+pub use variant::{
+    InvalidWeights, Message1Variant, Variant, choose_variant, wilson_interval, winner,
+};
 pub use window::{WindowDecision, classify_interaction};

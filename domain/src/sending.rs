@@ -8,6 +8,8 @@ use std::time::Duration;
 
 /// Why a failed send reads "daily message limit reached" in the database and the journey (R10).
 pub const DAILY_LIMIT_REASON: &str = "daily message limit reached";
+/// Why a Message 1 was not sent to a contact at the frequency cap (R24).
+pub const FREQUENCY_CAP_REASON: &str = "frequency cap reached";
 /// Why a send was skipped because its journey had already been closed.
 pub const JOURNEY_CLOSED_REASON: &str = "journey already closed";
 /// The failure reason of journeys closed by the campaign's cutoff before sending Message 1 (R9).

@@ -7,6 +7,7 @@
 //! Durations are milliseconds in the snapshot because workflow timers are.
 
 use crate::SendPolicy;
+use crate::frequency_cap::FrequencyCap;
 use crate::json_integer;
 use crate::quiet_hours::{QuietHours, QuietHoursPolicy, QuietHoursText};
 use chrono_tz::Tz;
@@ -85,6 +86,14 @@ pub struct SettingsOverrides {
         schema(value_type = Option<crate::text_schema::TimeZoneName>)
     )]
     pub time_zone: Option<String>,
+    /// The frequency cap (R24), `{max_message_1, days}`; `null` turns the configured default off.
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<FrequencyCap>, nullable))]
+    pub frequency_cap: Option<Option<FrequencyCap>>,
 }
 
 /// Tells a field set to `null` (`Some(None)`) from one left out (`None`); with
@@ -118,6 +127,10 @@ pub struct CampaignSettings {
     /// The IANA zone of contacts without one of their own.
     #[serde(default = "utc_name")]
     pub time_zone: String,
+    /// R24: at most so many Message 1s per contact in a rolling window, across campaigns;
+    /// `None` is no cap (and what a snapshot taken before the cap existed reads as).
+    #[serde(default)]
+    pub frequency_cap: Option<FrequencyCap>,
     /// What the operator asked for, kept so a relaunch starts from the same request.
     #[serde(default)]
     pub overrides: SettingsOverrides,
@@ -132,7 +145,8 @@ impl CampaignSettings {
 
 impl Default for CampaignSettings {
     /// The specification's defaults: 24 h window, 48 h cutoff, 25 s between sends, a 5 min pause
-    /// every 25, three attempts 60 s apart (doubling), 429s wait at least 60 s.
+    /// every 25, three attempts 60 s apart (doubling), 429s wait at least 60 s, at most two
+    /// Message 1s per contact in seven days.
     fn default() -> Self {
         CampaignSettings {
             interaction_window_ms: 24 * 3600 * 1000,
@@ -147,6 +161,7 @@ impl Default for CampaignSettings {
             overrides: SettingsOverrides::default(),
             quiet_hours: None,
             time_zone: utc_name(),
+            frequency_cap: Some(FrequencyCap::DEFAULT),
         }
     }
 }
@@ -251,6 +266,7 @@ impl CampaignSettings {
             None => self.time_zone.clone(),
             Some(name) => time_zone(name)?.name().to_owned(),
         };
+        let frequency_cap = overrides.frequency_cap.unwrap_or(self.frequency_cap);
         let settings = CampaignSettings {
             interaction_window_ms: ms(
                 overrides.interaction_window_secs,
@@ -268,6 +284,7 @@ impl CampaignSettings {
             send_policy,
             quiet_hours,
             time_zone,
+            frequency_cap,
             overrides,
         };
         if settings.max_in_flight == 0 || settings.max_in_flight > MAX_IN_FLIGHT_LIMIT {
@@ -414,6 +431,38 @@ mod tests {
         assert_eq!(
             serde_json::from_value::<CampaignSettings>(stored).unwrap(),
             own
+        );
+    }
+
+    #[test]
+    fn the_frequency_cap_defaults_on_and_is_overridden_or_turned_off() {
+        let defaults = CampaignSettings::default();
+        let parse = |json| serde_json::from_value::<SettingsOverrides>(json);
+        let apply = |json| defaults.with_overrides(parse(json).unwrap()).unwrap();
+        assert_eq!(
+            apply(serde_json::json!({})).frequency_cap,
+            Some(FrequencyCap::DEFAULT)
+        );
+        assert_eq!(
+            apply(serde_json::json!({"frequency_cap": null})).frequency_cap,
+            None
+        );
+        assert_eq!(
+            apply(serde_json::json!({"frequency_cap": {"max_message_1": 1, "days": 30}}))
+                .frequency_cap,
+            Some(FrequencyCap::new(1, 30).unwrap())
+        );
+        assert!(
+            parse(serde_json::json!({"frequency_cap": {"max_message_1": 0, "days": 7}})).is_err()
+        );
+        let before_the_cap: CampaignSettings = serde_json::from_value(serde_json::json!({
+            "interaction_window_ms": 1, "cutoff_ms": 1, "max_in_flight": 1,
+            "send_policy": serde_json::to_value(SendPolicy::default()).unwrap(), "pacing": null,
+        }))
+        .unwrap();
+        assert_eq!(
+            before_the_cap.frequency_cap, None,
+            "an old snapshot has no cap"
         );
     }
 

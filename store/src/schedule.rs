@@ -214,6 +214,7 @@ impl Store {
                     "scheduled_at": at,
                     "total_contacts": total_contacts,
                     "opted_out_excluded": pending.opted_out_excluded,
+                    "capped_excluded": pending.capped_excluded,
                 });
                 pending.commit(&launched.summary(summary)).await?;
                 return Ok(ScheduledLaunch::Launched {
@@ -226,9 +227,10 @@ impl Store {
                 return Ok(ScheduledLaunch::Superseded);
             }
             LaunchOutcome::InvalidSettings { reason } => format!("invalid settings: {reason}"),
-            LaunchOutcome::NoContacts { opted_out_excluded } => {
-                no_contacts_reason(opted_out_excluded)
-            }
+            LaunchOutcome::NoContacts {
+                opted_out_excluded,
+                capped_excluded,
+            } => no_contacts_reason(opted_out_excluded, capped_excluded),
             LaunchOutcome::QuotaExceeded { remaining, needed } => quota_reason(remaining, needed),
             LaunchOutcome::MessagingLimitExceeded {
                 remaining,

@@ -3,9 +3,9 @@
 //! needs its migration and a dropped one cannot linger in the database.
 
 use campaign_domain::{
-    ActorKind, AuditAction, AuditTarget, CampaignState, ConsentChange, FailureKind,
-    InteractionType, JourneyState, MessageStatus, MessageType, Role, TemplateCategory,
-    TemplateStatus,
+    ActorKind, AudienceOutcome, AuditAction, AuditTarget, CampaignState, ConsentChange,
+    FailureKind, InteractionType, JourneyState, MessageStatus, MessageType, Role, TemplateCategory,
+    TemplateStatus, Variant,
 };
 use serde::Serialize;
 use sqlx::PgPool;
@@ -68,6 +68,13 @@ async fn each_stored_vocabulary_is_its_enum_exactly(pool: PgPool) {
         ("audit_log_actor_kind_check", names(&ActorKind::ALL)),
         ("audit_log_action_check", names(&AuditAction::ALL)),
         ("audit_log_target_type_check", names(&AuditTarget::ALL)),
+        (
+            "campaign_audience_sets_outcome_check",
+            names(&AudienceOutcome::ALL),
+        ),
+        ("campaign_variants_variant_check", names(&Variant::ALL)),
+        ("journeys_variant_check", names(&Variant::ALL)),
+        ("messages_variant_check", names(&Variant::ALL)),
     ];
     for (constraint, names) in vocabularies {
         assert_eq!(allowed(&pool, constraint).await, names, "{constraint}");

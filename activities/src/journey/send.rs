@@ -166,6 +166,14 @@ impl JourneyActivities {
                         .send(message_type, SendOutcome::Withheld(FailureKind::DailyLimit));
                     return Err(permanent(DAILY_LIMIT_REASON));
                 }
+                AttemptCount::FrequencyCapped => {
+                    tracing::info!(campaign_id, contact_id, %message_type, "send refused: frequency cap reached");
+                    self.metrics.send(
+                        message_type,
+                        SendOutcome::Withheld(FailureKind::FrequencyCapped),
+                    );
+                    return Err(permanent(FREQUENCY_CAP_REASON));
+                }
                 AttemptCount::OptedOut { called_before } => {
                     let reference = MessageReference::new(campaign_id, contact_id, message_type);
                     return self

@@ -1,7 +1,9 @@
 //! Drafts: the API creates, edits, deletes and cancels them; each write checks under the
 //! campaign's row lock that it is still a draft.
 
+use super::audience::{has_audience_source, set_audience_sets};
 use super::reads::fetch_campaign;
+use super::variants::set_variants;
 use super::{CampaignChanges, DraftDelete, DraftWrite, NewCampaign, status_for_update};
 use crate::audit::{self, AuditEntry, AuditTarget};
 use crate::{Store, StoreError};
@@ -10,7 +12,8 @@ use sqlx::types::Json;
 use sqlx::{Postgres, Transaction};
 
 impl Store {
-    /// Creates a draft campaign aimed at `category_ids`, refusing unknown categories.
+    /// Creates a draft campaign aimed at `category_ids` and `audience_sets` (R23), refusing
+    /// unknown categories, sets of campaigns that never ran, and an audience with no source.
     pub async fn create_campaign(
         &self,
         new: NewCampaign<'_>,
@@ -36,6 +39,13 @@ impl Store {
         .fetch_one(&mut *tx)
         .await?;
         link_categories(&mut tx, id, new.category_ids).await?;
+        if let Err(unusable) = set_audience_sets(&mut tx, id, new.audience_sets).await? {
+            return Ok(DraftWrite::UnusableSources(unusable));
+        }
+        if !has_audience_source(&mut tx, id).await? {
+            return Ok(DraftWrite::NoAudienceSource);
+        }
+        set_variants(&mut tx, id, new.message_1_variants).await?;
         let record = fetch_campaign(&mut *tx, id)
             .await?
             .ok_or(StoreError::NotFound("campaign"))?;
@@ -66,6 +76,17 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             link_categories(&mut tx, id, category_ids).await?;
+        }
+        if let Some(sets) = &changes.audience_sets
+            && let Err(unusable) = set_audience_sets(&mut tx, id, sets).await?
+        {
+            return Ok(DraftWrite::UnusableSources(unusable));
+        }
+        if !has_audience_source(&mut tx, id).await? {
+            return Ok(DraftWrite::NoAudienceSource);
+        }
+        if let Some(variants) = &changes.message_1_variants {
+            set_variants(&mut tx, id, variants).await?;
         }
         sqlx::query!(
             "UPDATE campaigns SET name = coalesce($2, name), message_1 = coalesce($3, message_1), \

@@ -24,6 +24,8 @@ pub struct PendingStart {
     pub journeys: i64,
     /// Contacts left out because they opted out (R19).
     pub opted_out_excluded: i64,
+    /// Contacts left out because they reached the frequency cap (R24).
+    pub capped_excluded: i64,
     pub settings: CampaignSettings,
     pub started_at: DateTime<Utc>,
 }
@@ -75,9 +77,10 @@ pub enum LaunchOutcome {
     InvalidSettings {
         reason: String,
     },
-    /// The audience is empty, or every contact in it opted out.
+    /// The audience is empty, or every contact in it opted out or reached the frequency cap.
     NoContacts {
         opted_out_excluded: i64,
+        capped_excluded: i64,
     },
     QuotaExceeded {
         remaining: i64,
@@ -113,10 +116,15 @@ pub fn messaging_limit_reason(remaining: i64, needed: i64, limit: i32) -> String
 }
 
 /// Why a launch whose audience is empty was refused, in an operator's words.
-pub fn no_contacts_reason(opted_out_excluded: i64) -> String {
-    match opted_out_excluded {
-        0 => "the campaign's categories contain no contact".to_owned(),
-        n => format!("every contact of the campaign's categories opted out ({n} left out)"),
+pub fn no_contacts_reason(opted_out_excluded: i64, capped_excluded: i64) -> String {
+    match (opted_out_excluded, capped_excluded) {
+        (0, 0) => "the campaign's audience contains no contact".to_owned(),
+        (opted_out, 0) => {
+            format!("every contact of the campaign's audience opted out ({opted_out} left out)")
+        }
+        (opted_out, capped) => format!(
+            "every contact of the campaign's audience opted out ({opted_out}) or reached the frequency cap ({capped})"
+        ),
     }
 }
 
@@ -154,7 +162,8 @@ pub enum RelaunchOutcome {
 
 impl Store {
     /// Launches a draft campaign in one transaction (R1, R10, R16): snapshots its audience (the
-    /// distinct contacts of its categories) as `queued` journeys and its settings, checks that
+    /// distinct contacts of its categories and outcome sets, R23) as `queued` journeys and its
+    /// settings, leaving out opt-outs (R19) and contacts at the frequency cap (R24), checks that
     /// today's remaining sends cover the audience, and marks it `running` under `workflow_id`.
     /// Nothing is visible until the returned [`PendingStart`] is committed.
     pub async fn launch_campaign(
@@ -189,24 +198,37 @@ impl Store {
         if let Err(reason) = launch_checks::templates(&mut tx, campaign_id, rules.channel).await? {
             return Ok(LaunchOutcome::TemplateRefused { reason });
         }
-        // Contacts who opted out are left out of the snapshot (R19), and counted.
+        // Contacts who opted out (R19) or reached the frequency cap (R24) are left out of the
+        // snapshot, and counted. The cap is checked again right before each call.
+        let cap = settings.frequency_cap;
         let audience = sqlx::query!(
-            r#"WITH audience AS (SELECT DISTINCT cc.contact_id, (k.opted_out_at IS NOT NULL) AS opted_out
-                   FROM contact_categories cc JOIN campaign_categories g ON g.category_id = cc.category_id
-                   JOIN contacts k ON k.id = cc.contact_id WHERE g.campaign_id = $1),
+            r#"WITH audience AS (SELECT a.contact_id, (k.opted_out_at IS NOT NULL) AS opted_out,
+                     (k.opted_out_at IS NULL AND $2::integer IS NOT NULL AND message_1s_received_since(
+                       a.contact_id, now() - make_interval(days => $3::integer)) >= $2::integer) AS capped
+                   FROM audience_contacts(
+                     ARRAY(SELECT category_id FROM campaign_categories WHERE campaign_id = $1),
+                     campaign_audience_sets_json($1)) a
+                   JOIN contacts k ON k.id = a.contact_id),
                  queued AS (INSERT INTO journeys (campaign_id, contact_id)
-                   SELECT $1::bigint, contact_id FROM audience WHERE NOT opted_out
+                   SELECT $1::bigint, contact_id FROM audience WHERE NOT opted_out AND NOT capped
                    ON CONFLICT DO NOTHING RETURNING 1)
                SELECT (SELECT count(*) FROM queued) AS "queued!",
-                 (SELECT count(*) FROM audience WHERE opted_out) AS "opted_out!""#,
+                 (SELECT count(*) FROM audience WHERE opted_out) AS "opted_out!",
+                 (SELECT count(*) FROM audience WHERE capped) AS "capped!""#,
             campaign_id,
+            cap.map(|cap| cap.max_message_1() as i32),
+            cap.map(|cap| cap.days() as i32),
         )
         .fetch_one(&mut *tx)
         .await?;
-        let (total_contacts, opted_out_excluded) = (audience.queued, audience.opted_out);
+        let (total_contacts, opted_out_excluded, capped_excluded) =
+            (audience.queued, audience.opted_out, audience.capped);
         if total_contacts == 0 {
             tx.rollback().await?;
-            return Ok(LaunchOutcome::NoContacts { opted_out_excluded });
+            return Ok(LaunchOutcome::NoContacts {
+                opted_out_excluded,
+                capped_excluded,
+            });
         }
         if let Some(refusal) =
             launch_checks::messaging_limit(&mut tx, rules.channel, total_contacts).await?
@@ -225,13 +247,14 @@ impl Store {
         }
         let started_at = sqlx::query_scalar!(
             r#"UPDATE campaigns SET status = 'running', settings = $2, workflow_id = $3, total_contacts = $4,
-                 opted_out_excluded = $5, started_at = now(), updated_at = now()
+                 opted_out_excluded = $5, capped_excluded = $6, started_at = now(), updated_at = now()
                WHERE id = $1 RETURNING started_at AS "started_at!""#,
             campaign_id,
             sqlx::types::Json(&settings) as _,
             CampaignWorkflowId::new(campaign_id).to_string(),
             total_contacts as i32,
             opted_out_excluded as i32,
+            capped_excluded as i32,
         )
         .fetch_one(&mut *tx)
         .await?;
@@ -240,6 +263,7 @@ impl Store {
             campaign_id,
             journeys: total_contacts,
             opted_out_excluded,
+            capped_excluded,
             settings,
             started_at,
         })))
@@ -305,12 +329,14 @@ impl Store {
             campaign_id,
             journeys: requeued,
             opted_out_excluded: 0,
+            capped_excluded: 0,
             settings: row.settings.0,
             started_at,
         })))
     }
 
-    /// A fresh run of a finished campaign: a copy (texts, categories, settings overrides) that
+    /// A fresh run of a finished campaign: a copy (texts, variants and their seed, categories,
+    /// outcome sets, settings overrides) that
     /// remembers its source, launched in the same transaction, so a refused launch leaves no
     /// copy behind. A campaign is relaunched once (a repeated click finds the first copy,
     /// and the unique `campaigns_relaunched_from_key` backs it); the copy can be relaunched in
@@ -338,11 +364,12 @@ impl Store {
                 campaign_id: earlier,
             });
         }
+        // The copy keeps the original's variant seed, so each contact gets its variant (R25).
         let copy = sqlx::query_scalar!(
             "INSERT INTO campaigns (name, message_1, message_2, settings, created_by, relaunched_from, \
-               message_1_template, message_2_template) \
+               message_1_template, message_2_template, variant_seed) \
              SELECT name, message_1, message_2, coalesce(settings -> 'overrides', settings), created_by, id, \
-               message_1_template, message_2_template \
+               message_1_template, message_2_template, coalesce(variant_seed, id) \
              FROM campaigns WHERE id = $1 RETURNING id",
             campaign_id,
         )
@@ -351,6 +378,24 @@ impl Store {
         sqlx::query!(
             "INSERT INTO campaign_categories (campaign_id, category_id) \
              SELECT $2, category_id FROM campaign_categories WHERE campaign_id = $1",
+            campaign_id,
+            copy,
+        )
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query!(
+            "INSERT INTO campaign_audience_sets (campaign_id, source_campaign_id, outcome, failure_kind, exclude) \
+             SELECT $2, source_campaign_id, outcome, failure_kind, exclude FROM campaign_audience_sets \
+             WHERE campaign_id = $1",
+            campaign_id,
+            copy,
+        )
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query!(
+            "INSERT INTO campaign_variants (campaign_id, variant, message_1, message_1_template, weight) \
+             SELECT $2, variant, message_1, message_1_template, weight FROM campaign_variants \
+             WHERE campaign_id = $1",
             campaign_id,
             copy,
         )

@@ -4,9 +4,17 @@
 
 use super::LaunchOutcome;
 use crate::StoreError;
-use campaign_domain::{CatalogTemplate, Channel, TemplateMessage};
+use campaign_domain::{CatalogTemplate, Channel, TemplateMessage, Variant};
 use sqlx::types::Json;
 use sqlx::{Postgres, Transaction};
+
+/// One variant of Message 1 (R25) beside its template's catalog entry.
+struct VariantRow {
+    variant: Variant,
+    message_1_empty: bool,
+    message_1_template: Option<Json<TemplateMessage>>,
+    message_1_catalog: Option<Json<CatalogTemplate>>,
+}
 
 /// A campaign's templates beside their catalog entries.
 struct TemplateRow {
@@ -41,7 +49,36 @@ pub(crate) async fn templates(
     )
     .fetch_one(&mut **tx)
     .await?;
-    Ok(check(&row, channel))
+    let variants = sqlx::query_as!(
+        VariantRow,
+        r#"SELECT v.variant AS "variant: Variant", v.message_1 = '' AS "message_1_empty!",
+             v.message_1_template AS "message_1_template: Json<TemplateMessage>",
+             (SELECT catalog_entry(t) FROM whatsapp_templates t
+               WHERE t.name = v.message_1_template ->> 'name'
+                 AND t.language = v.message_1_template ->> 'language')
+               AS "message_1_catalog: Json<CatalogTemplate>"
+           FROM campaign_variants v WHERE v.campaign_id = $1 ORDER BY v.variant"#,
+        campaign_id,
+    )
+    .fetch_all(&mut **tx)
+    .await?;
+    if variants.is_empty() {
+        return Ok(check(&row, channel));
+    }
+    // With variants, each variant is Message 1; Message 2's template is checked with each.
+    for variant in &variants {
+        let as_message_1 = TemplateRow {
+            message_1_empty: variant.message_1_empty,
+            message_1_template: variant.message_1_template.clone(),
+            message_1_catalog: variant.message_1_catalog.clone(),
+            message_2_template: row.message_2_template.clone(),
+            message_2_catalog: row.message_2_catalog.clone(),
+        };
+        if let Err(reason) = check(&as_message_1, channel) {
+            return Ok(Err(format!("variant {}: {reason}", variant.variant)));
+        }
+    }
+    Ok(Ok(()))
 }
 
 fn check(row: &TemplateRow, channel: Channel) -> Result<(), String> {

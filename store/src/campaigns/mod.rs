@@ -7,25 +7,34 @@
 //! never changes under its workflow), and a launch or retry stays invisible until its workflow
 //! has started ([`PendingStart`]).
 //!
-//! One file a subject: `drafts` (create, edit, delete, cancel a draft), `launch` (launch,
-//! retry, relaunch), `reads` (a campaign, the list, its contacts), `ending` (complete,
+//! One file a subject: `audience` (whom categories and outcome sets reach, R23), `drafts`
+//! (create, edit, delete, cancel a draft), `launch` (launch,
+//! retry, relaunch), `reads` (a campaign, the list, its contacts), `report` (the
+//! per-recipient report), `variants` (Message 1's A/B variants, R25), `ending` (complete,
 //! cancel); the rows they share and the row-locking reads every write starts with are here.
 
+mod audience;
 mod drafts;
 mod ending;
 mod launch;
 mod launch_checks;
 mod reads;
+mod report;
+mod variants;
 
+pub use audience::{Audience, AudienceSource, SourceCount};
 pub(crate) use launch::launch_settings;
 pub use launch::{
     LaunchOutcome, LaunchRules, PendingStart, RelaunchOutcome, RetryOutcome,
     messaging_limit_reason, no_contacts_reason, quota_reason,
 };
+pub use report::ReportLine;
+pub use variants::{StoredVariant, VariantResult};
 
 use crate::StoreError;
 use campaign_domain::{
-    CampaignState, FailureKind, JourneyState, MessageStatus, Template, TemplateMessage,
+    AudienceSet, CampaignState, FailureKind, JourneyState, Message1Variant, MessageStatus,
+    Template, TemplateMessage,
 };
 use chrono::{DateTime, Utc};
 use sqlx::types::Json;
@@ -63,6 +72,13 @@ pub struct CampaignRow {
     /// credentials), and since when.
     pub paused_reason: Option<String>,
     pub paused_at: Option<DateTime<Utc>>,
+    /// Earlier campaigns' outcome sets the audience adds or excludes (R23).
+    pub audience_sets: Json<Vec<AudienceSet>>,
+    /// Contacts the launch left out: opted out (R19), at the frequency cap (R24).
+    pub opted_out_excluded: i32,
+    pub capped_excluded: i32,
+    /// Message 1's variants (R25), in variant order; empty without.
+    pub message_1_variants: Json<Vec<StoredVariant>>,
 }
 
 /// A new draft: texts already parsed (R18), settings already validated by the caller.
@@ -75,6 +91,8 @@ pub struct NewCampaign<'a> {
     pub message_2_template: Option<&'a TemplateMessage>,
     pub message_2: &'a Template,
     pub category_ids: &'a [i64],
+    pub audience_sets: &'a [AudienceSet],
+    pub message_1_variants: &'a [Message1Variant],
     pub settings: &'a serde_json::Value,
     pub created_by: Option<i64>,
 }
@@ -89,6 +107,9 @@ pub struct CampaignChanges {
     pub message_2_template: Option<Option<TemplateMessage>>,
     pub message_2: Option<Template>,
     pub category_ids: Option<Vec<i64>>,
+    pub audience_sets: Option<Vec<AudienceSet>>,
+    /// An empty list removes the variants.
+    pub message_1_variants: Option<Vec<Message1Variant>>,
     pub settings: Option<serde_json::Value>,
 }
 
@@ -103,6 +124,11 @@ pub enum DraftWrite {
     },
     /// These category ids do not exist; nothing was written.
     UnknownCategories(Vec<i64>),
+    /// These campaigns, named by audience sets, do not exist or never ran (R23); nothing was
+    /// written.
+    UnusableSources(Vec<i64>),
+    /// The audience would be empty by construction: no category and no included set.
+    NoAudienceSource,
 }
 
 /// What deleting a draft did.

@@ -1,11 +1,13 @@
 //! Reads of campaigns: one, a page of them, a status, and a campaign's contacts with where
 //! their journeys stand.
 
-use super::{CampaignContact, CampaignRow};
+use super::{CampaignContact, CampaignRow, StoredVariant};
 use crate::page::{Page, PageRequest};
 use crate::reporting::FunnelStage;
 use crate::{Store, StoreError};
-use campaign_domain::{CampaignState, FailureKind, JourneyState, MessageStatus, TemplateMessage};
+use campaign_domain::{
+    AudienceSet, CampaignState, FailureKind, JourneyState, MessageStatus, TemplateMessage,
+};
 use sqlx::PgExecutor;
 use sqlx::types::Json;
 
@@ -39,7 +41,10 @@ impl Store {
                  c.started_at, c.completed_at, c.scheduled_at, c.failure_reason,
                  c.message_1_template AS "message_1_template: Json<TemplateMessage>",
                  c.message_2_template AS "message_2_template: Json<TemplateMessage>",
-                 c.paused_reason, c.paused_at
+                 c.paused_reason, c.paused_at,
+                 campaign_audience_sets_json(c.id) AS "audience_sets!: Json<Vec<AudienceSet>>",
+                 c.opted_out_excluded, c.capped_excluded,
+                 campaign_variants_json(c.id) AS "message_1_variants!: Json<Vec<StoredVariant>>"
                FROM campaigns c WHERE $1::text IS NULL OR c.status = $1
                ORDER BY c.created_at DESC, c.id DESC LIMIT $2 OFFSET $3"#,
             status,
@@ -132,7 +137,10 @@ pub(super) async fn fetch_campaign(
              c.started_at, c.completed_at, c.scheduled_at, c.failure_reason,
              c.message_1_template AS "message_1_template: Json<TemplateMessage>",
              c.message_2_template AS "message_2_template: Json<TemplateMessage>",
-             c.paused_reason, c.paused_at
+             c.paused_reason, c.paused_at,
+             campaign_audience_sets_json(c.id) AS "audience_sets!: Json<Vec<AudienceSet>>",
+             c.opted_out_excluded, c.capped_excluded,
+             campaign_variants_json(c.id) AS "message_1_variants!: Json<Vec<StoredVariant>>"
            FROM campaigns c WHERE c.id = $1"#,
         id,
     )

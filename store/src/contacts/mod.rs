@@ -72,19 +72,6 @@ pub struct ContactFilter {
     pub opted_out: Option<bool>,
 }
 
-/// How many distinct contacts a set of categories reaches, and one of them to preview texts with.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Audience {
-    /// Contacts a launch would snapshot: those who opted out are left out (R19) ...
-    pub contacts: i64,
-    /// ... and counted here.
-    pub opted_out: i64,
-    /// Contacts of the snapshot the provider said WhatsApp cannot reach (a number check, or
-    /// Meta's 131026 on an earlier send).
-    pub not_on_whatsapp: i64,
-    pub sample: Option<Contact>,
-}
-
 /// Rows `offset..offset + limit` of a listing.
 #[derive(Debug, Clone, Copy)]
 pub struct Window {
@@ -150,7 +137,10 @@ fn push_contact_filter(query: &mut QueryBuilder<'_, Postgres>, filter: &ContactF
     }
 }
 
-async fn fetch_contact(executor: impl PgExecutor<'_>, id: i64) -> Result<Contact, StoreError> {
+pub(crate) async fn fetch_contact(
+    executor: impl PgExecutor<'_>,
+    id: i64,
+) -> Result<Contact, StoreError> {
     sqlx::query_as!(
         Contact,
         r#"SELECT c.id, c.phone, c.first_name, c.last_name, c.whatsapp_verified, c.whatsapp_verified_at,
@@ -323,33 +313,6 @@ impl Store {
         audit::record(&mut *tx, entry).await?;
         tx.commit().await?;
         Ok(())
-    }
-
-    /// The audience a launch would snapshot from `category_ids`: each contact once, however many
-    /// of the categories hold it; and the one with the lowest id as a sample.
-    pub async fn audience(&self, category_ids: &[i64]) -> Result<Audience, StoreError> {
-        let reach = sqlx::query!(
-            r#"SELECT count(DISTINCT m.contact_id) FILTER (WHERE k.opted_out_at IS NULL) AS "contacts!",
-                 count(DISTINCT m.contact_id) FILTER (WHERE k.opted_out_at IS NOT NULL) AS "opted_out!",
-                 count(DISTINCT m.contact_id) FILTER (WHERE k.opted_out_at IS NULL
-                   AND k.whatsapp_verified = false) AS "not_on_whatsapp!",
-                 min(m.contact_id) FILTER (WHERE k.opted_out_at IS NULL) AS sample_id
-               FROM contact_categories m JOIN contacts k ON k.id = m.contact_id
-               WHERE m.category_id = ANY($1)"#,
-            category_ids,
-        )
-        .fetch_one(&self.pool)
-        .await?;
-        let sample = match reach.sample_id {
-            Some(id) => Some(fetch_contact(&self.pool, id).await?),
-            None => None,
-        };
-        Ok(Audience {
-            contacts: reach.contacts,
-            opted_out: reach.opted_out,
-            not_on_whatsapp: reach.not_on_whatsapp,
-            sample,
-        })
     }
 
     /// The ids among `ids` that are no contact, sorted and without repeats.

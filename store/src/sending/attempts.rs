@@ -1,13 +1,14 @@
-//! Counting a provider call right before it is made: the journey still open, the day's ledger
-//! unit on the message's first call (R10), the pacing gates of a paced Message 1 (R11), and the
+//! Counting a provider call right before it is made: the frequency cap on a Message 1's first
+//! call (R24), the journey still open, the day's ledger unit on the message's first call (R10), the pacing gates of a paced Message 1 (R11), and the
 //! bound of a call in flight that a retry after a crash waits out.
 
 use super::AttemptCount;
 use crate::ledger;
 use crate::{Store, StoreError};
-use campaign_domain::sending::DAILY_LIMIT_REASON;
-use campaign_domain::{FailureKind, MessageType, Pacing};
+use campaign_domain::sending::{DAILY_LIMIT_REASON, FREQUENCY_CAP_REASON};
+use campaign_domain::{FailureKind, FrequencyCap, MessageType, Pacing};
 use chrono::{DateTime, Utc};
+use sqlx::types::Json;
 use sqlx::{Postgres, Transaction};
 use std::time::Duration;
 
@@ -26,6 +27,11 @@ impl Store {
     ///
     /// A paced Message 1 (`paced`: its campaign and pacing) is counted only once the pacing gates
     /// have passed, and moves them on from this moment (R11; see the `pacing_gate` migration).
+    ///
+    /// A Message 1's first call is refused when the contact already had as many Message 1s as its
+    /// campaign's frequency cap allows (R24): the contact's row stays locked from the count to
+    /// the commit, so two campaigns' sends to one contact are counted one after the other and
+    /// can never pass the cap together.
     pub async fn count_attempt(
         &self,
         message_id: i64,
@@ -34,6 +40,16 @@ impl Store {
         paced: Option<(i64, &Pacing)>,
     ) -> Result<AttemptCount, StoreError> {
         let mut tx = self.pool.begin().await?;
+        if frequency_cap_reached(&mut tx, message_id).await? {
+            tx.rollback().await?;
+            self.fail_message(
+                message_id,
+                FailureKind::FrequencyCapped,
+                FREQUENCY_CAP_REASON,
+            )
+            .await?;
+            return Ok(AttemptCount::FrequencyCapped);
+        }
         // One round trip: this runs between the pacing slot and the provider call. The last
         // three columns are set only when the statement counted the call.
         let attempt = sqlx::query!(
@@ -116,6 +132,38 @@ impl Store {
         .await?;
         Ok(())
     }
+}
+
+/// Whether a Message 1 about to make its first call would pass its campaign's frequency cap
+/// (R24). Locks the contact's row first, then counts in a statement of its own: under READ
+/// COMMITTED that count sees every call a concurrent send to this contact committed while this
+/// one waited for the lock. Message 2, a retry's call and an uncapped campaign take no lock.
+async fn frequency_cap_reached(
+    tx: &mut Transaction<'_, Postgres>,
+    message_id: i64,
+) -> Result<bool, StoreError> {
+    let capped = sqlx::query!(
+        r#"SELECT m.contact_id, (c.settings -> 'frequency_cap') AS "cap!: Json<FrequencyCap>"
+           FROM messages m JOIN campaigns c ON c.id = m.campaign_id JOIN contacts k ON k.id = m.contact_id
+           WHERE m.id = $1 AND m.message_type = 'message_1' AND m.first_call_at IS NULL
+             AND jsonb_typeof(c.settings -> 'frequency_cap') = 'object'
+           FOR NO KEY UPDATE OF k"#,
+        message_id,
+    )
+    .fetch_optional(&mut **tx)
+    .await?;
+    let Some(capped) = capped else {
+        return Ok(false);
+    };
+    let Json(cap) = capped.cap;
+    let recent = sqlx::query_scalar!(
+        r#"SELECT message_1s_received_since($1, now() - make_interval(days => $2)) AS "recent!""#,
+        capped.contact_id,
+        cap.days() as i32,
+    )
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(!cap.allows_another(recent))
 }
 
 /// Passes the pacing gates of a call leaving now, or says when they open. Taken last in the

@@ -9,6 +9,7 @@
 
 mod attempts;
 mod receipts;
+mod variants;
 
 use super::{Store, StoreError};
 use crate::counters::{CounterDelta, shard_of};
@@ -16,7 +17,7 @@ use crate::message_content::{NotComposed, SendTarget};
 use crate::provider_state::pause_campaign_in;
 use campaign_domain::{
     CatalogTemplate, FailureKind, JourneyState, MessageContent, MessageStatus, MessageType,
-    TemplateMessage,
+    TemplateMessage, Variant,
 };
 use chrono::{DateTime, Utc};
 use sqlx::types::Json;
@@ -49,6 +50,9 @@ pub enum AttemptCount {
     JourneyClosed,
     /// The daily ledger is full (R10): the message is now failed and nothing is sent.
     DailyLimitReached,
+    /// The contact already had as many Message 1s as the frequency cap allows (R24): the
+    /// message is now failed and nothing is sent.
+    FrequencyCapped,
     /// The contact opted out (R19): no call. When an earlier attempt made one, the provider is
     /// to be asked whether it got through before the send is refused.
     OptedOut { called_before: bool },
@@ -88,6 +92,8 @@ struct TargetRow {
     last_name: Option<String>,
     time_zone: Option<String>,
     message_1_sent_at: Option<DateTime<Utc>>,
+    variant_seed: i64,
+    variant_weights: Vec<i32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -123,7 +129,10 @@ impl Store {
                    AS "message_2_catalog: Json<CatalogTemplate>",
                  k.phone, k.first_name, k.last_name, k.time_zone,
                  (SELECT m.sent_at FROM messages m WHERE m.campaign_id = c.id AND m.contact_id = k.id
-                   AND m.message_type = 'message_1') AS message_1_sent_at
+                   AND m.message_type = 'message_1') AS message_1_sent_at,
+                 coalesce(c.variant_seed, c.id) AS "variant_seed!",
+                 ARRAY(SELECT v.weight FROM campaign_variants v WHERE v.campaign_id = c.id
+                   ORDER BY v.variant) AS "variant_weights!"
                FROM campaigns c, contacts k WHERE c.id = $1 AND k.id = $2"#,
             campaign_id,
             contact_id,
@@ -134,7 +143,7 @@ impl Store {
         if let Some(reason) = target.paused_reason {
             return Ok(SendPreparation::CampaignPaused { reason });
         }
-        let send_target = SendTarget {
+        let mut send_target = SendTarget {
             message_1: target.message_1,
             message_2: target.message_2,
             message_1_template: target.message_1_template,
@@ -144,6 +153,21 @@ impl Store {
             phone: target.phone,
             first_name: target.first_name,
             last_name: target.last_name,
+        };
+        // R25: a Message 1 of a campaign with variants is the contact's variant.
+        let variant = match message_type {
+            MessageType::Message1 => {
+                variants::apply_variant(
+                    &mut tx,
+                    &mut send_target,
+                    campaign_id,
+                    contact_id,
+                    target.variant_seed,
+                    &target.variant_weights,
+                )
+                .await?
+            }
+            MessageType::Message2 => None,
         };
         let composed = match send_target.compose(message_type) {
             Ok(composed) => composed,
@@ -159,12 +183,14 @@ impl Store {
         };
 
         sqlx::query!(
-            "INSERT INTO messages (campaign_id, contact_id, message_type, content) VALUES ($1, $2, $3, $4) \
+            "INSERT INTO messages (campaign_id, contact_id, message_type, content, variant) \
+             VALUES ($1, $2, $3, $4, $5) \
              ON CONFLICT ON CONSTRAINT messages_campaign_contact_type_key DO NOTHING",
             campaign_id,
             contact_id,
             message_type.as_str(),
             composed.text,
+            variant.map(Variant::as_str),
         )
         .execute(&mut *tx)
         .await?;
@@ -212,12 +238,14 @@ impl Store {
             MessageType::Message2 => JourneyState::SendingMessage2,
         };
         sqlx::query!(
-            "INSERT INTO journeys (campaign_id, contact_id, state) VALUES ($1, $2, $3) \
-             ON CONFLICT (campaign_id, contact_id) DO UPDATE SET state = EXCLUDED.state, updated_at = now() \
+            "INSERT INTO journeys (campaign_id, contact_id, state, variant) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (campaign_id, contact_id) DO UPDATE SET state = EXCLUDED.state, \
+               variant = coalesce(EXCLUDED.variant, journeys.variant), updated_at = now() \
              WHERE NOT journey_state_is_final(journeys.state)",
             campaign_id,
             contact_id,
             sending_state.as_str(),
+            variant.map(Variant::as_str),
         )
         .execute(&mut *tx)
         .await?;

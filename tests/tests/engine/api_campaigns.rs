@@ -89,7 +89,8 @@ async fn a_campaign_runs_from_draft_to_completion_with_consistent_numbers() {
     assert_eq!(
         launched,
         json!({ "campaign_id": id, "workflow_id": format!("campaign-{id}"), "total_contacts": contacts,
-            "opted_out_excluded": 0, "estimated_message_1_finish": null, "finishes_after_cutoff": false })
+            "opted_out_excluded": 0, "capped_excluded": 0, "estimated_message_1_finish": null,
+            "finishes_after_cutoff": false })
     );
     assert_error(
         &call(api.post(&format!("/campaigns/{id}/send"))).await,

@@ -497,6 +497,7 @@ async fn launch_once(api: &TestApi, campaign_id: i64) {
             "workflow_id": format!("campaign-{campaign_id}"),
             "total_contacts": 8,
             "opted_out_excluded": 0,
+            "capped_excluded": 0,
             "estimated_message_1_finish": null,
             "finishes_after_cutoff": false,
         })

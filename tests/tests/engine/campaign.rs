@@ -317,7 +317,8 @@ async fn launching_twice_starts_one_campaign_and_checks_quota_and_audience() {
     assert!(matches!(
         engine.launch(empty, &TestEnv::operator()).await,
         Err(OperationError::NoContacts {
-            opted_out_excluded: 0
+            opted_out_excluded: 0,
+            capped_excluded: 0
         })
     ));
     assert!(matches!(

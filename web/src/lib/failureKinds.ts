@@ -19,6 +19,7 @@ export const FAILURE_KINDS = [
   'provider_down',
   'daily_limit',
   'cutoff',
+  'frequency_capped',
   'unknown',
 ] as const satisfies readonly FailureKind[];
 
@@ -54,6 +55,8 @@ export function failureKindText(kind: FailureKind): { name: MessageKey; explanat
       return { name: 'failureKind.daily_limit', explanation: 'failureKind.daily_limit.explained' };
     case 'cutoff':
       return { name: 'failureKind.cutoff', explanation: 'failureKind.cutoff.explained' };
+    case 'frequency_capped':
+      return { name: 'failureKind.frequency_capped', explanation: 'failureKind.frequency_capped.explained' };
     case 'unknown':
       return { name: 'failureKind.unknown', explanation: 'failureKind.unknown.explained' };
   }

@@ -48,6 +48,7 @@ const ACTIONS = everyValue<AuditAction>()([
   'campaign.resume',
   'campaign.retry',
   'campaign.relaunch',
+  'campaign.report',
   'templates.sync',
 ]);
 const TARGET_TYPES = everyValue<AuditTarget>()(['user', 'session', 'contact', 'category', 'campaign']);

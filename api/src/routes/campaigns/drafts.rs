@@ -2,6 +2,7 @@
 //! categories and settings are checked here so a draft that saves is a draft that can start (R18).
 
 use super::CampaignRecord;
+use super::variants::{VariantRequest, valid_variants};
 use crate::audit::{Operator, changed, id_list};
 use crate::context::ApiContext;
 use crate::error::{ApiError, ApiJson, ApiPath, ApiResult, ErrorBody};
@@ -10,14 +11,21 @@ use crate::request_schema;
 use crate::routes::campaign_templates::{set_or_clear, valid_template};
 use axum::extract::State;
 use axum::http::StatusCode;
+use campaign_domain::audience::MAX_AUDIENCE_SETS;
+use campaign_domain::{
+    AudienceSet, CampaignState, SettingsOverrides, Template, TemplateMessage, json_integer,
+};
 use campaign_domain::{AuditAction, AuditTarget};
-use campaign_domain::{CampaignState, SettingsOverrides, Template, TemplateMessage, json_integer};
 use campaign_store::campaigns::{CampaignChanges, DraftDelete, DraftWrite, NewCampaign};
 use serde::Deserialize;
 use utoipa::openapi::Object;
 
 /// Longest campaign name.
 const MAX_NAME_CHARS: usize = 200;
+
+/// Why a draft with nothing to add contacts is refused.
+const NO_AUDIENCE_SOURCE: &str =
+    "the audience needs a category or an included audience set (category_ids, audience_sets)";
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -36,9 +44,18 @@ pub(super) struct CreateCampaign {
     message_2_template: Option<TemplateMessage>,
     #[schema(schema_with = text_schema)]
     message_2: String,
+    /// May be empty when `audience_sets` includes a set (R23).
     #[serde(deserialize_with = "json_integer::vec")]
-    #[schema(min_items = 1)]
     category_ids: Vec<i64>,
+    /// Earlier campaigns' outcome sets to add or exclude (R23).
+    #[serde(default)]
+    #[schema(max_items = 20)]
+    audience_sets: Vec<AudienceSet>,
+    /// Two to four variants of Message 1 (R25), named A, B, C, D in this order; then
+    /// `message_1` may be left out.
+    #[serde(default)]
+    #[schema(max_items = 4)]
+    message_1_variants: Vec<VariantRequest>,
     #[serde(default)]
     #[schema(value_type = Option<campaign_domain::SettingsOverrides>)]
     settings: Option<serde_json::Value>,
@@ -62,8 +79,13 @@ pub(super) struct UpdateCampaign {
     #[schema(value_type = Option<TemplateMessage>, nullable)]
     message_2_template: Option<Option<TemplateMessage>>,
     #[serde(default, deserialize_with = "json_integer::option_vec")]
-    #[schema(min_items = 1)]
     category_ids: Option<Vec<i64>>,
+    /// Replaces the outcome sets (R23).
+    #[schema(max_items = 20)]
+    audience_sets: Option<Vec<AudienceSet>>,
+    /// Replaces the variants of Message 1 (R25); `[]` removes them.
+    #[schema(max_items = 4)]
+    message_1_variants: Option<Vec<VariantRequest>>,
     #[schema(value_type = Option<campaign_domain::SettingsOverrides>)]
     settings: Option<serde_json::Value>,
 }
@@ -84,15 +106,15 @@ fn text_change_schema() -> Object {
     request_schema::message_text(true)
 }
 
-fn valid_text(field: &str, text: &str) -> ApiResult<Template> {
+pub(super) fn valid_text(field: &str, text: &str) -> ApiResult<Template> {
     Template::parse(text).map_err(|err| ApiError::Validation(format!("{field}: {err}")))
 }
 
-fn valid_categories(category_ids: &[i64]) -> ApiResult<()> {
-    if category_ids.is_empty() {
-        return Err(ApiError::Validation(
-            "category_ids must name at least one category".to_owned(),
-        ));
+fn valid_sets(sets: &[AudienceSet]) -> ApiResult<()> {
+    if sets.len() > MAX_AUDIENCE_SETS {
+        return Err(ApiError::Validation(format!(
+            "audience_sets: at most {MAX_AUDIENCE_SETS} sets"
+        )));
     }
     Ok(())
 }
@@ -128,6 +150,10 @@ fn written(outcome: DraftWrite) -> ApiResult<CampaignRecord> {
         DraftWrite::UnknownCategories(ids) => Err(ApiError::UnknownReference(format!(
             "unknown category ids: {ids:?}"
         ))),
+        DraftWrite::UnusableSources(ids) => Err(ApiError::UnknownReference(format!(
+            "audience_sets name campaigns that do not exist or never ran: {ids:?}"
+        ))),
+        DraftWrite::NoAudienceSource => Err(ApiError::Validation(NO_AUDIENCE_SOURCE.to_owned())),
     }
 }
 
@@ -141,8 +167,8 @@ fn written(outcome: DraftWrite) -> ApiResult<CampaignRecord> {
     responses(
         (status = 201, description = "The draft created", body = CampaignRecord),
         (status = 400, response = MalformedJson),
-        (status = 409, description = "Unknown category ids (`unknown_reference`)", body = ErrorBody),
-        (status = 422, description = "Invalid name, texts, categories, settings or body", body = ErrorBody),
+        (status = 409, description = "Unknown category ids, or audience sets of campaigns that do not exist or never ran (`unknown_reference`)", body = ErrorBody),
+        (status = 422, description = "Invalid name, texts, audience, settings or body", body = ErrorBody),
     )
 )]
 pub(super) async fn create(
@@ -156,9 +182,10 @@ pub(super) async fn create(
         .as_deref()
         .map(|text| valid_text("message_1", text))
         .transpose()?;
-    if message_1.is_none() && request.message_1_template.is_none() {
+    let variants = valid_variants(request.message_1_variants)?;
+    if message_1.is_none() && request.message_1_template.is_none() && variants.is_empty() {
         return Err(ApiError::Validation(
-            "message_1 or message_1_template is required".to_owned(),
+            "message_1, message_1_template or message_1_variants is required".to_owned(),
         ));
     }
     for (field, template) in [
@@ -170,7 +197,7 @@ pub(super) async fn create(
         }
     }
     let message_2 = valid_text("message_2", &request.message_2)?;
-    valid_categories(&request.category_ids)?;
+    valid_sets(&request.audience_sets)?;
     let settings = valid_settings(
         &context,
         request.settings.unwrap_or_else(|| serde_json::json!({})),
@@ -180,6 +207,8 @@ pub(super) async fn create(
         .summary(serde_json::json!({
             "name": name,
             "category_ids": id_list(&request.category_ids),
+            "audience_sets": request.audience_sets.len(),
+            "message_1_variants": variants.len(),
         }));
     let outcome = context
         .store
@@ -191,6 +220,8 @@ pub(super) async fn create(
                 message_2_template: request.message_2_template.as_ref(),
                 message_2: &message_2,
                 category_ids: &request.category_ids,
+                audience_sets: &request.audience_sets,
+                message_1_variants: &variants,
                 settings: &settings,
                 created_by: Some(user.id),
             },
@@ -212,8 +243,8 @@ pub(super) async fn create(
         (status = 200, description = "The draft as changed", body = CampaignRecord),
         (status = 400, response = MalformedJson),
         (status = 404, description = "No such campaign", body = ErrorBody),
-        (status = 409, description = "The campaign is not a draft, or unknown category ids (`unknown_reference`)", body = ErrorBody),
-        (status = 422, description = "Invalid name, texts, categories, settings or body", body = ErrorBody),
+        (status = 409, description = "The campaign is not a draft, or unknown category ids or audience-set campaigns (`unknown_reference`)", body = ErrorBody),
+        (status = 422, description = "Invalid name, texts, audience, settings or body", body = ErrorBody),
     )
 )]
 pub(super) async fn update(
@@ -222,8 +253,8 @@ pub(super) async fn update(
     ApiPath(id): ApiPath<i64>,
     ApiJson(request): ApiJson<UpdateCampaign>,
 ) -> ApiResult<ApiJson<CampaignRecord>> {
-    if let Some(category_ids) = &request.category_ids {
-        valid_categories(category_ids)?;
+    if let Some(sets) = &request.audience_sets {
+        valid_sets(sets)?;
     }
     for (field, template) in [
         ("message_1_template", &request.message_1_template),
@@ -252,6 +283,8 @@ pub(super) async fn update(
         message_1_template: request.message_1_template,
         message_2_template: request.message_2_template,
         category_ids: request.category_ids,
+        audience_sets: request.audience_sets,
+        message_1_variants: request.message_1_variants.map(valid_variants).transpose()?,
         settings: request
             .settings
             .map(|settings| valid_settings(&context, settings))
@@ -268,6 +301,8 @@ pub(super) async fn update(
             ("message_1_template", changes.message_1_template.is_some()),
             ("message_2_template", changes.message_2_template.is_some()),
             ("category_ids", changes.category_ids.is_some()),
+            ("audience_sets", changes.audience_sets.is_some()),
+            ("message_1_variants", changes.message_1_variants.is_some()),
             ("settings", changes.settings.is_some()),
         ]));
     let outcome = context

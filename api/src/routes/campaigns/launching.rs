@@ -10,26 +10,75 @@ use crate::openapi::{MalformedId, MalformedJson};
 use crate::operations::{Launched, OperationError};
 use axum::extract::State;
 use axum::http::StatusCode;
-use campaign_domain::{LaunchTime, json_integer};
+use campaign_domain::audience::MAX_AUDIENCE_SETS;
+use campaign_domain::{AudienceSet, FrequencyCap, LaunchTime, json_integer, settings};
+use campaign_store::campaigns::{AudienceSource, SourceCount};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-/// The categories a draft would target.
+/// The audience a draft would target: categories and/or earlier campaigns' outcome sets (R23),
+/// under the frequency cap it would run with (R24).
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub(super) struct AudienceRequest {
     #[serde(deserialize_with = "json_integer::vec")]
     #[schema(max_items = 1000)]
     category_ids: Vec<i64>,
+    #[serde(default)]
+    #[schema(max_items = 20)]
+    audience_sets: Vec<AudienceSet>,
+    /// The draft's cap override: left out, the configured default; `null`, no cap.
+    #[serde(default, deserialize_with = "settings::present")]
+    #[schema(value_type = Option<FrequencyCap>, nullable)]
+    frequency_cap: Option<Option<FrequencyCap>>,
 }
 
-/// Whom a launch to these categories would reach, and whether today's quota allows it.
+/// How many contacts one source holds on its own, before the others, the excluded sets,
+/// opt-outs and the cap.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub(super) struct SourcePreview {
+    /// The category counted, or ...
+    category_id: Option<i64>,
+    /// ... the outcome set counted.
+    set: Option<AudienceSet>,
+    contacts: i64,
+}
+
+impl From<SourceCount> for SourcePreview {
+    fn from(count: SourceCount) -> Self {
+        match count {
+            SourceCount::Category {
+                category_id,
+                contacts,
+            } => SourcePreview {
+                category_id: Some(category_id),
+                set: None,
+                contacts,
+            },
+            SourceCount::Set { set, contacts } => SourcePreview {
+                category_id: None,
+                set: Some(set),
+                contacts,
+            },
+        }
+    }
+}
+
+/// Whom a launch of this audience would reach, and whether today's quota allows it.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub(super) struct AudiencePreview {
-    /// Distinct contacts: one counted once however many of the categories hold it. Contacts who
-    /// opted out are not in it (R19) ...
+    /// Distinct contacts: one counted once however many sources hold it, the excluded sets
+    /// taken out. Contacts who opted out (R19) or reached the frequency cap (R24) are not in
+    /// it ...
     audience: i64,
-    /// ... they are counted here.
+    /// ... they are counted here ...
     opted_out_excluded: i64,
+    /// ... and here.
+    capped_excluded: i64,
+    /// The cap the count applied, if any.
+    frequency_cap: Option<FrequencyCap>,
+    /// Each category and each outcome set, counted on its own, in the request's order.
+    sources: Vec<SourcePreview>,
     /// Contacts of the audience WhatsApp cannot reach, as far as the provider said (a number
     /// check, or Meta's 131026 on an earlier send): still in the audience, likely to fail.
     not_on_whatsapp: i64,
@@ -230,11 +279,12 @@ pub(super) async fn relaunch(
     security(("bearer" = [])),
     request_body = AudienceRequest,
     responses(
-        (status = 200, description = "The deduplicated audience of these categories and today's quota", body = AudiencePreview),
+        (status = 200, description = "The deduplicated audience of these categories and outcome sets, and today's quota", body = AudiencePreview),
         (status = 400, response = MalformedJson),
+        (status = 409, description = "Outcome sets of campaigns that do not exist or never ran (`unknown_reference`)", body = ErrorBody),
         (status = 413, description = "Body too large", body = ErrorBody),
         (status = 415, description = "Body is not JSON", body = ErrorBody),
-        (status = 422, description = "Body of the wrong shape, or too many categories", body = ErrorBody),
+        (status = 422, description = "Body of the wrong shape, or too many categories or sets", body = ErrorBody),
     )
 )]
 pub(super) async fn audience(
@@ -247,12 +297,33 @@ pub(super) async fn audience(
             "at most 1000 categories at once".to_owned(),
         ));
     }
-    let audience = context.store.audience(&request.category_ids).await?;
+    if request.audience_sets.len() > MAX_AUDIENCE_SETS {
+        return Err(ApiError::Validation(format!(
+            "at most {MAX_AUDIENCE_SETS} audience sets"
+        )));
+    }
+    let source = AudienceSource {
+        category_ids: &request.category_ids,
+        sets: &request.audience_sets,
+    };
+    let unusable = context.store.unusable_sources(source).await?;
+    if !unusable.is_empty() {
+        return Err(ApiError::UnknownReference(format!(
+            "audience_sets name campaigns that do not exist or never ran: {unusable:?}"
+        )));
+    }
+    let frequency_cap = request
+        .frequency_cap
+        .unwrap_or(context.engine.defaults.frequency_cap);
+    let audience = context.store.audience(source, frequency_cap).await?;
     let daily_limit = context.config.daily_message_limit;
     let sent_today = context.store.sent_today().await?;
     Ok(ApiJson(AudiencePreview {
         audience: audience.contacts,
         opted_out_excluded: audience.opted_out,
+        capped_excluded: audience.capped,
+        frequency_cap,
+        sources: audience.sources.into_iter().map(Into::into).collect(),
         not_on_whatsapp: audience.not_on_whatsapp,
         remaining_today: (i64::from(daily_limit) - i64::from(sent_today)).max(0),
         daily_limit,

@@ -7,7 +7,9 @@
 
 mod drafts;
 mod launching;
+mod report;
 mod results;
+mod variants;
 
 use crate::auth::AuthUser;
 use crate::context::ApiContext;
@@ -15,7 +17,7 @@ use crate::error::{ApiJson, ApiPath, ApiQuery, ApiResult, ErrorBody};
 use crate::openapi::MalformedId;
 use crate::pagination::{Page, PageQuery};
 use axum::extract::State;
-use campaign_domain::{CampaignState, TemplateMessage};
+use campaign_domain::{AudienceSet, CampaignState, TemplateMessage};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa_axum::router::OpenApiRouter;
@@ -34,6 +36,8 @@ pub fn routes() -> OpenApiRouter<ApiContext> {
         .routes(routes!(results::funnel))
         .routes(routes!(results::contacts))
         .routes(routes!(launching::audience))
+        .routes(routes!(report::report))
+        .routes(routes!(variants::comparison))
 }
 
 /// A campaign as the API shows it.
@@ -67,6 +71,14 @@ pub struct CampaignRecord {
     /// wait until an operator resumes it.
     paused_reason: Option<String>,
     paused_at: Option<DateTime<Utc>>,
+    /// Earlier campaigns' outcome sets the audience adds or excludes (R23).
+    audience_sets: Vec<AudienceSet>,
+    /// Contacts the launch left out because they opted out (R19) ...
+    opted_out_excluded: i32,
+    /// ... or reached the frequency cap (R24).
+    capped_excluded: i32,
+    /// Message 1's variants (R25), in variant order; empty without.
+    message_1_variants: Vec<variants::VariantRecord>,
 }
 
 impl From<campaign_store::campaigns::CampaignRow> for CampaignRecord {
@@ -93,6 +105,15 @@ impl From<campaign_store::campaigns::CampaignRow> for CampaignRecord {
             message_2_template: record.message_2_template.map(|template| template.0),
             paused_reason: record.paused_reason,
             paused_at: record.paused_at,
+            audience_sets: record.audience_sets.0,
+            opted_out_excluded: record.opted_out_excluded,
+            capped_excluded: record.capped_excluded,
+            message_1_variants: record
+                .message_1_variants
+                .0
+                .into_iter()
+                .map(Into::into)
+                .collect(),
         }
     }
 }

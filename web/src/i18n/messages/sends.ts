@@ -57,6 +57,8 @@ export const en = {
   'failureKind.daily_limit.explained': 'The daily sending limit was reached; this message was not sent.',
   'failureKind.cutoff': 'Campaign time limit',
   'failureKind.cutoff.explained': 'The campaign reached its time limit before this message could leave.',
+  'failureKind.frequency_capped': 'Frequency cap',
+  'failureKind.frequency_capped.explained': 'This contact already had as many first messages as the frequency cap allows in its window; this one was not sent.',
   'failureKind.unknown': 'Other error',
   'failureKind.unknown.explained': 'An error the engine does not classify; the provider’s text says more.',
 } as const;
@@ -116,6 +118,8 @@ export const fr: Record<keyof typeof en, string> = {
   'failureKind.daily_limit.explained': 'La limite quotidienne d’envois était atteinte : ce message n’est pas parti.',
   'failureKind.cutoff': 'Limite de temps de la campagne',
   'failureKind.cutoff.explained': 'La campagne a atteint sa limite de temps avant que ce message parte.',
+  'failureKind.frequency_capped': 'Plafond de fréquence',
+  'failureKind.frequency_capped.explained': 'Ce contact a déjà reçu autant de premiers messages que le plafond de fréquence le permet ; celui-ci n’est pas parti.',
   'failureKind.unknown': 'Autre erreur',
   'failureKind.unknown.explained': 'Une erreur que le moteur ne classe pas ; le texte du fournisseur en dit plus.',
 };
