@@ -232,7 +232,7 @@ test.describe('campaigns', () => {
 
     await signIn(page, undefined, undefined, `/campaigns/${campaign.id}`);
     await expect(page.getByRole('heading', { level: 1 })).toContainText('Failed', { timeout: 60_000 });
-    await expect(page.getByRole('alert')).toContainText("The scheduled launch was refused: the campaign's categories contain no contact");
+    await expect(page.getByRole('alert')).toContainText("The scheduled launch was refused: the campaign's audience contains no contact");
     await screenshot(page, 'campaign-launch-refused');
   });
 });

@@ -2,8 +2,11 @@
 
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef } from 'react';
-import { api, call } from './client';
-import type { CampaignInput, CampaignStatus, FunnelStage, JourneyState } from './types';
+import { hasAudienceSource } from '../lib/audienceSets';
+import { hasLaunched } from '../lib/campaignPhase';
+import { PICKER_PAGE_SIZE } from './categories';
+import { api, call, fetchBlob } from './client';
+import type { AudienceRequest, CampaignInput, CampaignStatus, FunnelStage, JourneyState } from './types';
 
 /** Which contacts of a campaign to list: a funnel stage or a journey state (none: all). */
 export interface CampaignContactsFilter {
@@ -26,7 +29,8 @@ export const campaignKeys = {
   contactsOf: (id: number) => ['campaigns', 'contacts', id] as const,
   contacts: (id: number, filter: CampaignContactsFilter, page: number, size: number) =>
     ['campaigns', 'contacts', id, { stage: filter.stage ?? null, state: filter.state ?? null, page, size }] as const,
-  audience: (categoryIds: number[]) => ['campaigns', 'audience', categoryIds] as const,
+  audience: (request: AudienceRequest) => ['campaigns', 'audience', request] as const,
+  sources: ['campaigns', 'sources'] as const,
 };
 
 export function useCampaigns(page: number, size: number, status: CampaignStatus | null, refetchInterval?: number) {
@@ -104,18 +108,33 @@ export function useCampaignContacts(id: number, filter: CampaignContactsFilter, 
 }
 
 /**
- * Audience size, today's remaining quota and a sample contact for the preview. A read sent as
- * POST (the category list is a body), so it is not retried like other reads are.
+ * Audience size (categories and outcome sets, under the draft's frequency cap), what each source
+ * holds on its own, today's remaining quota and a sample contact for the preview. A read sent as
+ * POST (the audience is a body), so it is not retried like other reads are; nothing is asked
+ * while nothing adds contacts.
  */
-export function useAudience(categoryIds: number[]) {
-  const sorted = [...categoryIds].sort((a, b) => a - b);
+export function useAudience(request: AudienceRequest) {
   return useQuery({
-    queryKey: campaignKeys.audience(sorted),
-    queryFn: () => call(api.POST('/api/v1/campaigns/audience', { body: { category_ids: sorted } })),
-    enabled: sorted.length > 0,
+    queryKey: campaignKeys.audience(request),
+    queryFn: () => call(api.POST('/api/v1/campaigns/audience', { body: request })),
+    enabled: hasAudienceSource(request.category_ids, request.audience_sets ?? []),
     retry: false,
     placeholderData: keepPreviousData,
   });
+}
+
+/** The latest launched campaigns (newest first), whose outcomes an audience may use (R23). */
+export function useAudienceSourceCampaigns() {
+  return useQuery({
+    queryKey: campaignKeys.sources,
+    queryFn: () => call(api.GET('/api/v1/campaigns', { params: { query: { page: 1, size: PICKER_PAGE_SIZE } } })),
+    select: (page) => page.items.filter(hasLaunched),
+  });
+}
+
+/** The per-recipient report of a campaign, one CSV line per contact. */
+export function fetchCampaignReport(id: number): Promise<Blob> {
+  return fetchBlob(`/api/v1/campaigns/${id}/report.csv`);
 }
 
 export function useSaveCampaign(id: number | null) {

@@ -49,6 +49,14 @@ export type ActorKind = Schemas['ActorKind'];
 export type Role = Schemas['Role'];
 export type VerificationCounts = Schemas['VerificationCounts'];
 export type Audience = Schemas['AudiencePreview'];
+/** Where a contact's journey in an earlier campaign ended up (R23). */
+export type AudienceOutcome = Schemas['AudienceOutcome'];
+/** An earlier campaign's outcome set, added to an audience or excluded from it (R23). */
+export type AudienceSet = Schemas['AudienceSet'];
+/** One category or outcome set of an audience preview, counted on its own. */
+export type SourcePreview = Schemas['SourcePreview'];
+/** At most `max_message_1` Message 1s per contact in `days` days (R24). */
+export type FrequencyCap = Schemas['FrequencyCap'];
 export type ConsoleSettings = Schemas['ConsoleSettings'];
 export type ContactPage = Schemas['Page_Contact'];
 export type CategoryPage = Schemas['Page_Category'];
@@ -71,6 +79,7 @@ type Sendable<T> = T extends object ? { [K in keyof T as [NonNullable<T[K]>] ext
 
 export type ContactInput = Sendable<RequestBody<'/api/v1/contacts', 'post'>>;
 export type CampaignInput = RequestBody<'/api/v1/campaigns', 'post'>;
+export type AudienceRequest = RequestBody<'/api/v1/campaigns/audience', 'post'>;
 export type NewUserInput = RequestBody<'/api/v1/users', 'post'>;
 export type UserChanges = RequestBody<'/api/v1/users/{id}', 'put'>;
 

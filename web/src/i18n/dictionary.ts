@@ -2,6 +2,7 @@
 // console (./messages/). `fr` must have exactly the keys of `en` (the types say so, in each area
 // and here), and `{name}` variables are filled by translate().
 
+import * as audiences from './messages/audiences';
 import * as campaigns from './messages/campaigns';
 import * as contacts from './messages/contacts';
 import * as dashboard from './messages/dashboard';
@@ -15,6 +16,7 @@ export const en = {
   ...dashboard.en,
   ...contacts.en,
   ...campaigns.en,
+  ...audiences.en,
   ...sends.en,
   ...users.en,
   ...templates.en,
@@ -28,6 +30,7 @@ export const fr: Record<MessageKey, string> = {
   ...dashboard.fr,
   ...contacts.fr,
   ...campaigns.fr,
+  ...audiences.fr,
   ...sends.fr,
   ...users.fr,
   ...templates.fr,

@@ -10,6 +10,10 @@ describe('campaignFieldOfError', () => {
     ['unknown category ids: [42]', 'category_ids'],
     ['settings: interaction_window_secs must be positive', 'settings'],
     ['message_1_template: parameter 2 is a fixed text without text', 'message_1_template'],
+    ['audience_sets name campaigns that do not exist or never ran: [12]', 'audience_sets'],
+    ['audience_sets: at most 20 sets', 'audience_sets'],
+    ['the audience needs a category or an included audience set (category_ids, audience_sets)', 'category_ids'],
+    ['settings: frequency_cap: days must be between 1 and 365, got 0', 'frequency_cap'],
     ['message_2_template: language "FR" is not a language code such as `fr` or `en_US`', 'message_2_template'],
   ])('%s → %s', (message, field) => {
     expect(campaignFieldOfError(message)).toBe(field);

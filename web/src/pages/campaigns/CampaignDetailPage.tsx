@@ -1,7 +1,8 @@
-// One campaign: its texts, live funnel (every 2.5 s while running), the contacts behind each
-// bar, and the operations allowed in its state, each behind a confirmation. A draft may be
+// One campaign: its audience, texts, live funnel (every 2.5 s while running), the contacts behind
+// each bar, and the operations allowed in its state, each behind a confirmation. A draft may be
 // launched now or scheduled (R20); a scheduled one shows its time and may be unscheduled. A
-// campaign a provider condition paused (Meta provider) says why and may be resumed.
+// campaign a provider condition paused (Meta provider) says why and may be resumed. Once
+// launched, its per-recipient report downloads as CSV.
 
 import { useState } from 'react';
 import { Link, useLocation } from 'wouter';
@@ -25,24 +26,29 @@ import { ErrorNote, Loading, useErrorText } from '../../components/States';
 import { PausedBadge } from '../../components/PausedBadge';
 import { StatusBadge } from '../../components/StatusBadge';
 import { toast } from '../../components/toastStore';
+import type { MessageKey, MessageVars } from '../../i18n/dictionary';
 import { useI18n } from '../../i18n/I18nProvider';
+import { CAMPAIGN_PHASE, hasLaunched } from '../../lib/campaignPhase';
 import type { FunnelStep } from '../../lib/funnel';
+import { CampaignAudience } from './CampaignAudience';
 import { CampaignContactsPanel } from './CampaignContactsPanel';
 import { FunnelChart } from './FunnelChart';
 import { LaunchEstimate } from './LaunchEstimate';
 import { PausedBanner } from './PausedBanner';
+import { ReportButton } from './ReportButton';
 import { ScheduleButton } from './ScheduleButton';
 import { TemplateSummary } from './TemplateSummary';
 
-/** Where each status stands; `notLaunched`: the campaign has not run, no statistics or funnel yet. */
-const PHASE: Record<CampaignStatus, 'notLaunched' | 'running' | 'finished'> = {
-  draft: 'notLaunched',
-  scheduled: 'notLaunched',
-  running: 'running',
-  completed: 'finished',
-  failed: 'finished',
-  cancelled: 'finished',
-};
+/** The launch toast: how many contacts, and how many were left out (opted out, capped). */
+function launchedMessage(launched: Launched, formatNumber: (value: number) => string): [MessageKey, MessageVars] {
+  const count = formatNumber(launched.total_contacts);
+  const optedOut = formatNumber(launched.opted_out_excluded);
+  if (launched.capped_excluded > 0) {
+    return ['audience.launchedWithExclusions', { count, optedOut, capped: formatNumber(launched.capped_excluded) }];
+  }
+  if (launched.opted_out_excluded > 0) return ['campaigns.launchedWithOptedOut', { count, excluded: optedOut }];
+  return ['campaigns.launched', { count }];
+}
 
 function CampaignActions({
   campaign,
@@ -82,11 +88,7 @@ function CampaignActions({
               launch.mutateAsync(campaign.id, {
                 onSuccess: (launched) => {
                   onLaunched(launched);
-                  toast.success(
-                    launched.opted_out_excluded > 0
-                      ? t('campaigns.launchedWithOptedOut', { count: formatNumber(launched.total_contacts), excluded: formatNumber(launched.opted_out_excluded) })
-                      : t('campaigns.launched', { count: formatNumber(launched.total_contacts) }),
-                  );
+                  toast.success(t(...launchedMessage(launched, formatNumber)));
                 },
                 onError: report,
               })
@@ -131,7 +133,8 @@ function CampaignActions({
           {t('campaigns.stopBody')}
         </ConfirmButton>
       )}
-      {PHASE[status] === 'finished' && (
+      {hasLaunched({ status, started_at: campaign.started_at }) && <ReportButton campaignId={campaign.id} />}
+      {CAMPAIGN_PHASE[status] === 'finished' && (
         <>
           <ConfirmButton
             label={t('campaigns.retry')}
@@ -171,7 +174,7 @@ function CampaignActions({
 export default function CampaignDetailPage({ id }: { id: number }) {
   const { t, formatDateTime } = useI18n();
   const campaign = useCampaign(id);
-  const notLaunched = PHASE[campaign.data?.status ?? 'draft'] === 'notLaunched';
+  const notLaunched = CAMPAIGN_PHASE[campaign.data?.status ?? 'draft'] === 'notLaunched';
   const launchFailed = campaign.data?.failure_reason != null;
   const hasRun = campaign.isSuccess && !notLaunched && !launchFailed;
   const stats = useCampaignStats(id, hasRun);
@@ -230,6 +233,7 @@ export default function CampaignDetailPage({ id }: { id: number }) {
         </p>
       )}
       <PausedBanner campaign={campaign.data} />
+      <CampaignAudience campaign={campaign.data} />
       {running && (
         <p className="muted" role="status">
           {t('campaigns.live', { seconds: RUNNING_STATS_REFRESH_MS / 1000 })}

@@ -1,6 +1,7 @@
 // Create or edit a draft. Texts are checked by the server when saved; a refusal (an unknown
 // placeholder, say) is shown under the field it names. On the Meta provider Message 1 is an
-// approved template from the catalog, and Message 2 may have a fallback template.
+// approved template from the catalog, and Message 2 may have a fallback template. The audience
+// is categories and/or earlier campaigns' outcome sets (R23), under a frequency cap (R24).
 
 import { useState, type FormEvent } from 'react';
 import { Link, useLocation } from 'wouter';
@@ -10,10 +11,14 @@ import { CategoryPicker } from '../../components/CategoryPicker';
 import { ErrorNote, Loading, useErrorText } from '../../components/States';
 import { SyncTemplatesButton } from '../../components/SyncTemplatesButton';
 import { useI18n } from '../../i18n/I18nProvider';
+import { audienceRequest, audienceSets, hasAudienceSource, setDrafts, type AudienceSetDraft } from '../../lib/audienceSets';
 import { campaignFieldOfError, type CampaignField } from '../../lib/fieldErrors';
+import { frequencyCapDraft, frequencyCapOverrides, type FrequencyCapDraft } from '../../lib/frequencyCap';
 import { quietHoursDraft, quietHoursOverrides, type QuietHoursChoice, type QuietHoursDraft } from '../../lib/quietHours';
 import { SETTING_FIELDS, settingsDraft, settingsOverrides, type SettingsDraft } from '../../lib/settings';
 import { AudienceCard } from './AudienceCard';
+import { AudienceSetsField } from './AudienceSetsField';
+import { FrequencyCapField } from './FrequencyCapField';
 import { MessageField } from './MessageField';
 import { MessagePreview } from './MessagePreview';
 import { TemplateField } from './TemplateField';
@@ -39,12 +44,15 @@ function CampaignForm({ campaign }: { campaign: Campaign | null }) {
   const save = useSaveCampaign(campaign?.id ?? null);
   const [name, setName] = useState(campaign?.name ?? '');
   const [categoryIds, setCategoryIds] = useState<number[]>(campaign?.category_ids ?? []);
+  const [sets, setSets] = useState<AudienceSetDraft[]>(() => setDrafts(campaign?.audience_sets));
+  const [cap, setCap] = useState<FrequencyCapDraft>(() => frequencyCapDraft(campaign?.settings));
   const [message1, setMessage1] = useState(campaign?.message_1 ?? '');
   const [message2, setMessage2] = useState(campaign?.message_2 ?? '');
   const [settings, setSettings] = useState<SettingsDraft>(() => settingsDraft(campaign?.settings));
   const [quiet, setQuiet] = useState<QuietHoursDraft>(() => quietHoursDraft(campaign?.settings));
   const changeQuiet = (change: Partial<QuietHoursDraft>) => setQuiet((current) => ({ ...current, ...change }));
-  const audience = useAudience(categoryIds);
+  const requestSets = audienceSets(sets);
+  const audience = useAudience(audienceRequest(categoryIds, requestSets, cap));
   const consoleSettings = useConsoleSettings().data;
   const placeholders = consoleSettings?.placeholders ?? NO_PLACEHOLDERS;
   const usesTemplates = consoleSettings?.templates ?? false;
@@ -64,7 +72,8 @@ function CampaignForm({ campaign }: { campaign: Campaign | null }) {
         ...(usesTemplates ? templates.requestFields() : { message_1: message1 }),
         message_2: message2,
         category_ids: categoryIds,
-        settings: { ...settingsOverrides(settings), ...quietHoursOverrides(quiet) },
+        audience_sets: requestSets,
+        settings: { ...settingsOverrides(settings), ...quietHoursOverrides(quiet), ...frequencyCapOverrides(cap) },
       },
       { onSuccess: (saved) => navigate(`/campaigns/${saved.id}`) },
     );
@@ -102,6 +111,8 @@ function CampaignForm({ campaign }: { campaign: Campaign | null }) {
             error={errorFor('category_ids')}
             errorId="campaign-categories-error"
           />
+          <AudienceSetsField sets={sets} onChange={setSets} error={errorFor('audience_sets')} />
+          <FrequencyCapField draft={cap} onChange={(change) => setCap((current) => ({ ...current, ...change }))} error={errorFor('frequency_cap')} />
           {usesTemplates ? (
             <>
               {templates.catalogQuery.isError && <ErrorNote error={templates.catalogQuery.error} />}
@@ -210,7 +221,7 @@ function CampaignForm({ campaign }: { campaign: Campaign | null }) {
           </div>
         </form>
         <aside className="editor-side">
-          <AudienceCard categoryIds={categoryIds} audience={audience} />
+          <AudienceCard hasSource={hasAudienceSource(categoryIds, requestSets)} audience={audience} />
           <MessagePreview
             message1={message1}
             message2={message2}
