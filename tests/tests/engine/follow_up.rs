@@ -143,7 +143,7 @@ async fn retarget_the_non_repliers(provider: Provider) {
     // A campaign to the non-repliers alone, without a category.
     let mut settings = unpaced_settings(1.0);
     settings["frequency_cap"] = Value::Null;
-    let sets = json!([{"campaign_id": first, "outcome": "no_interaction"}]);
+    let sets = json!([{"campaign_id": first, "outcome": "no_interaction", "exclude": false}]);
     let second = draft(
         &env,
         &api,
