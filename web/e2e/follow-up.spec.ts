@@ -5,10 +5,10 @@
 
 import { readFile } from 'node:fs/promises';
 import { expect, test, type Page } from '@playwright/test';
-import { Api, configureSandbox, screenshot, signIn, unique } from './support';
+import { Api, configureSandbox, expectNoSidewaysScroll, screenshot, signIn, switchLanguage, unique } from './support';
 
 const REPORT_HEADER =
-  'phone,first_name,last_name,state,message_1_sent_at,message_1_delivered_at,message_1_read_at,first_interaction_at,' +
+  'phone,first_name,last_name,variant,state,message_1_sent_at,message_1_delivered_at,message_1_read_at,first_interaction_at,' +
   'first_interaction_type,message_2_sent_at,failure_kind,failure_reason,opted_out_at';
 
 let categoryName: string;
@@ -69,20 +69,6 @@ async function expectAudience(page: Page, size: number, optedOut: number, capped
   await expect(page.getByTestId('audience-size')).toHaveText(String(size));
   await expect(page.getByTestId('audience-opted-out')).toHaveText(String(optedOut));
   await expect(page.getByTestId('audience-capped')).toHaveText(String(capped));
-}
-
-/** Switches the console's language; on a phone the switch is behind the menu button. */
-async function switchLanguage(page: Page, language: 'en' | 'fr') {
-  const menu = page.getByRole('button', { name: 'Menu' });
-  const phone = await menu.isVisible();
-  if (phone) await menu.click();
-  await page.getByLabel(language === 'fr' ? 'Language' : 'Langue', { exact: true }).selectOption(language);
-  if (phone) await menu.click();
-}
-
-async function expectNoSidewaysScroll(page: Page, what: string) {
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-  expect(overflow, `${what} scrolls sideways`).toBeLessThanOrEqual(0);
 }
 
 test('a follow-up reaches the category minus the first campaign’s repliers, under a cap of its own, and its report downloads', async ({ page }) => {

@@ -1,5 +1,5 @@
-// What the specs share: the stack's addresses, signing in through the form, an API client for
-// setting up data quickly, and screenshots into e2e-artifacts/.
+// What the specs share: the stack's addresses, signing in through the form, switching language,
+// an API client for setting up data quickly, and screenshots into e2e-artifacts/.
 
 import { expect, type APIRequestContext, type Page } from '@playwright/test';
 
@@ -32,6 +32,20 @@ export async function signIn(page: Page, email = ADMIN_EMAIL, password = ADMIN_P
   // Attached, not visible: on a phone the button is behind the menu.
   await expect(page.getByRole('button', { name: 'Sign out', includeHidden: true })).toBeAttached();
   await expect(page.getByRole('button', { name: 'Sign in' })).toHaveCount(0);
+}
+
+/** Switches the console's language; on a phone the switch is behind the menu button. */
+export async function switchLanguage(page: Page, language: 'en' | 'fr'): Promise<void> {
+  const menu = page.getByRole('button', { name: 'Menu' });
+  const phone = await menu.isVisible();
+  if (phone) await menu.click();
+  await page.getByLabel(language === 'fr' ? 'Language' : 'Langue', { exact: true }).selectOption(language);
+  if (phone) await menu.click();
+}
+
+export async function expectNoSidewaysScroll(page: Page, what: string): Promise<void> {
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  expect(overflow, `${what} scrolls sideways`).toBeLessThanOrEqual(0);
 }
 
 /** The console's API, signed in as `email`, for setting up what a spec is not about. */

@@ -1,4 +1,5 @@
-// Campaigns: list, drafts, the audience preview, live statistics and funnel, and the operations.
+// Campaigns: list, drafts, the audience preview, live statistics, funnel and variant comparison,
+// and the operations.
 
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef } from 'react';
@@ -26,6 +27,7 @@ export const campaignKeys = {
   detail: (id: number) => ['campaigns', 'detail', id] as const,
   stats: (id: number) => ['campaigns', 'stats', id] as const,
   funnel: (id: number) => ['campaigns', 'funnel', id] as const,
+  variants: (id: number) => ['campaigns', 'variants', id] as const,
   contactsOf: (id: number) => ['campaigns', 'contacts', id] as const,
   contacts: (id: number, filter: CampaignContactsFilter, page: number, size: number) =>
     ['campaigns', 'contacts', id, { stage: filter.stage ?? null, state: filter.state ?? null, page, size }] as const,
@@ -73,8 +75,18 @@ export function useCampaignFunnel(id: number, enabled: boolean, running: boolean
   });
 }
 
+/** The comparison of a campaign's variants of Message 1 (R25), refreshed like the funnel. */
+export function useCampaignVariants(id: number, enabled: boolean, running: boolean) {
+  return useQuery({
+    queryKey: campaignKeys.variants(id),
+    queryFn: () => call(api.GET('/api/v1/campaigns/{id}/variants', { params: { path: { id } } })),
+    enabled,
+    refetchInterval: running ? RUNNING_STATS_REFRESH_MS : false,
+  });
+}
+
 /**
- * Fetches a campaign's funnel and contact lists again whenever the status its statistics report
+ * Fetches a campaign's funnel, variant comparison and contact lists again whenever the status its statistics report
  * changes (the campaign completing, say): polling stops with the run, and its last answer may be
  * up to one period older than the status shown beside it.
  */
@@ -84,6 +96,7 @@ export function useRefreshOnStatusChange(id: number, status: string | undefined)
   useEffect(() => {
     if (previous.current !== undefined && previous.current !== status) {
       void client.invalidateQueries({ queryKey: campaignKeys.funnel(id) });
+      void client.invalidateQueries({ queryKey: campaignKeys.variants(id) });
       void client.invalidateQueries({ queryKey: campaignKeys.contactsOf(id) });
     }
     previous.current = status;

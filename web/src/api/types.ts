@@ -70,6 +70,15 @@ export type ParameterSource = Schemas['ParameterSource'];
 export type ParameterFormat = Schemas['ParameterFormat'];
 export type TemplateStatus = Schemas['TemplateStatus'];
 export type TemplateCategory = Schemas['TemplateCategory'];
+/** A variant's name (R25): A, B, C, D in the order the campaign lists them. */
+export type Variant = Schemas['Variant'];
+/** A variant of Message 1 as a campaign holds it. */
+export type VariantRecord = Schemas['VariantRecord'];
+/** A variant of Message 1 as a draft's body gives it. */
+export type VariantRequest = Schemas['VariantRequest'];
+/** The variants' results side by side, and the winner the server sees, if any. */
+export type VariantComparison = Schemas['VariantComparison'];
+export type VariantStats = Schemas['VariantStats'];
 
 /**
  * A body as a client writes it: a field the schema allows only as `null` (the phone form not

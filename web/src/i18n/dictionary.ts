@@ -10,6 +10,7 @@ import * as sends from './messages/sends';
 import * as shell from './messages/shell';
 import * as templates from './messages/templates';
 import * as users from './messages/users';
+import * as variants from './messages/variants';
 
 export const en = {
   ...shell.en,
@@ -17,6 +18,7 @@ export const en = {
   ...contacts.en,
   ...campaigns.en,
   ...audiences.en,
+  ...variants.en,
   ...sends.en,
   ...users.en,
   ...templates.en,
@@ -31,6 +33,7 @@ export const fr: Record<MessageKey, string> = {
   ...contacts.fr,
   ...campaigns.fr,
   ...audiences.fr,
+  ...variants.fr,
   ...sends.fr,
   ...users.fr,
   ...templates.fr,

@@ -15,6 +15,8 @@ describe('campaignFieldOfError', () => {
     ['the audience needs a category or an included audience set (category_ids, audience_sets)', 'category_ids'],
     ['settings: frequency_cap: days must be between 1 and 365, got 0', 'frequency_cap'],
     ['message_2_template: language "FR" is not a language code such as `fr` or `en_US`', 'message_2_template'],
+    ['message_1_variants: a campaign has 2 to 4 variants, got 1', 'message_1_variants'],
+    ['message_1_variants[B]: message_1 or message_1_template is required', 'message_1_variants'],
   ])('%s → %s', (message, field) => {
     expect(campaignFieldOfError(message)).toBe(field);
   });

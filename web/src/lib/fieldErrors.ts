@@ -9,6 +9,7 @@ export const CAMPAIGN_FIELDS = [
   'message_2',
   'message_1_template',
   'message_2_template',
+  'message_1_variants',
   'category_ids',
   'audience_sets',
   'frequency_cap',

@@ -1,8 +1,8 @@
-// One campaign: its audience, texts, live funnel (every 2.5 s while running), the contacts behind
-// each bar, and the operations allowed in its state, each behind a confirmation. A draft may be
-// launched now or scheduled (R20); a scheduled one shows its time and may be unscheduled. A
-// campaign a provider condition paused (Meta provider) says why and may be resumed. Once
-// launched, its per-recipient report downloads as CSV.
+// One campaign: its audience, texts, variants of Message 1 and their results (R25), live funnel
+// (every 2.5 s while running), the contacts behind each bar, and the operations allowed in its
+// state, each behind a confirmation. A draft may be launched now or scheduled (R20); a scheduled
+// one shows its time and may be unscheduled. A campaign a provider condition paused (Meta
+// provider) says why and may be resumed. Once launched, its per-recipient report downloads as CSV.
 
 import { useState } from 'react';
 import { Link, useLocation } from 'wouter';
@@ -32,6 +32,7 @@ import { CAMPAIGN_PHASE, hasLaunched } from '../../lib/campaignPhase';
 import type { FunnelStep } from '../../lib/funnel';
 import { CampaignAudience } from './CampaignAudience';
 import { CampaignContactsPanel } from './CampaignContactsPanel';
+import { CampaignVariants } from './CampaignVariants';
 import { FunnelChart } from './FunnelChart';
 import { LaunchEstimate } from './LaunchEstimate';
 import { PausedBanner } from './PausedBanner';
@@ -189,6 +190,7 @@ export default function CampaignDetailPage({ id }: { id: number }) {
 
   const status = stats.data?.status ?? campaign.data.status;
   const running = status === 'running';
+  const hasVariants = campaign.data.message_1_variants.length > 0;
 
   return (
     <div className="stack">
@@ -242,10 +244,16 @@ export default function CampaignDetailPage({ id }: { id: number }) {
       <div className="grid-2">
         <section className="card">
           <h2>{t('campaigns.message1')}</h2>
-          {campaign.data.message_1_template && (
-            <TemplateSummary label={t('campaigns.templateUsed')} template={campaign.data.message_1_template} testId="message-1-template" />
+          {hasVariants ? (
+            <p className="muted">{t('variants.inVariants', { count: campaign.data.message_1_variants.length })}</p>
+          ) : (
+            <>
+              {campaign.data.message_1_template && (
+                <TemplateSummary label={t('campaigns.templateUsed')} template={campaign.data.message_1_template} testId="message-1-template" />
+              )}
+              {campaign.data.message_1 && <p className="message-text">{campaign.data.message_1}</p>}
+            </>
           )}
-          {campaign.data.message_1 && <p className="message-text">{campaign.data.message_1}</p>}
         </section>
         <section className="card">
           <h2>{t('campaigns.message2')}</h2>
@@ -255,6 +263,7 @@ export default function CampaignDetailPage({ id }: { id: number }) {
           )}
         </section>
       </div>
+      {hasVariants && <CampaignVariants campaign={campaign.data} launched={hasRun} running={running} />}
       {hasRun && (
         <section className="card">
           <h2>{t('funnel.title')}</h2>

@@ -1,7 +1,8 @@
 // Create or edit a draft. Texts are checked by the server when saved; a refusal (an unknown
 // placeholder, say) is shown under the field it names. On the Meta provider Message 1 is an
-// approved template from the catalog, and Message 2 may have a fallback template. The audience
-// is categories and/or earlier campaigns' outcome sets (R23), under a frequency cap (R24).
+// approved template from the catalog, and Message 2 may have a fallback template. Message 1 may
+// come in 2 to 4 weighted variants (R25). The audience is categories and/or earlier campaigns'
+// outcome sets (R23), under a frequency cap (R24).
 
 import { useState, type FormEvent } from 'react';
 import { Link, useLocation } from 'wouter';
@@ -16,13 +17,15 @@ import { campaignFieldOfError, type CampaignField } from '../../lib/fieldErrors'
 import { frequencyCapDraft, frequencyCapOverrides, type FrequencyCapDraft } from '../../lib/frequencyCap';
 import { quietHoursDraft, quietHoursOverrides, type QuietHoursChoice, type QuietHoursDraft } from '../../lib/quietHours';
 import { SETTING_FIELDS, settingsDraft, settingsOverrides, type SettingsDraft } from '../../lib/settings';
+import { message1Request, namedVariants, variantShares, variantsDraft, variantTemplate, weightValue, type VariantsDraft } from '../../lib/variants';
 import { AudienceCard } from './AudienceCard';
 import { AudienceSetsField } from './AudienceSetsField';
 import { FrequencyCapField } from './FrequencyCapField';
 import { MessageField } from './MessageField';
-import { MessagePreview } from './MessagePreview';
+import { MessagePreview, type PreviewVariant } from './MessagePreview';
 import { TemplateField } from './TemplateField';
-import { useCampaignTemplates } from './useCampaignTemplates';
+import { shownTemplate, useCampaignTemplates } from './useCampaignTemplates';
+import { VariantsField } from './VariantsField';
 
 const NO_PLACEHOLDERS: readonly string[] = [];
 
@@ -47,6 +50,7 @@ function CampaignForm({ campaign }: { campaign: Campaign | null }) {
   const [sets, setSets] = useState<AudienceSetDraft[]>(() => setDrafts(campaign?.audience_sets));
   const [cap, setCap] = useState<FrequencyCapDraft>(() => frequencyCapDraft(campaign?.settings));
   const [message1, setMessage1] = useState(campaign?.message_1 ?? '');
+  const [variants, setVariants] = useState<VariantsDraft>(() => variantsDraft(campaign?.message_1_variants));
   const [message2, setMessage2] = useState(campaign?.message_2 ?? '');
   const [settings, setSettings] = useState<SettingsDraft>(() => settingsDraft(campaign?.settings));
   const [quiet, setQuiet] = useState<QuietHoursDraft>(() => quietHoursDraft(campaign?.settings));
@@ -57,6 +61,15 @@ function CampaignForm({ campaign }: { campaign: Campaign | null }) {
   const placeholders = consoleSettings?.placeholders ?? NO_PLACEHOLDERS;
   const usesTemplates = consoleSettings?.templates ?? false;
   const templates = useCampaignTemplates(campaign, usesTemplates);
+  const shares = variantShares(variants.variants.map((variant) => weightValue(variant.weight)));
+  const previewVariants: PreviewVariant[] = variants.on
+    ? namedVariants(variants.variants).map(({ name, variant }, index) => ({
+        name,
+        share: shares[index] ?? null,
+        text: variant.text,
+        template: shownTemplate(variantTemplate(variant, templates.catalog), templates.catalog),
+      }))
+    : [];
 
   const failure = save.error ? errorText(save.error) : null;
   const failedField = save.error ? campaignFieldOfError(failure ?? '') : null;
@@ -69,7 +82,12 @@ function CampaignForm({ campaign }: { campaign: Campaign | null }) {
     save.mutate(
       {
         name,
-        ...(usesTemplates ? templates.requestFields() : { message_1: message1 }),
+        ...message1Request(variants, usesTemplates ? templates.message1Fields() : { message_1: message1 }, {
+          hadVariants: (campaign?.message_1_variants.length ?? 0) > 0,
+          templates: usesTemplates,
+          catalog: templates.catalog,
+        }),
+        ...(usesTemplates ? templates.message2Fields() : {}),
         message_2: message2,
         category_ids: categoryIds,
         audience_sets: requestSets,
@@ -113,9 +131,20 @@ function CampaignForm({ campaign }: { campaign: Campaign | null }) {
           />
           <AudienceSetsField sets={sets} onChange={setSets} error={errorFor('audience_sets')} />
           <FrequencyCapField draft={cap} onChange={(change) => setCap((current) => ({ ...current, ...change }))} error={errorFor('frequency_cap')} />
-          {usesTemplates ? (
-            <>
-              {templates.catalogQuery.isError && <ErrorNote error={templates.catalogQuery.error} />}
+          {usesTemplates && templates.catalogQuery.isError && <ErrorNote error={templates.catalogQuery.error} />}
+          <VariantsField
+            draft={variants}
+            onChange={setVariants}
+            seed={{ text: message1, template: templates.message1.draft }}
+            templates={usesTemplates}
+            catalog={templates.catalog}
+            catalogReady={templates.catalogQuery.isSuccess}
+            placeholders={placeholders}
+            error={errorFor('message_1_variants')}
+            templateAction={<SyncTemplatesButton />}
+          />
+          {!variants.on &&
+            (usesTemplates ? (
               <TemplateField
                 id="message_1_template"
                 legend={t('campaigns.template1')}
@@ -129,10 +158,9 @@ function CampaignForm({ campaign }: { campaign: Campaign | null }) {
                 error={template1Error}
                 action={<SyncTemplatesButton />}
               />
-            </>
-          ) : (
-            <MessageField id="message_1" label={t('campaigns.message1')} value={message1} onChange={setMessage1} error={errorFor('message_1')} placeholders={placeholders} />
-          )}
+            ) : (
+              <MessageField id="message_1" label={t('campaigns.message1')} value={message1} onChange={setMessage1} error={errorFor('message_1')} placeholders={placeholders} />
+            ))}
           <MessageField id="message_2" label={t('campaigns.message2')} value={message2} onChange={setMessage2} error={errorFor('message_2')} placeholders={placeholders} />
           {usesTemplates && (
             <TemplateField
@@ -230,6 +258,7 @@ function CampaignForm({ campaign }: { campaign: Campaign | null }) {
             templates={usesTemplates}
             template1={templates.message1.shown}
             template2={templates.message2.shown}
+            variants={previewVariants}
           />
         </aside>
       </div>

@@ -1,5 +1,6 @@
-// Downloads a campaign's per-recipient report: one CSV line per contact, with what happened to
-// their Message 1, reply and Message 2, and why they failed or opted out.
+// Downloads a campaign's per-recipient report: one CSV line per contact, with the variant of
+// Message 1 they got (R25), what happened to their Message 1, reply and Message 2, and why they
+// failed or opted out.
 
 import { useState } from 'react';
 import { fetchCampaignReport } from '../../api/campaigns';

@@ -11,15 +11,17 @@ import type { TemplateShown } from './TemplateBubble';
 
 const NO_TEMPLATES: readonly CatalogItem[] = [];
 
-type TemplateFields = Pick<CampaignInput, 'message_1_template' | 'message_2_template'>;
+/** What the preview shows of a template: nothing while the catalog lacks it. */
+export function shownTemplate(draft: TemplateDraft | null, catalog: readonly CatalogItem[]): TemplateShown | null {
+  const item = draft ? findCatalogItem(catalog, draft.name, draft.language) : undefined;
+  return draft && item ? { item, rows: draft.rows } : null;
+}
 
 /** One template of the campaign: the saved one until the operator changes it. */
 function useTemplateDraft(saved: TemplateMessage | null | undefined, catalog: readonly CatalogItem[]) {
   const [edited, setEdited] = useState<TemplateDraft | null | undefined>(undefined);
   const draft = edited === undefined ? savedDraft(saved, catalog) : edited;
-  const item = draft ? findCatalogItem(catalog, draft.name, draft.language) : undefined;
-  const shown: TemplateShown | null = draft && item ? { item, rows: draft.rows } : null;
-  return { draft, shown, saved, touched: edited !== undefined, setDraft: setEdited };
+  return { draft, shown: shownTemplate(draft, catalog), saved, touched: edited !== undefined, setDraft: setEdited };
 }
 
 export type CampaignTemplate = ReturnType<typeof useTemplateDraft>;
@@ -33,13 +35,14 @@ export function useCampaignTemplates(
   const message1 = useTemplateDraft(saved?.message_1_template, catalog);
   const message2 = useTemplateDraft(saved?.message_2_template, catalog);
 
-  /** The body's template fields: every one on a new campaign, the changed ones on an update. */
-  function requestFields(): TemplateFields {
-    const fields: TemplateFields = {};
-    if (saved === null || message1.touched) fields.message_1_template = templateRequest(message1.draft, catalog);
-    if (saved === null || message2.touched) fields.message_2_template = templateRequest(message2.draft, catalog);
-    return fields;
+  // The body's template fields: each one on a new campaign, a changed one on an update.
+  const changed = (template: CampaignTemplate) => saved === null || template.touched;
+  function message1Fields(): Pick<CampaignInput, 'message_1_template'> {
+    return changed(message1) ? { message_1_template: templateRequest(message1.draft, catalog) } : {};
+  }
+  function message2Fields(): Pick<CampaignInput, 'message_2_template'> {
+    return changed(message2) ? { message_2_template: templateRequest(message2.draft, catalog) } : {};
   }
 
-  return { catalogQuery, catalog, message1, message2, requestFields };
+  return { catalogQuery, catalog, message1, message2, message1Fields, message2Fields };
 }
