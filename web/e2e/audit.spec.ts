@@ -34,6 +34,8 @@ test('the super admin reads the audit log and filters it; an admin does not see 
   const email = `reader-${unique()}@example.com`;
   await api.post('/api/v1/users', { email, password: 'e2e-reader-password', role: 'admin' });
   await page.getByRole('button', { name: 'Sign out' }).click();
+  // Signed out once the form shows: navigating before would race the sign-out request.
+  await expect(page.getByLabel('Email')).toBeVisible();
   await signIn(page, email, 'e2e-reader-password');
   await expect(page.getByRole('link', { name: 'Audit log' })).toHaveCount(0);
   await page.goto('/audit');

@@ -5,7 +5,7 @@
 
 import { readFile } from 'node:fs/promises';
 import { expect, test, type Page } from '@playwright/test';
-import { Api, configureSandbox, expectNoSidewaysScroll, screenshot, signIn, switchLanguage, unique } from './support';
+import { Api, configureSandbox, expectNoSidewaysScroll, saveShortDraft, screenshot, signIn, switchLanguage, unique } from './support';
 
 const REPORT_HEADER =
   'phone,first_name,last_name,variant,state,message_1_sent_at,message_1_delivered_at,message_1_read_at,first_interaction_at,' +
@@ -102,16 +102,8 @@ test('a follow-up reaches the category minus the first campaign’s repliers, un
   await screenshot(page, 'follow-up-editor-fr');
   await switchLanguage(page, 'en');
 
-  // Short timings, so the follow-up ends quickly and holds no later spec's pacing.
-  await page.getByText('Timing settings').click();
-  await page.getByLabel('Reply window (s)').fill('5');
-  await page.getByLabel('Seconds between sends').fill('0.5');
-  await page.getByRole('button', { name: 'Save draft' }).click();
-
+  const id = await saveShortDraft(page);
   const heading = page.getByRole('heading', { level: 1 });
-  await expect(heading).toContainText('Draft');
-  await expect(page).toHaveURL(/\/campaigns\/\d+$/);
-  const id = Number(/\/campaigns\/(\d+)$/.exec(page.url())?.[1]);
   const audience = page.getByTestId('campaign-audience');
   await expect(audience).toContainText(categoryName);
   await expect(audience.getByTestId('campaign-audience-set')).toHaveText([`Minus “${firstName}”: Replied in time`]);

@@ -39,8 +39,23 @@ export async function switchLanguage(page: Page, language: 'en' | 'fr'): Promise
   const menu = page.getByRole('button', { name: 'Menu' });
   const phone = await menu.isVisible();
   if (phone) await menu.click();
-  await page.getByLabel(language === 'fr' ? 'Language' : 'Langue', { exact: true }).selectOption(language);
+  // By role: the label wraps the select, so its text also holds the options' (EN, FR).
+  await page.getByRole('combobox', { name: language === 'fr' ? 'Language' : 'Langue', exact: true }).selectOption(language);
   if (phone) await menu.click();
+}
+
+/**
+ * Saves the draft open in the editor with a 5 s reply window and half a second between sends, so
+ * it ends quickly and holds no later spec's pacing; returns its id once its page shows.
+ */
+export async function saveShortDraft(page: Page): Promise<number> {
+  await page.getByText('Timing settings').click();
+  await page.getByLabel('Reply window (s)').fill('5');
+  await page.getByLabel('Seconds between sends').fill('0.5');
+  await page.getByRole('button', { name: 'Save draft' }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toContainText('Draft');
+  await expect(page).toHaveURL(/\/campaigns\/\d+$/);
+  return Number(/\/campaigns\/(\d+)$/.exec(page.url())?.[1]);
 }
 
 export async function expectNoSidewaysScroll(page: Page, what: string): Promise<void> {

@@ -6,7 +6,7 @@
 
 import { readFile } from 'node:fs/promises';
 import { expect, test, type Locator, type Page } from '@playwright/test';
-import { Api, configureSandbox, expectNoSidewaysScroll, screenshot, signIn, switchLanguage, unique } from './support';
+import { Api, configureSandbox, expectNoSidewaysScroll, saveShortDraft, screenshot, signIn, switchLanguage, unique } from './support';
 
 const FIRST_NAMES = ['Alice', 'Bruno', 'Chloé', 'Denis', 'Emma', 'Farid'];
 const AUDIENCE = FIRST_NAMES.length;
@@ -90,16 +90,8 @@ test('a draft with two weighted variants is written, launched and its variants c
   await screenshot(page, 'variants-editor-fr');
   await switchLanguage(page, 'en');
 
-  // Short timings, so the campaign ends quickly and holds no later spec's pacing.
-  await page.getByText('Timing settings').click();
-  await page.getByLabel('Reply window (s)').fill('5');
-  await page.getByLabel('Seconds between sends').fill('0.5');
-  await page.getByRole('button', { name: 'Save draft' }).click();
-
+  const id = await saveShortDraft(page);
   const heading = page.getByRole('heading', { level: 1 });
-  await expect(heading).toContainText('Draft');
-  await expect(page).toHaveURL(/\/campaigns\/\d+$/);
-  const id = Number(/\/campaigns\/(\d+)$/.exec(page.url())?.[1]);
   const card = page.getByTestId('campaign-variants');
   await expect(card.getByRole('heading', { level: 2 })).toHaveText('Variants');
   await expect(card.getByTestId('campaign-variant-weight')).toHaveText(['Weight 70 · 70%', 'Weight 30 · 30%']);

@@ -183,13 +183,20 @@ pub(super) async fn create(
         .map(|text| valid_text("message_1", text))
         .transpose()?;
     let variants = valid_variants(request.message_1_variants)?;
-    if message_1.is_none() && request.message_1_template.is_none() && variants.is_empty() {
+    // With variants and no Message 1 of its own, the campaign's Message 1 is variant A's: the
+    // draft still has one if its variants are removed later.
+    let (message_1, message_1_template) =
+        match (message_1, request.message_1_template, variants.first()) {
+            (None, None, Some(first)) => (first.text.clone(), first.template.clone()),
+            (text, template, _) => (text, template),
+        };
+    if message_1.is_none() && message_1_template.is_none() {
         return Err(ApiError::Validation(
             "message_1, message_1_template or message_1_variants is required".to_owned(),
         ));
     }
     for (field, template) in [
-        ("message_1_template", &request.message_1_template),
+        ("message_1_template", &message_1_template),
         ("message_2_template", &request.message_2_template),
     ] {
         if let Some(template) = template {
@@ -216,7 +223,7 @@ pub(super) async fn create(
             NewCampaign {
                 name: &name,
                 message_1: message_1.as_ref(),
-                message_1_template: request.message_1_template.as_ref(),
+                message_1_template: message_1_template.as_ref(),
                 message_2_template: request.message_2_template.as_ref(),
                 message_2: &message_2,
                 category_ids: &request.category_ids,
