@@ -9,6 +9,8 @@
 //!    Message 2 sends are done, so neither competes with the other's follow-ups.
 //! 2. `GET /campaigns/{id}/stats` of a campaign with 100,000 journeys, requested at a fixed
 //!    200 per second for 15 seconds.
+//! 3. The same campaign's per-recipient report, `GET /campaigns/{id}/report.csv`, downloaded
+//!    once: its time and the memory it took (`crate::report`).
 //!
 //! Usage: `bench-api [--journeys N]` (default 1000 per half).
 
@@ -104,6 +106,7 @@ pub async fn main() -> anyhow::Result<()> {
         stats_ms.last().copied().unwrap_or(f64::NAN),
         stats_ms.len()
     );
+    crate::report::measure(&api, stats_campaign).await?;
     Ok(())
 }
 
@@ -146,8 +149,8 @@ async fn webhook_reply(
     Ok(started.elapsed().as_secs_f64() * 1_000.0)
 }
 
-/// A campaign with 100,000 contacts and journeys, written in bulk: statistics must not depend on
-/// its size. Their numbers are `+337…`, which the engine's other contacts (`+336…`) never use.
+/// A campaign with 100,000 contacts, journeys and delivered Message 1s, written in bulk:
+/// statistics must not depend on its size, and its report must stream. Their numbers are `+337…`, which the engine's other contacts (`+336…`) never use.
 async fn large_campaign(env: &TestEnv) -> anyhow::Result<i64> {
     let pool = env.store.pool();
     let first_number: i64 = 700_000_000;
@@ -168,6 +171,15 @@ async fn large_campaign(env: &TestEnv) -> anyhow::Result<i64> {
         "INSERT INTO journeys (campaign_id, contact_id, state) \
          SELECT $1, id, 'no_interaction' FROM contacts WHERE first_name LIKE 'Stats%' \
          ON CONFLICT DO NOTHING",
+    )
+    .bind(campaign_id)
+    .execute(pool)
+    .await?;
+    // Each has a delivered Message 1, so the report joins a message to every line.
+    sqlx::query(
+        "INSERT INTO messages (campaign_id, contact_id, message_type, content, status, sent_at, delivered_at) \
+         SELECT $1, id, 'message_1', 'Hello', 'delivered', now(), now() FROM contacts \
+         WHERE first_name LIKE 'Stats%' ON CONFLICT DO NOTHING",
     )
     .bind(campaign_id)
     .execute(pool)

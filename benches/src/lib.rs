@@ -5,6 +5,7 @@
 pub mod api;
 pub mod fanout;
 pub mod journeys;
+pub mod report;
 pub mod stages;
 
 use anyhow::Context;
